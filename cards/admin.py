@@ -1,0 +1,132 @@
+import tempfile
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from loyalty.errors import DomainError
+
+from . import exports
+from .models import Card, CardBatch
+from .numbers import DEFAULT_PREFIX
+from .services import batch_issue, validate_batch_request
+
+
+class CardBatchAddForm(forms.ModelForm):
+    count = forms.IntegerField(
+        min_value=1,
+        max_value=settings.CARDS_MAX_BATCH_ADMIN,
+        help_text=f"Up to {settings.CARDS_MAX_BATCH_ADMIN:,} here; larger batches with `manage.py cards_issue`.",
+    )
+    prefix = forms.CharField(
+        initial=DEFAULT_PREFIX, max_length=3, help_text="Three digits after the leading 2, e.g. 001 for one chain."
+    )
+
+    class Meta:
+        model = CardBatch
+        fields = ["name", "count", "prefix"]
+
+    def clean(self):
+        data = super().clean()
+        if "count" in data and "prefix" in data:
+            try:
+                validate_batch_request(
+                    count=data["count"], prefix=data["prefix"], max_count=settings.CARDS_MAX_BATCH_ADMIN
+                )
+            except DomainError as error:
+                raise forms.ValidationError(error.message) from None
+        return data
+
+
+@admin.register(CardBatch)
+class CardBatchAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "count", "first_number", "last_number", "created_at", "downloads"]
+    search_fields = ["name", "first_number", "last_number"]
+    readonly_fields = [
+        "name", "prefix", "count", "first_number", "last_number", "created_at", "created_by", "cards_link", "downloads",
+    ]  # fmt: skip
+    change_form_template = "admin/cards/cardbatch/change_form.html"
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = CardBatchAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "count", "prefix"]
+        return self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # printed numbers are never reused
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            batch = batch_issue(
+                count=form.cleaned_data["count"],
+                prefix=form.cleaned_data["prefix"],
+                name=form.cleaned_data.get("name", ""),
+                created_by=request.user,
+                max_count=settings.CARDS_MAX_BATCH_ADMIN,
+            )
+        except DomainError as error:  # e.g. the prefix ran out of numbers meanwhile
+            messages.error(request, error.message)
+            raise
+        obj.__dict__.update({k: v for k, v in batch.__dict__.items() if not k.startswith("_")})
+        obj._state.adding = False
+
+    @admin.display(description="Cards")
+    def cards_link(self, obj):
+        url = reverse("admin:cards_card_changelist") + f"?batch__id__exact={obj.pk}"
+        return format_html('<a href="{}">See the {} cards of this batch</a>', url, obj.count)
+
+    @admin.display(description="Print files")
+    def downloads(self, obj):
+        if not obj.pk:
+            return "-"
+        return format_html(
+            " ".join(f'<a class="button" href="{{}}">{fmt.upper()}</a>' for fmt in exports.FORMATS),
+            *[reverse("admin:cards_cardbatch_export", args=[obj.pk, fmt]) for fmt in exports.FORMATS],
+        )
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_view)
+        return [path("<int:pk>/export/<str:fmt>/", export, name="cards_cardbatch_export")] + super().get_urls()
+
+    def export_view(self, request, pk, fmt):
+        if fmt not in exports.FORMATS or not self.has_view_permission(request):
+            raise Http404
+        batch = get_object_or_404(CardBatch, pk=pk)
+        # Spooled to disk past 8 MB: the response streams from the file.
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        exports.export_batch(batch, fmt, spool)
+        spool.seek(0)
+        return FileResponse(
+            spool, as_attachment=True, filename=exports.export_filename(batch, fmt),
+            content_type=exports.CONTENT_TYPES[fmt],
+        )  # fmt: skip
+
+
+@admin.register(Card)
+class CardAdmin(admin.ModelAdmin):
+    list_display = ["number", "status", "batch", "activated_at"]
+    list_filter = ["status", "batch"]
+    search_fields = ["=number"]
+    list_select_related = ["batch"]
+    readonly_fields = ["number", "batch", "status", "activated_at", "blocked_at", "blocked_reason"]
+    show_full_result_count = False  # COUNT(*) over millions of cards on every page is slow
+
+    def has_add_permission(self, request):
+        return False  # cards come from batches
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,70 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class CardSeries(models.Model):
+    """The next free serial of one number prefix.
+
+    Issuing a batch locks this row and moves `next_serial` on, so two batches
+    issued at the same moment get disjoint ranges; the unique constraint on
+    Card.number is the backstop.
+    """
+
+    prefix = models.CharField(max_length=3, unique=True)
+    next_serial = models.BigIntegerField(default=1)
+
+    class Meta:
+        verbose_name_plural = "card series"
+        constraints = [models.CheckConstraint(condition=Q(next_serial__gte=1), name="card_series_serial_positive")]
+
+    def __str__(self):
+        return f"2{self.prefix}…"
+
+
+class CardBatch(models.Model):
+    """N pre-numbered cards printed together, before any customer exists."""
+
+    name = models.CharField(max_length=100, blank=True, help_text="A label for the print job, e.g. 'Spring 2027 flyers'.")
+    prefix = models.CharField(max_length=3, help_text="Three digits after the leading 2 of every number.")
+    first_serial = models.BigIntegerField()
+    count = models.PositiveIntegerField()
+    first_number = models.CharField(max_length=13)
+    last_number = models.CharField(max_length=13)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "card batches"
+        constraints = [models.CheckConstraint(condition=Q(count__gte=1), name="card_batch_count_positive")]
+
+    def __str__(self):
+        label = f" {self.name}" if self.name else ""
+        return f"Batch #{self.pk}{label} ({self.count} cards, {self.first_number}–{self.last_number})"
+
+
+class Card(models.Model):
+    class Status(models.TextChoices):
+        ISSUED = "issued", "Issued"
+        ACTIVE = "active", "Active"
+        BLOCKED = "blocked", "Blocked"
+        REPLACED = "replaced", "Replaced"
+
+    number = models.CharField(max_length=13, unique=True)
+    batch = models.ForeignKey(CardBatch, on_delete=models.PROTECT, related_name="cards")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ISSUED, db_index=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    blocked_at = models.DateTimeField(null=True, blank=True)
+    blocked_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(number__regex=r"^2[0-9]{12}$"), name="card_number_is_ean13_in_store")
+        ]
+
+    def __str__(self):
+        return self.number

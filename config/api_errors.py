@@ -1,0 +1,68 @@
+"""One error body for every API error (api.md):
+
+    {"error": {"code": "card_blocked", "message": "human sentence", "details": {...}}}
+
+Domain errors raised by services carry their own code, status and message;
+DRF's own exceptions are mapped to stable codes here.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from loyalty.errors import DomainError
+
+_DRF_CODES = {
+    exceptions.ValidationError: ("invalid_input", "The request is not valid."),
+    exceptions.ParseError: ("malformed_request", "The request body is not valid JSON."),
+    exceptions.NotAuthenticated: ("not_authenticated", "Credentials were not provided."),
+    exceptions.AuthenticationFailed: ("authentication_failed", "The credentials are not valid."),
+    exceptions.PermissionDenied: ("permission_denied", "You are not allowed to do this."),
+    exceptions.NotFound: ("not_found", "Not found."),
+    exceptions.MethodNotAllowed: ("method_not_allowed", "This method is not allowed here."),
+    exceptions.NotAcceptable: ("not_acceptable", "This response format is not available."),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", "Send JSON (Content-Type: application/json)."),
+    exceptions.Throttled: ("throttled", "Too many requests; try again later."),
+}
+
+
+def error_body(code: str, message: str, details: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "details": details or {}}}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # a real bug: let Django's 500 handling log it
+    code, message = _code_for(exc)
+    details = {}
+    if isinstance(exc, exceptions.ValidationError):
+        details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+    elif not isinstance(exc.detail, (dict, list)):
+        message = str(exc.detail)
+    response.data = error_body(code, message, details)
+    return response
+
+
+def _code_for(exc) -> tuple[str, str]:
+    for cls in type(exc).__mro__:
+        if cls in _DRF_CODES:
+            return _DRF_CODES[cls]
+    return ("error", "The request could not be processed.")
+
+
+def api_not_found(request, exception=None):
+    """404 for unknown /api/ paths, in the API's error body."""
+    return JsonResponse(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
+
+
+def api_server_error(request):
+    return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
