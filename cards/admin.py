@@ -67,6 +67,13 @@ class CardBatchAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # printed numbers are never reused
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if object_id is None:
+            # Adding runs batch_issue, which is its own (durable) transaction:
+            # skip the admin's wrapping atomic block for it.
+            return self._changeform_view(request, object_id, form_url, extra_context)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         if change:
             return
@@ -107,7 +114,7 @@ class CardBatchAdmin(admin.ModelAdmin):
             raise Http404
         batch = get_object_or_404(CardBatch, pk=pk)
         # Spooled to disk past 8 MB: the response streams from the file.
-        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
         exports.export_batch(batch, fmt, spool)
         spool.seek(0)
         return FileResponse(

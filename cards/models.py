@@ -25,7 +25,9 @@ class CardSeries(models.Model):
 class CardBatch(models.Model):
     """N pre-numbered cards printed together, before any customer exists."""
 
-    name = models.CharField(max_length=100, blank=True, help_text="A label for the print job, e.g. 'Spring 2027 flyers'.")
+    name = models.CharField(
+        max_length=100, blank=True, help_text="A label for the print job, e.g. 'Spring 2027 flyers'."
+    )
     prefix = models.CharField(max_length=3, help_text="Three digits after the leading 2 of every number.")
     first_serial = models.BigIntegerField()
     count = models.PositiveIntegerField()

@@ -59,7 +59,7 @@ def _code_for(exc) -> tuple[str, str]:
     return ("error", "The request could not be processed.")
 
 
-def api_not_found(request, exception=None):
+def api_not_found(request, exception=None, **kwargs):
     """404 for unknown /api/ paths, in the API's error body."""
     return JsonResponse(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
 

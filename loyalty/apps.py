@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class LoyaltyConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'loyalty'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "loyalty"

@@ -2,9 +2,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from loyalty.errors import DomainError
 from cards.numbers import DEFAULT_PREFIX
 from cards.services import batch_issue, validate_batch_request
+from loyalty.errors import DomainError
 
 
 class Command(BaseCommand):

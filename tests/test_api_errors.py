@@ -1,0 +1,15 @@
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_unknown_api_path_answers_in_the_error_body(client):
+    response = client.get("/api/v1/nothing-here/")
+    assert response.status_code == 404
+    assert response.json() == {"error": {"code": "not_found", "message": "Not found.", "details": {}}}
+
+
+def test_schema_is_published(client):
+    response = client.get("/api/v1/schema/")
+    assert response.status_code == 200
+    assert response.content.startswith(b"openapi: 3")
