@@ -267,7 +267,7 @@ def inactivity_step(p: ProgrammeRules, level_name: str | None) -> tuple[str | No
     if p.inactivity_action == "reset" or rank <= 0:
         return None, ZERO
     lower = _sorted_levels(p)[rank - 1]
-    return lower.name, lower.threshold
+    return lower.name, round_money(lower.threshold)
 
 
 # --- percentages ------------------------------------------------------------------------------
