@@ -37,6 +37,10 @@ class CardBatch(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    programme = models.ForeignKey(
+        "loyalty.Programme", null=True, blank=True, on_delete=models.PROTECT, related_name="batches",
+        help_text="Empty: the cards join the chain's default programme at activation.",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-id"]
@@ -61,11 +65,20 @@ class Card(models.Model):
     activated_at = models.DateTimeField(null=True, blank=True)
     blocked_at = models.DateTimeField(null=True, blank=True)
     blocked_reason = models.CharField(max_length=200, blank=True)
+    # The card's loyalty state; set at first use (activation).
+    account = models.OneToOneField(
+        "loyalty.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="card"
+    )
+    replaced_by = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaces")
 
     class Meta:
         ordering = ["number"]
         constraints = [
-            models.CheckConstraint(condition=Q(number__regex=r"^2[0-9]{12}$"), name="card_number_is_ean13_in_store")
+            models.CheckConstraint(condition=Q(number__regex=r"^2[0-9]{12}$"), name="card_number_is_ean13_in_store"),
+            models.CheckConstraint(
+                condition=Q(status="issued", account__isnull=True) | Q(~Q(status="issued"), account__isnull=False),
+                name="card_has_account_once_used",
+            ),
         ]
 
     def __str__(self):

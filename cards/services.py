@@ -34,6 +34,7 @@ def batch_issue(
     prefix: str = DEFAULT_PREFIX,
     name: str = "",
     created_by=None,
+    programme=None,
     max_count: int | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> CardBatch:
@@ -49,6 +50,7 @@ def batch_issue(
             first_number=card_number(prefix, first_serial),
             last_number=card_number(prefix, first_serial + count - 1),
             created_by=created_by,
+            programme=programme,
         )
         for chunk in _card_chunks(batch):
             Card.objects.bulk_create(chunk)

@@ -1,5 +1,7 @@
 """Domain errors: services raise these; the API maps them to HTTP in one place."""
 
+from loyalty import rules
+
 
 class DomainError(Exception):
     """A request that conflicts with the rules or the current state.
@@ -29,3 +31,21 @@ class InvalidInput(DomainError):
 class NotFound(DomainError):
     status = 404
     code = "not_found"
+
+
+class InsufficientPoints(DomainError):
+    code = "insufficient_points"
+
+
+# The pure rules raise their own small errors; this is the HTTP status of each code.
+_RULE_STATUS = {
+    "invalid_input": 400,
+    "unknown_category": 400,
+    "insufficient_points": 409,
+    "redeem_limit_exceeded": 409,
+    "discount_exceeds_margin": 422,
+}
+
+
+def from_rule_error(error: rules.RuleError) -> DomainError:
+    return DomainError(error.message, code=error.code, status=_RULE_STATUS.get(error.code, 409))

@@ -1,1 +1,316 @@
+"""The loyalty core: programmes and their levels, categories, customers, and
+each card's account with its append-only points ledger and spend ledger.
 
+Accounts are per card (a customer may hold several cards); `cards.Card`
+points at its account, so this app never imports `cards` or `pos`.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+PERCENT = {"max_digits": 5, "decimal_places": 2, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
+USUAL_CEILING = Decimal("20.00")
+
+
+class Programme(models.Model):
+    class Kind(models.TextChoices):
+        FIXED = "fixed", "Fixed discount"
+        CUMULATIVE = "cumulative", "Cumulative (grows with spend)"
+        MIXED = "mixed", "Mixed (fixed base raised by levels)"
+
+    class SpendBasis(models.TextChoices):
+        LIFETIME = "lifetime", "Lifetime spend"
+        ROLLING = "rolling", "Rolling window of N months"
+
+    class InactivityAction(models.TextChoices):
+        STEP_DOWN = "step_down", "Step down one level"
+        RESET = "reset", "Fall back to the base percent"
+
+    class RefundShortfall(models.TextChoices):
+        REDUCE_CASH = "reduce_cash", "Reduce the cash refund by the missing points"
+        RECORD = "record", "Record the shortfall, refund the cash in full"
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    is_default = models.BooleanField(default=False, help_text="Cards issued without a programme join this one.")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CUMULATIVE)
+    base_percent = models.DecimalField(default=Decimal("0.00"), **PERCENT)
+    spend_basis = models.CharField(max_length=10, choices=SpendBasis.choices, default=SpendBasis.LIFETIME)
+    spend_window_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    ceiling_percent = models.DecimalField(
+        default=USUAL_CEILING, help_text="No line is discounted beyond this.", **PERCENT
+    )
+    ceiling_justification = models.TextField(
+        blank=True, help_text="Required for a ceiling above 20 %: a deeper cut can draw the tax authority's question."
+    )
+    earn_percent = models.DecimalField("points earned, % of amount paid", default=Decimal("0.00"), **PERCENT)
+    point_value = models.DecimalField(
+        "value of one point", max_digits=8, decimal_places=2, default=Decimal("1.00"), validators=[MinValueValidator(0)]
+    )
+    redeem_cap_percent = models.DecimalField("redeem cap, % of amount due", default=Decimal("20.00"), **PERCENT)
+    points_lifetime_days = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: points never burn.")
+    welcome_bonus = models.DecimalField(**MONEY, default=Decimal("0.00"), validators=[MinValueValidator(0)])
+    inactivity_days = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no inactivity rule.")
+    inactivity_action = models.CharField(
+        max_length=10, choices=InactivityAction.choices, default=InactivityAction.STEP_DOWN
+    )
+    refund_shortfall = models.CharField(
+        max_length=12, choices=RefundShortfall.choices, default=RefundShortfall.REDUCE_CASH
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="one_default_programme"),
+            models.CheckConstraint(
+                condition=Q(ceiling_percent__lte=USUAL_CEILING) | ~Q(ceiling_justification=""),
+                name="ceiling_above_20_needs_justification",
+            ),
+            models.CheckConstraint(
+                condition=~Q(spend_basis="rolling") | Q(spend_window_months__gte=1),
+                name="rolling_spend_needs_window",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        too_deep = self.ceiling_percent is not None and self.ceiling_percent > USUAL_CEILING
+        if too_deep and not self.ceiling_justification.strip():
+            raise ValidationError({"ceiling_justification": "A ceiling above 20 % needs a written justification."})
+        if self.spend_basis == self.SpendBasis.ROLLING and not self.spend_window_months:
+            raise ValidationError({"spend_window_months": "A rolling spend basis needs the window in months."})
+
+
+class Level(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="levels")
+    name = models.CharField(max_length=40)
+    threshold = models.DecimalField("from spend", **MONEY, validators=[MinValueValidator(0)])
+    percent = models.DecimalField(**PERCENT)
+    perks = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["programme", "threshold"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "threshold"], name="level_threshold_unique"),
+            models.UniqueConstraint(fields=["programme", "name"], name="level_name_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.percent} % from {self.threshold})"
+
+
+class TimeWindow(models.Model):
+    """A programme rule that applies only on some weekdays and hours (e.g. seniors before noon)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="windows")
+    name = models.CharField(max_length=60)
+    weekdays = models.CharField(max_length=7, default="0123456", help_text="Digits, 0 = Monday … 6 = Sunday.")
+    start_time = models.TimeField()
+    end_time = models.TimeField(help_text="Exclusive.")
+    extra_percent = models.DecimalField(default=Decimal("0.00"), **PERCENT)
+    points_multiplier = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("1.00"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(start_time__lt=F("end_time")), name="window_starts_before_it_ends"),
+            models.CheckConstraint(condition=Q(weekdays__regex=r"^[0-6]{1,7}$"), name="window_weekdays_digits"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Category(models.Model):
+    class Policy(models.TextChoices):
+        NORMAL = "normal", "Normal card discount"
+        EXCLUDED = "excluded", "Excluded: no card discount"
+        CAPPED = "capped", "Capped at a lower percent"
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    discount_policy = models.CharField(max_length=10, choices=Policy.choices, default=Policy.NORMAL)
+    max_discount_percent = models.DecimalField(null=True, blank=True, **PERCENT)
+    earns_points = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "categories"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(discount_policy="capped") | Q(max_discount_percent__isnull=False),
+                name="capped_category_has_cap",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.discount_policy == self.Policy.CAPPED and self.max_discount_percent is None:
+            raise ValidationError({"max_discount_percent": "A capped category needs its maximum percent."})
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=120)
+    phone = models.CharField(max_length=20, unique=True, help_text="Stored normalised: + and digits only.")
+    email = models.EmailField(blank=True)
+    birthday = models.DateField(null=True, blank=True)
+    marketing_consent = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.phone})"
+
+    @property
+    def display_name(self) -> str:
+        """'Anna Kowalska' -> 'Anna K.': enough for a cashier, not a full name on a screen."""
+        parts = self.name.split()
+        if len(parts) < 2:
+            return self.name
+        return f"{parts[0]} {parts[-1][0]}."
+
+
+class Account(models.Model):
+    """One card's loyalty state: level, level-qualifying spend, points.
+
+    `points_balance` and `spend` are caches of their ledgers, moved only by
+    services in the same transaction as the ledger row, under a row lock.
+    """
+
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="accounts")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="accounts")
+    level = models.ForeignKey(Level, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    spend = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    points_balance = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    last_purchase_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        permissions = [("adjust_points", "Can adjust points by hand")]
+        constraints = [
+            models.CheckConstraint(condition=Q(points_balance__gte=0), name="account_points_not_negative"),
+            models.CheckConstraint(condition=Q(spend__gte=0), name="account_spend_not_negative"),
+        ]
+
+    def __str__(self):
+        card = getattr(self, "card", None)
+        return f"Account of {card or 'no card'} ({self.customer.name})"
+
+
+class PointsEntry(models.Model):
+    """One movement of points. Append-only: a mistake is corrected by a reversing entry."""
+
+    class Kind(models.TextChoices):
+        EARN = "earn", "Earned"
+        WELCOME = "welcome", "Welcome bonus"
+        REDEEM = "redeem", "Redeemed"
+        EXPIRE = "expire", "Expired"
+        REFUND = "refund", "Refund"
+        ADJUST = "adjust", "Manual adjustment"
+        TRANSFER = "transfer", "Transfer (card replaced)"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="points_entries")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    points = models.DecimalField(**MONEY, help_text="Signed: + credits, − debits.")
+    created_at = models.DateTimeField()
+    # Causes: what made this entry. Receipts live in `pos`; kept as plain ids so
+    # this app does not import `pos`.
+    receipt_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    refund_id = models.BigIntegerField(null=True, blank=True)
+    job_run = models.CharField(max_length=40, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "points entries"
+        constraints = [
+            models.CheckConstraint(condition=~Q(points=0), name="points_entry_not_zero"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["earn", "welcome"]) | Q(points__gt=0), name="earn_is_a_credit"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["redeem", "expire"]) | Q(points__lt=0), name="spend_is_a_debit"
+            ),
+            models.CheckConstraint(condition=~Q(kind="adjust") | ~Q(reason=""), name="adjustment_has_reason"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.points}"
+
+
+class PointsLot(models.Model):
+    """Points that arrived together and burn together; debits take the oldest first."""
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
+    entry = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="lots")
+    points = models.DecimalField(**MONEY)
+    remaining = models.DecimalField(**MONEY)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["expires_at"], condition=Q(remaining__gt=0), name="live_lot_expiry"),
+            models.Index(fields=["account", "expires_at"], name="lot_account_expiry"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="lot_points_positive"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0) & Q(remaining__lte=F("points")), name="lot_remaining_in_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.remaining} of {self.points} points, burn {self.expires_at or 'never'}"
+
+
+class LotConsumption(models.Model):
+    """Which lot a debit took its points from: proves no lot is spent twice."""
+
+    entry = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="consumptions")
+    lot = models.ForeignKey(PointsLot, on_delete=models.PROTECT, related_name="consumptions")
+    points = models.DecimalField(**MONEY)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(points__gt=0), name="consumption_positive")]
+
+    def __str__(self):
+        return f"{self.points} from lot {self.lot_id}"
+
+
+class SpendEntry(models.Model):
+    """A movement of level-qualifying spend: purchase, refund, inactivity step, transfer."""
+
+    class Kind(models.TextChoices):
+        PURCHASE = "purchase", "Purchase"
+        REFUND = "refund", "Refund"
+        INACTIVITY = "inactivity", "Inactivity step"
+        TRANSFER = "transfer", "Transfer (card replaced)"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="spend_entries")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY)
+    created_at = models.DateTimeField()
+    receipt_id = models.BigIntegerField(null=True, blank=True)
+    job_run = models.CharField(max_length=40, blank=True)
+    level_before = models.CharField(max_length=40, blank=True)
+    level_after = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "spend entries"
+        indexes = [models.Index(fields=["account", "created_at"], name="spend_account_time")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.amount}"

@@ -5,10 +5,11 @@ import zipfile
 import pytest
 from django.urls import reverse
 
+from cards.lifecycle import card_activate
 from cards.models import Card, CardBatch
 from cards.pins import card_pin
 from cards.services import batch_issue
-from pos.demo import ensure_manager_group
+from pos.demo import ensure_default_programme, ensure_manager_group
 
 pytestmark = pytest.mark.django_db
 
@@ -83,7 +84,8 @@ def test_unknown_export_format_is_404(manager_client):
 
 def test_card_search_by_number_and_status_filter(manager_client):
     batch_issue(count=3)
-    Card.objects.filter(number="2000000000022").update(status="blocked")
+    ensure_default_programme()
+    card_activate(number="2000000000022", name="Anna Kowalska", phone="+48 600 100 200")
     found = manager_client.get(reverse("admin:cards_card_changelist"), {"q": "2000000000022"})
     assert list(found.context["cl"].result_list.values_list("number", flat=True)) == ["2000000000022"]
     blocked = manager_client.get(reverse("admin:cards_card_changelist"), {"status__exact": "issued"})

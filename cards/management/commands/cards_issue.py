@@ -5,6 +5,7 @@ from tqdm import tqdm
 from cards.numbers import DEFAULT_PREFIX
 from cards.services import batch_issue, validate_batch_request
 from loyalty.errors import DomainError
+from loyalty.models import Programme
 
 
 class Command(BaseCommand):
@@ -20,8 +21,13 @@ class Command(BaseCommand):
     def handle(self, *args, count, prefix, name, program, **options):
         try:
             count, prefix = validate_batch_request(count=count, prefix=prefix)
+            chosen = None
+            if program:
+                chosen = Programme.objects.filter(code=program).first()
+                if chosen is None:
+                    raise CommandError(f"There is no programme with code {program!r}.")
             with tqdm(total=count, unit="card", file=self.stderr, disable=options["verbosity"] == 0) as bar:
-                batch = batch_issue(count=count, prefix=prefix, name=name, on_progress=bar.update)
+                batch = batch_issue(count=count, prefix=prefix, name=name, programme=chosen, on_progress=bar.update)
         except DomainError as error:
             raise CommandError(error.message) from None
         self.stdout.write(str(batch.pk))

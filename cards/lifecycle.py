@@ -1,0 +1,110 @@
+"""A card's life after printing: first use, block, replace.
+
+issued --activate--> active --block--> blocked
+                     active/blocked --replace--> replaced (its account moves to a new card)
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from cards.models import Card
+from cards.numbers import NumberFormatError, normalise
+from loyalty.errors import DomainError, InvalidInput, NotFound
+from loyalty.models import Programme
+from loyalty.services import account_lock, account_open, account_transfer, customer_find_or_create
+
+Status = Card.Status
+
+
+def card_number_or_400(raw: str) -> str:
+    try:
+        return normalise(raw)
+    except NumberFormatError as error:
+        raise InvalidInput(str(error), code="invalid_card_number") from None
+
+
+def card_lock(number: str) -> Card:
+    try:
+        return Card.objects.select_for_update().select_related("batch").get(number=card_number_or_400(number))
+    except Card.DoesNotExist:
+        raise NotFound("This card is not known here.", code="card_not_found") from None
+
+
+def refuse_unusable(card: Card) -> None:
+    """The cashier's 409s: a blocked or replaced card earns and spends nothing."""
+    if card.status == Status.BLOCKED:
+        raise DomainError("This card is blocked. Ask the customer for another card.", code="card_blocked")
+    if card.status == Status.REPLACED:
+        raise DomainError("This card was replaced by a new one. Ask for the new card.", code="card_replaced")
+
+
+def programme_for(card: Card) -> Programme:
+    programme = card.batch.programme or Programme.objects.filter(is_default=True).first()
+    if programme is None:
+        raise DomainError("No loyalty programme is set up: a manager must create one.", code="no_programme")
+    return programme
+
+
+def activate(card: Card, *, name, phone, email="", birthday=None, marketing_consent=False, at: datetime) -> Card:
+    """Link a locked, issued card to a customer (new, or the one with this phone)."""
+    refuse_unusable(card)
+    if card.status == Status.ACTIVE:
+        raise DomainError("This card is already active.", code="card_already_active")
+    customer, _ = customer_find_or_create(
+        name=name, phone=phone, email=email, birthday=birthday, marketing_consent=marketing_consent
+    )
+    card.account = account_open(customer=customer, programme=programme_for(card), at=at)
+    card.status = Status.ACTIVE
+    card.activated_at = at
+    card.save(update_fields=["account", "status", "activated_at"])
+    return card
+
+
+def card_activate(*, number: str, at: datetime | None = None, **customer) -> Card:
+    with transaction.atomic(durable=True):
+        return activate(card_lock(number), at=at or timezone.now(), **customer)
+
+
+def card_block(*, number: str, reason: str, at: datetime | None = None) -> Card:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("Say why the card is blocked.", details={"reason": ["This field is required."]})
+    with transaction.atomic(durable=True):
+        card = card_lock(number)
+        if card.status in (Status.BLOCKED, Status.REPLACED):
+            raise DomainError(f"This card is already {card.status}.", code=f"card_{card.status}")
+        if card.status == Status.ISSUED:
+            raise DomainError("An unused card cannot be blocked; it has nothing to protect.", code="card_not_active")
+        card.status, card.blocked_at, card.blocked_reason = Status.BLOCKED, at or timezone.now(), reason
+        card.save(update_fields=["status", "blocked_at", "blocked_reason"])
+        return card
+
+
+def card_replace(*, number: str, new_number: str, by=None, at: datetime | None = None) -> Card:
+    """Move customer, spend, level and points to an issued card; the old one is kept as history."""
+    at = at or timezone.now()
+    with transaction.atomic(durable=True):
+        # Lock both cards in number order, so two replacements never deadlock.
+        first, second = sorted([card_number_or_400(number), card_number_or_400(new_number)])
+        if first == second:
+            raise InvalidInput("The new card must be a different card.", code="same_card")
+        locked = {c.number: c for c in (card_lock(first), card_lock(second))}
+        old, new = locked[card_number_or_400(number)], locked[card_number_or_400(new_number)]
+        if old.status not in (Status.ACTIVE, Status.BLOCKED):
+            raise DomainError(f"Only an active or blocked card can be replaced, not a {old.status} one.",
+                              code=f"card_{old.status}")  # fmt: skip
+        if new.status != Status.ISSUED:
+            raise DomainError("The new card must be a fresh, unused card.", code="card_already_active")
+        old_account = account_lock(old.account_id)
+        new.account = account_open(customer=old_account.customer, programme=old_account.programme, at=at,
+                                   replaces=old_account)  # fmt: skip
+        account_transfer(old_account, account_lock(new.account.pk), at=at, by=by, reason=f"Card {old.number} replaced")
+        new.status, new.activated_at = Status.ACTIVE, at
+        new.save(update_fields=["account", "status", "activated_at"])
+        old.status, old.replaced_by = Status.REPLACED, new
+        if not old.blocked_at:
+            old.blocked_at, old.blocked_reason = at, "Replaced"
+        old.save(update_fields=["status", "replaced_by", "blocked_at", "blocked_reason"])
+        return new
