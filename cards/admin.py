@@ -3,14 +3,17 @@ import tempfile
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from loyalty.errors import DomainError
 
 from . import exports
+from .lifecycle import card_block, card_replace
 from .models import Card, CardBatch
 from .numbers import DEFAULT_PREFIX
 from .services import batch_issue, validate_batch_request
@@ -123,17 +126,126 @@ class CardBatchAdmin(admin.ModelAdmin):
         )  # fmt: skip
 
 
+class CardBlockForm(forms.Form):
+    reason = forms.CharField(max_length=200, help_text="Lost, stolen, damaged… kept on the card.")
+
+
+class CardReplaceForm(forms.Form):
+    new_number = forms.CharField(
+        label="New card number", max_length=20, help_text="An unused card from a batch: scan it or type its 13 digits."
+    )
+
+
 @admin.register(Card)
 class CardAdmin(admin.ModelAdmin):
     list_display = ["number", "status", "batch", "activated_at"]
     list_filter = ["status", "batch"]
     search_fields = ["=number"]
     list_select_related = ["batch"]
-    readonly_fields = ["number", "batch", "status", "activated_at", "blocked_at", "blocked_reason"]
+    # Every field read-only: a card's account and replacement move only through
+    # the lifecycle services (the Block / Replace pages), never a plain save.
+    fields = readonly_fields = [
+        "number", "batch", "status", "activated_at", "blocked_at", "blocked_reason", "customer", "level",
+        "points_balance", "replaced_by_link", "replaces_link",
+    ]  # fmt: skip
     show_full_result_count = False  # COUNT(*) over millions of cards on every page is slow
+    change_form_template = "admin/cards/card/change_form.html"
 
     def has_add_permission(self, request):
         return False  # cards come from batches
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("account__customer", "account__level", "replaced_by")
+
+    @admin.display(description="Customer")
+    def customer(self, obj):
+        if obj.account is None:
+            return "-"
+        url = reverse("admin:loyalty_customer_change", args=[obj.account.customer_id])
+        return format_html('<a href="{}">{}</a>', url, obj.account.customer)
+
+    @admin.display(description="Level")
+    def level(self, obj):
+        if obj.account is None:
+            return "-"
+        return obj.account.level.name if obj.account.level_id else "Base"
+
+    @admin.display(description="Points balance")
+    def points_balance(self, obj):
+        if obj.account is None:
+            return "-"
+        url = reverse("admin:loyalty_account_change", args=[obj.account_id])
+        return format_html('<a href="{}">{}</a>', url, obj.account.points_balance)
+
+    @admin.display(description="Replaced by")
+    def replaced_by_link(self, obj):
+        return _card_link(obj.replaced_by)
+
+    @admin.display(description="Replaces")
+    def replaces_link(self, obj):
+        return _card_link(getattr(obj, "replaces", None))
+
+    def get_urls(self):
+        block = self.admin_site.admin_view(self.block_view)
+        replace = self.admin_site.admin_view(self.replace_view)
+        return [
+            path("<int:pk>/block/", block, name="cards_card_block"),
+            path("<int:pk>/replace/", replace, name="cards_card_replace"),
+        ] + super().get_urls()
+
+    # The lifecycle services are durable transactions of their own: these
+    # views are deliberately not wrapped in the admin's atomic block.
+
+    def block_view(self, request, pk):
+        card = self._card_to_change(request, pk)
+        form = CardBlockForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                card_block(number=card.number, reason=form.cleaned_data["reason"])
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(request, f"Card {card.number} is blocked.", messages.SUCCESS)
+                return redirect("admin:cards_card_change", card.pk)
+        return self._action_page(request, card, form, title=f"Block card {card.number}", button="Block the card")
+
+    def replace_view(self, request, pk):
+        card = self._card_to_change(request, pk)
+        form = CardReplaceForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                new = card_replace(number=card.number, new_number=form.cleaned_data["new_number"], by=request.user)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                moved = f"Card {card.number} is replaced by {new.number}; points and spend moved."
+                self.message_user(request, moved, messages.SUCCESS)
+                return redirect("admin:cards_card_change", new.pk)
+        return self._action_page(request, card, form, title=f"Replace card {card.number}", button="Replace the card")
+
+    def _card_to_change(self, request, pk) -> Card:
+        card = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, card):
+            raise PermissionDenied
+        return card
+
+    def _action_page(self, request, card, form, *, title, button):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": card,
+            "form": form,
+            "title": title,
+            "button": button,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/cards/card/action_form.html", context)
+
+
+def _card_link(card: Card | None):
+    if card is None:
+        return "-"
+    return format_html('<a href="{}">{}</a>', reverse("admin:cards_card_change", args=[card.pk]), card.number)

@@ -93,7 +93,7 @@ def card_replace(*, number: str, new_number: str, by=None, at: datetime | None =
         locked = {c.number: c for c in (card_lock(first), card_lock(second))}
         old, new = locked[card_number_or_400(number)], locked[card_number_or_400(new_number)]
         if old.status not in (Status.ACTIVE, Status.BLOCKED):
-            raise DomainError(f"Only an active or blocked card can be replaced, not a {old.status} one.",
+            raise DomainError(f"Only an active or blocked card can be replaced; this one is {old.status}.",
                               code=f"card_{old.status}")  # fmt: skip
         if new.status != Status.ISSUED:
             raise DomainError("The new card must be a fresh, unused card.", code="card_already_active")

@@ -1,1 +1,302 @@
+"""The manager's back office for the loyalty core.
 
+Balances, spend and levels are caches of their ledgers: the admin shows them
+and never edits them. Points move only through `loyalty.services`, called
+from the "Adjust points" page of an account.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from loyalty.errors import DomainError
+from loyalty.models import Account, Category, Customer, Level, PointsEntry, Programme, TimeWindow
+from loyalty.services import normalise_phone, points_adjust
+
+# The reverse OneToOne from cards.Card.account: a lookup by name, no import of `cards`.
+CARD_NUMBER = "card__number"
+
+
+def card_number_of(account: Account) -> str:
+    card = getattr(account, "card", None)
+    return card.number if card else "-"
+
+
+def card_link(account: Account):
+    card = getattr(account, "card", None)
+    if card is None:
+        return "-"
+    return format_html('<a href="{}">{}</a>', reverse("admin:cards_card_change", args=[card.pk]), card.number)
+
+
+class PhoneSearchMixin:
+    """A phone typed any way ("600-100-200", "+48 600 100 200") finds the stored, normalised one."""
+
+    phone_lookup = "phone"
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        try:
+            digits = normalise_phone(search_term).removeprefix("+")
+        except DomainError:
+            return results, may_have_duplicates
+        return results | queryset.filter(**{f"{self.phone_lookup}__endswith": digits}), may_have_duplicates
+
+
+# --- programmes --------------------------------------------------------------------------------
+
+
+class LevelInline(admin.TabularInline):
+    model = Level
+    fields = ["name", "threshold", "percent", "perks"]
+    extra = 0
+
+
+class TimeWindowInline(admin.TabularInline):
+    model = TimeWindow
+    fields = ["name", "weekdays", "start_time", "end_time", "extra_percent", "points_multiplier"]
+    extra = 0
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "kind", "is_default", "base_percent", "ceiling_percent", "earn_percent"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+    inlines = [LevelInline, TimeWindowInline]
+    # Programme.clean() puts a too-deep ceiling on `ceiling_justification`,
+    # so the form shows it next to that field.
+    fieldsets = [
+        (None, {"fields": ["code", "name", "is_default"]}),
+        ("Discount", {"fields": ["kind", "base_percent", "spend_basis", "spend_window_months"]}),
+        ("Ceiling", {"fields": ["ceiling_percent", "ceiling_justification"]}),
+        (
+            "Points",
+            {
+                "fields": [
+                    "earn_percent",
+                    "point_value",
+                    "redeem_cap_percent",
+                    "points_lifetime_days",
+                    "welcome_bonus",
+                    "refund_shortfall",
+                ]
+            },
+        ),
+        ("Inactivity", {"fields": ["inactivity_days", "inactivity_action"]}),
+    ]
+
+
+# --- categories ----------------------------------------------------------------------------------
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "discount_policy", "max_discount_percent", "earns_points"]
+    list_editable = ["discount_policy", "earns_points"]
+    list_filter = ["discount_policy", "earns_points"]
+    search_fields = ["code", "name"]
+    actions = ["exclude_from_card_discounts"]
+
+    @admin.action(description="Exclude from card discounts", permissions=["change"])
+    def exclude_from_card_discounts(self, request, queryset: QuerySet[Category]):
+        changed = queryset.exclude(discount_policy=Category.Policy.EXCLUDED).update(
+            discount_policy=Category.Policy.EXCLUDED
+        )
+        self.message_user(request, f"{changed} categories now get no card discount.", messages.SUCCESS)
+
+
+# --- customers -----------------------------------------------------------------------------------
+
+
+class CustomerForm(forms.ModelForm):
+    # Longer than the stored column: spaces, dashes and brackets are typed, then normalised away.
+    phone = forms.CharField(max_length=40, help_text="Any way it is typed; stored as + and digits.")
+
+    class Meta:
+        model = Customer
+        fields = ["name", "phone", "email", "birthday", "marketing_consent"]
+
+    def clean_phone(self) -> str:
+        # Normalised before the unique check, so one phone typed two ways is one customer.
+        try:
+            return normalise_phone(self.cleaned_data["phone"])
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AccountInline(ReadOnlyInline):
+    model = Account
+    fields = ["card_number", "programme", "level", "spend", "points_balance", "last_purchase_at"]
+    readonly_fields = fields
+    show_change_link = True
+    verbose_name = "card account"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("card", "programme", "level")
+
+    @admin.display(description="Card")
+    def card_number(self, obj):
+        return card_number_of(obj)
+
+
+@admin.register(Customer)
+class CustomerAdmin(PhoneSearchMixin, admin.ModelAdmin):
+    form = CustomerForm
+    list_display = ["name", "phone", "email", "marketing_consent", "created_at"]
+    list_filter = ["marketing_consent"]
+    search_fields = ["name", "phone", f"accounts__{CARD_NUMBER}"]
+    readonly_fields = ["created_at"]
+    inlines = [AccountInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # accounts and their ledgers hang off the customer
+
+
+# --- accounts and the points ledger --------------------------------------------------------------
+
+
+class PointsEntryInline(ReadOnlyInline):
+    model = PointsEntry
+    fields = ["kind", "points", "created_at", "receipt_id", "job_run", "created_by", "reason"]
+    readonly_fields = fields
+    ordering = ["-created_at", "-id"]
+    verbose_name_plural = "points ledger (newest first)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+
+class AdjustPointsForm(forms.Form):
+    points = forms.DecimalField(
+        max_digits=12, decimal_places=2, help_text="Signed: 10.00 credits ten points, -10.00 takes ten away."
+    )
+    reason = forms.CharField(max_length=200, help_text="Kept in the ledger with your name.")
+
+    def clean_points(self):
+        points = self.cleaned_data["points"]
+        if points == 0:
+            raise forms.ValidationError("An adjustment of zero points changes nothing.")
+        return points
+
+
+@admin.register(Account)
+class AccountAdmin(PhoneSearchMixin, admin.ModelAdmin):
+    """View-only: every field is a cache or a link moved by services (activate, replace, adjust)."""
+
+    phone_lookup = "customer__phone"
+    list_display = ["card_number", "customer", "programme", "level", "spend", "points_balance"]
+    list_filter = ["programme", "level"]
+    list_select_related = ["card", "customer", "programme", "level"]
+    search_fields = [CARD_NUMBER, "customer__phone", "customer__name"]
+    fields = [
+        "card_page", "customer_link", "programme", "level", "spend", "points_balance", "last_purchase_at", "replaces",
+        "created_at", "ledger_link",
+    ]  # fmt: skip
+    readonly_fields = fields
+    inlines = [PointsEntryInline]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # an account opens when its card is activated
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Card", ordering=CARD_NUMBER)
+    def card_number(self, obj):
+        return card_number_of(obj)
+
+    @admin.display(description="Card")
+    def card_page(self, obj):
+        return card_link(obj)
+
+    @admin.display(description="Customer")
+    def customer_link(self, obj):
+        url = reverse("admin:loyalty_customer_change", args=[obj.customer_id])
+        return format_html('<a href="{}">{}</a>', url, obj.customer)
+
+    @admin.display(description="Ledger")
+    def ledger_link(self, obj):
+        url = reverse("admin:loyalty_pointsentry_changelist") + f"?account__id__exact={obj.pk}"
+        return format_html('<a href="{}">All points entries of this account</a>', url)
+
+    def get_urls(self):
+        adjust = self.admin_site.admin_view(self.adjust_view)
+        return [path("<int:pk>/adjust/", adjust, name="loyalty_account_adjust")] + super().get_urls()
+
+    def adjust_view(self, request, pk):
+        # Not wrapped in a transaction: points_adjust is its own durable one.
+        if not request.user.has_perm("loyalty.adjust_points"):
+            raise PermissionDenied
+        account = get_object_or_404(Account.objects.select_related("card", "customer"), pk=pk)
+        form = AdjustPointsForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                entry = points_adjust(
+                    account_id=account.pk, points=form.cleaned_data["points"], reason=form.cleaned_data["reason"],
+                    by=request.user, at=timezone.now(),
+                )  # fmt: skip
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(request, f"Adjusted by {entry.points} points: {entry.reason}", messages.SUCCESS)
+                return redirect("admin:loyalty_account_change", account.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": account,
+            "form": form,
+            "title": f"Adjust points of {card_number_of(account)}",
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/loyalty/account/adjust.html", context)
+
+
+@admin.register(PointsEntry)
+class PointsEntryAdmin(admin.ModelAdmin):
+    """The ledger, read-only: a mistake is corrected by a reversing adjustment, never an edit."""
+
+    list_display = ["created_at", "card_number", "kind", "points", "receipt_id", "job_run", "created_by", "reason"]
+    list_filter = ["kind"]
+    list_select_related = ["account__card", "created_by"]
+    search_fields = [f"account__{CARD_NUMBER}"]
+    ordering = ["-created_at", "-id"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Card", ordering=f"account__{CARD_NUMBER}")
+    def card_number(self, obj):
+        return card_number_of(obj.account)

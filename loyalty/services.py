@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
 
 from loyalty import rules
 from loyalty.errors import InsufficientPoints, InvalidInput, NotFound
@@ -92,9 +91,11 @@ def credit(account: Account, *, kind: str, points: Decimal, at: datetime, expire
 def debit(account: Account, *, kind: str, points: Decimal, at: datetime, **cause) -> PointsEntry:
     """Take points from the lots that burn soonest, as one entry. Rejects an overdraft."""
     _check_amount(points)
+    # Points past their burn date are gone even if tonight's job has not run yet.
+    expire_lots(account, at=at)
     if points > account.points_balance:
         raise InsufficientPoints(
-            f"Only {account.points_balance} points are available, not {points}.",
+            f"Only {account.points_balance} points are available, not {points.quantize(CENT)}.",
             details={"balance": str(account.points_balance), "requested": str(points)},
         )
     entry = PointsEntry.objects.create(account=account, kind=kind, points=-points, created_at=at, **cause)
@@ -105,16 +106,19 @@ def debit(account: Account, *, kind: str, points: Decimal, at: datetime, **cause
 
 def _consume(account: Account, entry: PointsEntry, taken: list[tuple[int, Decimal]]) -> None:
     LotConsumption.objects.bulk_create(LotConsumption(entry=entry, lot_id=lot, points=pts) for lot, pts in taken)
+    remaining = dict(PointsLot.objects.filter(pk__in=[lot for lot, _ in taken]).values_list("id", "remaining"))
     for lot_id, pts in taken:
-        # Conditional: never below zero, even if a caller forgot the lock.
-        moved = PointsLot.objects.filter(pk=lot_id, remaining__gte=pts).update(remaining=F("remaining") - pts)
-        if moved != 1:
-            raise InsufficientPoints("The points were spent meanwhile; try again.")
+        # Exact Decimal arithmetic here rather than F(): SQLite would do it in
+        # floats and leave 1e-16 points behind. Safe because the caller holds
+        # the account's row lock, which every change of its lots goes through.
+        PointsLot.objects.filter(pk=lot_id).update(remaining=remaining[lot_id] - pts)
 
 
 def _move_balance(account: Account, points: Decimal) -> None:
-    Account.objects.filter(pk=account.pk).update(points_balance=F("points_balance") + points)
+    # The account row is locked (see module docstring): the value read under
+    # the lock plus the movement is exact; the DB constraint keeps it >= 0.
     account.points_balance += points
+    Account.objects.filter(pk=account.pk).update(points_balance=account.points_balance)
 
 
 def _check_amount(points: Decimal) -> None:

@@ -1,0 +1,111 @@
+from datetime import timedelta
+from decimal import Decimal as D
+
+import pytest
+from django.db.models import Sum
+
+from loyalty.errors import DomainError
+from loyalty.models import Account, LotConsumption, PointsEntry, PointsLot
+from loyalty.services import normalise_phone, points_adjust, points_earn, points_expire, points_redeem
+from tests.factories import T0, active_card
+
+pytestmark = pytest.mark.django_db
+
+
+def ledger_sum(account_id):
+    # Quantized: SQLite sums decimals as floats.
+    return (PointsEntry.objects.filter(account_id=account_id).aggregate(s=Sum("points"))["s"] or D("0")).quantize(
+        D("0.01")
+    )
+
+
+def state(account_id):
+    account = Account.objects.get(pk=account_id)
+    lots = list(PointsLot.objects.filter(account_id=account_id).order_by("id").values_list("remaining", flat=True))
+    return account.points_balance, ledger_sum(account_id), lots, PointsEntry.objects.count()
+
+
+def test_earn_then_redeem_takes_the_oldest_lot_first():
+    account_id = active_card().account_id
+    points_earn(account_id=account_id, points=D("10.00"), at=T0)
+    points_earn(account_id=account_id, points=D("5.00"), at=T0 + timedelta(days=1))
+    points_redeem(account_id=account_id, points=D("12.00"), at=T0 + timedelta(days=2))
+    assert state(account_id) == (D("3.00"), D("3.00"), [D("0.00"), D("3.00")], 3)
+    taken = list(LotConsumption.objects.order_by("lot_id").values_list("points", flat=True))
+    assert taken == [D("10.00"), D("2.00")]
+
+
+def test_lots_burn_after_the_programme_lifetime():
+    account_id = active_card().account_id
+    points_earn(account_id=account_id, points=D("10.00"), at=T0)
+    assert list(PointsLot.objects.values_list("expires_at", flat=True)) == [T0 + timedelta(days=365)]
+    assert points_expire(account_id=account_id, at=T0 + timedelta(days=364)) == []
+    burned = points_expire(account_id=account_id, at=T0 + timedelta(days=365), job_run="run-1")
+    assert [(e.kind, e.points, e.job_run) for e in burned] == [("expire", D("-10.00"), "run-1")]
+    assert state(account_id)[:3] == (D("0.00"), D("0.00"), [D("0.00")])
+    assert points_expire(account_id=account_id, at=T0 + timedelta(days=366)) == []  # twice changes nothing
+
+
+def test_redeem_above_balance_is_rejected_and_changes_nothing():
+    account_id = active_card().account_id
+    points_earn(account_id=account_id, points=D("5.00"), at=T0)
+    before = state(account_id)
+    with pytest.raises(DomainError) as error:
+        points_redeem(account_id=account_id, points=D("5.01"), at=T0)
+    assert (error.value.code, error.value.status) == ("insufficient_points", 409)
+    assert error.value.message == "Only 5.00 points are available, not 5.01."
+    assert state(account_id) == before
+
+
+@pytest.mark.parametrize("points", [D("0"), D("-1.00"), D("0.001")])
+def test_redeem_of_a_non_positive_or_sub_cent_amount_is_rejected(points):
+    account_id = active_card().account_id
+    points_earn(account_id=account_id, points=D("5.00"), at=T0)
+    before = state(account_id)
+    with pytest.raises(DomainError) as error:
+        points_redeem(account_id=account_id, points=points, at=T0)
+    assert error.value.code == "invalid_input"
+    assert state(account_id) == before
+
+
+def test_manual_adjustment_records_who_and_why(django_user_model):
+    manager = django_user_model.objects.create_user("boss")
+    account_id = active_card().account_id
+    entry = points_adjust(account_id=account_id, points=D("7.50"), reason="Goodwill: broken yoghurt", by=manager, at=T0)
+    assert (entry.kind, entry.points, entry.reason, entry.created_by, entry.created_at) == (
+        "adjust", D("7.50"), "Goodwill: broken yoghurt", manager, T0,
+    )  # fmt: skip
+    points_adjust(account_id=account_id, points=D("-2.50"), reason="Typo in the first one", by=manager, at=T0)
+    assert state(account_id)[:3] == (D("5.00"), D("5.00"), [D("5.00")])
+
+
+@pytest.mark.parametrize(
+    ("points", "reason", "code"),
+    [
+        (D("5.00"), "  ", "invalid_input"),
+        (D("0.00"), "why", "invalid_input"),
+        (D("-0.01"), "why", "insufficient_points"),
+    ],
+)
+def test_bad_adjustment_is_rejected_and_changes_nothing(django_user_model, points, reason, code):
+    account_id = active_card().account_id
+    before = state(account_id)
+    with pytest.raises(DomainError) as error:
+        points_adjust(account_id=account_id, points=points, reason=reason, by=None, at=T0)
+    assert error.value.code == code
+    assert state(account_id) == before
+
+
+@pytest.mark.parametrize(
+    ("raw", "phone"),
+    [("+48 600-100-200", "+48600100200"), ("0048 (600) 100 200", "+48600100200"), ("600100200", "600100200")],
+)
+def test_phone_is_normalised(raw, phone):
+    assert normalise_phone(raw) == phone
+
+
+@pytest.mark.parametrize("raw", ["", "12345", "+48 600 abc", "1234567890123456"])
+def test_bad_phone_is_rejected(raw):
+    with pytest.raises(DomainError) as error:
+        normalise_phone(raw)
+    assert error.value.message == "Enter a phone number of 6 to 15 digits."
