@@ -27,7 +27,9 @@ def card_number_or_400(raw: str) -> str:
 
 def card_lock(number: str) -> Card:
     try:
-        return Card.objects.select_for_update().select_related("batch").get(number=card_number_or_400(number))
+        return (
+            Card.objects.select_for_update(of=("self",)).select_related("batch").get(number=card_number_or_400(number))
+        )
     except Card.DoesNotExist:
         raise NotFound("This card is not known here.", code="card_not_found") from None
 
@@ -98,9 +100,10 @@ def card_replace(*, number: str, new_number: str, by=None, at: datetime | None =
         if new.status != Status.ISSUED:
             raise DomainError("The new card must be a fresh, unused card.", code="card_already_active")
         old_account = account_lock(old.account_id)
-        new.account = account_open(customer=old_account.customer, programme=old_account.programme, at=at,
-                                   replaces=old_account)  # fmt: skip
-        account_transfer(old_account, account_lock(new.account.pk), at=at, by=by, reason=f"Card {old.number} replaced")
+        opened = account_open(customer=old_account.customer, programme=old_account.programme, at=at,
+                              replaces=old_account)  # fmt: skip
+        new.account = account_lock(opened.pk)
+        account_transfer(old_account, new.account, at=at, by=by, reason=f"Card {old.number} replaced")
         new.status, new.activated_at = Status.ACTIVE, at
         new.save(update_fields=["account", "status", "activated_at"])
         old.status, old.replaced_by = Status.REPLACED, new

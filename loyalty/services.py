@@ -60,7 +60,7 @@ def customer_find_or_create(*, name: str, phone: str, email: str = "", birthday=
 def account_lock(account_id: int) -> Account:
     """Lock one account row for the rest of the transaction."""
     try:
-        return Account.objects.select_for_update().select_related("programme", "level").get(pk=account_id)
+        return Account.objects.select_for_update(of=("self",)).select_related("programme", "level").get(pk=account_id)
     except Account.DoesNotExist:
         raise NotFound("No such account.", code="account_not_found") from None
 
