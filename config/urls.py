@@ -7,6 +7,7 @@ from config.api_errors import api_not_found
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("pos.urls_api")),
 ]
 
 urlpatterns = [

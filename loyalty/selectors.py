@@ -51,11 +51,17 @@ def qualifying_spend(account: Account, at: datetime) -> Decimal:
     return max(Decimal("0.00"), total or Decimal("0.00"))
 
 
+def live_balance(account: Account, at: datetime) -> Decimal:
+    """The balance less points whose burn date has passed but that tonight's job has not burned yet."""
+    burned = account.lots.filter(remaining__gt=0, expires_at__lte=at).aggregate(s=Sum("remaining"))["s"]
+    return account.points_balance - (burned or Decimal("0.00"))
+
+
 def card_state(account: Account, at: datetime) -> rules.CardState:
     return rules.CardState(
         level=account.level.name if account.level_id else None,
         spend=qualifying_spend(account, at),
-        points_balance=account.points_balance,
+        points_balance=live_balance(account, at),
     )
 
 

@@ -10,10 +10,28 @@ from django.contrib.auth.models import Group, Permission, User
 from cards.models import CardBatch
 from cards.services import batch_issue
 from loyalty.models import Category, Level, Programme
+from pos.actors import hash_token
+from pos.models import Cashier, Product, Store, Terminal
 
 MANAGER_GROUP = "managers"
+CASHIER_GROUP = "cashiers"
 DEMO_BATCH_NAME = "Demo cards"
-DEMO_PASSWORDS = {"manager": "manager-demo"}
+DEMO_PASSWORDS = {"manager": "manager-demo", "cashier1": "cashier-demo", "cashier2": "cashier-demo"}
+# Demo terminals get fixed, published tokens so the demo can print them on every run.
+# Real terminals get random tokens from `terminal_create`, shown once.
+DEMO_STORES = [
+    ("central", "Central Market", "till-1", "demo-token-central-till-1", "cashier1"),
+    ("riverside", "Riverside", "till-1", "demo-token-riverside-till-1", "cashier2"),
+]
+DEMO_PRODUCTS = [
+    ("MILK-1L", "4006381333931", "Milk 1 l", "dairy", "1.49"),
+    ("YOG-500", "5901234123457", "Yoghurt 500 g", "dairy", "0.99"),
+    ("BREAD-RYE", "4007817327098", "Rye bread", "bakery", "2.79"),
+    ("APPLE-KG", "4000000001232", "Apples (per kg)", "produce", "2.49"),
+    ("CIG-20", "4000417025005", "Cigarettes, pack of 20", "tobacco", "8.20"),
+    ("BABY-JAR", "4062300020719", "Baby food jar", "baby-food", "1.19"),
+    ("COFFEE-PROMO", "8711000530085", "Coffee 500 g (promotion)", "promo", "5.99"),
+]
 
 
 def ensure_manager_group() -> Group:
@@ -79,16 +97,49 @@ def ensure_categories() -> None:
         )
 
 
+def ensure_cashier_group() -> Group:
+    group, _ = Group.objects.get_or_create(name=CASHIER_GROUP)
+    return group
+
+
+def ensure_stores() -> list[str]:
+    lines = []
+    cashiers = ensure_cashier_group()
+    for code, name, till, token, username in DEMO_STORES:
+        store, _ = Store.objects.get_or_create(code=code, defaults={"name": name, "currency": "EUR"})
+        Terminal.objects.get_or_create(
+            store=store, name=till, defaults={"token_hash": hash_token(token), "token_hint": token[:8]}
+        )
+        user = ensure_user(username, staff=False, group=cashiers)
+        Cashier.objects.get_or_create(user=user, defaults={"store": store})
+        lines.append(
+            f"Store {code}: cashier {username} / {DEMO_PASSWORDS[username]} (at /pos/), terminal token {token}"
+        )
+    return lines
+
+
+def ensure_products() -> None:
+    categories = {c.code: c for c in Category.objects.all()}
+    for sku, barcode, name, category, price in DEMO_PRODUCTS:
+        Product.objects.get_or_create(
+            sku=sku,
+            defaults={"barcode": barcode, "name": name, "category": categories[category], "price": Decimal(price)},
+        )
+
+
 def build_demo() -> list[str]:
     """Create the demo; return the lines to print (logins, what was made)."""
     ensure_default_programme()
     ensure_categories()
+    ensure_products()
     managers = ensure_manager_group()
     manager = ensure_user("manager", staff=True, group=managers)
+    store_lines = ensure_stores()
     batch = CardBatch.objects.filter(name=DEMO_BATCH_NAME).first()
     if batch is None:
         batch = batch_issue(count=50, name=DEMO_BATCH_NAME, created_by=manager)
     return [
         f"Manager (admin at /admin/): manager / {DEMO_PASSWORDS['manager']}",
+        *store_lines,
         f"Demo card batch #{batch.pk}: {batch.first_number} … {batch.last_number}",
     ]

@@ -1,1 +1,212 @@
+"""Stores, terminals, cashiers, the catalogue, receipts, refunds, and the
+discount register every report is built on."""
 
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from cards.models import Card
+from loyalty.models import MONEY, PERCENT, Account, Category
+
+QUANTITY = {"max_digits": 12, "decimal_places": 3}
+
+
+class Store(models.Model):
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=100)
+    currency = models.CharField(max_length=3, default="EUR")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Terminal(models.Model):
+    """A till or an external POS. Its token is shown once and stored only as a SHA-256:
+    tokens are 256-bit random, so a fast hash is enough and lookups stay one indexed query."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="terminals")
+    name = models.CharField(max_length=60)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(max_length=8, editable=False, help_text="First characters, to tell tokens apart.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "name"], name="terminal_name_per_store")]
+
+    def __str__(self):
+        return f"{self.store.code}/{self.name}"
+
+
+class Cashier(models.Model):
+    """Ties a user of the cashier group to the store where they work."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cashier")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="cashiers")
+
+    def __str__(self):
+        return f"{self.user.get_username()} @ {self.store.code}"
+
+
+class Product(models.Model):
+    sku = models.CharField(max_length=40, unique=True)
+    barcode = models.CharField(max_length=14, unique=True, null=True, blank=True)
+    name = models.CharField(max_length=120)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    price = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative")]
+
+    def __str__(self):
+        return f"{self.name} ({self.sku})"
+
+
+class Receipt(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="receipts")
+    terminal = models.ForeignKey(Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="receipts")
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="receipts"
+    )
+    card = models.ForeignKey(Card, null=True, blank=True, on_delete=models.PROTECT, related_name="receipts")
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="receipts")
+    created_at = models.DateTimeField(db_index=True)
+    subtotal = models.DecimalField(**MONEY)
+    discount_total = models.DecimalField(**MONEY)
+    points_redeemed = models.DecimalField(**MONEY)
+    points_redeemed_amount = models.DecimalField(**MONEY)
+    total_due = models.DecimalField(**MONEY)
+    points_earned = models.DecimalField(**MONEY)
+    max_redeemable_points = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    card_percent = models.DecimalField(**PERCENT, default=Decimal("0.00"))
+    level_before = models.CharField(max_length=40, blank=True)
+    level_after = models.CharField(max_length=40, blank=True)
+    # Running refund totals (moved under the receipt's row lock).
+    refunded_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    points_returned = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    points_reversed = models.DecimalField(**MONEY, default=Decimal("0.00"))
+
+    class Meta:
+        indexes = [models.Index(fields=["store", "created_at"], name="receipt_store_time")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_due__gte=0), name="receipt_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(total_due=F("subtotal") - F("discount_total") - F("points_redeemed_amount")),
+                name="receipt_total_adds_up",
+            ),
+            models.CheckConstraint(condition=Q(refunded_amount__lte=F("total_due")), name="refund_within_receipt"),
+        ]
+
+    def __str__(self):
+        return f"Receipt {self.pk}"
+
+
+class ReceiptLine(models.Model):
+    receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    sku = models.CharField(max_length=40)
+    name = models.CharField(max_length=120, blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(**QUANTITY)
+    unit_price = models.DecimalField(**MONEY)
+    subtotal = models.DecimalField(**MONEY)
+    discount_percent = models.DecimalField(**PERCENT)
+    discount_amount = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    earns_points = models.BooleanField(default=True)
+    refunded_quantity = models.DecimalField(**QUANTITY, default=Decimal("0.000"))
+    refunded_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["receipt", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["receipt", "position"], name="receipt_line_position"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_quantity__gte=0) & Q(refunded_quantity__lte=F("quantity")),
+                name="line_refund_within_quantity",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} x {self.sku}"
+
+
+class DiscountEntry(models.Model):
+    """The discount register: one row per discounted line. Every report starts here."""
+
+    receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="discounts")
+    line = models.OneToOneField(ReceiptLine, on_delete=models.PROTECT, related_name="discount")
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    terminal = models.ForeignKey(Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(max_length=40, blank=True)
+    percent = models.DecimalField(**PERCENT)
+    amount = models.DecimalField(**MONEY)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "discount register"
+        indexes = [models.Index(fields=["created_at", "store"], name="discount_time_store")]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="discount_amount_positive")]
+
+    def __str__(self):
+        return f"{self.percent} % = {self.amount} on receipt {self.receipt_id}"
+
+
+class Refund(models.Model):
+    receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="refunds")
+    created_at = models.DateTimeField()
+    terminal = models.ForeignKey(Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    goods_amount = models.DecimalField(**MONEY, help_text="Value of the goods returned, after discount.")
+    amount_refunded = models.DecimalField(**MONEY, help_text="Cash paid back.")
+    points_returned = models.DecimalField(**MONEY)
+    points_reversed = models.DecimalField(**MONEY)
+    points_shortfall = models.DecimalField(
+        **MONEY, default=Decimal("0.00"), help_text="Earned points already spent, so not taken back."
+    )
+
+    def __str__(self):
+        return f"Refund {self.pk} of receipt {self.receipt_id}"
+
+
+class RefundLine(models.Model):
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="lines")
+    line = models.ForeignKey(ReceiptLine, on_delete=models.PROTECT, related_name="refund_lines")
+    quantity = models.DecimalField(**QUANTITY)
+    amount = models.DecimalField(**MONEY)
+
+    def __str__(self):
+        return f"{self.quantity} x {self.line.sku}"
+
+
+class IdempotencyRecord(models.Model):
+    """A POST that must happen once. The unique (scope, key) makes a concurrent
+    retry wait for the first attempt, then replay its stored answer."""
+
+    scope = models.CharField(max_length=40, help_text="terminal:<id> or cashier:<id>")
+    key = models.CharField(max_length=64)
+    endpoint = models.CharField(max_length=60)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(default=0)
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_once_per_scope")]
+
+    def __str__(self):
+        return f"{self.scope} {self.key}"

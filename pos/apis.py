@@ -1,0 +1,284 @@
+"""The POS REST API of api.md: one view per action, no logic beyond calling services."""
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cards.lifecycle import card_activate, card_number_or_400
+from loyalty import rules
+from loyalty.errors import InvalidInput, NotFound
+from loyalty.models import Category
+from pos.authentication import CashierSessionAuthentication, IsPosActor, TerminalTokenAuthentication
+from pos.models import Product
+from pos.refunds import RefundRequest, receipt_refund
+from pos.selectors import card_body, card_with_account, receipt_body, receipt_for_store
+from pos.services import Basket, checkout, checkout_quote
+
+MAX_LINES = 500
+
+
+class PosView(APIView):
+    authentication_classes = [TerminalTokenAuthentication, CashierSessionAuthentication]
+    permission_classes = [IsPosActor]
+
+    @property
+    def actor(self):
+        return self.request.auth
+
+
+def idempotency_key(request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not 1 <= len(key) <= 64:
+        raise InvalidInput(
+            "Send an Idempotency-Key header of 1 to 64 characters, the same on every retry.",
+            code="idempotency_key_required",
+        )
+    return key
+
+
+IDEMPOTENCY_HEADER = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    description="1–64 characters; a retry with the same key and body replays the first answer.",
+)  # fmt: skip
+
+
+# --- serializers ----------------------------------------------------------------------------
+
+
+def money_field(**kwargs):
+    return serializers.DecimalField(max_digits=12, decimal_places=2, min_value=rules.ZERO, **kwargs)
+
+
+class NextLevelOut(serializers.Serializer):
+    name = serializers.CharField()
+    discount_percent = serializers.CharField()
+    spend_needed = serializers.CharField()
+
+
+class CustomerOut(serializers.Serializer):
+    display_name = serializers.CharField()
+
+
+class CardOut(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=["issued", "active", "blocked", "replaced"])
+    customer = CustomerOut(allow_null=True)
+    discount_percent = serializers.CharField()
+    level = serializers.CharField(allow_null=True)
+    points_balance = serializers.CharField()
+    spend_total = serializers.CharField()
+    next_level = NextLevelOut(allow_null=True)
+
+
+class ActivateIn(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    phone = serializers.CharField(max_length=40)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    birthday = serializers.DateField(required=False, allow_null=True, default=None)
+    marketing_consent = serializers.BooleanField(required=False, default=False)
+
+
+class LineIn(serializers.Serializer):
+    sku = serializers.CharField(max_length=40)
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    category = serializers.CharField(max_length=40)
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=rules.Decimal("0.001"))
+    unit_price = money_field()
+
+
+class BasketIn(serializers.Serializer):
+    card_number = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None)
+    lines = serializers.ListField(child=LineIn(), min_length=1, max_length=MAX_LINES)
+    redeem_points = money_field(required=False, default=rules.ZERO)
+
+    def validate_lines(self, lines):
+        known = set(Category.objects.filter(code__in={ln["category"] for ln in lines}).values_list("code", flat=True))
+        unknown = sorted({ln["category"] for ln in lines} - known)
+        if unknown:
+            raise serializers.ValidationError(f"Unknown category: {', '.join(unknown)}.")
+        return lines
+
+    def basket(self) -> Basket:
+        data = self.validated_data
+        return Basket(
+            lines=tuple(
+                rules.Line(
+                    sku=ln["sku"],
+                    name=ln["name"],
+                    category=ln["category"],
+                    quantity=ln["quantity"],
+                    unit_price=ln["unit_price"],
+                )  # fmt: skip
+                for ln in data["lines"]
+            ),
+            card_number=data["card_number"] or None,
+            redeem_points=data["redeem_points"],
+        )
+
+
+class QuoteLineOut(serializers.Serializer):
+    sku = serializers.CharField()
+    name = serializers.CharField()
+    category = serializers.CharField()
+    quantity = serializers.CharField()
+    unit_price = serializers.CharField()
+    subtotal = serializers.CharField()
+    discount_percent = serializers.CharField()
+    discount_amount = serializers.CharField()
+    total = serializers.CharField()
+
+
+class QuoteOut(serializers.Serializer):
+    subtotal = serializers.CharField()
+    discount_total = serializers.CharField()
+    points_redeemed = serializers.CharField()
+    points_redeemed_amount = serializers.CharField(help_text="Money value of the points redeemed.")
+    total_due = serializers.CharField()
+    points_earned = serializers.CharField()
+    max_redeemable_points = serializers.CharField()
+    lines = QuoteLineOut(many=True)
+    card = CardOut(allow_null=True)
+
+
+class CheckoutOut(QuoteOut):
+    receipt_id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    store = serializers.CharField()
+    terminal = serializers.CharField(allow_null=True)
+
+
+class RefundLineIn(serializers.Serializer):
+    sku = serializers.CharField(max_length=40)
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=rules.Decimal("0.001"))
+
+
+class RefundIn(serializers.Serializer):
+    lines = serializers.ListField(child=RefundLineIn(), max_length=MAX_LINES, required=False, default=list)
+
+
+class RefundOut(serializers.Serializer):
+    refund_id = serializers.IntegerField()
+    receipt_id = serializers.IntegerField()
+    amount_refunded = serializers.CharField()
+    points_returned = serializers.CharField()
+    points_reversed = serializers.CharField()
+    points_shortfall = serializers.CharField()
+    lines = RefundLineIn(many=True)
+    card = CardOut(allow_null=True)
+
+
+class ReceiptOut(CheckoutOut):
+    refunds = RefundOut(many=True)
+
+
+class CategoryOut(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["code", "name", "discount_policy", "max_discount_percent", "earns_points"]
+
+
+class ProductOut(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    price = serializers.CharField()
+
+    class Meta:
+        model = Product
+        fields = ["sku", "barcode", "name", "category", "price"]
+
+
+def valid(serializer_class, data):
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer
+
+
+# --- views ----------------------------------------------------------------------------------
+
+
+class CardDetailApi(PosView):
+    @extend_schema(responses=CardOut, summary="A card as the till sees it")
+    def get(self, request, number):
+        card = card_with_account(card_number_or_400(number))
+        if card is None:
+            raise NotFound("This card is not known here.", code="card_not_found")
+        return Response(card_body(card, timezone.now()))
+
+
+class CardActivateApi(PosView):
+    @extend_schema(request=ActivateIn, responses={201: CardOut}, summary="First use: link an issued card")
+    def post(self, request, number):
+        data = valid(ActivateIn, request.data).validated_data
+        card = card_activate(number=number, at=timezone.now(), **data)
+        return Response(card_body(card_with_account(card.number), timezone.now()), status=201)
+
+
+class CategoryListApi(PosView):
+    @extend_schema(responses=CategoryOut(many=True), summary="The chain's product categories")
+    def get(self, request):
+        return Response(CategoryOut(Category.objects.order_by("code"), many=True).data)
+
+
+class ProductLookupApi(PosView):
+    @extend_schema(responses=ProductOut, summary="A product by barcode or SKU (for scanning goods)")
+    def get(self, request, code):
+        product = (
+            Product.objects.select_related("category").filter(barcode=code.strip()).first()
+            or Product.objects.select_related("category").filter(sku=code.strip()).first()
+        )
+        if product is None:
+            raise NotFound("No product has this barcode.", code="product_not_found")
+        return Response(ProductOut(product).data)
+
+
+class QuoteApi(PosView):
+    @extend_schema(request=BasketIn, responses=QuoteOut, summary="Price a basket; writes nothing")
+    def post(self, request):
+        basket = valid(BasketIn, request.data).basket()
+        return Response(checkout_quote(basket=basket, at=timezone.now()))
+
+
+class CheckoutApi(PosView):
+    @extend_schema(
+        request=BasketIn, responses={201: CheckoutOut}, parameters=[IDEMPOTENCY_HEADER], summary="Commit a basket"
+    )
+    def post(self, request):
+        key = idempotency_key(request)
+        basket = valid(BasketIn, request.data).basket()
+        status, body, replayed = checkout(
+            actor=self.actor, key=key, basket=basket, payload=request.data, at=timezone.now()
+        )
+        return replay_aware(body, status, replayed)
+
+
+class ReceiptDetailApi(PosView):
+    @extend_schema(responses=ReceiptOut, summary="A receipt of this store, with its refunds")
+    def get(self, request, receipt_id):
+        receipt = receipt_for_store(receipt_id, self.actor.store.pk)
+        if receipt is None:
+            raise NotFound("There is no such receipt in this store.", code="receipt_not_found")
+        return Response(receipt_body(receipt, timezone.now()))
+
+
+class RefundApi(PosView):
+    @extend_schema(
+        request=RefundIn, responses={201: RefundOut}, parameters=[IDEMPOTENCY_HEADER], summary="Refund lines"
+    )
+    def post(self, request, receipt_id):
+        key = idempotency_key(request)
+        data = valid(RefundIn, request.data).validated_data
+        refund_request = RefundRequest(lines=tuple((ln["sku"], ln["quantity"]) for ln in data["lines"]))
+        status, body, replayed = receipt_refund(
+            actor=self.actor, receipt_id=receipt_id, key=key, request=refund_request, payload=request.data,
+            at=timezone.now(),
+        )  # fmt: skip
+        return replay_aware(body, status, replayed)
+
+
+def replay_aware(body, status, replayed) -> Response:
+    response = Response(body, status=status)
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response

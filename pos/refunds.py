@@ -1,0 +1,180 @@
+"""Refunds: whole receipts or some lines, several partial refunds up to what was bought.
+
+A refund undoes exactly its share of the purchase: cash back for what was paid
+in money, the points that paid for it returned, the points it earned taken back,
+and the refunded amount out of the level-qualifying spend (the level may fall).
+Every running total is cumulative ("refunded so far"), rounded once, so that
+refunding a receipt in any number of parts gives back exactly what refunding it
+whole would: buy → earn → refund → repeat gains nothing.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_CEILING, Decimal
+
+from loyalty import rules
+from loyalty.errors import DomainError, NotFound
+from loyalty.models import Account, PointsEntry, Programme, SpendEntry
+from loyalty.selectors import programme_rules
+from loyalty.services import account_lock, credit, debit, expire_lots, level_named, spend_record
+from pos.actors import PosActor
+from pos.idempotency import run_once
+from pos.models import Receipt, ReceiptLine, Refund, RefundLine
+from pos.selectors import card_body, card_with_account, money, quantity_str
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class RefundRequest:
+    lines: tuple[tuple[str, Decimal], ...]  # (sku, quantity); empty = everything still refundable
+
+
+def receipt_refund(*, actor: PosActor, receipt_id: int, key: str, request: RefundRequest, payload, at: datetime):
+    return run_once(
+        actor=actor, key=key, endpoint=f"refund:{receipt_id}", payload=payload,
+        work=lambda: (201, _refund(actor, receipt_id, request, at)),
+    )  # fmt: skip
+
+
+def _refund(actor: PosActor, receipt_id: int, request: RefundRequest, at: datetime) -> dict:
+    # The receipt row lock serialises refunds of one receipt: two tills refunding
+    # the same line at once get one success and one 409.
+    receipt = Receipt.objects.select_for_update().filter(pk=receipt_id, store=actor.store).first()
+    if receipt is None:
+        raise NotFound("There is no such receipt in this store.", code="receipt_not_found")
+    lines = list(receipt.lines.order_by("position"))
+    plan = _plan(lines, request)
+    refund = Refund.objects.create(
+        receipt=receipt, created_at=at, terminal=actor.terminal, cashier=actor.cashier, goods_amount=ZERO,
+        amount_refunded=ZERO, points_returned=ZERO, points_reversed=ZERO,
+    )  # fmt: skip
+    refund.goods_amount = _refund_lines(refund, plan)
+    _settle(receipt, lines, refund, at)
+    refund.save()
+    card = current_card(receipt)
+    return {
+        "refund_id": refund.pk,
+        "receipt_id": receipt.pk,
+        "amount_refunded": money(refund.amount_refunded),
+        "points_returned": money(refund.points_returned),
+        "points_reversed": money(refund.points_reversed),
+        "points_shortfall": money(refund.points_shortfall),
+        "lines": [{"sku": line.sku, "quantity": quantity_str(qty)} for line, qty in plan],
+        "card": card_body(card, at) if card and card.account_id else None,
+    }
+
+
+def _plan(lines: list[ReceiptLine], request: RefundRequest) -> list[tuple[ReceiptLine, Decimal]]:
+    """Which quantity of which receipt line each requested (sku, quantity) takes back."""
+    left = {line.pk: line.quantity - line.refunded_quantity for line in lines}
+    if not request.lines:
+        plan = [(line, left[line.pk]) for line in lines if left[line.pk] > 0]
+        if not plan:
+            raise DomainError("This receipt is already refunded in full.", code="refund_exceeds_receipt")
+        return plan
+    plan = []
+    for sku, quantity in request.lines:
+        want = quantity
+        for line in (ln for ln in lines if ln.sku == sku):
+            take = min(want, left[line.pk])
+            if take > 0:
+                plan.append((line, take))
+                left[line.pk] -= take
+                want -= take
+        if want > 0:
+            raise DomainError(
+                f"Cannot refund {quantity_str(quantity)} of {sku}: more than was bought on this receipt "
+                "(minus earlier refunds).",
+                code="refund_exceeds_receipt",
+                details={"sku": sku},
+            )
+    return plan
+
+
+def _refund_lines(refund: Refund, plan: list[tuple[ReceiptLine, Decimal]]) -> Decimal:
+    goods = ZERO
+    rows = []
+    for line, qty in plan:
+        refunded_qty = line.refunded_quantity + qty
+        # Cumulative: the last part of a line refunds exactly what is left of its total.
+        cumulative = (
+            line.total
+            if refunded_qty == line.quantity
+            else rules.round_money(line.total * refunded_qty / line.quantity)
+        )
+        amount = cumulative - line.refunded_amount
+        line.refunded_quantity, line.refunded_amount = refunded_qty, cumulative
+        line.save(update_fields=["refunded_quantity", "refunded_amount"])
+        rows.append(RefundLine(refund=refund, line=line, quantity=qty, amount=amount))
+        goods += amount
+    RefundLine.objects.bulk_create(rows)
+    return goods
+
+
+def current_card(receipt: Receipt):
+    """The card the receipt's customer holds now (after replacements), freshly read."""
+    card = receipt.card
+    while card is not None and card.replaced_by_id:
+        card = card.replaced_by
+    return card_with_account(card.number) if card else None
+
+
+def refund_account_for(receipt: Receipt) -> Account | None:
+    """The account that holds the receipt's points now: after a card replacement, the new card's."""
+    account = receipt.account
+    while account is not None and hasattr(account, "replaced_by"):
+        account = account.replaced_by
+    return account
+
+
+def _settle(receipt: Receipt, lines: list[ReceiptLine], refund: Refund, at: datetime) -> None:
+    """Cash, points and spend for the receipt's refunded share so far, minus what earlier refunds did."""
+    goods_so_far = sum((line.refunded_amount for line in lines), ZERO)
+    whole = all(line.refunded_quantity == line.quantity for line in lines)
+    after_discount = receipt.subtotal - receipt.discount_total
+    share = Decimal(1) if whole or after_discount == 0 else goods_so_far / after_discount
+
+    cash_so_far = receipt.total_due if whole else rules.round_money(receipt.total_due * share)
+    returned_so_far = receipt.points_redeemed if whole else rules.round_down(receipt.points_redeemed * share)
+    # Taking back earned points rounds up: a partial refund never leaves a cent of points behind.
+    reversed_so_far = (
+        receipt.points_earned
+        if whole
+        else min(receipt.points_earned, (receipt.points_earned * share).quantize(rules.CENT, rounding=ROUND_CEILING))
+    )
+    cash = cash_so_far - receipt.refunded_amount
+    to_return = returned_so_far - receipt.points_returned
+    to_reverse = reversed_so_far - receipt.points_reversed
+    receipt.refunded_amount, receipt.points_returned, receipt.points_reversed = (
+        cash_so_far, returned_so_far, reversed_so_far,
+    )  # fmt: skip
+    receipt.save(update_fields=["refunded_amount", "points_returned", "points_reversed"])
+    refund.amount_refunded = cash
+    account = refund_account_for(receipt)
+    if account is not None:
+        _settle_account(account_lock(account.pk), receipt, refund, cash, to_return, to_reverse, at)
+
+
+def _settle_account(account, receipt, refund, cash, to_return, to_reverse, at) -> None:
+    expire_lots(account, at=at)
+    cause = {"receipt_id": receipt.pk, "refund_id": refund.pk}
+    if to_return > 0:
+        credit(account, kind=PointsEntry.Kind.REFUND, points=to_return, at=at, **cause)
+    taken = min(to_reverse, account.points_balance)
+    if taken > 0:
+        debit(account, kind=PointsEntry.Kind.REFUND, points=taken, at=at, **cause)
+    shortfall = to_reverse - taken
+    programme = account.programme
+    if shortfall > 0 and programme.refund_shortfall == Programme.RefundShortfall.REDUCE_CASH:
+        # The customer already spent points this purchase earned: keep their value from the cash.
+        refund.amount_refunded = max(ZERO, cash - rules.round_money(shortfall * programme.point_value))
+    refund.points_returned, refund.points_reversed, refund.points_shortfall = to_return, taken, shortfall
+    spend_after = max(ZERO, account.spend - cash)
+    level = rules.level_after_refund(
+        programme_rules(programme), account.level.name if account.level_id else None, spend_after
+    )
+    spend_record(
+        account, kind=SpendEntry.Kind.REFUND, amount=-cash, at=at, level=level_named(account, level),
+        receipt_id=receipt.pk,
+    )  # fmt: skip

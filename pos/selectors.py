@@ -1,0 +1,109 @@
+"""Reads for the till: the card body of api.md, receipts as stored."""
+
+from datetime import datetime
+
+from cards.models import Card
+from loyalty import rules
+from loyalty.selectors import card_state, programme_rules
+from pos.models import Receipt
+
+M2 = rules.CENT
+
+
+def money(value) -> str:
+    """Money and points go over the wire as strings with exactly two decimals."""
+    return str(value.quantize(M2))
+
+
+def quantity_str(quantity) -> str:
+    """'2' for 2.000, '0.5' for 0.500: as a person writes a quantity."""
+    return format(quantity.normalize(), "f")
+
+
+def card_body(card: Card, at: datetime) -> dict:
+    account = card.account
+    if account is None:
+        return {
+            "number": card.number, "status": card.status, "customer": None, "discount_percent": "0.00",
+            "level": None, "points_balance": "0.00", "spend_total": "0.00", "next_level": None,
+        }  # fmt: skip
+    programme = programme_rules(account.programme)
+    state = card_state(account, at)
+    upcoming = rules.next_level(programme, state.level, state.spend)
+    next_level = None
+    if upcoming is not None:
+        level, needed = upcoming
+        next_level = {"name": level.name, "discount_percent": money(level.percent), "spend_needed": money(needed)}
+    return {
+        "number": card.number,
+        "status": card.status,
+        "customer": {"display_name": account.customer.display_name},
+        "discount_percent": money(rules.card_percent(programme, state.level)),
+        "level": state.level,
+        "points_balance": money(state.points_balance),
+        "spend_total": money(state.spend),
+        "next_level": next_level,
+    }
+
+
+def card_with_account(number: str) -> Card | None:
+    return (
+        Card.objects.select_related("account__customer", "account__programme", "account__level")
+        .filter(number=number)
+        .first()
+    )
+
+
+def receipt_for_store(receipt_id: int, store_id: int) -> Receipt | None:
+    """A terminal sees only its own store's receipts: others are simply not found."""
+    return Receipt.objects.filter(pk=receipt_id, store_id=store_id).first()
+
+
+def receipt_body(receipt: Receipt, at: datetime) -> dict:
+    """The checkout body rebuilt from the stored rows, plus the refunds so far."""
+    card = receipt.card
+    lines = list(receipt.lines.select_related("category").order_by("position"))
+    return {
+        "receipt_id": receipt.pk,
+        "created_at": receipt.created_at.isoformat(),
+        "store": receipt.store.code,
+        "terminal": receipt.terminal.name if receipt.terminal_id else None,
+        "subtotal": money(receipt.subtotal),
+        "discount_total": money(receipt.discount_total),
+        "points_redeemed": money(receipt.points_redeemed),
+        "points_redeemed_amount": money(receipt.points_redeemed_amount),
+        "total_due": money(receipt.total_due),
+        "points_earned": money(receipt.points_earned),
+        "max_redeemable_points": money(receipt.max_redeemable_points),
+        "lines": [
+            {
+                "sku": ln.sku,
+                "name": ln.name,
+                "category": ln.category.code,
+                "quantity": quantity_str(ln.quantity),
+                "unit_price": money(ln.unit_price),
+                "subtotal": money(ln.subtotal),
+                "discount_percent": money(ln.discount_percent),
+                "discount_amount": money(ln.discount_amount),
+                "total": money(ln.total),
+                "refunded_quantity": quantity_str(ln.refunded_quantity),
+            }  # fmt: skip
+            for ln in lines
+        ],
+        "card": card_body(card_with_account(card.number), at) if card else None,
+        "refunds": [
+            refund_summary(refund) for refund in receipt.refunds.order_by("id").prefetch_related("lines__line")
+        ],
+    }
+
+
+def refund_summary(refund) -> dict:
+    return {
+        "refund_id": refund.pk,
+        "created_at": refund.created_at.isoformat(),
+        "amount_refunded": money(refund.amount_refunded),
+        "points_returned": money(refund.points_returned),
+        "points_reversed": money(refund.points_reversed),
+        "points_shortfall": money(refund.points_shortfall),
+        "lines": [{"sku": rl.line.sku, "quantity": quantity_str(rl.quantity)} for rl in refund.lines.all()],
+    }

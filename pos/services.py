@@ -1,0 +1,174 @@
+"""Quote and checkout: the till's write path. Rules come from loyalty.rules;
+this module loads state, locks, and writes receipt, register, ledger, spend."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from cards.lifecycle import card_lock, card_number_or_400, refuse_unusable
+from cards.models import Card
+from loyalty import rules
+from loyalty.errors import DomainError, NotFound, from_rule_error
+from loyalty.models import Account, Category, PointsEntry, SpendEntry
+from loyalty.selectors import card_state, category_rules, programme_rules
+from loyalty.services import account_lock, credit, debit, expire_lots, level_named, spend_record
+from pos.actors import PosActor
+from pos.idempotency import run_once
+from pos.models import DiscountEntry, Receipt, ReceiptLine
+from pos.selectors import card_body, card_with_account, money, quantity_str
+
+
+@dataclass(frozen=True)
+class Basket:
+    """What the till sends: lines, an optional card, points to redeem."""
+
+    lines: tuple[rules.Line, ...]
+    card_number: str | None = None
+    redeem_points: Decimal = Decimal("0.00")
+
+
+def refuse_new_card(card: Card) -> None:
+    refuse_unusable(card)
+    if card.status == Card.Status.ISSUED:
+        raise DomainError(
+            "This card is new: register the customer first (activate), then continue.", code="card_not_active"
+        )
+
+
+def _price(card: Card | None, basket: Basket, at: datetime) -> rules.Quote:
+    if card is None:
+        programme, state = rules.ProgrammeRules(kind=rules.Kind.FIXED), None
+    else:
+        programme, state = programme_rules(card.account.programme), card_state(card.account, at)
+    try:
+        return rules.quote(programme, state, basket.lines, category_rules(), at, basket.redeem_points)
+    except rules.RuleError as error:
+        raise from_rule_error(error) from None
+
+
+def checkout_quote(*, basket: Basket, at: datetime) -> dict:
+    """Price a basket; writes nothing."""
+    card = None
+    if basket.card_number:
+        card = card_with_account(card_number_or_400(basket.card_number))
+        if card is None:
+            raise NotFound("This card is not known here.", code="card_not_found")
+        refuse_new_card(card)
+    return quote_body(_price(card, basket, at), card, at)
+
+
+def quote_body(quote: rules.Quote, card: Card | None, at: datetime) -> dict:
+    return {
+        "subtotal": money(quote.subtotal),
+        "discount_total": money(quote.discount_total),
+        "points_redeemed": money(quote.points_redeemed),
+        "points_redeemed_amount": money(quote.points_redeemed_amount),
+        "total_due": money(quote.total_due),
+        "points_earned": money(quote.points_earned),
+        "max_redeemable_points": money(quote.max_redeemable_points),
+        "lines": [
+            {
+                "sku": ln.sku,
+                "name": ln.name,
+                "category": ln.category,
+                "quantity": quantity_str(ln.quantity),
+                "unit_price": money(ln.unit_price),
+                "subtotal": money(ln.subtotal),
+                "discount_percent": money(ln.discount_percent),
+                "discount_amount": money(ln.discount_amount),
+                "total": money(ln.total),
+            }  # fmt: skip
+            for ln in quote.lines
+        ],
+        "card": card_body(card, at) if card else None,
+    }
+
+
+def checkout(*, actor: PosActor, key: str, basket: Basket, payload, at: datetime) -> tuple[int, dict, bool]:
+    """Commit a basket once per idempotency key. Returns (status, body, replayed)."""
+    return run_once(
+        actor=actor, key=key, endpoint="checkout", payload=payload, work=lambda: (201, _commit(actor, basket, at))
+    )
+
+
+def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
+    card = account = None
+    if basket.card_number:
+        # Lock order everywhere: card, then its account.
+        card = card_lock(basket.card_number)
+        refuse_new_card(card)
+        account = account_lock(card.account_id)
+        expire_lots(account, at=at)  # points past their date cannot pay for this
+        card.account = account
+    quote = _price(card, basket, at)
+    receipt = _write_receipt(actor, card, account, quote, at)
+    if account is not None:
+        _move_points_and_spend(account, receipt, quote, at)
+    body = quote_body(quote, card, at)
+    body.update(
+        receipt_id=receipt.pk,
+        created_at=at.isoformat(),
+        store=actor.store.code,
+        terminal=actor.terminal.name if actor.terminal else None,
+    )
+    return body
+
+
+def _write_receipt(actor, card, account, quote: rules.Quote, at: datetime) -> Receipt:
+    receipt = Receipt.objects.create(
+        store=actor.store, terminal=actor.terminal, cashier=actor.cashier, card=card, account=account,
+        created_at=at, subtotal=quote.subtotal, discount_total=quote.discount_total,
+        points_redeemed=quote.points_redeemed, points_redeemed_amount=quote.points_redeemed_amount,
+        total_due=quote.total_due, points_earned=quote.points_earned, card_percent=quote.card_percent,
+        max_redeemable_points=quote.max_redeemable_points,
+        level_before=quote.level_before or "", level_after=quote.level_after or "",
+    )  # fmt: skip
+    categories = dict(Category.objects.filter(code__in={ln.category for ln in quote.lines}).values_list("code", "id"))
+    lines = ReceiptLine.objects.bulk_create(
+        ReceiptLine(
+            receipt=receipt,
+            position=i,
+            sku=ln.sku,
+            name=ln.name,
+            category_id=categories[ln.category],
+            quantity=ln.quantity,
+            unit_price=ln.unit_price,
+            subtotal=ln.subtotal,
+            discount_percent=ln.discount_percent,
+            discount_amount=ln.discount_amount,
+            total=ln.total,
+            earns_points=ln.earns_points,
+        )  # fmt: skip
+        for i, ln in enumerate(quote.lines, start=1)
+    )
+    DiscountEntry.objects.bulk_create(
+        DiscountEntry(
+            receipt=receipt,
+            line=line,
+            card=card,
+            store=actor.store,
+            terminal=actor.terminal,
+            cashier=actor.cashier,
+            category_id=line.category_id,
+            level=quote.level_before or "",
+            percent=line.discount_percent,
+            amount=line.discount_amount,
+            created_at=at,
+        )  # fmt: skip
+        for line in lines
+        if line.discount_amount > 0
+    )
+    return receipt
+
+
+def _move_points_and_spend(account: Account, receipt: Receipt, quote: rules.Quote, at: datetime) -> None:
+    if quote.points_redeemed > 0:
+        debit(account, kind=PointsEntry.Kind.REDEEM, points=quote.points_redeemed, at=at, receipt_id=receipt.pk)
+    if quote.points_earned > 0:
+        credit(account, kind=PointsEntry.Kind.EARN, points=quote.points_earned, at=at, receipt_id=receipt.pk)
+    spend_record(
+        account, kind=SpendEntry.Kind.PURCHASE, amount=quote.total_due, at=at,
+        level=level_named(account, quote.level_after), receipt_id=receipt.pk,
+    )  # fmt: skip
+    account.last_purchase_at = at
+    Account.objects.filter(pk=account.pk).update(last_purchase_at=at)
