@@ -1,0 +1,99 @@
+import pytest
+
+from cards.lifecycle import card_block
+from loyalty.models import Customer
+from tests.pos.helpers import CARD, activate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_issued_card_has_no_customer_and_the_pos_must_offer_activation(till):
+    response = till.get(f"/api/v1/cards/{CARD}/")
+    assert response.status_code == 200
+    assert response.json() == {
+        "number": CARD, "status": "issued", "customer": None, "discount_percent": "0.00", "level": None,
+        "points_balance": "0.00", "spend_total": "0.00", "next_level": None,
+    }  # fmt: skip
+
+
+def test_activation_links_the_card_and_answers_with_the_card_body(till):
+    response = activate(till, number=f" {CARD} ")
+    assert response.json() == {
+        "number": CARD, "status": "active", "customer": {"display_name": "Anna K."}, "discount_percent": "0.00",
+        "level": None, "points_balance": "0.00", "spend_total": "0.00",
+        "next_level": {"name": "Silver", "discount_percent": "2.00", "spend_needed": "300.00"},
+    }  # fmt: skip
+
+
+def test_activation_with_a_known_phone_joins_the_existing_customer(till):
+    activate(till)
+    activate(till, number="2000000000022", phone="0048 600 100 200", name="A. Kowalska")
+    assert Customer.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("prepare", "status", "code"),
+    [("activate", 409, "card_already_active"), ("block", 409, "card_blocked")],
+)
+def test_activating_a_used_card_is_a_409(till, prepare, status, code):
+    activate(till)
+    if prepare == "block":
+        card_block(number=CARD, reason="Lost")
+    response = till.post(f"/api/v1/cards/{CARD}/activate/", {"name": "Bob", "phone": "600999999"}, format="json")
+    assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+    assert Customer.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"phone": "600100200"}, "name"),
+        ({"name": "Anna"}, "phone"),
+        ({"name": "A", "phone": "1", "email": "x"}, "email"),
+    ],
+)
+def test_activation_with_missing_fields_is_400_and_writes_nothing(till, body, field):
+    response = till.post(f"/api/v1/cards/{CARD}/activate/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_input"
+    assert field in response.json()["error"]["details"]
+    assert Customer.objects.count() == 0
+
+
+def test_wrong_check_digit_is_400_and_unknown_card_404(till):
+    typo = till.get("/api/v1/cards/2000000000016/")
+    assert (typo.status_code, typo.json()["error"]["code"]) == (400, "invalid_card_number")
+    unknown = till.get("/api/v1/cards/2999000000012/")
+    assert (unknown.status_code, unknown.json()["error"]) == (
+        404, {"code": "card_not_found", "message": "This card is not known here.", "details": {}},
+    )  # fmt: skip
+
+
+def test_categories_for_the_pos(till):
+    response = till.get("/api/v1/categories/")
+    rows = {row["code"]: row for row in response.json()}
+    assert rows["dairy"] == {
+        "code": "dairy", "name": "Dairy", "discount_policy": "normal", "max_discount_percent": None,
+        "earns_points": True,
+    }  # fmt: skip
+    assert rows["tobacco"]["discount_policy"] == "excluded"
+    assert rows["promo"]["max_discount_percent"] == "3.00"
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [(None, "not_authenticated"), ("Token nope", "authentication_failed"), ("Bearer x", "not_authenticated")],
+)
+def test_every_action_needs_a_valid_terminal_token(demo, client, header, code):
+    kwargs = {"HTTP_AUTHORIZATION": header} if header else {}
+    response = client.get(f"/api/v1/cards/{CARD}/", **kwargs)
+    assert (response.status_code, response.json()["error"]["code"]) == (401, code)
+
+
+def test_revoked_token_is_refused(till):
+    from pos.actors import terminal_revoke
+    from pos.models import Terminal
+
+    terminal_revoke(Terminal.objects.get(store__code="central"))
+    response = till.get(f"/api/v1/cards/{CARD}/")
+    assert (response.status_code, response.json()["error"]["code"]) == (401, "authentication_failed")
