@@ -13,6 +13,7 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("pos/", include("pos.urls")),
     # Anything else under /api/ answers in the API's error body, not an HTML 404.
     path("api/<path:rest>", api_not_found),
 ]

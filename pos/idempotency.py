@@ -36,7 +36,7 @@ def run_once(
         except IntegrityError:
             return _replay(actor, key, fingerprint)
         status, body = work()
-        record.status_code, record.response = status, body
+        record.status_code, record.response = status, json.dumps(body)
         record.save(update_fields=["status_code", "response"])
         return status, body, False
 
@@ -49,4 +49,4 @@ def _replay(actor: PosActor, key: str, fingerprint: str) -> tuple[int, dict, boo
             code="idempotency_key_reused",
             status=422,
         )
-    return record.status_code, record.response, True
+    return record.status_code, json.loads(record.response), True

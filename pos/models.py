@@ -202,7 +202,8 @@ class IdempotencyRecord(models.Model):
     endpoint = models.CharField(max_length=60)
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(default=0)
-    response = models.JSONField(null=True)
+    # Text, not jsonb: PostgreSQL's jsonb reorders keys, and a replay must be byte-identical.
+    response = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

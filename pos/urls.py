@@ -1,0 +1,13 @@
+"""The cashier's pages under /pos/ (the till's API lives in pos.urls_api)."""
+
+from django.urls import path
+
+from pos import views
+
+app_name = "pos"
+
+urlpatterns = [
+    path("", views.cashier_screen, name="screen"),
+    path("login/", views.cashier_login, name="login"),
+    path("logout/", views.cashier_logout, name="logout"),
+]

@@ -1,0 +1,51 @@
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from pos.actors import terminal_for_token
+from pos.models import Store, Terminal
+
+pytestmark = pytest.mark.django_db
+
+
+def test_terminal_create_makes_the_store_and_prints_a_working_token():
+    out = io.StringIO()
+    call_command("terminal_create", "--store", "berlin-1", "--name", "till-1", stdout=out, stderr=io.StringIO())
+    token = out.getvalue().strip().splitlines()[-1]
+    terminal = terminal_for_token(token)
+    assert (terminal.store.code, terminal.name) == ("berlin-1", "till-1")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--store", "bad code!", "--name", "t"],
+            "The store code must be 1-20 letters, digits, - or _, not 'bad code!'.",
+        ),
+        (["--store", "s1", "--name", " "], "The terminal name must be 1-60 characters."),
+    ],
+)
+def test_terminal_create_bad_input_is_one_line(args, message):
+    with pytest.raises(CommandError) as error:
+        call_command("terminal_create", *args, stdout=io.StringIO(), stderr=io.StringIO())
+    assert str(error.value) == message
+    assert (Store.objects.count(), Terminal.objects.count()) == (0, 0)
+
+
+def test_terminal_name_is_unique_per_store():
+    call_command("terminal_create", "--store", "s1", "--name", "t", stdout=io.StringIO(), stderr=io.StringIO())
+    with pytest.raises(CommandError) as error:
+        call_command("terminal_create", "--store", "s1", "--name", "t", stdout=io.StringIO(), stderr=io.StringIO())
+    assert str(error.value) == "Store s1 already has a terminal named 't'."
+    assert Terminal.objects.count() == 1
+
+
+def test_loyalty_demo_is_safe_to_run_twice():
+    first, second = io.StringIO(), io.StringIO()
+    call_command("loyalty_demo", stdout=first)
+    call_command("loyalty_demo", stdout=second)
+    assert first.getvalue() == second.getvalue()
+    assert "terminal token demo-token-central-till-1" in first.getvalue()
+    assert (Store.objects.count(), Terminal.objects.count()) == (2, 2)
