@@ -8,6 +8,7 @@ DRF's own exceptions are mapped to stable codes here.
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -66,3 +67,35 @@ def api_not_found(request, exception=None, **kwargs):
 
 def api_server_error(request):
     return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
+
+
+# Django-level errors (a bad Host header, a CSRF failure, an unknown URL, a crash)
+# never reach DRF's handler: under /api/ they still answer in the API's error body.
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def bad_request(request, exception=None):
+    if _is_api(request):
+        return JsonResponse(error_body("bad_request", "The request could not be understood."), status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    if _is_api(request):
+        return JsonResponse(error_body("permission_denied", "You are not allowed to do this."), status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception=None):
+    if _is_api(request):
+        return api_not_found(request)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return api_server_error(request)
+    return defaults.server_error(request)

@@ -17,3 +17,8 @@ urlpatterns = [
     # Anything else under /api/ answers in the API's error body, not an HTML 404.
     path("api/<path:rest>", api_not_found),
 ]
+
+handler400 = "config.api_errors.bad_request"
+handler403 = "config.api_errors.permission_denied"
+handler404 = "config.api_errors.page_not_found"
+handler500 = "config.api_errors.server_error"

@@ -18,6 +18,11 @@ from pos.selectors import card_body, card_with_account, receipt_body, receipt_fo
 from pos.services import Basket, checkout, checkout_quote
 
 MAX_LINES = 500
+# Far above any real till, far below what the money columns hold (12 digits):
+# absurd numbers are a 400, never a database overflow.
+MAX_QUANTITY = rules.Decimal("100000")
+MAX_UNIT_PRICE = rules.Decimal("1000000")
+MAX_BASKET = rules.Decimal("100000000")
 
 
 class PosView(APIView):
@@ -85,20 +90,24 @@ class LineIn(serializers.Serializer):
     sku = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=40)
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=rules.Decimal("0.001"))
-    unit_price = money_field()
+    quantity = serializers.DecimalField(
+        max_digits=12, decimal_places=3, min_value=rules.Decimal("0.001"), max_value=MAX_QUANTITY
+    )
+    unit_price = money_field(max_value=MAX_UNIT_PRICE)
 
 
 class BasketIn(serializers.Serializer):
     card_number = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None)
     lines = serializers.ListField(child=LineIn(), min_length=1, max_length=MAX_LINES)
-    redeem_points = money_field(required=False, default=rules.ZERO)
+    redeem_points = money_field(required=False, default=rules.ZERO, max_value=MAX_BASKET)
 
     def validate_lines(self, lines):
         known = set(Category.objects.filter(code__in={ln["category"] for ln in lines}).values_list("code", flat=True))
         unknown = sorted({ln["category"] for ln in lines} - known)
         if unknown:
             raise serializers.ValidationError(f"Unknown category: {', '.join(unknown)}.")
+        if sum(ln["quantity"] * ln["unit_price"] for ln in lines) > MAX_BASKET:
+            raise serializers.ValidationError(f"A basket above {MAX_BASKET:,} is not a real sale.")
         return lines
 
     def basket(self) -> Basket:
@@ -152,7 +161,9 @@ class CheckoutOut(QuoteOut):
 
 class RefundLineIn(serializers.Serializer):
     sku = serializers.CharField(max_length=40)
-    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=rules.Decimal("0.001"))
+    quantity = serializers.DecimalField(
+        max_digits=12, decimal_places=3, min_value=rules.Decimal("0.001"), max_value=MAX_QUANTITY
+    )
 
 
 class RefundIn(serializers.Serializer):
