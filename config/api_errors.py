@@ -9,6 +9,7 @@ DRF's own exceptions are mapped to stable codes here.
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -60,6 +61,7 @@ def _code_for(exc) -> tuple[str, str]:
     return ("error", "The request could not be processed.")
 
 
+@csrf_exempt  # an unknown POST under /api/ is a 404, not Django's HTML CSRF page
 def api_not_found(request, exception=None, **kwargs):
     """404 for unknown /api/ paths, in the API's error body."""
     return JsonResponse(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)

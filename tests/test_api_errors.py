@@ -13,3 +13,11 @@ def test_schema_is_published(client):
     response = client.get("/api/v1/schema/")
     assert response.status_code == 200
     assert response.content.startswith(b"openapi: 3")
+
+
+def test_unknown_api_post_is_a_json_404_even_with_csrf_checks():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/api/v1/receipts/-1/refund/", {})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

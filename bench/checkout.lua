@@ -1,0 +1,31 @@
+-- wrk script: POST a 5-line checkout with a card, a fresh Idempotency-Key each time.
+-- The token and card come from the environment (bench/pos_bench.py sets them).
+local token = os.getenv("BENCH_TOKEN")
+local card = os.getenv("BENCH_CARD")
+local counter = 0
+local thread_id = 0
+
+function setup(thread)
+  thread:set("tid", thread_id)
+  thread_id = thread_id + 1
+end
+
+function init(args)
+  prefix = string.format("wrk-%d-%d-", tid, math.random(1, 1e9))
+end
+
+local body = string.format([[{"card_number": "%s", "lines": [
+ {"sku": "MILK-1L", "category": "dairy", "quantity": "2", "unit_price": "1.49"},
+ {"sku": "BREAD-RYE", "category": "bakery", "quantity": "1", "unit_price": "2.79"},
+ {"sku": "APPLE-KG", "category": "produce", "quantity": "1.235", "unit_price": "2.49"},
+ {"sku": "CIG-20", "category": "tobacco", "quantity": "1", "unit_price": "8.20"},
+ {"sku": "COFFEE-PROMO", "category": "promo", "quantity": "1", "unit_price": "5.99"}]}]], card)
+
+request = function()
+  counter = counter + 1
+  return wrk.format("POST", "/api/v1/checkout/", {
+    ["Authorization"] = "Token " .. token,
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = prefix .. counter,
+  }, body)
+end
