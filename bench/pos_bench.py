@@ -70,7 +70,7 @@ def pgbench_floor() -> dict:
     script.parent.mkdir(exist_ok=True)
     manage("shell", "-c", f"from bench.capture_sql import write_checkout_sql; write_checkout_sql('{script}')")
     out = subprocess.run(
-        ["pgbench", "-n", "-c", str(CLIENTS), "-j", "2", "-T", str(SECONDS), "-f", str(script), "-M", "prepared",
+        ["pgbench", "-n", "-c", str(CLIENTS), "-j", "2", "-T", str(SECONDS), "-f", str(script), "-M", "simple",
          "-h", "127.0.0.1", "-U", "postgres", DB.rsplit("/", 1)[1]],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
