@@ -6,6 +6,8 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
@@ -14,6 +16,19 @@ from pos.demo import build_demo
 from tests.pos.conftest import CENTRAL
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Requests go straight into the WSGI app, whose request signals would close
+    the test's DB connection (fatal inside its transaction on PostgreSQL).
+    Django's own test client disconnects them the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
 
 EXAMPLES_PER_OPERATION = 40
 
