@@ -2,6 +2,10 @@
 -- The token and card come from the environment (bench/pos_bench.py sets them).
 local token = os.getenv("BENCH_TOKEN")
 local card = os.getenv("BENCH_CARD")
+-- BENCH_CARDS (space-separated) spreads the load over many customers, as in a real chain;
+-- without it every request queues on one card's row lock.
+local cards = {}
+for number in string.gmatch(os.getenv("BENCH_CARDS") or card, "%d+") do cards[#cards + 1] = number end
 local counter = 0
 local thread_id = 0
 
@@ -11,18 +15,20 @@ function setup(thread)
 end
 
 function init(args)
-  prefix = string.format("wrk-%d-%d-", tid, math.random(1, 1e9))
+  math.randomseed(os.time() * 1000 + tid)  -- fresh keys on every run: a replay would not be a checkout
+  prefix = string.format("wrk-%d-%d-%d-", os.time(), tid, math.random(1, 1e9))
 end
 
-local body = string.format([[{"card_number": "%s", "lines": [
+local template = [[{"card_number": "%s", "lines": [
  {"sku": "MILK-1L", "category": "dairy", "quantity": "2", "unit_price": "1.49"},
  {"sku": "BREAD-RYE", "category": "bakery", "quantity": "1", "unit_price": "2.79"},
  {"sku": "APPLE-KG", "category": "produce", "quantity": "1.235", "unit_price": "2.49"},
  {"sku": "CIG-20", "category": "tobacco", "quantity": "1", "unit_price": "8.20"},
- {"sku": "COFFEE-PROMO", "category": "promo", "quantity": "1", "unit_price": "5.99"}]}]], card)
+ {"sku": "COFFEE-PROMO", "category": "promo", "quantity": "1", "unit_price": "5.99"}]}]]
 
 request = function()
   counter = counter + 1
+  local body = string.format(template, cards[math.random(#cards)])
   return wrk.format("POST", "/api/v1/checkout/", {
     ["Authorization"] = "Token " .. token,
     ["Content-Type"] = "application/json",

@@ -1,20 +1,35 @@
 """Reads of the loyalty core: a programme as pure rules, accounts as rule state."""
 
+import itertools
 from datetime import datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from loyalty import rules
 from loyalty.models import Account, Category, Programme, SpendEntry
 
 
+def programme_levels(programme: Programme) -> list:
+    """The programme's levels, read once per programme instance (a checkout needs them three times)."""
+    if not hasattr(programme, "_levels_read"):
+        programme._levels_read = list(programme.levels.all())
+    return programme._levels_read
+
+
 def programme_rules(programme: Programme) -> rules.ProgrammeRules:
+    """The programme as pure rules, built once per programme instance."""
+    if not hasattr(programme, "_rules_built"):
+        programme._rules_built = _build_rules(programme)
+    return programme._rules_built
+
+
+def _build_rules(programme: Programme) -> rules.ProgrammeRules:
     return rules.ProgrammeRules(
         kind=programme.kind,
         base_percent=programme.base_percent,
-        levels=tuple(rules.LevelRule(lv.name, lv.threshold, lv.percent) for lv in programme.levels.all()),
+        levels=tuple(rules.LevelRule(lv.name, lv.threshold, lv.percent) for lv in programme_levels(programme)),
         ceiling_percent=programme.ceiling_percent,
         earn_percent=programme.earn_percent,
         point_value=programme.point_value,
@@ -34,11 +49,16 @@ def programme_rules(programme: Programme) -> rules.ProgrammeRules:
     )
 
 
-def category_rules() -> dict[str, rules.CategoryRule]:
+def category_table() -> dict[str, tuple[int, rules.CategoryRule]]:
+    """code -> (id, rule): the rules for pricing and the ids for the receipt lines, in one query."""
     return {
-        c.code: rules.CategoryRule(c.code, c.discount_policy, c.max_discount_percent, c.earns_points)
+        c.code: (c.pk, rules.CategoryRule(c.code, c.discount_policy, c.max_discount_percent, c.earns_points))
         for c in Category.objects.all()
     }
+
+
+def category_rules() -> dict[str, rules.CategoryRule]:
+    return {code: rule for code, (_, rule) in category_table().items()}
 
 
 def qualifying_spend(account: Account, at: datetime) -> Decimal:
@@ -53,6 +73,8 @@ def qualifying_spend(account: Account, at: datetime) -> Decimal:
 
 def live_balance(account: Account, at: datetime) -> Decimal:
     """The balance less points whose burn date has passed but that tonight's job has not burned yet."""
+    if getattr(account, "_burned_at", None) == at:
+        return account.points_balance  # expire_lots ran at this moment under the lock: nothing left to subtract
     burned = account.lots.filter(remaining__gt=0, expires_at__lte=at).aggregate(s=Sum("remaining"))["s"]
     return account.points_balance - (burned or Decimal("0.00"))
 
@@ -65,10 +87,27 @@ def card_state(account: Account, at: datetime) -> rules.CardState:
     )
 
 
-def lots_of(account: Account) -> list[rules.Lot]:
+def lots_due(account: Account, at: datetime) -> list[rules.Lot]:
+    """Live lots whose burn date has come: filtered in SQL, since a loyal card holds thousands of lots."""
+    return _as_lots(account.lots.filter(remaining__gt=0, expires_at__lte=at))
+
+
+def lots_covering(account: Account, points: Decimal, batch: int = 50) -> list[rules.Lot]:
+    """The soonest-burning live lots, just enough of them to hold `points` (or all, if they don't)."""
+    live = account.lots.filter(remaining__gt=0).order_by(F("expires_at").asc(nulls_last=True), "id")
+    taken: list[rules.Lot] = []
+    held = Decimal("0.00")
+    for offset in itertools.count(0, batch):
+        chunk = _as_lots(live[offset : offset + batch])
+        taken += chunk
+        held += sum((lot.remaining for lot in chunk), Decimal("0.00"))
+        if held >= points or len(chunk) < batch:
+            return taken
+    return taken  # pragma: no cover - the loop always returns
+
+
+def _as_lots(queryset) -> list[rules.Lot]:
     return [
-        rules.Lot(lot_id, remaining, expires_at)
-        for lot_id, remaining, expires_at in account.lots.filter(remaining__gt=0).values_list(
-            "id", "remaining", "expires_at"
-        )
+        rules.Lot(i, remaining, expires)
+        for i, remaining, expires in queryset.values_list("id", "remaining", "expires_at")
     ]

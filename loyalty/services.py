@@ -20,7 +20,7 @@ from django.db import transaction
 from loyalty import rules
 from loyalty.errors import InsufficientPoints, InvalidInput, NotFound
 from loyalty.models import Account, Customer, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
-from loyalty.selectors import lots_of
+from loyalty.selectors import lots_covering, lots_due, programme_levels
 
 Kind = PointsEntry.Kind
 CENT = Decimal("0.01")
@@ -60,7 +60,11 @@ def customer_find_or_create(*, name: str, phone: str, email: str = "", birthday=
 def account_lock(account_id: int) -> Account:
     """Lock one account row for the rest of the transaction."""
     try:
-        return Account.objects.select_for_update(of=("self",)).select_related("programme", "level").get(pk=account_id)
+        return (
+            Account.objects.select_for_update(of=("self",))
+            .select_related("programme", "level", "customer")
+            .get(pk=account_id)
+        )
     except Account.DoesNotExist:
         raise NotFound("No such account.", code="account_not_found") from None
 
@@ -99,7 +103,7 @@ def debit(account: Account, *, kind: str, points: Decimal, at: datetime, **cause
             details={"balance": str(account.points_balance), "requested": str(points)},
         )
     entry = PointsEntry.objects.create(account=account, kind=kind, points=-points, created_at=at, **cause)
-    _consume(account, entry, rules.consume_oldest_first(lots_of(account), points))
+    _consume(account, entry, rules.consume_oldest_first(lots_covering(account, points), points))
     _move_balance(account, -points)
     return entry
 
@@ -126,8 +130,10 @@ def _check_amount(points: Decimal) -> None:
         raise InvalidInput("Points must be a positive amount with at most two decimals.")
 
 
-def spend_record(account: Account, *, kind: str, amount: Decimal, at: datetime, level=None, **cause) -> None:
-    """Move level-qualifying spend and set the level (None = base)."""
+def spend_record(
+    account: Account, *, kind: str, amount: Decimal, at: datetime, level=None, purchase: bool = False, **cause
+) -> None:
+    """Move level-qualifying spend and set the level (None = base); a purchase also sets the last purchase time."""
     before = account.level.name if account.level_id else ""
     SpendEntry.objects.create(
         account=account, kind=kind, amount=amount, created_at=at,
@@ -135,11 +141,14 @@ def spend_record(account: Account, *, kind: str, amount: Decimal, at: datetime, 
     )  # fmt: skip
     account.spend = max(Decimal("0.00"), account.spend + amount)
     account.level = level
-    Account.objects.filter(pk=account.pk).update(spend=account.spend, level=level)
+    changes = {"spend": account.spend, "level": level}
+    if purchase:
+        account.last_purchase_at = changes["last_purchase_at"] = at
+    Account.objects.filter(pk=account.pk).update(**changes)
 
 
 def level_named(account: Account, name: str | None):
-    return account.programme.levels.filter(name=name).first() if name else None
+    return next((lv for lv in programme_levels(account.programme) if lv.name == name), None) if name else None
 
 
 def account_transfer(old: Account, new: Account, *, at: datetime, by=None, reason: str) -> None:
@@ -201,7 +210,8 @@ def points_expire(*, account_id: int, at: datetime, job_run: str = "") -> list[P
 
 def expire_lots(account: Account, *, at: datetime, job_run: str = "") -> list[PointsEntry]:
     entries = []
-    for lot in rules.expired_lots(lots_of(account), at):
+    account._burned_at = at  # see selectors.live_balance: nothing expired is left at `at`
+    for lot in rules.expired_lots(lots_due(account, at), at):
         entry = PointsEntry.objects.create(
             account=account, kind=Kind.EXPIRE, points=-lot.remaining, created_at=at, job_run=job_run
         )

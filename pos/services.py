@@ -9,8 +9,8 @@ from cards.lifecycle import card_lock, card_number_or_400, refuse_unusable
 from cards.models import Card
 from loyalty import rules
 from loyalty.errors import DomainError, NotFound, from_rule_error
-from loyalty.models import Account, Category, PointsEntry, SpendEntry
-from loyalty.selectors import card_state, category_rules, programme_rules
+from loyalty.models import Account, PointsEntry, SpendEntry
+from loyalty.selectors import card_state, category_rules, category_table, programme_rules
 from loyalty.services import account_lock, credit, debit, expire_lots, level_named, spend_record
 from pos.actors import PosActor
 from pos.idempotency import run_once
@@ -35,13 +35,14 @@ def refuse_new_card(card: Card) -> None:
         )
 
 
-def _price(card: Card | None, basket: Basket, at: datetime) -> rules.Quote:
+def _price(card: Card | None, basket: Basket, at: datetime, categories=None) -> rules.Quote:
     if card is None:
         programme, state = rules.ProgrammeRules(kind=rules.Kind.FIXED), None
     else:
         programme, state = programme_rules(card.account.programme), card_state(card.account, at)
     try:
-        return rules.quote(programme, state, basket.lines, category_rules(), at, basket.redeem_points)
+        categories = categories if categories is not None else category_rules()
+        return rules.quote(programme, state, basket.lines, categories, at, basket.redeem_points)
     except rules.RuleError as error:
         raise from_rule_error(error) from None
 
@@ -100,8 +101,9 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
         account = account_lock(card.account_id)
         expire_lots(account, at=at)  # points past their date cannot pay for this
         card.account = account
-    quote = _price(card, basket, at)
-    receipt = _write_receipt(actor, card, account, quote, at)
+    table = category_table()
+    quote = _price(card, basket, at, {code: rule for code, (_, rule) in table.items()})
+    receipt = _write_receipt(actor, card, account, quote, at, {code: pk for code, (pk, _) in table.items()})
     if account is not None:
         _move_points_and_spend(account, receipt, quote, at)
     body = quote_body(quote, card, at)
@@ -114,7 +116,7 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
     return body
 
 
-def _write_receipt(actor, card, account, quote: rules.Quote, at: datetime) -> Receipt:
+def _write_receipt(actor, card, account, quote: rules.Quote, at: datetime, categories: dict[str, int]) -> Receipt:
     receipt = Receipt.objects.create(
         store=actor.store, terminal=actor.terminal, cashier=actor.cashier, card=card, account=account,
         created_at=at, subtotal=quote.subtotal, discount_total=quote.discount_total,
@@ -123,7 +125,6 @@ def _write_receipt(actor, card, account, quote: rules.Quote, at: datetime) -> Re
         max_redeemable_points=quote.max_redeemable_points,
         level_before=quote.level_before or "", level_after=quote.level_after or "",
     )  # fmt: skip
-    categories = dict(Category.objects.filter(code__in={ln.category for ln in quote.lines}).values_list("code", "id"))
     lines = ReceiptLine.objects.bulk_create(
         ReceiptLine(
             receipt=receipt,
@@ -168,7 +169,5 @@ def _move_points_and_spend(account: Account, receipt: Receipt, quote: rules.Quot
         credit(account, kind=PointsEntry.Kind.EARN, points=quote.points_earned, at=at, receipt_id=receipt.pk)
     spend_record(
         account, kind=SpendEntry.Kind.PURCHASE, amount=quote.total_due, at=at,
-        level=level_named(account, quote.level_after), receipt_id=receipt.pk,
+        level=level_named(account, quote.level_after), receipt_id=receipt.pk, purchase=True,
     )  # fmt: skip
-    account.last_purchase_at = at
-    Account.objects.filter(pk=account.pk).update(last_purchase_at=at)

@@ -109,3 +109,17 @@ def test_bad_phone_is_rejected(raw):
     with pytest.raises(DomainError) as error:
         normalise_phone(raw)
     assert error.value.message == "Enter a phone number of 6 to 15 digits."
+
+
+def test_a_debit_reads_only_as_many_lots_as_it_needs():
+    from loyalty.models import Account
+    from loyalty.selectors import lots_covering, lots_due
+
+    account_id = active_card().account_id
+    for day in range(5):
+        points_earn(account_id=account_id, points=D("1.00"), at=T0 + timedelta(days=day))
+    account = Account.objects.get(pk=account_id)
+    lots = PointsLot.objects.filter(account_id=account_id).order_by("id")
+    assert [lot.lot_id for lot in lots_covering(account, D("3.50"), batch=2)] == [lot.pk for lot in lots[:4]]
+    assert len(lots_covering(account, D("99.00"), batch=2)) == 5
+    assert [lot.lot_id for lot in lots_due(account, T0 + timedelta(days=366))] == [lot.pk for lot in lots[:2]]
