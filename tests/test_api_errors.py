@@ -21,3 +21,9 @@ def test_unknown_api_post_is_a_json_404_even_with_csrf_checks():
     response = Client(enforce_csrf_checks=True).post("/api/v1/receipts/-1/refund/", {})
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_api_docs_are_served_without_a_cdn(client):
+    page = client.get("/api/v1/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
