@@ -59,6 +59,24 @@ def receipt_for_store(receipt_id: int, store_id: int) -> Receipt | None:
     return Receipt.objects.filter(pk=receipt_id, store_id=store_id).first()
 
 
+TOTALS = (
+    "subtotal", "discount_total", "points_redeemed", "points_redeemed_amount", "total_due", "points_earned",
+    "max_redeemable_points",
+)  # fmt: skip
+LINE_AMOUNTS = ("unit_price", "subtotal", "discount_percent", "discount_amount", "total")
+
+
+def totals_body(priced) -> dict:
+    """The money fields of a quote or a stored receipt (both carry them under these names)."""
+    return {name: money(getattr(priced, name)) for name in TOTALS}
+
+
+def line_body(line, category: str) -> dict:
+    """One priced line, from a quote (QuotedLine) or a stored receipt (ReceiptLine)."""
+    body = {"sku": line.sku, "name": line.name, "category": category, "quantity": quantity_str(line.quantity)}
+    return body | {name: money(getattr(line, name)) for name in LINE_AMOUNTS}
+
+
 def receipt_body(receipt: Receipt, at: datetime) -> dict:
     """The checkout body rebuilt from the stored rows, plus the refunds so far."""
     card = receipt.card
@@ -68,27 +86,9 @@ def receipt_body(receipt: Receipt, at: datetime) -> dict:
         "created_at": receipt.created_at.isoformat(),
         "store": receipt.store.code,
         "terminal": receipt.terminal.name if receipt.terminal_id else None,
-        "subtotal": money(receipt.subtotal),
-        "discount_total": money(receipt.discount_total),
-        "points_redeemed": money(receipt.points_redeemed),
-        "points_redeemed_amount": money(receipt.points_redeemed_amount),
-        "total_due": money(receipt.total_due),
-        "points_earned": money(receipt.points_earned),
-        "max_redeemable_points": money(receipt.max_redeemable_points),
+        **totals_body(receipt),
         "lines": [
-            {
-                "sku": ln.sku,
-                "name": ln.name,
-                "category": ln.category.code,
-                "quantity": quantity_str(ln.quantity),
-                "unit_price": money(ln.unit_price),
-                "subtotal": money(ln.subtotal),
-                "discount_percent": money(ln.discount_percent),
-                "discount_amount": money(ln.discount_amount),
-                "total": money(ln.total),
-                "refunded_quantity": quantity_str(ln.refunded_quantity),
-            }  # fmt: skip
-            for ln in lines
+            line_body(ln, ln.category.code) | {"refunded_quantity": quantity_str(ln.refunded_quantity)} for ln in lines
         ],
         "card": card_body(card_with_account(card.number), at) if card else None,
         "refunds": [

@@ -15,7 +15,7 @@ from loyalty.services import account_lock, credit, debit, expire_lots, level_nam
 from pos.actors import PosActor
 from pos.idempotency import run_once
 from pos.models import DiscountEntry, Receipt, ReceiptLine
-from pos.selectors import card_body, card_with_account, money, quantity_str
+from pos.selectors import card_body, card_with_account, line_body, totals_body
 
 
 @dataclass(frozen=True)
@@ -60,27 +60,8 @@ def checkout_quote(*, basket: Basket, at: datetime) -> dict:
 
 def quote_body(quote: rules.Quote, card: Card | None, at: datetime) -> dict:
     return {
-        "subtotal": money(quote.subtotal),
-        "discount_total": money(quote.discount_total),
-        "points_redeemed": money(quote.points_redeemed),
-        "points_redeemed_amount": money(quote.points_redeemed_amount),
-        "total_due": money(quote.total_due),
-        "points_earned": money(quote.points_earned),
-        "max_redeemable_points": money(quote.max_redeemable_points),
-        "lines": [
-            {
-                "sku": ln.sku,
-                "name": ln.name,
-                "category": ln.category,
-                "quantity": quantity_str(ln.quantity),
-                "unit_price": money(ln.unit_price),
-                "subtotal": money(ln.subtotal),
-                "discount_percent": money(ln.discount_percent),
-                "discount_amount": money(ln.discount_amount),
-                "total": money(ln.total),
-            }  # fmt: skip
-            for ln in quote.lines
-        ],
+        **totals_body(quote),
+        "lines": [line_body(ln, ln.category) for ln in quote.lines],
         "card": card_body(card, at) if card else None,
     }
 

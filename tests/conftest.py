@@ -16,3 +16,19 @@ def pytest_collection_modifyitems(config, items):
 def _fast_password_hashing(settings):
     # The demo users' passwords are hashed on every build_demo(); PBKDF2 would take seconds.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def manager(django_user_model):
+    """A staff user in the managers group (the demo's permissions)."""
+    from pos.demo import ensure_manager_group
+
+    user = django_user_model.objects.create_user("boss", password="pw-123456", is_staff=True)
+    user.groups.add(ensure_manager_group())
+    return user
+
+
+@pytest.fixture
+def manager_client(client, manager):
+    client.force_login(manager)
+    return client

@@ -9,17 +9,9 @@ from cards.lifecycle import card_activate
 from cards.models import Card, CardBatch
 from cards.pins import card_pin
 from cards.services import batch_issue
-from pos.demo import ensure_default_programme, ensure_manager_group
+from pos.demo import ensure_default_programme
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def manager_client(client, django_user_model):
-    user = django_user_model.objects.create_user("boss", password="pw-123456", is_staff=True)
-    user.groups.add(ensure_manager_group())
-    client.force_login(user)
-    return client
 
 
 def test_manager_issues_a_batch_in_the_admin(manager_client):

@@ -10,24 +10,11 @@ from cards.models import Card
 from cards.services import batch_issue
 from loyalty.models import Account, PointsEntry
 from loyalty.services import points_adjust
-from pos.demo import ensure_default_programme, ensure_manager_group
+from pos.demo import ensure_default_programme
 
 pytestmark = pytest.mark.django_db
 
 OLD, FRESH, OTHER = "2000000000015", "2000000000022", "2000000000039"
-
-
-@pytest.fixture
-def manager(django_user_model):
-    user = django_user_model.objects.create_user("boss", password="pw-123456", is_staff=True)
-    user.groups.add(ensure_manager_group())
-    return user
-
-
-@pytest.fixture
-def manager_client(client, manager):
-    client.force_login(manager)
-    return client
 
 
 @pytest.fixture
