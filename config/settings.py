@@ -8,6 +8,7 @@ environment and bad or missing production values fail at start-up.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -119,6 +120,26 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDI
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+
+def _cron(line: str) -> crontab:
+    """'m h dom mon dow', as in a crontab file; a wrong line stops the start-up."""
+    try:
+        minute, hour, day_of_month, month_of_year, day_of_week = line.split()
+        return crontab(minute, hour, day_of_week, day_of_month, month_of_year)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"NIGHTLY_JOB_CRON must be 'm h dom mon dow', not {line!r}: {error}") from None
+
+
+# Seeded into django-celery-beat's tables at beat start-up; managers can retime it in the admin.
+# NIGHTLY_JOB_EVERY_SECONDS (tests, demos) replaces the nightly time by a short interval.
+_NIGHTLY_EVERY = env.int("NIGHTLY_JOB_EVERY_SECONDS", default=0)
+CELERY_BEAT_SCHEDULE = {
+    "nightly-expiry": {
+        "task": "loyalty.nightly_expiry",
+        "schedule": _NIGHTLY_EVERY or _cron(env.str("NIGHTLY_JOB_CRON", default="0 3 * * *")),
+    },
+}
 
 # --- REST API
 REST_FRAMEWORK = {

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from loyalty.errors import DomainError
-from loyalty.models import Account, Category, Customer, Level, PointsEntry, Programme, TimeWindow
+from loyalty.models import Account, Category, Customer, JobRun, Level, PointsEntry, Programme, SpendEntry, TimeWindow
 from loyalty.services import normalise_phone, points_adjust
 
 # The reverse OneToOne from cards.Card.account: a lookup by name, no import of `cards`.
@@ -211,8 +211,8 @@ class AccountAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_select_related = ["card", "customer", "programme", "level"]
     search_fields = [CARD_NUMBER, "customer__phone", "customer__name"]
     fields = [
-        "card_page", "customer_link", "programme", "level", "spend", "points_balance", "last_purchase_at", "replaces",
-        "created_at", "ledger_link",
+        "card_page", "customer_link", "programme", "level", "spend", "points_balance", "last_purchase_at",
+        "stepped_down_at", "replaces", "created_at", "ledger_link",
     ]  # fmt: skip
     readonly_fields = fields
     inlines = [PointsEntryInline]
@@ -300,3 +300,30 @@ class PointsEntryAdmin(admin.ModelAdmin):
     @admin.display(description="Card", ordering=f"account__{CARD_NUMBER}")
     def card_number(self, obj):
         return card_number_of(obj.account)
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """Every run of the nightly job and what it changed; its ledger rows carry the run's label."""
+
+    list_display = ["label", "as_of", "trigger", "status", "cards_stepped_down", "lots_burned", "points_burned",
+                    "started_at", "finished_at"]  # fmt: skip
+    list_filter = ["status", "trigger"]
+    readonly_fields = [f.name for f in JobRun._meta.fields] + ["step_downs", "burns"]
+
+    def has_add_permission(self, request):
+        return False  # runs come from the schedule or `expire_inactive`
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Step-downs (spend entries)")
+    def step_downs(self, obj):
+        return SpendEntry.objects.filter(job_run=obj.label).count()
+
+    @admin.display(description="Burns (points entries)")
+    def burns(self, obj):
+        return PointsEntry.objects.filter(job_run=obj.label).count()

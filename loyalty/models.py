@@ -193,6 +193,9 @@ class Account(models.Model):
     spend = models.DecimalField(**MONEY, default=Decimal("0.00"))
     points_balance = models.DecimalField(**MONEY, default=Decimal("0.00"))
     last_purchase_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The inactivity clock restarts at a step-down: a card steps down once per idle period, and a
+    # rerun of the same night finds nothing left to do.
+    stepped_down_at = models.DateTimeField(null=True, blank=True)
     replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -231,6 +234,11 @@ class PointsEntry(models.Model):
     job_run = models.CharField(max_length=40, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     reason = models.CharField(max_length=200, blank=True)
+    # An expire entry names the lot it burned. Unique: a lot burns once, whoever burns it
+    # (the nightly job or a debit that finds it past its date), however often a job is rerun.
+    burned_lot = models.OneToOneField(
+        "PointsLot", null=True, blank=True, on_delete=models.PROTECT, related_name="burn_entry"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -314,3 +322,34 @@ class SpendEntry(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.amount}"
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job: as of when, what it changed. Ledger rows name it in `job_run`."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    job = models.CharField(max_length=40)
+    as_of = models.DateTimeField(help_text="The moment the job judged inactivity and burn dates against.")
+    trigger = models.CharField(max_length=40, help_text="schedule, command, …")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cards_stepped_down = models.PositiveIntegerField(default=0)
+    lots_burned = models.PositiveIntegerField(default=0)
+    points_burned = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.job} as of {self.as_of:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+    @property
+    def label(self) -> str:
+        """What ledger rows carry in their `job_run` column."""
+        return f"{self.job}-{self.pk}"

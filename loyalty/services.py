@@ -213,7 +213,12 @@ def expire_lots(account: Account, *, at: datetime, job_run: str = "") -> list[Po
     account._burned_at = at  # see selectors.live_balance: nothing expired is left at `at`
     for lot in rules.expired_lots(lots_due(account, at), at):
         entry = PointsEntry.objects.create(
-            account=account, kind=Kind.EXPIRE, points=-lot.remaining, created_at=at, job_run=job_run
+            account=account,
+            kind=Kind.EXPIRE,
+            points=-lot.remaining,
+            created_at=at,
+            job_run=job_run,
+            burned_lot_id=lot.lot_id,
         )
         _consume(account, entry, [(lot.lot_id, lot.remaining)])
         _move_balance(account, -lot.remaining)
