@@ -94,20 +94,31 @@ def pgbench_floor() -> dict:
     return {"rate": float(re.search(r"tps = ([\d.]+)", out).group(1))}
 
 
-def main() -> None:
-    prepare()
+def start_server() -> subprocess.Popen:
+    """gunicorn on the bench database, answering before this returns."""
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{PORT}",
          "--log-level", "warning"],
         cwd=ROOT, env=ENV,
     )  # fmt: skip
+    for _ in range(50):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/schema/", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    server.wait()
+
+
+def main() -> None:
+    prepare()
+    server = start_server()
     try:
-        for _ in range(50):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/schema/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
         card = wrk("card.lua")
         print(
             f"GET /cards/{{number}}/: {card['rate']:.0f} req/s, p99 {card['p99_ms']:.1f} ms, non-2xx {card['errors']}"
@@ -123,8 +134,7 @@ def main() -> None:
             f"non-2xx {spread['errors']}"
         )
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait()
+        stop_server(server)
     floor = pgbench_floor()
     print(f"pgbench floor (same SQL, no Python): {floor['rate']:.0f} checkouts/s; "
           f"ratio app/floor = {checkout['rate'] / floor['rate']:.2f}")  # fmt: skip

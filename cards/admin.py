@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from cards import signin_guard  # the customer page's PIN lockout, lifted here (see web_signin_unlock_view)
 from loyalty.errors import DomainError
 
 from . import exports
@@ -146,7 +147,7 @@ class CardAdmin(admin.ModelAdmin):
     # the lifecycle services (the Block / Replace pages), never a plain save.
     fields = readonly_fields = [
         "number", "batch", "status", "activated_at", "blocked_at", "blocked_reason", "customer", "level",
-        "points_balance", "replaced_by_link", "replaces_link",
+        "points_balance", "replaced_by_link", "replaces_link", "web_signin",
     ]  # fmt: skip
     show_full_result_count = False  # COUNT(*) over millions of cards on every page is slow
     change_form_template = "admin/cards/card/change_form.html"
@@ -180,6 +181,16 @@ class CardAdmin(admin.ModelAdmin):
         url = reverse("admin:loyalty_account_change", args=[obj.account_id])
         return format_html('<a href="{}">{}</a>', url, obj.account.points_balance)
 
+    @admin.display(description="Web sign-in")
+    def web_signin(self, obj):
+        if not signin_guard.web_signin_locked(obj.number):
+            return "Open"
+        url = reverse("admin:cards_card_unlock_web_signin", args=[obj.pk])
+        return format_html(
+            'Locked after {} wrong PINs <a class="button" href="{}">Unlock web sign-in</a>',
+            signin_guard.WRONG_PIN_LIMIT, url,
+        )  # fmt: skip
+
     @admin.display(description="Replaced by")
     def replaced_by_link(self, obj):
         return _card_link(obj.replaced_by)
@@ -191,9 +202,11 @@ class CardAdmin(admin.ModelAdmin):
     def get_urls(self):
         block = self.admin_site.admin_view(self.block_view)
         replace = self.admin_site.admin_view(self.replace_view)
+        unlock = self.admin_site.admin_view(self.web_signin_unlock_view)
         return [
             path("<int:pk>/block/", block, name="cards_card_block"),
             path("<int:pk>/replace/", replace, name="cards_card_replace"),
+            path("<int:pk>/unlock-web-signin/", unlock, name="cards_card_unlock_web_signin"),
         ] + super().get_urls()
 
     # The lifecycle services are durable transactions of their own: these
@@ -225,6 +238,20 @@ class CardAdmin(admin.ModelAdmin):
                 self.message_user(request, moved, messages.SUCCESS)
                 return redirect("admin:cards_card_change", new.pk)
         return self._action_page(request, card, form, title=f"Replace card {card.number}", button="Replace the card")
+
+    def web_signin_unlock_view(self, request, pk):
+        """Lift the customer page's lock after too many wrong PINs (the customer is at the desk)."""
+        card = self._card_to_change(request, pk)
+        form = forms.Form(request.POST if request.method == "POST" else None)  # nothing to fill in: a confirmation
+        if form.is_valid():
+            if signin_guard.web_signin_unlock(card.number):
+                self.log_change(request, card, "Unlocked web sign-in after too many wrong PINs.")
+                self.message_user(request, f"Web sign-in for card {card.number} is unlocked.", messages.SUCCESS)
+            else:
+                self.message_user(request, f"Web sign-in for card {card.number} was not locked.", messages.INFO)
+            return redirect("admin:cards_card_change", card.pk)
+        title = f"Unlock web sign-in of card {card.number}"
+        return self._action_page(request, card, form, title=title, button="Unlock web sign-in")
 
     def _card_to_change(self, request, pk) -> Card:
         card = get_object_or_404(self.get_queryset(request), pk=pk)

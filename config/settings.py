@@ -113,6 +113,11 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The customer page's sign-in limits (cards/signin_guard.py) count per client address in this cache.
+# Behind a reverse proxy every request comes from the proxy: name the META key holding the
+# client's real address (e.g. HTTP_X_REAL_IP, set by the proxy itself), or all customers share one limit.
+RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Zero-setup default: with no broker, tasks run at once in the caller.

@@ -6,10 +6,14 @@ is a handful of INSERT … SELECT / UPDATE statements, never a query per card.
 Why it is safe to run twice, or to kill midway:
 - a batch is one short transaction (at most `batch` accounts locked), so a
   killed run keeps the batches it committed and loses the one in flight whole;
-- what a batch changes removes it from the next batch's selection: a stepped
-  card gets `stepped_down_at = at` (its inactivity clock restarts), a burned
-  lot gets `remaining = 0`, and `PointsEntry.burned_lot` is unique, so a lot
-  can burn only once, whatever runs twice.
+- what a batch changes takes it out of any later listing: a stepped card gets
+  `stepped_down_at = at` (its inactivity clock restarts), a burned lot gets
+  `remaining = 0`, and `PointsEntry.burned_lot` is unique, so a lot can burn
+  only once, whatever runs twice; each batch re-checks its rows under lock.
+
+The work is listed once up front (ids only, from an index), not re-searched
+per batch: re-searching "the next 5,000 idle cards" rescanned the table's
+idle part each time and took 48 s for a million cards.
 
 Locks: accounts are locked in primary-key order before anything is read for
 writing; checkout locks one account, so the two never deadlock, and a
@@ -28,7 +32,7 @@ from loyalty.models import Account, JobRun, LotConsumption, PointsEntry, PointsL
 from loyalty.selectors import programme_levels, programme_rules
 
 JOB = "nightly"
-BATCH = 5_000  # accounts per transaction: ~0.1 s of locks on PostgreSQL, so a checkout never waits long
+BATCH = 5_000  # accounts per transaction: a fraction of a second of locks, so a checkout never waits long
 
 ACCOUNT = Account._meta.db_table
 ENTRY = PointsEntry._meta.db_table
@@ -63,28 +67,38 @@ def _inactivity_programmes():
 # --- inactivity ----------------------------------------------------------------------------------
 
 
+# An idle card: its last purchase and its last step-down are both older than the cutoff, and it
+# has something to lose (a level, or spend towards one).
+IDLE = (
+    "programme_id = %s AND last_purchase_at < %s AND (stepped_down_at IS NULL OR stepped_down_at < %s)"
+    " AND (level_id IS NOT NULL OR spend <> 0)"
+)
+
+
 def inactivity_sweep(*, run: JobRun, programme: Programme, at: datetime, batch: int = BATCH) -> int:
     """Step down every card of `programme` idle for its period; one spend entry per card. Returns the count."""
     cutoff = at - timedelta(days=programme.inactivity_days)
+    idle = [programme.pk, _when(cutoff), _when(cutoff)]
     moves = _level_moves(programme)
-    idle = (
-        Account.objects.filter(programme=programme, last_purchase_at__lt=cutoff)
-        .exclude(stepped_down_at__gte=cutoff)
-        .exclude(level__isnull=True, spend=0)  # base with nothing to lose: no change, no row
-        .order_by("pk")
-    )
-    stepped, cursor = 0, 0
-    while True:
+    stepped = 0
+    for chunk in _chunks(_ids(f"SELECT id FROM {ACCOUNT} WHERE {IDLE} ORDER BY id", idle), batch):
         with transaction.atomic(durable=True):
-            locked = list(idle.filter(pk__gt=cursor).select_for_update().values_list("pk", "level_id")[:batch])
-            if not locked:
-                return stepped
+            _relax_commit()
             by_level = defaultdict(list)
-            for pk, level_id in locked:
+            for pk, level_id in _lock_idle(chunk, idle):
                 by_level[level_id].append(pk)
             for level_id, pks in by_level.items():
                 stepped += _step_down(pks, moves[level_id], at=at, label=run.label)
-        cursor = locked[-1][0]
+    return stepped
+
+
+def _lock_idle(chunk: list[int], idle: list) -> list[tuple[int, int | None]]:
+    """Lock the chunk's accounts that are still idle: a purchase since the listing takes a card out."""
+    among, ids = _among("id", chunk)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, level_id FROM {ACCOUNT} WHERE {among} AND {IDLE} ORDER BY id{_for_update()}",
+                       [*ids, *idle])  # fmt: skip
+        return cursor.fetchall()
 
 
 def _level_moves(programme: Programme) -> dict:
@@ -100,18 +114,18 @@ def _level_moves(programme: Programme) -> dict:
 
 def _step_down(pks: list[int], move, *, at: datetime, label: str) -> int:
     name_before, level_after, spend_after = move
+    name_after, when = (level_after.name if level_after else ""), _when(at)
     among, ids = _among("id", pks)
     with connection.cursor() as cursor:
         # The entry records the spend taken away (new − old), so Σ entries still equals the spend.
         cursor.execute(
             f"INSERT INTO {SPEND} (account_id, kind, amount, created_at, receipt_id, job_run, level_before,"
             f" level_after) SELECT id, %s, ROUND(%s - spend, 2), %s, NULL, %s, %s, %s FROM {ACCOUNT} WHERE {among}",
-            [SpendEntry.Kind.INACTIVITY, spend_after, at, label, name_before, level_after.name if level_after else "",
-             *ids],
-        )  # fmt: skip
+            [SpendEntry.Kind.INACTIVITY, spend_after, when, label, name_before, name_after, *ids],
+        )
         cursor.execute(
             f"UPDATE {ACCOUNT} SET level_id = %s, spend = %s, stepped_down_at = %s WHERE {among}",
-            [level_after and level_after.pk, spend_after, at, *ids],
+            [level_after and level_after.pk, spend_after, when, *ids],
         )
         return cursor.rowcount
 
@@ -121,18 +135,15 @@ def _step_down(pks: list[int], move, *, at: datetime, label: str) -> int:
 
 def points_burn_sweep(*, run: JobRun, at: datetime, batch: int = BATCH) -> tuple[int, Decimal]:
     """Burn every lot past its date: one expire entry per lot, oldest first. Returns (lots, points)."""
-    due = PointsLot.objects.filter(remaining__gt=0, expires_at__lte=at).order_by("pk")
-    lots, points, cursor = 0, Decimal("0.00"), 0
-    while True:
+    due = PointsLot.objects.filter(remaining__gt=0, expires_at__lte=at)  # the partial index `live_lot_expiry`
+    lots, points = 0, Decimal("0.00")
+    for chunk in _chunks(list(due.order_by("pk").values_list("pk", "account_id")), batch):
         with transaction.atomic(durable=True):
-            found = list(due.filter(pk__gt=cursor).values_list("pk", "account_id")[:batch])
-            if not found:
-                return lots, points
-            lot_ids = [pk for pk, _ in found]
-            _lock_accounts(sorted({account_id for _, account_id in found}))
-            burned, burned_points = _burn(lot_ids, at=at, label=run.label)
+            _relax_commit()
+            _lock_accounts(sorted({account_id for _, account_id in chunk}))
+            burned, burned_points = _burn([pk for pk, _ in chunk], at=at, label=run.label)
             lots, points = lots + burned, points + burned_points
-        cursor = lot_ids[-1]
+    return lots, points
 
 
 def _lock_accounts(account_ids: list[int]) -> None:
@@ -144,6 +155,7 @@ def _lock_accounts(account_ids: list[int]) -> None:
 
 def _burn(lot_ids: list[int], *, at: datetime, label: str) -> tuple[int, Decimal]:
     """Burn what is still due among `lot_ids`; the caller holds their accounts' locks."""
+    at = _when(at)
     lots_among, lot_params = _among("id", lot_ids)
     burned_among, burned_params = _among("burned_lot_id", lot_ids)
     this_run = f"{burned_among} AND job_run = %s"
@@ -179,11 +191,39 @@ def _burn(lot_ids: list[int], *, at: datetime, label: str) -> tuple[int, Decimal
 # --- SQL helpers ---------------------------------------------------------------------------------
 
 
+def _chunks(items: list, size: int):
+    """The work listed once up front (ids only, one indexed query), then done in short transactions."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
 def _among(column: str, ids: list[int]) -> tuple[str, list]:
     """`column` is one of `ids`: one array parameter on PostgreSQL, a plain IN list elsewhere (SQLite)."""
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(ids)]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _when(moment: datetime):
+    """A moment as the ORM would store it: SQLite compares date-times as text, so the format must match."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _ids(sql: str, params: list) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _relax_commit() -> None:
+    """Don't wait for the disk at each batch's commit (PostgreSQL).
+
+    A crash may lose the last batches the server acknowledged; the job is idempotent, so the
+    next run redoes exactly those. Waiting for the flush took a quarter of the sweep.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _for_update() -> str:

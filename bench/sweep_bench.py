@@ -1,0 +1,168 @@
+"""The nightly sweep over 1,000,000 cards (~40 % idle, ~40 % of points past their date) on
+PostgreSQL, alone and while checkouts run, with the checkout p99 with and without it.
+
+    .venv/bin/python bench/sweep_bench.py     # needs wrk; SWEEP_CARDS=200000 for a quicker look
+
+It builds a seed database once (loyalty_sweep_seed: the demo, 1M cards issued by the real
+batch service, customers/accounts/points filled set-based in SQL) and runs each measurement
+on a fresh copy of it (CREATE DATABASE … TEMPLATE), so every sweep has the same work to do.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER = "postgres://postgres@127.0.0.1:5432"
+SEED, RUN = "loyalty_sweep_seed", "loyalty_sweep_run"
+CARDS = int(os.environ.get("SWEEP_CARDS", "1000000"))
+os.environ["BENCH_DATABASE_URL"] = f"{SERVER}/{RUN}"
+sys.path.insert(0, str(ROOT))
+
+from bench import pos_bench as pb  # noqa: E402  (reads BENCH_DATABASE_URL on import)
+
+SEED_ENV = {**pb.ENV, "DATABASE_URL": f"{SERVER}/{SEED}"}
+
+FILL = """
+WITH new AS (
+    INSERT INTO loyalty_customer (name, phone, email, birthday, marketing_consent, created_at)
+    SELECT 'Sweep customer ' || i, '+4915' || lpad(i::text, 9, '0'), '', NULL, false, now()
+    FROM generate_series(1, %(n)s) i RETURNING id
+)
+SELECT min(id) FROM new;
+"""
+
+ACCOUNTS = """
+-- id mod 10 < 4: idle (last purchase 200-400 days ago, points earned 400 days ago: burn tonight);
+-- the rest bought in the last 170 days. Levels spread evenly over base/Silver/Gold/Platinum.
+INSERT INTO loyalty_account (programme_id, customer_id, level_id, spend, points_balance, last_purchase_at,
+                             stepped_down_at, replaces_id, created_at)
+SELECT %(programme)s, c.id,
+       (ARRAY[NULL, %(silver)s, %(gold)s, %(platinum)s]::bigint[])[c.id %% 4 + 1],
+       (ARRAY[100, 400, 800, 2000])[c.id %% 4 + 1],
+       5.00,
+       CASE WHEN c.id %% 10 < 4 THEN now() - (200 + c.id %% 200) * interval '1 day'
+            ELSE now() - (c.id %% 170) * interval '1 day' END,
+       NULL, NULL, now()
+FROM loyalty_customer c WHERE c.id >= %(first_customer)s ORDER BY c.id;
+
+INSERT INTO loyalty_pointsentry (account_id, kind, points, created_at, receipt_id, refund_id, job_run,
+                                 created_by_id, reason, burned_lot_id)
+SELECT a.id, 'earn', 5.00,
+       CASE WHEN a.customer_id %% 10 < 4 THEN now() - interval '400 days' ELSE now() - interval '30 days' END,
+       NULL, NULL, '', NULL, '', NULL
+FROM loyalty_account a WHERE a.customer_id >= %(first_customer)s;
+
+INSERT INTO loyalty_pointslot (account_id, entry_id, points, remaining, expires_at)
+SELECT e.account_id, e.id, 5.00, 5.00, e.created_at + interval '365 days'
+FROM loyalty_pointsentry e JOIN loyalty_account a ON a.id = e.account_id
+WHERE a.customer_id >= %(first_customer)s;
+
+UPDATE cards_card c SET account_id = pair.account_id, status = 'active', activated_at = now()
+FROM (
+    SELECT a.id AS account_id, k.id AS card_id
+    FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM loyalty_account
+          WHERE customer_id >= %(first_customer)s) a
+    JOIN (SELECT id, row_number() OVER (ORDER BY id) AS n FROM cards_card WHERE batch_id = %(batch)s) k
+      ON k.n = a.n
+) pair
+WHERE c.id = pair.card_id;
+"""
+
+
+def psql(*sql: str, db: str = "postgres") -> None:
+    args = ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1"]
+    for statement in sql:
+        args += ["-c", statement]
+    subprocess.run(args, check=True, capture_output=True)
+
+
+def build_seed() -> None:
+    psql(f"DROP DATABASE IF EXISTS {SEED}", f"CREATE DATABASE {SEED}")
+    saved, pb.ENV = pb.ENV, SEED_ENV
+    try:
+        pb.prepare()  # the demo and 40 active customers for the checkout load
+        pb.manage("shell", "-c", f"from bench.sweep_bench import fill; fill({CARDS})")
+    finally:
+        pb.ENV = saved
+    psql("VACUUM ANALYZE", db=SEED)
+
+
+def fill(count: int) -> None:
+    """Runs inside `manage.py shell` on the seed database."""
+    from django.db import connection
+
+    from cards.services import batch_issue
+    from loyalty.models import Level, Programme
+
+    started = time.monotonic()
+    batch = batch_issue(count=count, name="Sweep bench")
+    programme = Programme.objects.get(code="default")
+    levels = {lv.name: lv.pk for lv in Level.objects.filter(programme=programme)}
+    with connection.cursor() as cursor:
+        cursor.execute(FILL, {"n": count})
+        first_customer = cursor.fetchone()[0]
+        cursor.execute(ACCOUNTS, {
+            "programme": programme.pk, "silver": levels["Silver"], "gold": levels["Gold"],
+            "platinum": levels["Platinum"], "first_customer": first_customer, "batch": batch.pk,
+        })  # fmt: skip
+    print(f"filled {count} cards in {time.monotonic() - started:.0f} s", file=sys.stderr)
+
+
+def fresh_copy() -> None:
+    psql(f"DROP DATABASE IF EXISTS {RUN}", f"CREATE DATABASE {RUN} TEMPLATE {SEED}")
+
+
+def sweep() -> tuple[float, str]:
+    started = time.monotonic()
+    line = pb.manage("expire_inactive").strip()
+    return time.monotonic() - started, line
+
+
+def main() -> None:
+    if os.environ.get("BENCH_REUSE_SEED") != "1":
+        build_seed()
+    fresh_copy()
+    alone, line = sweep()
+    print(f"sweep alone: {alone:.1f} s — {line}")
+
+    fresh_copy()
+    server = pb.start_server()
+    try:
+        cards = {**pb.ENV, "BENCH_CARDS": " ".join(shoppers())}
+        seconds, pb.SECONDS = pb.SECONDS, 3
+        pb.wrk("checkout.lua", cards)  # warm-up: cold workers would skew the p99
+        pb.SECONDS = seconds
+        quiet = pb.wrk("checkout.lua", cards)
+        print(f"checkout without the sweep: {quiet['rate']:.0f} /s, p99 {quiet['p99_ms']:.1f} ms")
+        # wrk runs as long as the sweep alone took, so its window is the sweep's.
+        window = {**cards, "BENCH_SECONDS": str(max(5, round(alone)))}
+        load = subprocess.Popen([sys.executable, "-c", "from bench.sweep_bench import loaded; loaded()"],
+                                cwd=ROOT, env=window, stdout=subprocess.PIPE, text=True)  # fmt: skip
+        time.sleep(0.5)  # wrk is up before the sweep starts
+        during, line = sweep()
+        print(f"sweep under checkout load: {during:.1f} s — {line}")
+        print(load.communicate()[0].strip())
+    finally:
+        pb.stop_server(server)
+
+
+def shoppers() -> list[str]:
+    """The 40 demo customers the checkout load spreads over (the sweep's million come later in number order)."""
+    return pb.manage(
+        "shell",
+        "-c",
+        "from cards.models import Card\n"
+        "print(*Card.objects.filter(status='active').order_by('number').values_list('number', flat=True)[:40])",
+    ).split()[-40:]
+
+
+def loaded() -> None:
+    busy = pb.wrk("checkout.lua", dict(os.environ))
+    print(f"checkout during the sweep: {busy['rate']:.0f} /s, p99 {busy['p99_ms']:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

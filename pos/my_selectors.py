@@ -1,0 +1,134 @@
+"""Reads of the customer page /my/: the signed-in card, its level and progress, points that burn soon,
+the purchase history, the customer's other cards. Every list is one query, whatever its length."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from cards.models import Card
+from loyalty import rules
+from loyalty.models import Account, PointsLot
+from loyalty.selectors import card_state, programme_rules
+from pos.models import Receipt, Refund, Store
+
+BURN_SOON_DAYS = 30
+RECEIPTS_PER_PAGE = 20
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class LevelProgress:
+    level: str | None  # None: no level yet (the base percent)
+    discount_percent: Decimal
+    spend: Decimal  # level-qualifying spend
+    next_level: str | None  # None: at the top, or a programme without levels
+    next_percent: Decimal | None
+    spend_needed: Decimal | None
+    bar_percent: int  # how far from the current level's threshold to the next one, 0..100
+
+
+@dataclass(frozen=True)
+class Burn:
+    day: date
+    points: Decimal
+
+
+def signed_in_card(card_id: int) -> Card | None:
+    """The card in the session, if it may still see the page: blocked or replaced since sign-in, it may not."""
+    return (
+        Card.objects.select_related("account__customer", "account__programme", "account__level")
+        .filter(pk=card_id, status=Card.Status.ACTIVE, account__isnull=False)
+        .first()
+    )
+
+
+def level_progress(account: Account, at: datetime) -> LevelProgress:
+    programme = programme_rules(account.programme)
+    state = card_state(account, at)
+    percent = rules.card_percent(programme, state.level)
+    upcoming = rules.next_level(programme, state.level, state.spend)
+    if upcoming is None:
+        return LevelProgress(state.level, percent, state.spend, None, None, None, 100 if state.level else 0)
+    target, needed = upcoming
+    current = rules.level_by_name(programme, state.level)
+    start = current.threshold if current else ZERO
+    span = target.threshold - start
+    done = (state.spend - start) / span if span > 0 else Decimal(1)
+    bar = int(max(Decimal(0), min(Decimal(1), done)) * 100)  # rounded down: full only once reached
+    return LevelProgress(state.level, percent, state.spend, target.name, target.percent, needed, bar)
+
+
+def points_balance(account: Account, at: datetime) -> Decimal:
+    return card_state(account, at).points_balance
+
+
+def burning_soon(account: Account, at: datetime, days: int = BURN_SOON_DAYS) -> list[Burn]:
+    """Points that burn within `days`, summed per day (in the shop's time zone), soonest first."""
+    per_day = (
+        PointsLot.objects.filter(account=account, remaining__gt=0, expires_at__gt=at)
+        .filter(expires_at__lte=at + timedelta(days=days))
+        .annotate(day=TruncDate("expires_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(points=Sum("remaining"))
+        .order_by("day")
+    )
+    return [Burn(row["day"], row["points"]) for row in per_day]
+
+
+def card_accounts(account: Account) -> list[int]:
+    """This card's account and the accounts of the cards it replaced: their history is this card's history."""
+    ids = [account.pk]
+    previous = account.replaces_id
+    while previous is not None and previous not in ids:  # a chain is short: one query per replaced card
+        ids.append(previous)
+        previous = Account.objects.filter(pk=previous).values_list("replaces_id", flat=True).first()
+    return ids
+
+
+def purchase_history(account: Account) -> QuerySet[Receipt]:
+    """Receipts of this card (and the cards it replaced), newest first, each with its refunds."""
+    refunds = Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id"))
+    return (
+        Receipt.objects.filter(account_id__in=card_accounts(account))
+        .select_related("store", "card")
+        .prefetch_related(refunds)
+        .order_by("-created_at", "-id")
+    )
+
+
+def history_page(account: Account, page: str | int | None) -> Page:
+    return Paginator(purchase_history(account), RECEIPTS_PER_PAGE).get_page(page)
+
+
+def other_cards(card: Card, at: datetime) -> list[Card]:
+    """The customer's other active cards (family cards), each with its live points balance, in one query."""
+    burned = (
+        PointsLot.objects.filter(account=OuterRef("account"), remaining__gt=0, expires_at__lte=at)
+        .values("account")
+        .annotate(total=Sum("remaining"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=12, decimal_places=2)
+    return list(
+        Card.objects.filter(account__customer_id=card.account.customer_id, status=Card.Status.ACTIVE)
+        .exclude(pk=card.pk)
+        .select_related("account__level")
+        .annotate(
+            live_points=ExpressionWrapper(
+                F("account__points_balance")
+                - Coalesce(Subquery(burned, output_field=money), Value(ZERO, output_field=money)),
+                output_field=money,
+            )
+        )
+        .order_by("number")
+    )
+
+
+def chain_currency() -> str:
+    """One programme across the chain, so one currency: the stores'."""
+    return Store.objects.order_by("code").values_list("currency", flat=True).first() or "EUR"
