@@ -136,6 +136,8 @@ def _cron(line: str) -> crontab:
         raise ImproperlyConfigured(f"NIGHTLY_JOB_CRON must be 'm h dom mon dow', not {line!r}: {error}") from None
 
 
+# The nightly sweep's connections working at once on disjoint chunks of accounts (PostgreSQL only).
+NIGHTLY_JOB_WORKERS = env.int("NIGHTLY_JOB_WORKERS", default=2)
 # Seeded into django-celery-beat's tables at beat start-up; managers can retime it in the admin.
 # NIGHTLY_JOB_EVERY_SECONDS (tests, demos) replaces the nightly time by a short interval.
 _NIGHTLY_EVERY = env.int("NIGHTLY_JOB_EVERY_SECONDS", default=0)

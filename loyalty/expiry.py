@@ -21,6 +21,8 @@ checkout waits at most one batch.
 """
 
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -41,12 +43,35 @@ SPEND = SpendEntry._meta.db_table
 CONSUMPTION = LotConsumption._meta.db_table
 
 
-def nightly_run(*, at: datetime, trigger: str, batch: int = BATCH) -> JobRun:
-    """Run both sweeps as of `at` and record the run. Safe to repeat: a rerun does only what is left."""
+@dataclass
+class Chunk:
+    """Up to `batch` accounts and the work due on them: one short transaction."""
+
+    accounts: list[int]  # sorted: the lock order
+    idle: dict[int, list[int]]  # programme id -> its idle accounts in this chunk
+    lots: list[int]  # lots past their date held by these accounts
+
+
+@dataclass
+class Tally:
+    stepped: int = 0
+    lots: int = 0
+    points: Decimal = Decimal("0.00")
+
+    def __add__(self, other: "Tally") -> "Tally":
+        return Tally(self.stepped + other.stepped, self.lots + other.lots, self.points + other.points)
+
+
+def nightly_run(*, at: datetime, trigger: str, batch: int = BATCH, workers: int = 1) -> JobRun:
+    """Step idle cards down and burn due points as of `at`; record the run. A rerun does only what is left.
+
+    `workers` > 1 sweeps disjoint chunks of accounts on that many connections at once (PostgreSQL).
+    """
     run = JobRun.objects.create(job=JOB, as_of=at, trigger=trigger, started_at=timezone.now())
     try:
-        stepped = sum(inactivity_sweep(run=run, programme=p, at=at, batch=batch) for p in _inactivity_programmes())
-        lots, points = points_burn_sweep(run=run, at=at, batch=batch)
+        programmes = {p.pk: p for p in _inactivity_programmes()}
+        chunks = _plan(programmes, at, batch)
+        tally = _sweep_all(chunks, workers, lambda chunk: _sweep(chunk, programmes, at=at, label=run.label))
     except BaseException as error:  # noqa: BLE001 - recorded, then raised again (KeyboardInterrupt too)
         JobRun.objects.filter(pk=run.pk).update(
             status=JobRun.Status.FAILED, finished_at=timezone.now(), error=repr(error)[:2000]
@@ -54,7 +79,7 @@ def nightly_run(*, at: datetime, trigger: str, batch: int = BATCH) -> JobRun:
         raise
     JobRun.objects.filter(pk=run.pk).update(
         status=JobRun.Status.FINISHED, finished_at=timezone.now(),
-        cards_stepped_down=stepped, lots_burned=lots, points_burned=points,
+        cards_stepped_down=tally.stepped, lots_burned=tally.lots, points_burned=tally.points,
     )  # fmt: skip
     run.refresh_from_db()
     return run
@@ -62,9 +87,6 @@ def nightly_run(*, at: datetime, trigger: str, batch: int = BATCH) -> JobRun:
 
 def _inactivity_programmes():
     return Programme.objects.filter(inactivity_days__isnull=False, inactivity_days__gt=0).order_by("pk")
-
-
-# --- inactivity ----------------------------------------------------------------------------------
 
 
 # An idle card: its last purchase and its last step-down are both older than the cutoff, and it
@@ -75,29 +97,79 @@ IDLE = (
 )
 
 
-def inactivity_sweep(*, run: JobRun, programme: Programme, at: datetime, batch: int = BATCH) -> int:
-    """Step down every card of `programme` idle for its period; one spend entry per card. Returns the count."""
-    cutoff = at - timedelta(days=programme.inactivity_days)
-    idle = [programme.pk, _when(cutoff), _when(cutoff)]
+def _idle_params(programme: Programme, at: datetime) -> list:
+    cutoff = _when(at - timedelta(days=programme.inactivity_days))
+    return [programme.pk, cutoff, cutoff]
+
+
+def _plan(programmes: dict[int, Programme], at: datetime, batch: int) -> list[Chunk]:
+    """List the night's work once (ids only, from indexes) and cut it into chunks of accounts.
+
+    Listing once matters: re-searching "the next 5,000 idle cards" per batch rescanned the idle
+    part of the table each time (48 s for a million cards). Chunking by account, not by task,
+    lets one transaction lock each account once for both its step-down and its burn.
+    """
+    idle = {}
+    for programme in programmes.values():
+        sql = f"SELECT id FROM {ACCOUNT} WHERE {IDLE} ORDER BY id"
+        idle.update(dict.fromkeys(_ids(sql, _idle_params(programme, at)), programme.pk))
+    lots = defaultdict(list)
+    for lot, account in PointsLot.objects.filter(remaining__gt=0, expires_at__lte=at).values_list("pk", "account_id"):
+        lots[account].append(lot)  # the partial index `live_lot_expiry` finds them
+    chunks = []
+    for accounts in _chunks(sorted(idle.keys() | lots.keys()), batch):
+        by_programme = defaultdict(list)
+        for account in accounts:
+            if account in idle:
+                by_programme[idle[account]].append(account)
+        chunks.append(Chunk(accounts, dict(by_programme), [lot for a in accounts for lot in lots.get(a, ())]))
+    return chunks
+
+
+def _sweep_all(chunks: list[Chunk], workers: int, sweep) -> Tally:
+    """Chunks hold disjoint accounts, so workers never wait on each other's locks."""
+    if workers <= 1 or connection.vendor != "postgresql" or len(chunks) <= 1:
+        return sum((sweep(chunk) for chunk in chunks), Tally())  # SQLite writes one at a time anyway
+
+    def worker(share: list[Chunk]) -> Tally:
+        try:
+            return sum((sweep(chunk) for chunk in share), Tally())
+        finally:
+            connection.close()  # this thread's own connection
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        tallies = list(pool.map(worker, [chunks[i::workers] for i in range(workers)]))
+    return sum(tallies, Tally())
+
+
+def _sweep(chunk: Chunk, programmes: dict[int, Programme], *, at: datetime, label: str) -> Tally:
+    with transaction.atomic(durable=True):
+        _relax_commit()
+        _lock_accounts(chunk.accounts)
+        stepped = sum(
+            _step_idle(ids, programmes[programme], at=at, label=label) for programme, ids in chunk.idle.items()
+        )
+        burned, points = _burn(chunk.lots, at=at, label=label) if chunk.lots else (0, Decimal("0.00"))
+    return Tally(stepped, burned, points)
+
+
+# --- inactivity ----------------------------------------------------------------------------------
+
+
+def _step_idle(ids: list[int], programme: Programme, *, at: datetime, label: str) -> int:
+    """Step down those of `ids` still idle (a purchase since the listing takes a card out); locks are held."""
     moves = _level_moves(programme)
-    stepped = 0
-    for chunk in _chunks(_ids(f"SELECT id FROM {ACCOUNT} WHERE {IDLE} ORDER BY id", idle), batch):
-        with transaction.atomic(durable=True):
-            _relax_commit()
-            by_level = defaultdict(list)
-            for pk, level_id in _lock_idle(chunk, idle):
-                by_level[level_id].append(pk)
-            for level_id, pks in by_level.items():
-                stepped += _step_down(pks, moves[level_id], at=at, label=run.label)
-    return stepped
+    by_level = defaultdict(list)
+    for pk, level_id in _still_idle(ids, programme, at):
+        by_level[level_id].append(pk)
+    return sum(_step_down(pks, moves[level_id], at=at, label=label) for level_id, pks in by_level.items())
 
 
-def _lock_idle(chunk: list[int], idle: list) -> list[tuple[int, int | None]]:
-    """Lock the chunk's accounts that are still idle: a purchase since the listing takes a card out."""
+def _still_idle(chunk: list[int], programme: Programme, at: datetime) -> list[tuple[int, int | None]]:
     among, ids = _among("id", chunk)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, level_id FROM {ACCOUNT} WHERE {among} AND {IDLE} ORDER BY id{_for_update()}",
-                       [*ids, *idle])  # fmt: skip
+        cursor.execute(f"SELECT id, level_id FROM {ACCOUNT} WHERE {among} AND {IDLE}",
+                       [*ids, *_idle_params(programme, at)])  # fmt: skip
         return cursor.fetchall()
 
 
@@ -131,19 +203,6 @@ def _step_down(pks: list[int], move, *, at: datetime, label: str) -> int:
 
 
 # --- points burn ---------------------------------------------------------------------------------
-
-
-def points_burn_sweep(*, run: JobRun, at: datetime, batch: int = BATCH) -> tuple[int, Decimal]:
-    """Burn every lot past its date: one expire entry per lot, oldest first. Returns (lots, points)."""
-    due = PointsLot.objects.filter(remaining__gt=0, expires_at__lte=at)  # the partial index `live_lot_expiry`
-    lots, points = 0, Decimal("0.00")
-    for chunk in _chunks(list(due.order_by("pk").values_list("pk", "account_id")), batch):
-        with transaction.atomic(durable=True):
-            _relax_commit()
-            _lock_accounts(sorted({account_id for _, account_id in chunk}))
-            burned, burned_points = _burn([pk for pk, _ in chunk], at=at, label=run.label)
-            lots, points = lots + burned, points + burned_points
-    return lots, points
 
 
 def _lock_accounts(account_ids: list[int]) -> None:

@@ -261,7 +261,9 @@ class PointsEntry(models.Model):
 class PointsLot(models.Model):
     """Points that arrived together and burn together; debits take the oldest first."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
+    # No index of its own: `lot_account_expiry` (account, expires_at) serves lookups by account, and
+    # every index is one more write when a checkout or the nightly burn touches a lot.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots", db_index=False)
     entry = models.ForeignKey(PointsEntry, on_delete=models.PROTECT, related_name="lots")
     points = models.DecimalField(**MONEY)
     remaining = models.DecimalField(**MONEY)
@@ -306,7 +308,8 @@ class SpendEntry(models.Model):
         INACTIVITY = "inactivity", "Inactivity step"
         TRANSFER = "transfer", "Transfer (card replaced)"
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="spend_entries")
+    # Indexed by `spend_account_time` (account, created_at), which also serves lookups by account.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="spend_entries", db_index=False)
     kind = models.CharField(max_length=12, choices=Kind.choices)
     amount = models.DecimalField(**MONEY)
     created_at = models.DateTimeField()

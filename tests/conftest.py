@@ -18,6 +18,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _nightly_job_in_the_test_transaction(settings):
+    # Worker threads have connections of their own, which cannot see a test's uncommitted rows;
+    # the tests of the parallel sweep pass `workers` themselves (tests/loyalty/test_expiry_races.py).
+    settings.NIGHTLY_JOB_WORKERS = 1
+
+
 @pytest.fixture
 def manager(django_user_model):
     """A staff user in the managers group (the demo's permissions)."""

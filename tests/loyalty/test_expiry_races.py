@@ -39,7 +39,7 @@ def test_two_sweeps_at_once_step_each_card_and_burn_each_lot_exactly_once():
     cards = [card_at("800.00") for _ in range(30)]
     for account_id in cards:
         points_earn(account_id=account_id, points=D("3.00"), at=T0)
-    runs = in_parallel(*[lambda: expiry.nightly_run(at=NIGHT, trigger="test", batch=7)] * 2)
+    runs = in_parallel(*[lambda: expiry.nightly_run(at=NIGHT, trigger="test", batch=7, workers=2)] * 2)
     assert sum(r.cards_stepped_down for r in runs) == 30
     assert sum(r.lots_burned for r in runs) == 30
     assert SpendEntry.objects.filter(kind="inactivity").count() == 30

@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, at, **options):
-        run = nightly_run(at=self._moment(at), trigger="command")
+        run = nightly_run(at=self._moment(at), trigger="command", workers=settings.NIGHTLY_JOB_WORKERS)
         self.stdout.write(
             f"{run.label} as of {run.as_of.isoformat()}: {run.cards_stepped_down} cards stepped down, "
             f"{run.lots_burned} lots burned ({run.points_burned} points)"
