@@ -2,6 +2,7 @@
 PostgreSQL, alone and while checkouts run, with the checkout p99 with and without it.
 
     .venv/bin/python bench/sweep_bench.py     # needs wrk; SWEEP_CARDS=200000 for a quicker look
+    BENCH_REUSE_SEED=1 .venv/bin/python bench/sweep_bench.py   # measure again on the same seed
 
 It builds a seed database once (loyalty_sweep_seed: the demo, 1M cards issued by the real
 batch service, customers/accounts/points filled set-based in SQL) and runs each measurement
@@ -15,7 +16,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVER = "postgres://postgres@127.0.0.1:5432"
+# BENCH_PG_PORT=5433 points it at a second, tuned server (see bench/README.md) without touching the main one.
+PORT = os.environ.get("BENCH_PG_PORT", "5432")
+SERVER = f"postgres://postgres@127.0.0.1:{PORT}"
 SEED, RUN = "loyalty_sweep_seed", "loyalty_sweep_run"
 CARDS = int(os.environ.get("SWEEP_CARDS", "1000000"))
 os.environ["BENCH_DATABASE_URL"] = f"{SERVER}/{RUN}"
@@ -73,7 +76,7 @@ WHERE c.id = pair.card_id;
 
 
 def psql(*sql: str, db: str = "postgres") -> None:
-    args = ["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1"]
+    args = ["psql", "-q", "-h", "127.0.0.1", "-p", PORT, "-U", "postgres", "-d", db, "-v", "ON_ERROR_STOP=1"]
     for statement in sql:
         args += ["-c", statement]
     subprocess.run(args, check=True, capture_output=True)

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 
 from cards.models import Card
 from loyalty.models import MONEY, PERCENT, Account, Category
@@ -97,7 +98,8 @@ class Receipt(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(total_due__gte=0), name="receipt_total_not_negative"),
             models.CheckConstraint(
-                condition=Q(total_due=F("subtotal") - F("discount_total") - F("points_redeemed_amount")),
+                # Rounded: SQLite does this arithmetic in floats (13.96 - 0.28 = 13.680000000000001).
+                condition=Q(total_due=Round(F("subtotal") - F("discount_total") - F("points_redeemed_amount"), 2)),
                 name="receipt_total_adds_up",
             ),
             models.CheckConstraint(condition=Q(refunded_amount__lte=F("total_due")), name="refund_within_receipt"),

@@ -1,10 +1,13 @@
 import io
+from decimal import Decimal as D
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from cards.pins import card_pin
+from loyalty.models import Account
 from pos.actors import terminal_for_token
-from pos.models import Store, Terminal
+from pos.models import Receipt, Refund, Store, Terminal
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +52,20 @@ def test_loyalty_demo_is_safe_to_run_twice():
     assert first.getvalue() == second.getvalue()
     assert "terminal token demo-token-central-till-1" in first.getvalue()
     assert (Store.objects.count(), Terminal.objects.count()) == (2, 2)
+
+
+def test_loyalty_demo_brings_a_year_of_receipts_and_a_customer_who_can_sign_in():
+    out = io.StringIO()
+    call_command("loyalty_demo", stdout=out)
+    pin = card_pin("2000000000503")
+    assert out.getvalue().splitlines()[-1] == f"Customer page (/my/): card 2000000000503, PIN {pin}"
+    assert (Receipt.objects.count(), Receipt.objects.filter(card__isnull=True).count(), Refund.objects.count()) == (
+        114, 29, 1,
+    )  # fmt: skip
+    gold = Account.objects.select_related("level").get(card__number="2000000000503")
+    assert (gold.level.name, gold.spend) == ("Gold", D("1289.80"))
+    idle = Account.objects.select_related("level").get(card__number="2000000000459")
+    assert idle.level.name == "Gold"
+    call_command("expire_inactive", stdout=io.StringIO())  # the one who stopped coming steps down
+    idle.refresh_from_db()
+    assert idle.level.name == "Silver"
