@@ -1,4 +1,4 @@
-"""The nightly sweep over 1,000,000 cards (~40 % idle, ~40 % of points past their date) on
+"""The nightly sweep over 1,000,000 cards (40 % idle, 10 % with points past their date) on
 PostgreSQL, alone and while checkouts run, with the checkout p99 with and without it.
 
     .venv/bin/python bench/sweep_bench.py     # needs wrk; SWEEP_CARDS=200000 for a quicker look
@@ -38,8 +38,10 @@ SELECT min(id) FROM new;
 """
 
 ACCOUNTS = """
--- id mod 10 < 4: idle (last purchase 200-400 days ago, points earned 400 days ago: burn tonight);
--- the rest bought in the last 170 days. Levels spread evenly over base/Silver/Gold/Platinum.
+-- id mod 10 < 4: idle (last purchase 200-400 days ago); id mod 10 = 0 also has points earned
+-- 400 days ago (a quarter of the idle cards burn points tonight: step-down and burn rarely fall on
+-- the same night, 180 and 365 days after the last purchase). The rest bought in the last 170 days.
+-- Levels spread evenly over base/Silver/Gold/Platinum. SWEEP_BURN_ALL=1: every idle card burns too.
 INSERT INTO loyalty_account (programme_id, customer_id, level_id, spend, points_balance, last_purchase_at,
                              stepped_down_at, replaces_id, created_at)
 SELECT %(programme)s, c.id,
@@ -54,7 +56,7 @@ FROM loyalty_customer c WHERE c.id >= %(first_customer)s ORDER BY c.id;
 INSERT INTO loyalty_pointsentry (account_id, kind, points, created_at, receipt_id, refund_id, job_run,
                                  created_by_id, reason, burned_lot_id)
 SELECT a.id, 'earn', 5.00,
-       CASE WHEN a.customer_id %% 10 < 4 THEN now() - interval '400 days' ELSE now() - interval '30 days' END,
+       CASE WHEN a.customer_id %% 10 < %(burning)s THEN now() - interval '400 days' ELSE now() - interval '30 days' END,
        NULL, NULL, '', NULL, '', NULL
 FROM loyalty_account a WHERE a.customer_id >= %(first_customer)s;
 
@@ -110,6 +112,7 @@ def fill(count: int) -> None:
         cursor.execute(ACCOUNTS, {
             "programme": programme.pk, "silver": levels["Silver"], "gold": levels["Gold"],
             "platinum": levels["Platinum"], "first_customer": first_customer, "batch": batch.pk,
+            "burning": 4 if os.environ.get("SWEEP_BURN_ALL") == "1" else 1,
         })  # fmt: skip
     print(f"filled {count} cards in {time.monotonic() - started:.0f} s", file=sys.stderr)
 

@@ -1,0 +1,291 @@
+"""What every report shares: the filter (period and store), tables, charts, periods and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from loyalty.rules import CENT, round_money
+from pos.models import Store
+
+ZERO = Decimal("0.00")
+TENTH = Decimal("0.1")
+HUNDRED = Decimal(100)
+TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+# --- the session -------------------------------------------------------------------------------
+
+
+@contextmanager
+def report_session() -> Iterator[None]:
+    """Run a page's queries in one read transaction tuned for a few big aggregates (PostgreSQL).
+
+    work_mem = 256 MB keeps a year's sorts and hash tables in memory (the default 4 MB spills them to
+    disk); jit = off, because compiling a plan costs 50-200 ms, more than it saves on queries that run
+    well under a second. For this transaction only: a manager's page, never the tills.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+@contextmanager
+def hashed() -> Iterator[None]:
+    """Group by time buckets with a hash table, not by sorting every row first (PostgreSQL).
+
+    The planner cannot tell that a year of timestamps falls into a dozen months: it expects a million
+    groups, and sorts the million rows rather than hash them, at about twice the time of the aggregate.
+    Only around GROUP BYs evaluated inside the block: elsewhere (an ORDER BY ... LIMIT 1 subquery, a
+    window) forbidding sorts would choose far worse plans. Inside report_session's transaction.
+    """
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_sort = on")
+
+
+# --- the filter ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """A period of whole days in the chain's time zone (both ends inclusive) and, optionally, one store."""
+
+    start: date
+    end: date
+    store: Store | None = None
+    per: str = ""  # "day" | "week" | "month"; empty: chosen by the length of the period
+
+    @property
+    def since(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def until(self) -> datetime:
+        """Exclusive: midnight after the last day."""
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def grain(self) -> str:
+        """As asked, or: days for a month or two, weeks up to half a year, months beyond (never 365 bars)."""
+        if self.per in TRUNC:
+            return self.per
+        if self.days <= 62:
+            return "day"
+        return "week" if self.days <= 186 else "month"
+
+    def at(self, path: str = "created_at", store_path: str | None = "store") -> Q:
+        """The period (and store) as a condition on `path` (and `store_path`)."""
+        q = Q(**{f"{path}__gte": self.since, f"{path}__lt": self.until})
+        if self.store is not None and store_path:
+            q &= Q(**{store_path: self.store})
+        return q
+
+    def query(self) -> dict[str, str]:
+        """The filter as GET parameters, so it carries across pages and into CSV links."""
+        params = {"from": self.start.isoformat(), "to": self.end.isoformat()}
+        if self.store is not None:
+            params["store"] = self.store.code
+        if self.per:
+            params["per"] = self.per
+        return params
+
+
+def default_period(today: date) -> tuple[date, date]:
+    return today - timedelta(days=29), today
+
+
+def presets(today: date) -> list[tuple[str, date, date]]:
+    """The periods a manager asks about most: the last 30 days, last calendar month, the last 12 months."""
+    first_of_month = today.replace(day=1)
+    last_month_end = first_of_month - timedelta(days=1)
+    return [
+        ("Last 30 days", *default_period(today)),
+        ("Last month", last_month_end.replace(day=1), last_month_end),
+        ("Full year", today - relativedelta(years=1) + timedelta(days=1), today),
+    ]
+
+
+# --- periods ------------------------------------------------------------------------------------
+
+
+def bucket_start(day: date, grain: str) -> date:
+    if grain == "week":
+        return day - timedelta(days=day.weekday())  # weeks start on Monday, as TruncWeek does
+    if grain == "month":
+        return day.replace(day=1)
+    return day
+
+
+def buckets(f: ReportFilter, grain: str) -> list[date]:
+    """Every period of the filter, so a day without sales shows as a zero, not as a gap."""
+    step = {"day": relativedelta(days=1), "week": relativedelta(weeks=1), "month": relativedelta(months=1)}[grain]
+    first, out = bucket_start(f.start, grain), []
+    while first <= f.end:
+        out.append(first)
+        first += step
+    return out
+
+
+def as_local_date(value: datetime | date) -> date:
+    """Trunc* answers an aware datetime in the current time zone (or a date): the period's first day."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def bucket_label(day: date, grain: str) -> str:
+    if grain == "month":
+        return day.strftime("%Y-%m")
+    if grain == "week":
+        return f"week of {day.isoformat()}"
+    return day.isoformat()
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+
+def money(value: Decimal | None) -> Decimal:
+    """Half-up to the cent; None (a Sum over nothing) is zero."""
+    return round_money(value) if value is not None else ZERO
+
+
+def share(part: Decimal | int, whole: Decimal | int) -> Decimal | None:
+    """Percent of `whole`, to 0.1, half-up; None when there is no whole to share."""
+    if not whole:
+        return None
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(TENTH, rounding=ROUND_HALF_UP)
+
+
+def ratio(part: Decimal, whole: Decimal | int) -> Decimal | None:
+    """Money per unit (an average receipt), to the cent; None when there is nothing to divide by."""
+    if not whole:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# --- tables and charts --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    kind: str = "text"  # text | int | number | money | points | percent
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind != "text"
+
+
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: Sequence[Decimal | int | None]
+    stack: str | None = None
+
+
+@dataclass(frozen=True)
+class Chart:
+    """What the page draws with Chart.js; values travel as decimal strings and become numbers only there."""
+
+    kind: str  # bar | line | doughnut
+    labels: Sequence[str]
+    series: Sequence[Series]
+    horizontal: bool = False
+    stacked: bool = False
+    y_title: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind,
+            "labels": list(self.labels),
+            "horizontal": self.horizontal,
+            "stacked": self.stacked,
+            "yTitle": self.y_title,
+            "series": [
+                {"name": s.name, "stack": s.stack, "values": [None if v is None else str(v) for v in s.values]}
+                for s in self.series
+            ],
+        }
+
+
+@dataclass
+class Table:
+    slug: str
+    title: str
+    columns: list[Column]
+    rows: list[dict]
+    chart: Chart | None = None
+    note: str = ""
+    # Per row, column key -> URL: a figure that links to the receipts behind it.
+    links: list[dict[str, str]] = field(default_factory=list)
+
+    def cells(self) -> Iterable[list[dict]]:
+        for i, row in enumerate(self.rows):
+            href = self.links[i] if i < len(self.links) else {}
+            yield [
+                {"text": display(row.get(c.key), c.kind), "numeric": c.numeric, "href": href.get(c.key)}
+                for c in self.columns
+            ]
+
+
+def display(value, kind: str) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    if kind == "percent":
+        return f"{value} %"
+    if kind in ("money", "points"):
+        return f"{money(value):,}"
+    if kind == "int":
+        return f"{value:,}"
+    return str(value)
+
+
+def csv_value(value, kind: str) -> str:
+    """Plain figures for a spreadsheet: 1234.50, never 1,234.50, never a float."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat()
+    if kind in ("money", "points"):
+        return str(money(value))
+    return str(value)
+
+
+def table_csv(table: Table) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.title for c in table.columns])
+    for row in table.rows:
+        writer.writerow([csv_value(row.get(c.key), c.kind) for c in table.columns])
+    return out.getvalue()
