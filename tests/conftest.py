@@ -1,6 +1,8 @@
 import pytest
 from django.db import connection
 
+from tests import browser as browser_kit
+
 
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests (races, locks) are skipped, visibly, on SQLite."""
@@ -39,3 +41,15 @@ def manager(django_user_model):
 def manager_client(client, manager):
     client.force_login(manager)
     return client
+
+
+@pytest.fixture(scope="module")
+def browser():
+    # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls
+    # (setting up cards, checking receipts) are still plain synchronous code.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with browser_kit.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=browser_kit.CHROMIUM, args=browser_kit.CHROMIUM_ARGS)
+            yield browser
+            browser.close()

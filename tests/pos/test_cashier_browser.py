@@ -3,10 +3,8 @@
 Screenshots of the key moments go to test-artifacts/ (gitignored) for a person to look at.
 """
 
-import os
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -19,33 +17,9 @@ from pos.actors import PosActor
 from pos.demo import build_demo
 from pos.models import Receipt, Store
 from pos.services import Basket, checkout
+from tests.browser import ARTIFACTS, BROWSER_TEST, expect
 
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        sync_playwright is None, reason="playwright is not installed (pip install -r requirements-dev.txt)"
-    ),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no chromium at {CHROMIUM} (apt-get install chromium)"),
-]
+pytestmark = BROWSER_TEST
 
 # Demo batch numbers: serials 1, 2, 3… of the default prefix.
 NEW_CARD = card_number("000", 1)  # 2000000000015
@@ -54,18 +28,6 @@ BLOCKED_CARD = card_number("000", 3)
 MILK = "4006381333931"  # MILK-1L, 1.49, dairy
 BREAD = "4007817327098"  # BREAD-RYE, 2.79, bakery
 CIGARETTES = "4000417025005"  # CIG-20, 8.20, tobacco: excluded, earns no points
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API keeps an event loop running in this thread; the test's own ORM
-    # calls (setting up cards, checking receipts) are still plain synchronous code.
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
 
 
 @pytest.fixture

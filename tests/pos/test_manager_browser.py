@@ -2,38 +2,16 @@
 draws its charts without a JavaScript error, the filter carries across pages, the scale designer and the
 what-if work end to end. Screenshots go to test-artifacts/manager-*.png for a person to look at."""
 
-import os
 import re
 
 import pytest
 
-from tests.pos.test_cashier_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, is_page_error
+from tests.browser import ARTIFACTS, BROWSER_TEST, expect
+from tests.pos.test_cashier_browser import is_page_error
 from tests.pos.test_manager_shop import build_shop
 
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        sync_playwright is None, reason="playwright is not installed (pip install -r requirements-dev.txt)"
-    ),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no chromium at {CHROMIUM} (apt-get install chromium)"),
-]
+pytestmark = BROWSER_TEST
 PERIOD = "from=2026-11-01&to=2026-11-10"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
 
 
 @pytest.fixture

@@ -1,15 +1,14 @@
 """The customer page /my/ in a real browser (Debian's chromium through Playwright): on a phone
 (390×844) first, then on a desktop. Screenshots go to test-artifacts/ for a person to look at."""
 
-import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from pos.demo import build_demo
+from tests.browser import ARTIFACTS, BROWSER_TEST, expect
 from tests.pos import my_support
 from tests.pos.my_support import (
     ANNA,
@@ -21,49 +20,13 @@ from tests.pos.my_support import (
     wrong_pin,
 )
 
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 
 # Fixtures shared by the customer page's tests, used here by name.
 fresh_cache = my_support.fresh_cache
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        sync_playwright is None, reason="playwright is not installed (pip install -r requirements-dev.txt)"
-    ),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no chromium at {CHROMIUM} (apt-get install chromium)"),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls are
-    # still plain synchronous code.
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture
