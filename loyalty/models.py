@@ -5,6 +5,7 @@ Accounts are per card (a customer may hold several cards); `cards.Card`
 points at its account, so this app never imports `cards` or `pos`.
 """
 
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,6 +17,10 @@ from django.db.models import F, Q
 MONEY = {"max_digits": 12, "decimal_places": 2}
 PERCENT = {"max_digits": 5, "decimal_places": 2, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
 USUAL_CEILING = Decimal("20.00")
+
+
+def new_terms_stamp() -> str:
+    return secrets.token_hex(8)
 
 
 class Programme(models.Model):
@@ -63,6 +68,9 @@ class Programme(models.Model):
     refund_shortfall = models.CharField(
         max_length=12, choices=RefundShortfall.choices, default=RefundShortfall.REDUCE_CASH
     )
+    # Renewed whenever a level, a time window or a category changes (loyalty/signals.py), so each
+    # process can keep those terms between requests and know when to read them again.
+    terms_stamp = models.CharField(max_length=32, default=new_terms_stamp, editable=False)
 
     class Meta:
         constraints = [

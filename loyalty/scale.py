@@ -26,6 +26,7 @@ from django.db.models import Count
 
 from loyalty.errors import DomainError, InvalidInput
 from loyalty.models import Account, Level, Programme
+from loyalty.signals import terms_changed
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ def programme_levels_replace(*, programme_id: int, levels: Sequence[PlannedLevel
             Level(programme=programme, name=p.name.strip(), threshold=p.threshold, percent=p.percent)
             for p in ordered[len(kept) :]
         )
+        terms_changed(programme.pk)  # the updates and bulk_create above send no signals
         saved = list(Level.objects.filter(programme=programme).order_by("threshold"))
         _audit(programme, by, f"Levels replaced from the scale designer. Before: {before}. After: {_describe(saved)}.")
         return saved

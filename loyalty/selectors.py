@@ -1,51 +1,74 @@
 """Reads of the loyalty core: a programme as pure rules, accounts as rule state."""
 
 import itertools
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import F, Sum
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum
 
 from loyalty import rules
-from loyalty.models import Account, Category, Programme, SpendEntry
+from loyalty.models import MONEY, Account, Category, Level, PointsLot, Programme, SpendEntry, TimeWindow
+
+POINTS = DecimalField(**MONEY)
 
 
-def programme_levels(programme: Programme) -> list:
-    """The programme's levels, read once per programme instance (a checkout needs them three times)."""
-    if not hasattr(programme, "_levels_read"):
-        programme._levels_read = list(programme.levels.all())
-    return programme._levels_read
+@dataclass(frozen=True)
+class ProgrammeTerms:
+    """What a programme's pricing needs beyond its own row: levels, time windows, the category table."""
+
+    stamp: str
+    levels: tuple[Level, ...]
+    windows: tuple[rules.TimeWindowRule, ...]
+    categories: dict[str, tuple[int, rules.CategoryRule]]  # code -> (id, rule)
+
+
+# Read on every scan, changed a few times a year: each process keeps them per programme and reads
+# them again when the programme row (always read fresh with the card) carries another stamp.
+# A stamp is random, so a rolled-back change or a reused id never meets an old entry.
+_terms: dict[int, ProgrammeTerms] = {}
+
+
+def programme_terms(programme: Programme) -> ProgrammeTerms:
+    terms = _terms.get(programme.pk)
+    if terms is None or terms.stamp != programme.terms_stamp:
+        terms = _terms[programme.pk] = ProgrammeTerms(
+            stamp=programme.terms_stamp,
+            levels=tuple(Level.objects.filter(programme_id=programme.pk).order_by("threshold")),
+            windows=tuple(
+                rules.TimeWindowRule(
+                    weekdays=frozenset(int(d) for d in w.weekdays),
+                    start=w.start_time,
+                    end=w.end_time,
+                    extra_percent=w.extra_percent,
+                    points_multiplier=w.points_multiplier,
+                )
+                for w in TimeWindow.objects.filter(programme_id=programme.pk).order_by("id")
+            ),
+            categories=category_table(),
+        )
+    return terms
+
+
+def programme_levels(programme: Programme) -> tuple[Level, ...]:
+    return programme_terms(programme).levels
 
 
 def programme_rules(programme: Programme) -> rules.ProgrammeRules:
-    """The programme as pure rules, built once per programme instance."""
-    if not hasattr(programme, "_rules_built"):
-        programme._rules_built = _build_rules(programme)
-    return programme._rules_built
-
-
-def _build_rules(programme: Programme) -> rules.ProgrammeRules:
+    """The programme as pure rules: its row as read, its levels and windows from `programme_terms`."""
+    terms = programme_terms(programme)
     return rules.ProgrammeRules(
         kind=programme.kind,
         base_percent=programme.base_percent,
-        levels=tuple(rules.LevelRule(lv.name, lv.threshold, lv.percent) for lv in programme_levels(programme)),
+        levels=tuple(rules.LevelRule(lv.name, lv.threshold, lv.percent) for lv in terms.levels),
         ceiling_percent=programme.ceiling_percent,
         earn_percent=programme.earn_percent,
         point_value=programme.point_value,
         redeem_cap_percent=programme.redeem_cap_percent,
         points_lifetime_days=programme.points_lifetime_days,
         inactivity_action=programme.inactivity_action,
-        windows=tuple(
-            rules.TimeWindowRule(
-                weekdays=frozenset(int(d) for d in w.weekdays),
-                start=w.start_time,
-                end=w.end_time,
-                extra_percent=w.extra_percent,
-                points_multiplier=w.points_multiplier,
-            )
-            for w in programme.windows.all()
-        ),
+        windows=terms.windows,
     )
 
 
@@ -71,11 +94,25 @@ def qualifying_spend(account: Account, at: datetime) -> Decimal:
     return max(Decimal("0.00"), total or Decimal("0.00"))
 
 
+def overdue_points(account: str, at: datetime) -> Subquery:
+    """Points in the lots of the account `account` refers to (an OuterRef path) whose burn date has
+    passed but that no job has burned yet: a column for the query that reads the card anyway."""
+    due = PointsLot.objects.filter(account=OuterRef(account), remaining__gt=0, expires_at__lte=at)
+    return Subquery(due.values("account").annotate(s=Sum("remaining")).values("s"), output_field=POINTS)
+
+
+def overdue_known(account: Account, at: datetime, points: Decimal | None) -> None:
+    """Remember `overdue_points` read with the account, so live_balance need not ask again."""
+    account._overdue = (at, points or Decimal("0.00"))
+
+
 def live_balance(account: Account, at: datetime) -> Decimal:
     """The balance less points whose burn date has passed but that tonight's job has not burned yet."""
     if getattr(account, "_burned_at", None) == at:
         return account.points_balance  # expire_lots ran at this moment under the lock: nothing left to subtract
-    burned = account.lots.filter(remaining__gt=0, expires_at__lte=at).aggregate(s=Sum("remaining"))["s"]
+    known_at, burned = getattr(account, "_overdue", (None, None))
+    if known_at != at:
+        burned = account.lots.filter(remaining__gt=0, expires_at__lte=at).aggregate(s=Sum("remaining"))["s"]
     return account.points_balance - (burned or Decimal("0.00"))
 
 

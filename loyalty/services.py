@@ -81,18 +81,22 @@ def lot_expiry(programme: Programme, at: datetime) -> datetime | None:
     return at + timedelta(days=days) if days else None
 
 
-def credit(account: Account, *, kind: str, points: Decimal, at: datetime, expires_at=..., **cause) -> PointsEntry:
-    """Add points as one entry and one lot. `expires_at` defaults to the programme's lifetime."""
+def credit(
+    account: Account, *, kind: str, points: Decimal, at: datetime, expires_at=..., save_balance=True, **cause
+) -> PointsEntry:
+    """Add points as one entry and one lot. `expires_at` defaults to the programme's lifetime.
+
+    save_balance=False leaves the account row's balance to the caller's own UPDATE of it (spend_record)."""
     _check_amount(points)
     entry = PointsEntry.objects.create(account=account, kind=kind, points=points, created_at=at, **cause)
     if expires_at is ...:
         expires_at = lot_expiry(account.programme, at)
     PointsLot.objects.create(account=account, entry=entry, points=points, remaining=points, expires_at=expires_at)
-    _move_balance(account, points)
+    _move_balance(account, points, save=save_balance)
     return entry
 
 
-def debit(account: Account, *, kind: str, points: Decimal, at: datetime, **cause) -> PointsEntry:
+def debit(account: Account, *, kind: str, points: Decimal, at: datetime, save_balance=True, **cause) -> PointsEntry:
     """Take points from the lots that burn soonest, as one entry. Rejects an overdraft."""
     _check_amount(points)
     # Points past their burn date are gone even if tonight's job has not run yet.
@@ -104,7 +108,7 @@ def debit(account: Account, *, kind: str, points: Decimal, at: datetime, **cause
         )
     entry = PointsEntry.objects.create(account=account, kind=kind, points=-points, created_at=at, **cause)
     _consume(account, entry, rules.consume_oldest_first(lots_covering(account, points), points))
-    _move_balance(account, -points)
+    _move_balance(account, -points, save=save_balance)
     return entry
 
 
@@ -118,11 +122,12 @@ def _consume(account: Account, entry: PointsEntry, taken: list[tuple[int, Decima
         PointsLot.objects.filter(pk=lot_id).update(remaining=remaining[lot_id] - pts)
 
 
-def _move_balance(account: Account, points: Decimal) -> None:
+def _move_balance(account: Account, points: Decimal, save: bool = True) -> None:
     # The account row is locked (see module docstring): the value read under
     # the lock plus the movement is exact; the DB constraint keeps it >= 0.
     account.points_balance += points
-    Account.objects.filter(pk=account.pk).update(points_balance=account.points_balance)
+    if save:
+        Account.objects.filter(pk=account.pk).update(points_balance=account.points_balance)
 
 
 def _check_amount(points: Decimal) -> None:
@@ -131,9 +136,20 @@ def _check_amount(points: Decimal) -> None:
 
 
 def spend_record(
-    account: Account, *, kind: str, amount: Decimal, at: datetime, level=None, purchase: bool = False, **cause
+    account: Account,
+    *,
+    kind: str,
+    amount: Decimal,
+    at: datetime,
+    level=None,
+    purchase: bool = False,
+    save_balance: bool = False,
+    **cause,
 ) -> None:
-    """Move level-qualifying spend and set the level (None = base); a purchase also sets the last purchase time."""
+    """Move level-qualifying spend and set the level (None = base); a purchase also sets the last purchase time.
+
+    save_balance=True also writes the points balance held in `account`, for callers that moved points with
+    save_balance=False: the account row then gets one UPDATE instead of two."""
     before = account.level.name if account.level_id else ""
     SpendEntry.objects.create(
         account=account, kind=kind, amount=amount, created_at=at,
@@ -144,6 +160,8 @@ def spend_record(
     changes = {"spend": account.spend, "level": level}
     if purchase:
         account.last_purchase_at = changes["last_purchase_at"] = at
+    if save_balance:
+        changes["points_balance"] = account.points_balance
     Account.objects.filter(pk=account.pk).update(**changes)
 
 

@@ -212,10 +212,11 @@ def valid(serializer_class, data):
 class CardDetailApi(PosView):
     @extend_schema(responses=CardOut, summary="A card as the till sees it")
     def get(self, request, number):
-        card = card_with_account(card_number_or_400(number))
+        at = timezone.now()
+        card = card_with_account(card_number_or_400(number), at)
         if card is None:
             raise NotFound("This card is not known here.", code="card_not_found")
-        return Response(card_body(card, timezone.now()))
+        return Response(card_body(card, at))
 
 
 class CardActivateApi(PosView):
@@ -223,7 +224,8 @@ class CardActivateApi(PosView):
     def post(self, request, number):
         data = valid(ActivateIn, request.data).validated_data
         card = card_activate(number=number, at=timezone.now(), **data)
-        return Response(card_body(card_with_account(card.number), timezone.now()), status=201)
+        at = timezone.now()
+        return Response(card_body(card_with_account(card.number, at), at), status=201)
 
 
 class CategoryListApi(PosView):

@@ -10,6 +10,7 @@ from django.contrib.auth.models import Group, Permission, User
 from cards.models import CardBatch
 from cards.services import batch_issue
 from loyalty.models import Category, Level, Programme
+from loyalty.signals import terms_changed
 from pos.actors import hash_token
 from pos.models import Cashier, Product, Store, Terminal
 
@@ -81,6 +82,7 @@ def ensure_default_programme() -> Programme:
         Level.objects.bulk_create(
             Level(programme=programme, name=n, threshold=Decimal(t), percent=Decimal(p)) for n, t, p in DEMO_LEVELS
         )
+        terms_changed(programme.pk)  # bulk_create sends no signal
     return programme
 
 

@@ -10,7 +10,8 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from loyalty.errors import DomainError
 from pos.actors import PosActor
@@ -28,17 +29,29 @@ def run_once(
     """(status, body, replayed). `work` runs inside this function's transaction."""
     fingerprint = request_fingerprint(endpoint, payload)
     with transaction.atomic(durable=True):
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    scope=actor.scope, key=key, endpoint=endpoint, request_hash=fingerprint
-                )
-        except IntegrityError:
+        record_id = _claim(actor.scope, key, endpoint, fingerprint)
+        if record_id is None:
             return _replay(actor, key, fingerprint)
         status, body = work()
-        record.status_code, record.response = status, json.dumps(body)
-        record.save(update_fields=["status_code", "response"])
+        IdempotencyRecord.objects.filter(pk=record_id).update(status_code=status, response=json.dumps(body))
         return status, body, False
+
+
+def _claim(scope: str, key: str, endpoint: str, fingerprint: str) -> int | None:
+    """Insert the key's record, or None if the key is taken. ON CONFLICT DO NOTHING waits on the unique
+    index like a plain INSERT would, but needs no savepoint: one statement instead of three."""
+    quote, table = connection.ops.quote_name, IdempotencyRecord._meta.db_table
+    names = ("scope", "key", "endpoint", "request_hash", "status_code", "response", "created_at")
+    columns = ", ".join(map(quote, names))
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(table)} ({columns}) VALUES (%s, %s, %s, %s, 0, '', %s) "
+            f"ON CONFLICT ({quote('scope')}, {quote('key')}) DO NOTHING RETURNING {quote('id')}",
+            [scope, key, endpoint, fingerprint, now],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _replay(actor: PosActor, key: str, fingerprint: str) -> tuple[int, dict, bool]:

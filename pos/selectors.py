@@ -4,7 +4,7 @@ from datetime import datetime
 
 from cards.models import Card
 from loyalty import rules
-from loyalty.selectors import card_state, programme_rules
+from loyalty.selectors import card_state, overdue_known, overdue_points, programme_rules
 from pos.models import Receipt
 
 M2 = rules.CENT
@@ -46,12 +46,16 @@ def card_body(card: Card, at: datetime) -> dict:
     }
 
 
-def card_with_account(number: str) -> Card | None:
-    return (
-        Card.objects.select_related("account__customer", "account__programme", "account__level")
-        .filter(number=number)
-        .first()
-    )
+def card_with_account(number: str, at: datetime | None = None) -> Card | None:
+    """The card with its account, customer, programme and level; with `at`, also the points overdue
+    at that moment (see live_balance), all in one query."""
+    cards = Card.objects.select_related("account__customer", "account__programme", "account__level")
+    if at is not None:
+        cards = cards.annotate(overdue=overdue_points("account_id", at))
+    card = cards.filter(number=number).first()
+    if card is not None and at is not None and card.account_id:
+        overdue_known(card.account, at, card.overdue)
+    return card
 
 
 def receipt_for_store(receipt_id: int, store_id: int) -> Receipt | None:
@@ -90,7 +94,7 @@ def receipt_body(receipt: Receipt, at: datetime) -> dict:
         "lines": [
             line_body(ln, ln.category.code) | {"refunded_quantity": quantity_str(ln.refunded_quantity)} for ln in lines
         ],
-        "card": card_body(card_with_account(card.number), at) if card else None,
+        "card": card_body(card_with_account(card.number, at), at) if card else None,
         "refunds": [
             refund_summary(refund) for refund in receipt.refunds.order_by("id").prefetch_related("lines__line")
         ],

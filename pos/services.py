@@ -10,7 +10,7 @@ from cards.models import Card
 from loyalty import rules
 from loyalty.errors import DomainError, NotFound, from_rule_error
 from loyalty.models import Account, PointsEntry, SpendEntry
-from loyalty.selectors import card_state, category_rules, category_table, programme_rules
+from loyalty.selectors import card_state, category_rules, category_table, programme_rules, programme_terms
 from loyalty.services import account_lock, credit, debit, expire_lots, level_named, spend_record
 from pos.actors import PosActor
 from pos.idempotency import run_once
@@ -51,7 +51,7 @@ def checkout_quote(*, basket: Basket, at: datetime) -> dict:
     """Price a basket; writes nothing."""
     card = None
     if basket.card_number:
-        card = card_with_account(card_number_or_400(basket.card_number))
+        card = card_with_account(card_number_or_400(basket.card_number), at)
         if card is None:
             raise NotFound("This card is not known here.", code="card_not_found")
         refuse_new_card(card)
@@ -82,7 +82,9 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
         account = account_lock(card.account_id)
         expire_lots(account, at=at)  # points past their date cannot pay for this
         card.account = account
-    table = category_table()
+        table = programme_terms(account.programme).categories
+    else:
+        table = category_table()
     quote = _price(card, basket, at, {code: rule for code, (_, rule) in table.items()})
     receipt = _write_receipt(actor, card, account, quote, at, {code: pk for code, (pk, _) in table.items()})
     if account is not None:
@@ -145,10 +147,17 @@ def _write_receipt(actor, card, account, quote: rules.Quote, at: datetime, categ
 
 def _move_points_and_spend(account: Account, receipt: Receipt, quote: rules.Quote, at: datetime) -> None:
     if quote.points_redeemed > 0:
-        debit(account, kind=PointsEntry.Kind.REDEEM, points=quote.points_redeemed, at=at, receipt_id=receipt.pk)
+        debit(
+            account, kind=PointsEntry.Kind.REDEEM, points=quote.points_redeemed, at=at, receipt_id=receipt.pk,
+            save_balance=False,
+        )  # fmt: skip
     if quote.points_earned > 0:
-        credit(account, kind=PointsEntry.Kind.EARN, points=quote.points_earned, at=at, receipt_id=receipt.pk)
+        credit(
+            account, kind=PointsEntry.Kind.EARN, points=quote.points_earned, at=at, receipt_id=receipt.pk,
+            save_balance=False,
+        )  # fmt: skip
+    # Balance, spend, level and last purchase in one UPDATE of the locked account row.
     spend_record(
         account, kind=SpendEntry.Kind.PURCHASE, amount=quote.total_due, at=at,
-        level=level_named(account, quote.level_after), receipt_id=receipt.pk, purchase=True,
+        level=level_named(account, quote.level_after), receipt_id=receipt.pk, purchase=True, save_balance=True,
     )  # fmt: skip

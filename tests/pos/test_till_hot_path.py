@@ -1,0 +1,114 @@
+"""The till's hot path: what a scan and a checkout cost in statements, and that the programme terms
+each process keeps (levels, time windows, categories) are read again as soon as they change."""
+
+from datetime import time
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from loyalty.models import Category, Level, Programme, TimeWindow
+from loyalty.scale import PlannedLevel, programme_levels_replace
+from pos.actors import terminal_create, terminal_for_token, terminal_revoke
+from pos.models import Store
+from tests.pos.helpers import CARD, account_of, activate, buy, line
+
+pytestmark = pytest.mark.django_db
+
+
+def card_percent(till) -> str:
+    return till.get(f"/api/v1/cards/{CARD}/").json()["discount_percent"]
+
+
+def statements(call) -> list[str]:
+    """The SQL a call sends, without the test's own savepoint bookkeeping."""
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+
+
+def make_silver():
+    account = account_of()
+    account.level = Level.objects.get(name="Silver")
+    account.spend = D("400.00")
+    account.save()
+
+
+def test_a_card_scan_is_two_statements_once_the_terms_are_known(till):
+    activate(till)
+    till.get(f"/api/v1/cards/{CARD}/")  # this process reads the programme's terms once
+    sql = statements(lambda: till.get(f"/api/v1/cards/{CARD}/"))
+    assert len(sql) == 2  # the terminal with its store; the card with account, customer, programme, level, overdue
+    assert "pos_terminal" in sql[0] and "cards_card" in sql[1] and "loyalty_pointslot" in sql[1]
+
+
+def test_a_discounted_checkout_earning_points_is_fourteen_statements_one_account_update(till):
+    activate(till)
+    make_silver()  # a discount, so register rows too
+    assert buy(till, [line()]).status_code == 201  # terms read
+    sql = statements(lambda: buy(till, [line(), line("BREAD-RYE", "bakery", "1", "2.79")]))
+    # terminal, category check, [BEGIN], idempotency claim, card lock, account lock, lots due, receipt, lines,
+    # register rows, points entry, lot, spend entry, one account update, idempotency answer, [COMMIT]
+    assert len([s for s in sql if s not in ("BEGIN", "COMMIT")]) == 14
+    assert sum(s.startswith("UPDATE") and "loyalty_account" in s for s in sql) == 1
+
+
+def test_a_level_changed_in_the_admin_prices_the_next_scan(till):
+    activate(till)
+    make_silver()
+    assert card_percent(till) == "2.00"
+    silver = Level.objects.get(name="Silver")
+    silver.percent = D("3.00")
+    silver.save()
+    assert card_percent(till) == "3.00"
+    assert till.get(f"/api/v1/cards/{CARD}/").json()["next_level"]["name"] == "Gold"
+    Level.objects.get(name="Gold").delete()
+    assert till.get(f"/api/v1/cards/{CARD}/").json()["next_level"]["name"] == "Platinum"
+
+
+def test_a_saved_scale_prices_the_next_scan(till, django_user_model):
+    activate(till)
+    make_silver()
+    assert card_percent(till) == "2.00"
+    programme = Programme.objects.get(code="default")
+    programme_levels_replace(
+        programme_id=programme.pk,
+        levels=[
+            PlannedLevel("Silver", D("300.00"), D("2.50")),
+            PlannedLevel("Gold", D("700.00"), D("5.00")),
+            PlannedLevel("Platinum", D("1500.00"), D("7.00")),
+        ],
+        by=django_user_model.objects.create(username="boss", is_superuser=True, is_staff=True),
+    )
+    assert card_percent(till) == "2.50"
+
+
+def test_a_new_time_window_and_a_category_change_price_the_next_quote(till):
+    activate(till)
+    make_silver()
+
+    def milk_discount():
+        body = till.post("/api/v1/checkout/quote/", {"card_number": CARD, "lines": [line()]}, format="json").json()
+        return body["lines"][0]["discount_percent"]
+
+    assert milk_discount() == "2.00"
+    window = TimeWindow.objects.create(
+        programme=Programme.objects.get(code="default"), name="All day", start_time=time(0), end_time=time(23, 59),
+        extra_percent=D("1.00"),
+    )  # fmt: skip
+    assert milk_discount() == "3.00"
+    Category.objects.filter(code="dairy").update(discount_policy="excluded")  # no signal from update() ...
+    Category.objects.get(code="dairy").save()  # ... the admin saves the object, which renews the stamp
+    assert milk_discount() == "0.00"
+    window.delete()
+
+
+def test_the_terminal_lookup_gives_typed_fields_and_refuses_a_revoked_token():
+    terminal, token = terminal_create(store=Store.objects.create(code="s1", name="Shop 1"), name="till-1")
+    found = terminal_for_token(token)
+    assert (found.pk, found.name, found.store.code, found.store.name) == (terminal.pk, "till-1", "s1", "Shop 1")
+    assert found.created_at == terminal.created_at and found.revoked_at is None  # datetimes, also on SQLite
+    terminal_revoke(terminal)
+    assert terminal_for_token(token) is None
+    assert terminal_for_token("not-a-token") is None
