@@ -6,12 +6,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum
+from django.db.models import F, Sum
 
 from loyalty import rules
-from loyalty.models import MONEY, Account, Category, Level, PointsLot, Programme, SpendEntry, TimeWindow
-
-POINTS = DecimalField(**MONEY)
+from loyalty.models import Account, Category, Level, Programme, SpendEntry, TimeWindow
 
 
 @dataclass(frozen=True)
@@ -94,15 +92,8 @@ def qualifying_spend(account: Account, at: datetime) -> Decimal:
     return max(Decimal("0.00"), total or Decimal("0.00"))
 
 
-def overdue_points(account: str, at: datetime) -> Subquery:
-    """Points in the lots of the account `account` refers to (an OuterRef path) whose burn date has
-    passed but that no job has burned yet: a column for the query that reads the card anyway."""
-    due = PointsLot.objects.filter(account=OuterRef(account), remaining__gt=0, expires_at__lte=at)
-    return Subquery(due.values("account").annotate(s=Sum("remaining")).values("s"), output_field=POINTS)
-
-
 def overdue_known(account: Account, at: datetime, points: Decimal | None) -> None:
-    """Remember `overdue_points` read with the account, so live_balance need not ask again."""
+    """Remember the points overdue at `at`, read with the account, so live_balance need not ask again."""
     account._overdue = (at, points or Decimal("0.00"))
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
+from loyalty import rows
 from pos.models import Store, Terminal
 
 
@@ -35,46 +36,24 @@ def terminal_create(*, store: Store, name: str) -> tuple[Terminal, str]:
 
 
 def terminal_for_token(token: str) -> Terminal | None:
-    """The unrevoked terminal holding `token`, with its store.
-
-    Every API request asks this, so it is one hand-written statement: building the same
-    select_related query through the ORM cost more CPU than the whole lookup in PostgreSQL.
-    The columns come from the models, so a new field needs no change here."""
+    """The unrevoked terminal holding `token`, with its store: asked on every API request, so one
+    hand-written statement (loyalty/rows.py) instead of an ORM query that costs more to build than to run."""
     with connection.cursor() as cursor:
         cursor.execute(_terminal_sql(), [hash_token(token)])
         row = cursor.fetchone()
     if row is None:
         return None
-    split = len(Terminal._meta.concrete_fields)
-    terminal = _instance(Terminal, row[:split])
-    terminal.store = _instance(Store, row[split:])
+    terminal, store = rows.split(row, Terminal, Store)
+    terminal.store = store
     return terminal
-
-
-def _instance(model, values):
-    """A model instance from its columns as the driver returned them, converted as the ORM would
-    (SQLite hands back datetimes and decimals as text)."""
-    converted = []
-    for field, value in zip(model._meta.concrete_fields, values, strict=True):
-        col = field.get_col(model._meta.db_table)
-        for converter in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
-            value = converter(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, None, converted)
 
 
 @functools.cache
 def _terminal_sql() -> str:
-    q = connection.ops.quote_name
-    t, s = Terminal._meta, Store._meta
-
-    def columns(meta, alias):
-        return ", ".join(f"{alias}.{q(f.column)}" for f in meta.concrete_fields)
-
     return (
-        f"SELECT {columns(t, 't')}, {columns(s, 's')} FROM {q(t.db_table)} t "
-        f"JOIN {q(s.db_table)} s ON s.{q(s.pk.column)} = t.{q(t.get_field('store').column)} "
-        f"WHERE t.{q(t.get_field('token_hash').column)} = %s AND t.{q(t.get_field('revoked_at').column)} IS NULL"
+        f"SELECT {rows.columns(Terminal, 't')}, {rows.columns(Store, 's')} FROM {rows.table(Terminal)} t "
+        f"JOIN {rows.table(Store)} s ON s.id = t.{rows.column(Terminal, 'store')} "
+        f"WHERE t.{rows.column(Terminal, 'token_hash')} = %s AND t.{rows.column(Terminal, 'revoked_at')} IS NULL"
     )
 
 

@@ -112,3 +112,23 @@ def test_the_terminal_lookup_gives_typed_fields_and_refuses_a_revoked_token():
     terminal_revoke(terminal)
     assert terminal_for_token(token) is None
     assert terminal_for_token("not-a-token") is None
+
+
+def test_a_scan_leaves_out_points_past_their_date_in_exact_cents(till):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from loyalty.models import PointsEntry, PointsLot
+    from loyalty.services import credit
+
+    activate(till)
+    account = account_of()
+    past = timezone.now() - timedelta(days=1)
+    for points in ("0.10", "0.20", "5.00"):
+        credit(account, kind=PointsEntry.Kind.ADJUST, points=D(points), at=past, reason="test")
+    PointsLot.objects.filter(account=account, points=D("5.00")).update(expires_at=timezone.now() + timedelta(days=9))
+    PointsLot.objects.exclude(points=D("5.00")).filter(account=account).update(expires_at=past)
+    body = till.get(f"/api/v1/cards/{CARD}/").json()
+    assert body["points_balance"] == "5.00"  # 5.30 held, 0.30 burnt tonight (SQLite would add 0.1 + 0.2 in floats)
+    assert account_of().points_balance == D("5.30")  # a read burns nothing
