@@ -94,12 +94,12 @@ def pgbench_floor() -> dict:
     return {"rate": float(re.search(r"tps = ([\d.]+)", out).group(1))}
 
 
-def start_server() -> subprocess.Popen:
+def start_server(env: dict | None = None) -> subprocess.Popen:
     """gunicorn on the bench database, answering before this returns."""
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{PORT}",
          "--log-level", "warning"],
-        cwd=ROOT, env=ENV,
+        cwd=ROOT, env=env or ENV,
     )  # fmt: skip
     for _ in range(50):
         try:
@@ -132,6 +132,20 @@ def main() -> None:
         print(
             f"checkout (5 lines, {CUSTOMERS + 1} customers): {spread['rate']:.0f} /s, p99 {spread['p99_ms']:.1f} ms, "
             f"non-2xx {spread['errors']}"
+        )
+    finally:
+        stop_server(server)
+    # The issue's yardstick: a plain ModelSerializer checkout (bench/textbook/), Django's defaults
+    # (client-side parameter binding), the same gunicorn, body, cards and wrk load.
+    textbook_env = {**ENV, "DJANGO_SETTINGS_MODULE": "bench.textbook.settings", "DATABASE_SERVER_SIDE_BINDING": "false"}
+    server = start_server(textbook_env)
+    try:
+        cards = " ".join(active_cards())
+        textbook = wrk("checkout.lua", {**ENV, "BENCH_CARDS": cards, "BENCH_PATH": "/textbook/checkout/"})
+        print(
+            f"textbook DRF checkout (5 lines, {CUSTOMERS + 1} customers): {textbook['rate']:.0f} /s, "
+            f"p99 {textbook['p99_ms']:.1f} ms, non-2xx {textbook['errors']}; ours / textbook = "
+            f"{spread['rate'] / textbook['rate']:.2f}"
         )
     finally:
         stop_server(server)

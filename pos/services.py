@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from cards.lifecycle import card_lock, card_number_or_400, refuse_unusable
+from cards.lifecycle import card_lock_with_account, card_number_or_400, refuse_unusable
 from cards.models import Card
 from loyalty import rules
 from loyalty.errors import DomainError, NotFound, from_rule_error
 from loyalty.models import Account, PointsEntry, SpendEntry
 from loyalty.selectors import card_state, category_rules, category_table, programme_rules, programme_terms
-from loyalty.services import account_lock, credit, debit, expire_lots, level_named, spend_record
+from loyalty.services import credit, debit, expire_lots, level_named, spend_record
 from pos.actors import PosActor
 from pos.idempotency import run_once
 from pos.models import DiscountEntry, Receipt, ReceiptLine
@@ -76,12 +76,11 @@ def checkout(*, actor: PosActor, key: str, basket: Basket, payload, at: datetime
 def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
     card = account = None
     if basket.card_number:
-        # Lock order everywhere: card, then its account.
-        card = card_lock(basket.card_number)
+        # Lock order everywhere: card, then its account (here both in one statement).
+        card = card_lock_with_account(basket.card_number)
         refuse_new_card(card)
-        account = account_lock(card.account_id)
+        account = card.account
         expire_lots(account, at=at)  # points past their date cannot pay for this
-        card.account = account
         table = programme_terms(account.programme).categories
     else:
         table = category_table()

@@ -245,6 +245,7 @@ class ReceiptSerializer(serializers.ModelSerializer):
 class TextbookCheckout(APIView):
     authentication_classes = [TerminalTokenAuthentication]
     permission_classes = [IsTerminal]
+    schema = None  # not part of the product's API: kept out of /api/v1/schema/
 
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "").strip()
