@@ -6,6 +6,8 @@ columns still come from the models (a new field needs no change) and whose value
 converted exactly as the ORM would convert them (SQLite hands back datetimes as text).
 """
 
+import functools
+
 from django.db import connection
 
 
@@ -21,16 +23,32 @@ def width(model) -> int:
 
 def instance(model, values):
     """An instance of `model` from its columns as the driver returned them, or None for a missed LEFT JOIN."""
-    fields = model._meta.concrete_fields
-    if values[fields.index(model._meta.pk)] is None:
+    pk_index, converters = _reading(model, connection.vendor)
+    if values[pk_index] is None:
         return None
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        col = field.get_col(model._meta.db_table)
-        for converter in connection.ops.get_db_converters(col) + field.get_db_converters(connection):
-            value = converter(value, col, connection)
-        converted.append(value)
+    converted = list(values)
+    for i, convert in converters:
+        converted[i] = convert(converted[i])
     return model.from_db(connection.alias, None, converted)
+
+
+@functools.cache
+def _reading(model, vendor: str) -> tuple[int, list]:
+    """Where the primary key is, and the ORM's converters for the columns that have any (per backend)."""
+    fields = model._meta.concrete_fields
+    converters = []
+    for i, field in enumerate(fields):
+        col = field.get_col(model._meta.db_table)
+        chain = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        if chain:
+            converters.append((i, functools.partial(_apply, chain, col)))
+    return fields.index(model._meta.pk), converters
+
+
+def _apply(chain, col, value):
+    for converter in chain:
+        value = converter(value, col, connection)
+    return value
 
 
 def split(row, *models) -> list:
