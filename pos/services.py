@@ -8,7 +8,7 @@ from decimal import Decimal
 from cards.lifecycle import card_lock_with_account, card_number_or_400, refuse_unusable
 from cards.models import Card
 from loyalty import rules
-from loyalty.errors import DomainError, NotFound, from_rule_error
+from loyalty.errors import DomainError, InvalidInput, NotFound, from_rule_error
 from loyalty.models import Account, PointsEntry, SpendEntry
 from loyalty.selectors import card_state, category_rules, category_table, programme_rules, programme_terms
 from loyalty.services import credit, debit, expire_lots, level_named, spend_record
@@ -35,13 +35,23 @@ def refuse_new_card(card: Card) -> None:
         )
 
 
+def refuse_unknown_categories(basket: Basket, categories) -> None:
+    """The same 400 the basket's validation gives for a bad field, naming the codes the chain does not have."""
+    unknown = sorted({ln.category for ln in basket.lines} - categories.keys())
+    if unknown:
+        raise InvalidInput("The request is not valid.", details={"lines": [f"Unknown category: {', '.join(unknown)}."]})
+
+
 def _price(card: Card | None, basket: Basket, at: datetime, categories=None) -> rules.Quote:
     if card is None:
         programme, state = rules.ProgrammeRules(kind=rules.Kind.FIXED), None
+        categories = categories if categories is not None else category_rules()
     else:
         programme, state = programme_rules(card.account.programme), card_state(card.account, at)
+        if categories is None:
+            categories = {code: rule for code, (_, rule) in programme_terms(card.account.programme).categories.items()}
+    refuse_unknown_categories(basket, categories)
     try:
-        categories = categories if categories is not None else category_rules()
         return rules.quote(programme, state, basket.lines, categories, at, basket.redeem_points)
     except rules.RuleError as error:
         raise from_rule_error(error) from None

@@ -43,14 +43,14 @@ def test_a_card_scan_is_two_statements_once_the_terms_are_known(till):
     assert "pos_terminal" in sql[0] and "cards_card" in sql[1] and "loyalty_pointslot" in sql[1]
 
 
-def test_a_discounted_checkout_earning_points_is_thirteen_statements_one_account_update(till):
+def test_a_discounted_checkout_earning_points_is_twelve_statements_one_account_update(till):
     activate(till)
     make_silver()  # a discount, so register rows too
     assert buy(till, [line()]).status_code == 201  # terms read
     sql = statements(lambda: buy(till, [line(), line("BREAD-RYE", "bakery", "1", "2.79")]))
-    # terminal, category check, [BEGIN], idempotency claim, card and account lock, lots due, receipt, lines,
-    # register rows, points entry, lot, spend entry, one account update, idempotency answer, [COMMIT]
-    assert len([s for s in sql if s not in ("BEGIN", "COMMIT")]) == 13
+    # terminal, [BEGIN], idempotency claim, card and account lock, lots due, receipt, lines, register rows,
+    # points entry, lot, spend entry, one account update, idempotency answer, [COMMIT]
+    assert len([s for s in sql if s not in ("BEGIN", "COMMIT")]) == 12
     assert sum(s.startswith("UPDATE") and "loyalty_account" in s for s in sql) == 1
 
 
@@ -132,3 +132,22 @@ def test_a_scan_leaves_out_points_past_their_date_in_exact_cents(till):
     body = till.get(f"/api/v1/cards/{CARD}/").json()
     assert body["points_balance"] == "5.00"  # 5.30 held, 0.30 burnt tonight (SQLite would add 0.1 + 0.2 in floats)
     assert account_of().points_balance == D("5.30")  # a read burns nothing
+
+
+def test_an_unknown_category_at_checkout_is_400_writes_nothing_and_frees_the_key(till):
+    from pos.models import IdempotencyRecord, Receipt
+
+    activate(till)
+    before = (account_of().spend, account_of().points_balance)
+    bad = buy(till, [line(), line("X-1", "nope", "1", "1.00"), line("X-2", "gone", "1", "1.00")], key="k-cat")
+    assert bad.status_code == 400
+    assert bad.json() == {
+        "error": {
+            "code": "invalid_input",
+            "message": "The request is not valid.",
+            "details": {"lines": ["Unknown category: gone, nope."]},
+        }
+    }
+    assert (Receipt.objects.count(), IdempotencyRecord.objects.count()) == (0, 0)
+    assert (account_of().spend, account_of().points_balance) == before
+    assert buy(till, [line()], key="k-cat").status_code == 201  # the key was not spent on the refusal
