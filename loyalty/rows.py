@@ -9,6 +9,7 @@ converted exactly as the ORM would convert them (SQLite hands back datetimes as 
 import functools
 
 from django.db import connection
+from django.utils import timezone
 
 
 def columns(model, alias: str) -> str:
@@ -66,3 +67,43 @@ def table(model) -> str:
 
 def column(model, name: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(name).column)
+
+
+def insert(model, names: tuple[str, ...], values: list[tuple]) -> list[int]:
+    """INSERT rows of the fields `names` into `model`'s table; returns the new ids in row order.
+
+    For the checkout's own rows: the ORM's create()/bulk_create() build a model instance per row and
+    compile the statement each time, which cost more CPU than the database spends storing them.
+    Values go through each field's get_db_prep_save, as the ORM would send them; every other field
+    gets what a new instance would hold (its default, "" for text, None where nullable, now for
+    auto_now_add). No signals are sent and no model validation runs: callers pass values their own
+    rules have already checked, and the database's constraints still hold."""
+    fields, fill = _inserting(model, names)
+    extra = [value() for value in fill]
+    params = [
+        field.get_db_prep_save(value, connection)
+        for row in values
+        for field, value in zip(fields, (*row, *extra), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(model, names, len(values), connection.vendor), params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+@functools.cache
+def _inserting(model, names: tuple[str, ...]) -> tuple[list, list]:
+    """The named fields, then every other non-key field with how a new instance fills it."""
+    named = [model._meta.get_field(name) for name in names]
+    rest = [f for f in model._meta.concrete_fields if f not in named and not f.primary_key]
+    return named + rest, [timezone.now if getattr(f, "auto_now_add", False) else f.get_default for f in rest]
+
+
+@functools.cache
+def _insert_sql(model, names: tuple[str, ...], count: int, vendor: str) -> str:
+    quote = connection.ops.quote_name
+    fields, _ = _inserting(model, names)
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    return (
+        f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES {', '.join([one] * count)} RETURNING {quote(model._meta.pk.column)}"
+    )

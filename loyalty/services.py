@@ -15,9 +15,9 @@ import re
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 
-from loyalty import rules
+from loyalty import rows, rules
 from loyalty.errors import InsufficientPoints, InvalidInput, NotFound
 from loyalty.models import Account, Customer, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
 from loyalty.selectors import lots_covering, lots_due, programme_levels
@@ -88,10 +88,10 @@ def credit(
 
     save_balance=False leaves the account row's balance to the caller's own UPDATE of it (spend_record)."""
     _check_amount(points)
-    entry = PointsEntry.objects.create(account=account, kind=kind, points=points, created_at=at, **cause)
+    entry = _entry(account, kind=kind, points=points, at=at, **cause)
     if expires_at is ...:
         expires_at = lot_expiry(account.programme, at)
-    PointsLot.objects.create(account=account, entry=entry, points=points, remaining=points, expires_at=expires_at)
+    rows.insert(PointsLot, LOT, [(account.pk, entry.pk, points, points, expires_at)])
     _move_balance(account, points, save=save_balance)
     return entry
 
@@ -106,9 +106,22 @@ def debit(account: Account, *, kind: str, points: Decimal, at: datetime, save_ba
             f"Only {account.points_balance} points are available, not {points.quantize(CENT)}.",
             details={"balance": str(account.points_balance), "requested": str(points)},
         )
-    entry = PointsEntry.objects.create(account=account, kind=kind, points=-points, created_at=at, **cause)
+    entry = _entry(account, kind=kind, points=-points, at=at, **cause)
     _consume(account, entry, rules.consume_oldest_first(lots_covering(account, points), points))
     _move_balance(account, -points, save=save_balance)
+    return entry
+
+
+LOT = ("account", "entry", "points", "remaining", "expires_at")
+
+
+def _entry(account: Account, *, kind: str, points: Decimal, at: datetime, **cause) -> PointsEntry:
+    """One ledger row: a plain INSERT (loyalty/rows.py), since every checkout writes one or two."""
+    names = ("account", "kind", "points", "created_at", *cause)
+    causes = (getattr(value, "pk", value) for value in cause.values())  # created_by may be a user
+    [pk] = rows.insert(PointsEntry, names, [(account.pk, kind, points, at, *causes)])
+    entry = PointsEntry(pk=pk, account=account, kind=kind, points=points, created_at=at, **cause)
+    entry._state.adding, entry._state.db = False, connection.alias  # as if read back: it is stored
     return entry
 
 
@@ -151,10 +164,10 @@ def spend_record(
     save_balance=True also writes the points balance held in `account`, for callers that moved points with
     save_balance=False: the account row then gets one UPDATE instead of two."""
     before = account.level.name if account.level_id else ""
-    SpendEntry.objects.create(
-        account=account, kind=kind, amount=amount, created_at=at,
-        level_before=before, level_after=level.name if level else "", **cause,
-    )  # fmt: skip
+    names = ("account", "kind", "amount", "created_at", "level_before", "level_after", *cause)
+    rows.insert(
+        SpendEntry, names, [(account.pk, kind, amount, at, before, level.name if level else "", *cause.values())]
+    )
     account.spend = max(Decimal("0.00"), account.spend + amount)
     account.level = level
     changes = {"spend": account.spend, "level": level}
@@ -175,9 +188,7 @@ def account_transfer(old: Account, new: Account, *, at: datetime, by=None, reaso
     Both rows are locked by the caller. Entries on both sides keep the trail.
     """
     for lot in old.lots.filter(remaining__gt=0).order_by("expires_at", "id"):
-        out = PointsEntry.objects.create(
-            account=old, kind=Kind.TRANSFER, points=-lot.remaining, created_at=at, created_by=by, reason=reason
-        )
+        out = _entry(old, kind=Kind.TRANSFER, points=-lot.remaining, at=at, created_by=by, reason=reason)
         _consume(old, out, [(lot.pk, lot.remaining)])
         _move_balance(old, -lot.remaining)
         credit(new, kind=Kind.TRANSFER, points=lot.remaining, at=at, expires_at=lot.expires_at, created_by=by,
@@ -230,13 +241,8 @@ def expire_lots(account: Account, *, at: datetime, job_run: str = "") -> list[Po
     entries = []
     account._burned_at = at  # see selectors.live_balance: nothing expired is left at `at`
     for lot in rules.expired_lots(lots_due(account, at), at):
-        entry = PointsEntry.objects.create(
-            account=account,
-            kind=Kind.EXPIRE,
-            points=-lot.remaining,
-            created_at=at,
-            job_run=job_run,
-            burned_lot_id=lot.lot_id,
+        entry = _entry(
+            account, kind=Kind.EXPIRE, points=-lot.remaining, at=at, job_run=job_run, burned_lot_id=lot.lot_id
         )
         _consume(account, entry, [(lot.lot_id, lot.remaining)])
         _move_balance(account, -lot.remaining)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from cards.lifecycle import card_lock_with_account, card_number_or_400, refuse_unusable
 from cards.models import Card
-from loyalty import rules
+from loyalty import rows, rules
 from loyalty.errors import DomainError, InvalidInput, NotFound, from_rule_error
 from loyalty.models import Account, PointsEntry, SpendEntry
 from loyalty.selectors import card_state, category_rules, category_table, programme_rules, programme_terms
@@ -95,12 +95,12 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
     else:
         table = category_table()
     quote = _price(card, basket, at, {code: rule for code, (_, rule) in table.items()})
-    receipt = _write_receipt(actor, card, account, quote, at, {code: pk for code, (pk, _) in table.items()})
+    receipt_id = _write_receipt(actor, card, account, quote, at, {code: pk for code, (pk, _) in table.items()})
     if account is not None:
-        _move_points_and_spend(account, receipt, quote, at)
+        _move_points_and_spend(account, receipt_id, quote, at)
     body = quote_body(quote, card, at)
     body.update(
-        receipt_id=receipt.pk,
+        receipt_id=receipt_id,
         created_at=at.isoformat(),
         store=actor.store.code,
         terminal=actor.terminal.name if actor.terminal else None,
@@ -108,65 +108,60 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
     return body
 
 
-def _write_receipt(actor, card, account, quote: rules.Quote, at: datetime, categories: dict[str, int]) -> Receipt:
-    receipt = Receipt.objects.create(
-        store=actor.store, terminal=actor.terminal, cashier=actor.cashier, card=card, account=account,
-        created_at=at, subtotal=quote.subtotal, discount_total=quote.discount_total,
-        points_redeemed=quote.points_redeemed, points_redeemed_amount=quote.points_redeemed_amount,
-        total_due=quote.total_due, points_earned=quote.points_earned, card_percent=quote.card_percent,
-        max_redeemable_points=quote.max_redeemable_points,
-        level_before=quote.level_before or "", level_after=quote.level_after or "",
-    )  # fmt: skip
-    lines = ReceiptLine.objects.bulk_create(
-        ReceiptLine(
-            receipt=receipt,
-            position=i,
-            sku=ln.sku,
-            name=ln.name,
-            category_id=categories[ln.category],
-            quantity=ln.quantity,
-            unit_price=ln.unit_price,
-            subtotal=ln.subtotal,
-            discount_percent=ln.discount_percent,
-            discount_amount=ln.discount_amount,
-            total=ln.total,
-            earns_points=ln.earns_points,
-        )  # fmt: skip
-        for i, ln in enumerate(quote.lines, start=1)
-    )
-    DiscountEntry.objects.bulk_create(
-        DiscountEntry(
-            receipt=receipt,
-            line=line,
-            card=card,
-            store=actor.store,
-            terminal=actor.terminal,
-            cashier=actor.cashier,
-            category_id=line.category_id,
-            level=quote.level_before or "",
-            percent=line.discount_percent,
-            amount=line.discount_amount,
-            created_at=at,
-        )  # fmt: skip
-        for line in lines
-        if line.discount_amount > 0
-    )
-    return receipt
+RECEIPT = (
+    "store", "terminal", "cashier", "card", "account", "created_at", "subtotal", "discount_total", "points_redeemed",
+    "points_redeemed_amount", "total_due", "points_earned", "card_percent", "max_redeemable_points", "level_before",
+    "level_after",
+)  # fmt: skip
+LINE = (
+    "receipt", "position", "sku", "name", "category", "quantity", "unit_price", "subtotal", "discount_percent",
+    "discount_amount", "total", "earns_points",
+)  # fmt: skip
+REGISTER = (
+    "receipt", "line", "card", "store", "terminal", "cashier", "category", "level", "percent", "amount", "created_at",
+)  # fmt: skip
 
 
-def _move_points_and_spend(account: Account, receipt: Receipt, quote: rules.Quote, at: datetime) -> None:
+def _write_receipt(actor, card, account, quote: rules.Quote, at: datetime, categories: dict[str, int]) -> int:
+    """Receipt, lines and a discount-register row per discounted line: three statements (loyalty/rows.py)."""
+    store_id = actor.store.pk
+    terminal_id = actor.terminal.pk if actor.terminal else None
+    cashier_id = actor.cashier.pk if actor.cashier else None
+    level = quote.level_before or ""
+    [receipt_id] = rows.insert(Receipt, RECEIPT, [(
+        store_id, terminal_id, cashier_id, card and card.pk, account and account.pk, at, quote.subtotal,
+        quote.discount_total, quote.points_redeemed, quote.points_redeemed_amount, quote.total_due,
+        quote.points_earned, quote.card_percent, quote.max_redeemable_points, level, quote.level_after or "",
+    )])  # fmt: skip
+    line_ids = rows.insert(ReceiptLine, LINE, [
+        (receipt_id, position, ln.sku, ln.name, categories[ln.category], ln.quantity, ln.unit_price, ln.subtotal,
+         ln.discount_percent, ln.discount_amount, ln.total, ln.earns_points)
+        for position, ln in enumerate(quote.lines, start=1)
+    ])  # fmt: skip
+    register = [
+        (receipt_id, line_id, card.pk, store_id, terminal_id, cashier_id, categories[ln.category], level,
+         ln.discount_percent, ln.discount_amount, at)
+        for line_id, ln in zip(line_ids, quote.lines, strict=True)
+        if ln.discount_amount > 0
+    ]  # fmt: skip
+    if register:
+        rows.insert(DiscountEntry, REGISTER, register)
+    return receipt_id
+
+
+def _move_points_and_spend(account: Account, receipt_id: int, quote: rules.Quote, at: datetime) -> None:
     if quote.points_redeemed > 0:
         debit(
-            account, kind=PointsEntry.Kind.REDEEM, points=quote.points_redeemed, at=at, receipt_id=receipt.pk,
+            account, kind=PointsEntry.Kind.REDEEM, points=quote.points_redeemed, at=at, receipt_id=receipt_id,
             save_balance=False,
         )  # fmt: skip
     if quote.points_earned > 0:
         credit(
-            account, kind=PointsEntry.Kind.EARN, points=quote.points_earned, at=at, receipt_id=receipt.pk,
+            account, kind=PointsEntry.Kind.EARN, points=quote.points_earned, at=at, receipt_id=receipt_id,
             save_balance=False,
         )  # fmt: skip
     # Balance, spend, level and last purchase in one UPDATE of the locked account row.
     spend_record(
         account, kind=SpendEntry.Kind.PURCHASE, amount=quote.total_due, at=at,
-        level=level_named(account, quote.level_after), receipt_id=receipt.pk, purchase=True, save_balance=True,
+        level=level_named(account, quote.level_after), receipt_id=receipt_id, purchase=True, save_balance=True,
     )  # fmt: skip
