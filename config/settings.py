@@ -82,9 +82,11 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters bound by the server, not quoted into the SQL by psycopg in Python: a quarter less CPU per
-    # checkout (bench/README.md), and psycopg prepares the statements a connection repeats. Turn it off
-    # behind a pooler in transaction mode (pgbouncer < 1.21), which cannot keep prepared statements.
+    # Parameters bound by the server, not quoted into the SQL by psycopg in Python; psycopg then prepares
+    # a statement its connection has run five times, so the till's few statements are planned once per
+    # connection. Measured in bench/README.md. (Preparing at first use was faster still for the card lookup,
+    # but Django's migrations send several commands in one string, which cannot be prepared.) Turn binding
+    # off behind a pooler in transaction mode (pgbouncer < 1.21), which cannot keep prepared statements.
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env.bool(
         "DATABASE_SERVER_SIDE_BINDING", default=True
     )
