@@ -1,5 +1,8 @@
 """Renew a programme's terms stamp when its levels, time windows or the chain's categories change.
 
+Cache coherence, not business logic (which architecture.md keeps out of signals): a signal is the
+one place that sees every save and delete, from the admin, the services, a shell or a fixture.
+
 Each process keeps those terms between requests (loyalty.selectors.programme_terms) and reads them
 again when the stamp on the programme row differs. Saves and deletes through the ORM land here;
 code that changes levels with queryset.update() or bulk_create() calls `terms_changed` itself.
