@@ -6,7 +6,7 @@ from django.urls import path
 from loyalty.errors import DomainError
 from pos.actors import terminal_create, terminal_revoke
 from pos.catalogue import products_import
-from pos.models import Cashier, DiscountEntry, Product, Receipt, ReceiptLine, Refund, Store, Terminal
+from pos.models import CardActivation, Cashier, DiscountEntry, Product, Receipt, ReceiptLine, Refund, Store, Terminal
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -149,3 +149,14 @@ class DiscountEntryAdmin(ReadOnlyAdmin):
     search_fields = ["=card__number", "=receipt__id"]
     list_select_related = ["receipt", "card", "store", "terminal", "cashier", "category"]
     show_full_result_count = False
+
+
+@admin.register(CardActivation)
+class CardActivationAdmin(ReadOnlyAdmin):
+    """Who registered each card's customer at the till (store, terminal or cashier, when)."""
+
+    list_display = ["card", "created_at", "store", "terminal", "cashier"]
+    list_filter = ["store"]
+    list_select_related = ["card", "store", "terminal__store", "cashier"]
+    search_fields = ["=card__number", "cashier__username"]
+    date_hierarchy = "created_at"

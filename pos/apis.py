@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cards.lifecycle import card_activate, card_number_or_400
+from cards.lifecycle import card_number_or_400
 from loyalty import rules
 from loyalty.errors import InvalidInput, NotFound
 from loyalty.models import Category
@@ -15,7 +15,7 @@ from pos.authentication import CashierSessionAuthentication, IsPosActor, Termina
 from pos.models import Product
 from pos.refunds import RefundRequest, receipt_refund
 from pos.selectors import card_body, card_with_account, receipt_body, receipt_for_store
-from pos.services import Basket, checkout, checkout_quote
+from pos.services import Basket, card_activate_at_till, checkout, checkout_quote
 
 MAX_LINES = 500
 # Far above any real till, far below what the money columns hold (12 digits):
@@ -221,7 +221,7 @@ class CardActivateApi(PosView):
     @extend_schema(request=ActivateIn, responses={201: CardOut}, summary="First use: link an issued card")
     def post(self, request, number):
         data = valid(ActivateIn, request.data).validated_data
-        card = card_activate(number=number, at=timezone.now(), **data)
+        card = card_activate_at_till(actor=self.actor, number=number, at=timezone.now(), **data)
         at = timezone.now()
         return Response(card_body(card_with_account(card.number, at), at), status=201)
 

@@ -54,6 +54,27 @@ class Cashier(models.Model):
         return f"{self.user.get_username()} @ {self.store.code}"
 
 
+class CardActivation(models.Model):
+    """Who linked a card to its customer at the till: the store, and the terminal or the cashier.
+
+    Written in the same transaction as the activation (pos.services.card_activate_at_till). Cards
+    activated elsewhere (the admin, a command, before this record existed) have none."""
+
+    card = models.OneToOneField(Card, on_delete=models.PROTECT, related_name="activation")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    terminal = models.ForeignKey(Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.card_id} at {self.store_id}"
+
+
 class Product(models.Model):
     sku = models.CharField(max_length=40, unique=True)
     barcode = models.CharField(max_length=14, unique=True, null=True, blank=True)

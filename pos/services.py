@@ -1,11 +1,13 @@
-"""Quote and checkout: the till's write path. Rules come from loyalty.rules;
+"""First use, quote and checkout: the till's write path. Rules come from loyalty.rules;
 this module loads state, locks, and writes receipt, register, ledger, spend."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from cards.lifecycle import card_lock_with_account, card_number_or_400, refuse_unusable
+from django.db import transaction
+
+from cards.lifecycle import activate, card_lock, card_lock_with_account, card_number_or_400, refuse_unusable
 from cards.models import Card
 from loyalty import rows, rules
 from loyalty.errors import DomainError, InvalidInput, NotFound, from_rule_error
@@ -14,7 +16,7 @@ from loyalty.selectors import card_state, category_rules, category_table, progra
 from loyalty.services import credit, debit, expire_lots, level_named, spend_record
 from pos.actors import PosActor
 from pos.idempotency import run_once
-from pos.models import DiscountEntry, Receipt, ReceiptLine
+from pos.models import CardActivation, DiscountEntry, Receipt, ReceiptLine
 from pos.selectors import card_body, card_with_account, line_body, totals_body
 
 
@@ -33,6 +35,16 @@ def refuse_new_card(card: Card) -> None:
         raise DomainError(
             "This card is new: register the customer first (activate), then continue.", code="card_not_active"
         )
+
+
+def card_activate_at_till(*, actor: PosActor, number: str, at: datetime, **customer) -> Card:
+    """First use at the till: link the card to its customer and record who did it, in one transaction."""
+    with transaction.atomic(durable=True):
+        card = activate(card_lock(number), at=at, **customer)
+        CardActivation.objects.create(
+            card=card, store=actor.store, terminal=actor.terminal, cashier=actor.cashier, created_at=at
+        )
+        return card
 
 
 def refuse_unknown_categories(basket: Basket, categories) -> None:

@@ -3,6 +3,7 @@ receipts behind it. Thresholds are parameters of the page, with the defaults bel
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -27,7 +28,7 @@ from django.db.models.functions import Lag, TruncDate
 from django.urls import reverse
 
 from cards.models import Card
-from pos.models import Receipt, Refund, Store
+from pos.models import CardActivation, Receipt, Refund, Store
 from pos.reports.common import Chart, Column, ReportFilter, Series, Table, as_local_date, hashed, share
 
 LIMIT = 200  # findings shown per pattern; the CSV has the same rows
@@ -176,12 +177,24 @@ ACTIVATION_MINUTES = 15
 def _activated_here(f: ReportFilter) -> Q:
     """A receipt rung up within minutes of its card's activation, in the period: that card's first use.
 
-    Activation records no cashier; at the till a card is activated in the checkout of its first purchase,
-    so the cashier of a receipt that close after the activation is the one who registered the card.
+    For cards activated without a record of who did it (CardActivation: before it existed, or outside
+    the till): a card is activated in the checkout of its first purchase, so the cashier of a receipt
+    that close after the activation is the one who registered the card.
     """
     after = F("card__activated_at")
     return Q(card__activated_at__gte=f.since, card__activated_at__lt=f.until, created_at__gte=after,
-             created_at__lte=after + timedelta(minutes=ACTIVATION_MINUTES))  # fmt: skip
+             created_at__lte=after + timedelta(minutes=ACTIVATION_MINUTES), card__activation__isnull=True)  # fmt: skip
+
+
+def _activations(f: ReportFilter) -> dict[tuple[int, int | None], int]:
+    """Cards activated in the period per (store, cashier): as recorded at the till, else inferred."""
+    recorded = CardActivation.objects.filter(f.at()).values("store_id", "cashier_id").order_by()
+    counts = Counter({(r["store_id"], r["cashier_id"]): r["n"] for r in recorded.annotate(n=Count("id"))})
+    inferred = Receipt.objects.filter(f.at(), _activated_here(f)).values("store_id", "cashier_id").order_by()
+    counts.update(
+        {(r["store_id"], r["cashier_id"]): r["n"] for r in inferred.annotate(n=Count("card_id", distinct=True))}
+    )
+    return counts
 
 
 def cashiers(f: ReportFilter, t: Thresholds) -> Table:
@@ -193,10 +206,7 @@ def cashiers(f: ReportFilter, t: Thresholds) -> Table:
             .order_by()
         )
     # Apart from the counts above: as a filtered distinct count there, it would sort every receipt of the period.
-    activated = Receipt.objects.filter(f.at(), _activated_here(f)).values("store_id", "cashier_id").order_by()
-    activations = {
-        (r["store_id"], r["cashier_id"]): r["n"] for r in activated.annotate(n=Count("card_id", distinct=True))
-    }
+    activations = _activations(f)
     for r in found:
         r["activations"] = activations.get((r["store_id"], r["cashier_id"]), 0)
     store_names = dict(Store.objects.values_list("id", "name"))
@@ -263,9 +273,10 @@ def _cashiers_table(f: ReportFilter, rows: list[dict], t: Thresholds) -> Table:
     )
     note = (
         f"Flagged: a card share {t.gap} points or more above the store's, or activations per receipt {t.times} times "
-        f"the store's or more (at least 3), for cashiers with at least {t.min_receipts} receipts. Activations are not "
-        "recorded per cashier: a card counts as activated by whoever rang up a receipt on it within "
-        f"{ACTIVATION_MINUTES} minutes of its activation (the till activates a card in its first checkout)."
+        f"the store's or more (at least 3), for cashiers with at least {t.min_receipts} receipts. Activations count "
+        "for the cashier (or external terminal) the till recorded; a card activated without such a record (in the "
+        "admin, or before the till kept one) counts for whoever rang up a receipt on it within "
+        f"{ACTIVATION_MINUTES} minutes of its activation."
     )
     return Table("cashiers", "Cashiers far above their store", columns, rows, chart, note, links)
 

@@ -97,3 +97,34 @@ def test_revoked_token_is_refused(till):
     terminal_revoke(Terminal.objects.get(store__code="central"))
     response = till.get(f"/api/v1/cards/{CARD}/")
     assert (response.status_code, response.json()["error"]["code"]) == (401, "authentication_failed")
+
+
+def test_activation_records_who_registered_the_card(till):
+    from cards.models import Card
+    from pos.models import CardActivation, Terminal
+
+    activate(till)
+    record = CardActivation.objects.get()
+    card = Card.objects.get(number=CARD)
+    terminal = Terminal.objects.get(store__code="central")
+    assert (record.card, record.store, record.terminal, record.cashier) == (card, terminal.store, terminal, None)
+    assert record.created_at == card.activated_at
+
+    again = till.post(f"/api/v1/cards/{CARD}/activate/", {"name": "X", "phone": "+48600999999"}, format="json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "card_already_active"
+    assert CardActivation.objects.count() == 1  # a refused activation records nothing
+
+
+def test_a_cashier_activating_on_the_screen_is_recorded_by_name(demo):
+    from django.contrib.auth.models import User
+    from rest_framework.test import APIClient
+
+    from pos.models import CardActivation, Cashier, Store
+
+    user = User.objects.create_user("olga")
+    Cashier.objects.create(user=user, store=Store.objects.get(code="riverside"))
+    screen = APIClient()
+    screen.force_login(user)
+    activate(screen)
+    record = CardActivation.objects.get()
+    assert (record.store.code, record.terminal, record.cashier) == ("riverside", None, user)

@@ -259,6 +259,20 @@ def test_an_activation_counts_for_the_cashier_who_rang_up_the_card_within_minute
     assert activations() == {"cashier1": 0, "cashier3": 0, "cashier2": 0}  # 30 minutes: activated elsewhere
 
 
+def test_a_recorded_activation_counts_for_whoever_the_till_recorded(shop):
+    from django.contrib.auth.models import User
+
+    from pos.models import CardActivation, Store
+
+    card = Card.objects.get(number=CARD_A)
+    CardActivation.objects.create(
+        card=card, store=Store.objects.get(code="central"), cashier=User.objects.get(username="cashier3"),
+        created_at=card.activated_at,
+    )  # fmt: skip
+    activations = {r["cashier"]: r["activations"] for r in suspicious.cashiers(NOV, LOOSE).rows}
+    assert activations == {"cashier1": 0, "cashier3": 1, "cashier2": 0}  # not inferred from R1 any more
+
+
 def test_refunds_soon_after_points_were_redeemed(shop):
     table = suspicious.refunds_after_redeem(NOV, LOOSE)
     r5 = shop["R5"].pk
