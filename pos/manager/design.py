@@ -28,7 +28,7 @@ from pos.manager.forms import (
     whatif_initial,
 )
 from pos.manager.views import chrome
-from pos.reports.common import Chart, Column, Series, Table
+from pos.reports.common import Chart, Column, Series, Table, table_csv
 
 log = logging.getLogger(__name__)
 STEP_COLUMNS = [
@@ -200,12 +200,21 @@ def whatif_run(request: HttpRequest, run_id: str) -> HttpResponse:
     if status is None:
         raise Http404("This what-if run is unknown or has expired (results are kept for a day).")
     result = status.get("result")
+    tables = comparison_tables(result) if result else []
+    wanted = request.GET.get("csv")
+    if wanted:
+        table = next((t for t in tables if t.slug == wanted), None)
+        if table is None:
+            raise Http404("No such table in this result (it may still be running).")
+        response = HttpResponse(table_csv(table).encode(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="whatif-{run_id}-{table.slug}.csv"'
+        return response
     context = chrome(request, "whatif") | {
         "title": "What if: the result",
         "status": status,
         "run_id": run_id,
         "proposal": status["proposal"],
-        "tables": comparison_tables(result) if result else [],
+        "tables": tables,
         "percent_done": int(100 * status["done"] / status["total"]) if status.get("total") else 0,
     }
     return render(request, "manager/whatif_run.html", context)

@@ -149,6 +149,27 @@ def test_replaying_from_the_page_shows_both_programmes_side_by_side(manager_clie
     assert progress == {"state": "done", "done": 4, "total": 4, "error": None}
 
 
+def test_each_result_table_downloads_as_csv(manager_client, shop, monkeypatch):
+    queued = []
+    monkeypatch.setattr(tasks.whatif_replay, "delay", lambda run_id, data: queued.append((run_id, data)))
+    location = manager_client.post("/manager/whatif/", FORM | {"programme": Programme.objects.get(code="default").pk})[
+        "Location"
+    ]
+    assert manager_client.get(location + "?csv=cost").status_code == 404  # nothing to download while it runs
+    whatif.run(*queued[0])
+    page = manager_client.get(location).content.decode()
+    assert page.count('csv=cost" download>Download CSV</a>') == 1
+    response = manager_client.get(location + "?csv=cost")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == f'attachment; filename="whatif-{queued[0][0]}-cost.csv"'
+    lines = response.content.decode().splitlines()
+    assert lines[0] == 'Figure,Recorded,"Current programme, replayed",Proposed,Proposed − current'
+    rows = {line.split(",")[0]: line.split(",")[1:] for line in lines[1:]}
+    assert rows["Discounts"] == ["8.00", "8.00", "11.70", "3.70"]
+    assert rows["Total cost"] == ["45.95", "46.10", "49.61", "3.51"]
+    assert manager_client.get(location + "?csv=nope").status_code == 404
+
+
 def test_with_a_worker_the_page_shows_progress_until_the_result_is_in(manager_client, shop, monkeypatch):
     queued = []
     monkeypatch.setattr(tasks.whatif_replay, "delay", lambda run_id, data: queued.append((run_id, data)))
