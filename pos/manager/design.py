@@ -230,6 +230,10 @@ FIGURES = [
 ]
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def comparison_tables(result: dict) -> list[Table]:
     return [_cost_table(result), _levels_table(result), _stores_table(result)]
 
@@ -263,7 +267,7 @@ def _cost_table(result: dict) -> Table:
         ],
     )
     note = (
-        f"{result['receipts']:,} receipts of {result['cards']:,} cards of {result['programme']}, "
+        f"{_count(result['receipts'], 'receipt')} of {_count(result['cards'], 'card')} of {result['programme']}, "
         f"{result['since'][:10]} to {result['until'][:10]}. 'Recorded' is what the till really granted; "
         "the replay leaves out refunds, inactivity steps and points paid (and counts a rolling spend basis as "
         "lifetime), so it can differ slightly from it."

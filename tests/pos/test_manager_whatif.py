@@ -159,6 +159,7 @@ def test_each_result_table_downloads_as_csv(manager_client, shop, monkeypatch):
     whatif.run(*queued[0])
     page = manager_client.get(location).content.decode()
     assert page.count('csv=cost" download>Download CSV</a>') == 1
+    assert "4 receipts of 1 card of Cumulative discount card," in page
     response = manager_client.get(location + "?csv=cost")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == f'attachment; filename="whatif-{queued[0][0]}-cost.csv"'
