@@ -1,9 +1,10 @@
-"""Model instances from hand-written SQL, for the few reads on every till request.
+"""Hand-written SQL for the till's hot statements: reads that give model instances, and plain inserts.
 
-The ORM spends more CPU building a five-table select_related query than PostgreSQL spends
-answering it. These helpers let a hot read be one fixed statement, written once, whose
-columns still come from the models (a new field needs no change) and whose values are
-converted exactly as the ORM would convert them (SQLite hands back datetimes as text).
+The ORM spends more CPU building a five-table select_related query (or a model instance per
+inserted row) than PostgreSQL spends answering it. These helpers let a hot statement be fixed
+SQL, written once, whose columns still come from the models (a new field needs no change) and
+whose values are converted exactly as the ORM would convert them (SQLite hands back datetimes as
+text). The SQL strings are built once per process (per model, field list and row count).
 """
 
 import functools
