@@ -4,7 +4,7 @@ Two counters, both in the shared cache (Redis in production), so they hold acros
 
 - per client address: at most SIGNIN_RATE sign-in attempts (django-ratelimit, on the view);
 - per card number: WRONG_PIN_LIMIT failed sign-ins within WRONG_PIN_WINDOW lock that number's web
-  sign-in until the window runs out or someone in the back office unlocks it.
+  sign-in until the window runs out, or a cashier at the till or the back office unlocks it.
 
 Nothing here may tell a visitor which card numbers exist. So every failure looks the same (unknown
 number, wrong PIN, blocked, replaced or never-activated card, a malformed number), the PIN's HMAC is

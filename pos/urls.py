@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.cashier_screen, name="screen"),
     path("login/", views.cashier_login, name="login"),
     path("logout/", views.cashier_logout, name="logout"),
+    path("cards/<str:number>/web-signin/", views.card_web_signin, name="web-signin"),
 ]

@@ -1,13 +1,26 @@
-"""The cashier screen: HTML pages only. Everything the till does goes through the REST API."""
+"""The cashier screen: HTML pages, and one small JSON endpoint of its own.
 
+Everything a sale does goes through the REST API. The one exception is the customer page's PIN lockout:
+lifting it needs a cashier with the customer in front of them, so it is a screen endpoint (session and
+CSRF, cashiers only), not something an external terminal may do.
+"""
+
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods
 
+from cards import signin_guard
+from cards.lifecycle import card_number_or_400
+from cards.models import Card
+from config.api_errors import error_body
+from loyalty.errors import DomainError
 from pos.models import Cashier
 
 
@@ -43,5 +56,27 @@ def cashier_screen(request):
         "storeCode": store.code,
         "storeName": store.name,
         "cashier": request.user.get_full_name() or request.user.get_username(),
+        "webSigninUrl": reverse("pos:web-signin", args=["NUMBER"]),
     }
     return render(request, "pos/cashier.html", {"store": store, "pos_config": config})
+
+
+@login_required(login_url=reverse_lazy("pos:login"))
+@require_http_methods(["GET", "POST"])
+def card_web_signin(request, number):
+    """GET: is this card's web sign-in locked after too many wrong PINs? POST: unlock it (logged)."""
+    cashier = Cashier.objects.select_related("store").filter(user=request.user).first()
+    if cashier is None:
+        return JsonResponse(error_body("permission_denied", "Only a cashier of a store can do this."), status=403)
+    try:
+        card = Card.objects.filter(number=card_number_or_400(number)).first()
+    except DomainError as error:
+        return JsonResponse(error_body(error.code, error.message), status=error.status)
+    if card is None:
+        return JsonResponse(error_body("card_not_found", "This card is not known here."), status=404)
+    if request.method == "POST" and signin_guard.web_signin_unlock(card.number):
+        LogEntry.objects.log_actions(
+            request.user.pk, [card], CHANGE, f"Unlocked web sign-in at the till in {cashier.store.name}.",
+            single_object=True,
+        )  # fmt: skip
+    return JsonResponse({"number": card.number, "locked": signin_guard.web_signin_locked(card.number)})

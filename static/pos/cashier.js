@@ -240,8 +240,44 @@
     renderCard();
     if (note) showInfo(note);
     scheduleQuote();
+    checkWebSignin(card.number);
     $("scan").focus();
   }
+
+  // --- the customer page's PIN lockout (a screen endpoint, not the REST API) -----------------
+
+  async function webSignin(number, method) {
+    const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+    if (method === "POST") init.headers["X-CSRFToken"] = csrfToken();
+    const response = await fetch(config.webSigninUrl.replace("NUMBER", encodeURIComponent(number)), init);
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new Error((data && data.error && data.error.message) || `The server answered ${response.status}.`);
+    return data;
+  }
+
+  /** Show the unlock offer when the customer is locked out of their web page; a sale never waits for it. */
+  async function checkWebSignin(number) {
+    $("card-web-signin").hidden = true;
+    try {
+      const { locked } = await webSignin(number, "GET");
+      if (state.card && state.card.number === number) $("card-web-signin").hidden = !locked;
+    } catch {
+      // Not knowing the lock changes nothing at the till.
+    }
+  }
+
+  $("card-web-unlock").addEventListener("click", async () => {
+    const number = state.card && state.card.number;
+    if (!number) return;
+    try {
+      const { locked } = await webSignin(number, "POST");
+      $("card-web-signin").hidden = !locked;
+      showInfo(`Web sign-in of card ${number} is unlocked: the customer can sign in with their PIN again.`);
+    } catch (error) {
+      showError(error.message);
+    }
+    $("scan").focus();
+  });
 
   function detachCard() {
     state.card = null;

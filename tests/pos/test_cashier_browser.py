@@ -18,6 +18,7 @@ from pos.demo import build_demo
 from pos.models import Receipt, Store
 from pos.services import Basket, checkout
 from tests.browser import ARTIFACTS, BROWSER_TEST, expect
+from tests.pos.my_support import fresh_cache  # noqa: F401  (autouse: PIN counters stay in their test)
 
 pytestmark = BROWSER_TEST
 
@@ -303,3 +304,31 @@ def test_a_lost_checkout_answer_is_retried_with_the_same_key_and_charges_once(pa
     receipt = Receipt.objects.get()  # one sale, not two
     expect(page.locator("#receipt-number")).to_have_text(str(receipt.pk))
     assert len(keys) == 2 and keys[0] == keys[1]
+
+
+def test_a_customer_locked_out_of_their_web_page_is_unlocked_at_the_till(page):
+    from django.contrib.admin.models import LogEntry
+
+    from cards import signin_guard
+
+    gold_card()
+    for _ in range(signin_guard.WRONG_PIN_LIMIT):
+        signin_guard.wrong_pin_record(GOLD_CARD)
+    log_in(page)
+
+    scan(page, GOLD_CARD)
+    expect(page.locator("#card-name")).to_have_text("Greta G.")
+    expect(page.locator("#card-web-signin")).to_be_visible()
+    expect(page.locator("#card-web-signin")).to_contain_text("Web sign-in locked")
+    shot(page, "07-web-signin-locked")
+    page.click("#card-web-unlock")
+    expect(page.locator("#message")).to_have_text(
+        f"Web sign-in of card {GOLD_CARD} is unlocked: the customer can sign in with their PIN again."
+    )
+    expect(page.locator("#card-web-signin")).to_be_hidden()
+    expect(page.locator("#scan")).to_be_focused()
+    assert signin_guard.web_signin_locked(GOLD_CARD) is False
+    assert LogEntry.objects.get().get_change_message() == "Unlocked web sign-in at the till in Central Market."
+
+    scan(page, MILK)  # the sale goes on as usual
+    expect(page.locator("#lines-body tr")).to_have_count(1)

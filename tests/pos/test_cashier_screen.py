@@ -8,6 +8,7 @@ from django.test import Client
 
 from pos.demo import build_demo
 from pos.models import Cashier, Store
+from tests.pos.my_support import fresh_cache  # noqa: F401  (autouse: the PIN counters stay in this test)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +59,7 @@ def test_cashier_sees_the_screen_with_store_name_currency_and_themselves(cashier
         "storeCode": "north",
         "storeName": "North Mall",
         "cashier": "Anna Nowak",
+        "webSigninUrl": "/pos/cards/NUMBER/web-signin/",
     }
 
 
@@ -154,3 +156,59 @@ def test_the_screen_session_can_call_the_api_with_the_csrf_cookie(cashier):
     assert refused.status_code == 403
     assert answered.status_code == 400  # past CSRF and authentication: an empty basket is bad input
     assert answered.json()["error"]["code"] == "invalid_input"
+
+
+# --- the customer page's PIN lockout, seen and lifted at the till --------------------------------
+
+
+def locked_card(number="2000000000015"):
+    from cards import signin_guard
+
+    build_demo()
+    for _ in range(signin_guard.WRONG_PIN_LIMIT):
+        signin_guard.wrong_pin_record(number)
+    return number
+
+
+def test_a_cashier_sees_and_lifts_a_web_signin_lock_and_the_back_office_log_says_who(cashier):
+    from django.contrib.admin.models import LogEntry
+
+    from cards import signin_guard
+
+    number = locked_card()
+    client = Client()
+    client.force_login(cashier)
+    url = f"/pos/cards/{number}/web-signin/"
+    assert client.get(url).json() == {"number": number, "locked": True}
+    assert client.post(url).json() == {"number": number, "locked": False}
+    assert signin_guard.web_signin_locked(number) is False
+    entry = LogEntry.objects.get()
+    assert (entry.user, entry.object_repr, entry.get_change_message()) == (
+        cashier,
+        number,
+        "Unlocked web sign-in at the till in North Mall.",
+    )
+    assert client.post(url).json() == {"number": number, "locked": False}
+    assert LogEntry.objects.count() == 1  # nothing to lift the second time, nothing logged
+
+
+def test_the_web_signin_endpoint_refuses_others_and_bad_numbers_and_changes_nothing(cashier):
+    from cards import signin_guard
+
+    number = locked_card()
+    url = f"/pos/cards/{number}/web-signin/"
+    assert Client().post(url).status_code == 302  # not logged in: to the cashier login
+    manager = Client()
+    manager.force_login(User.objects.create_user("manager-y", is_staff=True))
+    refused = manager.post(url)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "permission_denied")
+    till = Client(enforce_csrf_checks=True)
+    till.force_login(cashier)
+    assert till.post(url).status_code == 403  # no CSRF token: the page always sends one
+    assert signin_guard.web_signin_locked(number) is True
+    till = Client()
+    till.force_login(cashier)
+    wrong = till.get("/pos/cards/2000000000016/web-signin/")
+    assert (wrong.status_code, wrong.json()["error"]["code"]) == (400, "invalid_card_number")
+    unknown = till.get("/pos/cards/2000000099996/web-signin/")  # valid, not printed
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "card_not_found")
