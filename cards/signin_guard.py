@@ -16,6 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.cache import cache
 
 from cards.models import Card
@@ -78,6 +79,14 @@ def wrong_pin_record(number: str) -> bool:
         cache.add(key, 1, timeout=WRONG_PIN_WINDOW)
         count = 1
     return count >= WRONG_PIN_LIMIT
+
+
+def web_signin_unlock_at(card: Card, *, by, where: str) -> bool:
+    """Lift a card's lock and note in its history who did it and where. True if there was a lock to lift."""
+    if not web_signin_unlock(card.number):
+        return False
+    LogEntry.objects.log_actions(by.pk, [card], CHANGE, f"Unlocked web sign-in {where}.", single_object=True)
+    return True
 
 
 def web_signin_unlock(number: str) -> bool:

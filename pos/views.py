@@ -5,7 +5,6 @@ lifting it needs a cashier with the customer in front of them, so it is a screen
 CSRF, cashiers only), not something an external terminal may do.
 """
 
-from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
@@ -74,9 +73,6 @@ def card_web_signin(request, number):
         return JsonResponse(error_body(error.code, error.message), status=error.status)
     if card is None:
         return JsonResponse(error_body("card_not_found", "This card is not known here."), status=404)
-    if request.method == "POST" and signin_guard.web_signin_unlock(card.number):
-        LogEntry.objects.log_actions(
-            request.user.pk, [card], CHANGE, f"Unlocked web sign-in at the till in {cashier.store.name}.",
-            single_object=True,
-        )  # fmt: skip
+    if request.method == "POST":
+        signin_guard.web_signin_unlock_at(card, by=request.user, where=f"at the till in {cashier.store.name}")
     return JsonResponse({"number": card.number, "locked": signin_guard.web_signin_locked(card.number)})
