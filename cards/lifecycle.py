@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from cards.models import Card
 from cards.numbers import NumberFormatError, normalise
-from loyalty import rows
+from cards.selectors import card_from_row, card_with_account_sql
 from loyalty.errors import DomainError, InvalidInput, NotFound
-from loyalty.models import Account, Customer, Level, Programme
+from loyalty.models import Programme
 from loyalty.services import account_lock, account_open, account_transfer, customer_find_or_create
 
 Status = Card.Status
@@ -44,28 +44,13 @@ def card_lock_with_account(number: str) -> Card:
     with connection.cursor() as cursor:
         cursor.execute(_card_lock_sql(), [number])
         row = cursor.fetchone()
-    if row is None:
-        return card_lock(number)
-    card, account, customer, programme, level = rows.split(row, Card, Account, Customer, Programme, Level)
-    account.customer, account.programme, account.level = customer, programme, level
-    card.account = account
-    return card
+    return card_lock(number) if row is None else card_from_row(row)
 
 
 @functools.cache
 def _card_lock_sql() -> str:
-    fk = rows.column
     lock = " FOR UPDATE OF c, a" if connection.features.has_select_for_update_of else ""
-    return (
-        f"SELECT {rows.columns(Card, 'c')}, {rows.columns(Account, 'a')}, {rows.columns(Customer, 'cu')}, "
-        f"{rows.columns(Programme, 'p')}, {rows.columns(Level, 'l')} "
-        f"FROM {rows.table(Card)} c "
-        f"JOIN {rows.table(Account)} a ON a.id = c.{fk(Card, 'account')} "
-        f"JOIN {rows.table(Customer)} cu ON cu.id = a.{fk(Account, 'customer')} "
-        f"JOIN {rows.table(Programme)} p ON p.id = a.{fk(Account, 'programme')} "
-        f"LEFT JOIN {rows.table(Level)} l ON l.id = a.{fk(Account, 'level')} "
-        f"WHERE c.{fk(Card, 'number')} = %s{lock}"
-    )
+    return card_with_account_sql(join="JOIN", tail=lock)
 
 
 def refuse_unusable(card: Card) -> None:

@@ -7,8 +7,9 @@ from django.db import connection
 from django.db.models import DecimalField
 
 from cards.models import Card
+from cards.selectors import card_from_row, card_with_account_sql
 from loyalty import rows, rules
-from loyalty.models import MONEY, Account, Customer, Level, PointsLot, Programme
+from loyalty.models import MONEY, PointsLot
 from loyalty.selectors import card_state, overdue_known, programme_rules
 from pos.models import Receipt
 
@@ -60,12 +61,9 @@ def card_with_account(number: str, at: datetime | None = None) -> Card | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    card, account, customer, programme, level = rows.split(row[:-1], Card, Account, Customer, Programme, Level)
-    if account is not None:
-        account.customer, account.programme, account.level = customer, programme, level
-        if at is not None:
-            overdue_known(account, at, _cents(row[-1]))
-    card.account = account
+    card = card_from_row(row[:-1])
+    if card.account is not None and at is not None:
+        overdue_known(card.account, at, _cents(row[-1]))
     return card
 
 
@@ -76,22 +74,12 @@ def _cents(total):
 
 @functools.cache
 def _card_sql() -> str:
-    def fk(model, name):
-        return rows.column(model, name)
-
-    lot = PointsLot
-    return (
-        f"SELECT {rows.columns(Card, 'c')}, {rows.columns(Account, 'a')}, {rows.columns(Customer, 'cu')}, "
-        f"{rows.columns(Programme, 'p')}, {rows.columns(Level, 'l')}, "
-        f"(SELECT SUM(pl.{fk(lot, 'remaining')}) FROM {rows.table(lot)} pl WHERE pl.{fk(lot, 'account')} = a.id "
-        f"AND pl.{fk(lot, 'remaining')} > 0 AND pl.{fk(lot, 'expires_at')} <= %s) "
-        f"FROM {rows.table(Card)} c "
-        f"LEFT JOIN {rows.table(Account)} a ON a.id = c.{fk(Card, 'account')} "
-        f"LEFT JOIN {rows.table(Customer)} cu ON cu.id = a.{fk(Account, 'customer')} "
-        f"LEFT JOIN {rows.table(Programme)} p ON p.id = a.{fk(Account, 'programme')} "
-        f"LEFT JOIN {rows.table(Level)} l ON l.id = a.{fk(Account, 'level')} "
-        f"WHERE c.{fk(Card, 'number')} = %s"
+    lot, fk = PointsLot, rows.column
+    overdue = (
+        f", (SELECT SUM(pl.{fk(lot, 'remaining')}) FROM {rows.table(lot)} pl WHERE pl.{fk(lot, 'account')} = a.id "
+        f"AND pl.{fk(lot, 'remaining')} > 0 AND pl.{fk(lot, 'expires_at')} <= %s)"
     )
+    return card_with_account_sql(join="LEFT JOIN", extra=overdue)
 
 
 def receipt_for_store(receipt_id: int, store_id: int) -> Receipt | None:
