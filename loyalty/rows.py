@@ -70,8 +70,12 @@ def column(model, name: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(name).column)
 
 
-def insert(model, names: tuple[str, ...], values: list[tuple]) -> list[int]:
+def insert(model, names: tuple[str, ...], values: list[tuple], skip_taken: tuple[str, ...] = ()) -> list[int]:
     """INSERT rows of the fields `names` into `model`'s table; returns the new ids in row order.
+
+    With `skip_taken` (the fields of a unique constraint), a row whose values are already taken is skipped
+    (ON CONFLICT DO NOTHING, which waits for a concurrent insert of the same values like a plain INSERT
+    would) and has no id in the answer.
 
     For the checkout's own rows: the ORM's create()/bulk_create() build a model instance per row and
     compile the statement each time, which cost more CPU than the database spends storing them.
@@ -87,7 +91,7 @@ def insert(model, names: tuple[str, ...], values: list[tuple]) -> list[int]:
         for field, value in zip(fields, (*row, *extra), strict=True)
     ]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(model, names, len(values), connection.vendor), params)
+        cursor.execute(_insert_sql(model, names, len(values), skip_taken, connection.vendor), params)
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -100,11 +104,12 @@ def _inserting(model, names: tuple[str, ...]) -> tuple[list, list]:
 
 
 @functools.cache
-def _insert_sql(model, names: tuple[str, ...], count: int, vendor: str) -> str:
+def _insert_sql(model, names: tuple[str, ...], count: int, skip_taken: tuple[str, ...], vendor: str) -> str:
     quote = connection.ops.quote_name
     fields, _ = _inserting(model, names)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    skip = f" ON CONFLICT ({', '.join(column(model, name) for name in skip_taken)}) DO NOTHING" if skip_taken else ""
     return (
         f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES {', '.join([one] * count)} RETURNING {quote(model._meta.pk.column)}"
+        f"VALUES {', '.join([one] * count)}{skip} RETURNING {quote(model._meta.pk.column)}"
     )

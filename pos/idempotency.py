@@ -10,9 +10,9 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 
+from loyalty import rows
 from loyalty.errors import DomainError
 from pos.actors import PosActor
 from pos.models import IdempotencyRecord
@@ -40,18 +40,9 @@ def run_once(
 def _claim(scope: str, key: str, endpoint: str, fingerprint: str) -> int | None:
     """Insert the key's record, or None if the key is taken. ON CONFLICT DO NOTHING waits on the unique
     index like a plain INSERT would, but needs no savepoint: one statement instead of three."""
-    quote, table = connection.ops.quote_name, IdempotencyRecord._meta.db_table
-    names = ("scope", "key", "endpoint", "request_hash", "status_code", "response", "created_at")
-    columns = ", ".join(map(quote, names))
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(table)} ({columns}) VALUES (%s, %s, %s, %s, 0, '', %s) "
-            f"ON CONFLICT ({quote('scope')}, {quote('key')}) DO NOTHING RETURNING {quote('id')}",
-            [scope, key, endpoint, fingerprint, now],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+    names = ("scope", "key", "endpoint", "request_hash")
+    claimed = rows.insert(IdempotencyRecord, names, [(scope, key, endpoint, fingerprint)], skip_taken=("scope", "key"))
+    return claimed[0] if claimed else None
 
 
 def _replay(actor: PosActor, key: str, fingerprint: str) -> tuple[int, dict, bool]:
