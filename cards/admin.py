@@ -244,8 +244,7 @@ class CardAdmin(admin.ModelAdmin):
         card = self._card_to_change(request, pk)
         form = forms.Form(request.POST if request.method == "POST" else None)  # nothing to fill in: a confirmation
         if form.is_valid():
-            if signin_guard.web_signin_unlock(card.number):
-                self.log_change(request, card, "Unlocked web sign-in after too many wrong PINs.")
+            if signin_guard.web_signin_unlock_logged(card, by=request.user, context="after too many wrong PINs"):
                 self.message_user(request, f"Web sign-in for card {card.number} is unlocked.", messages.SUCCESS)
             else:
                 self.message_user(request, f"Web sign-in for card {card.number} was not locked.", messages.INFO)

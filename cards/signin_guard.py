@@ -81,11 +81,12 @@ def wrong_pin_record(number: str) -> bool:
     return count >= WRONG_PIN_LIMIT
 
 
-def web_signin_unlock_at(card: Card, *, by, where: str) -> bool:
-    """Lift a card's lock and note in its history who did it and where. True if there was a lock to lift."""
+def web_signin_unlock_logged(card: Card, *, by, context: str) -> bool:
+    """Lift a card's lock and note in its history (the admin's LogEntry) who did it, with `context`
+    ("at the till in …", "after too many wrong PINs"). True if there was a lock to lift."""
     if not web_signin_unlock(card.number):
         return False
-    LogEntry.objects.log_actions(by.pk, [card], CHANGE, f"Unlocked web sign-in {where}.", single_object=True)
+    LogEntry.objects.log_actions(by.pk, [card], CHANGE, f"Unlocked web sign-in {context}.", single_object=True)
     return True
 
 

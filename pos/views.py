@@ -74,5 +74,5 @@ def card_web_signin(request, number):
     if card is None:
         return JsonResponse(error_body("card_not_found", "This card is not known here."), status=404)
     if request.method == "POST":
-        signin_guard.web_signin_unlock_at(card, by=request.user, where=f"at the till in {cashier.store.name}")
+        signin_guard.web_signin_unlock_logged(card, by=request.user, context=f"at the till in {cashier.store.name}")
     return JsonResponse({"number": card.number, "locked": signin_guard.web_signin_locked(card.number)})
