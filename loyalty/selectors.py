@@ -56,8 +56,16 @@ def programme_levels(programme: Programme) -> tuple[Level, ...]:
 
 
 def programme_rules(programme: Programme) -> rules.ProgrammeRules:
-    """The programme as pure rules: its row as read, its levels and windows from `programme_terms`."""
+    """The programme as pure rules: its row as read, its levels and windows from `programme_terms`.
+    Built once per programme instance and stamp (a checkout asks three times)."""
     terms = programme_terms(programme)
+    built = getattr(programme, "_rules_built", None)
+    if built is None or built[0] != terms.stamp:
+        built = programme._rules_built = (terms.stamp, _build_rules(programme, terms))
+    return built[1]
+
+
+def _build_rules(programme: Programme, terms: ProgrammeTerms) -> rules.ProgrammeRules:
     return rules.ProgrammeRules(
         kind=programme.kind,
         base_percent=programme.base_percent,
@@ -95,14 +103,13 @@ def qualifying_spend(account: Account, at: datetime) -> Decimal:
 
 
 def overdue_known(account: Account, at: datetime, points: Decimal | None) -> None:
-    """Remember the points overdue at `at`, read with the account, so live_balance need not ask again."""
+    """Remember the points overdue at `at` (read with the account, or none left once expire_lots burned them
+    under the lock), so live_balance need not ask again."""
     account._overdue = (at, points or Decimal("0.00"))
 
 
 def live_balance(account: Account, at: datetime) -> Decimal:
     """The balance less points whose burn date has passed but that tonight's job has not burned yet."""
-    if getattr(account, "_burned_at", None) == at:
-        return account.points_balance  # expire_lots ran at this moment under the lock: nothing left to subtract
     known_at, burned = getattr(account, "_overdue", (None, None))
     if known_at != at:
         burned = account.lots.filter(remaining__gt=0, expires_at__lte=at).aggregate(s=Sum("remaining"))["s"]

@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from loyalty import rows, rules
 from loyalty.errors import InsufficientPoints, InvalidInput, NotFound
 from loyalty.models import Account, Customer, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
-from loyalty.selectors import lots_covering, lots_due, programme_levels
+from loyalty.selectors import lots_covering, lots_due, overdue_known, programme_levels
 
 Kind = PointsEntry.Kind
 CENT = Decimal("0.01")
@@ -239,7 +239,6 @@ def points_expire(*, account_id: int, at: datetime, job_run: str = "") -> list[P
 
 def expire_lots(account: Account, *, at: datetime, job_run: str = "") -> list[PointsEntry]:
     entries = []
-    account._burned_at = at  # see selectors.live_balance: nothing expired is left at `at`
     for lot in rules.expired_lots(lots_due(account, at), at):
         entry = _entry(
             account, kind=Kind.EXPIRE, points=-lot.remaining, at=at, job_run=job_run, burned_lot_id=lot.lot_id
@@ -247,4 +246,5 @@ def expire_lots(account: Account, *, at: datetime, job_run: str = "") -> list[Po
         _consume(account, entry, [(lot.lot_id, lot.remaining)])
         _move_balance(account, -lot.remaining)
         entries.append(entry)
+    overdue_known(account, at, None)  # nothing past its date is left at `at`: live_balance need not look
     return entries

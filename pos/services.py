@@ -12,7 +12,7 @@ from cards.models import Card
 from loyalty import rows, rules
 from loyalty.errors import DomainError, InvalidInput, NotFound, from_rule_error
 from loyalty.models import Account, PointsEntry, SpendEntry
-from loyalty.selectors import card_state, category_rules, category_table, programme_rules, programme_terms
+from loyalty.selectors import card_state, category_table, programme_rules, programme_terms
 from loyalty.services import credit, debit, expire_lots, level_named, spend_record
 from pos.actors import PosActor
 from pos.idempotency import run_once
@@ -54,15 +54,18 @@ def refuse_unknown_categories(basket: Basket, categories) -> None:
         raise InvalidInput("The request is not valid.", details={"lines": [f"Unknown category: {', '.join(unknown)}."]})
 
 
-def _price(card: Card | None, basket: Basket, at: datetime, categories=None) -> rules.Quote:
+def sale_categories(card: Card | None) -> dict[str, tuple[int, rules.CategoryRule]]:
+    """The category table a sale is priced with: kept per process for a card's programme; read for a walk-in."""
+    return programme_terms(card.account.programme).categories if card else category_table()
+
+
+def _price(card: Card | None, basket: Basket, at: datetime, table: dict) -> rules.Quote:
     if card is None:
         programme, state = rules.ProgrammeRules(kind=rules.Kind.FIXED), None
-        categories = categories if categories is not None else category_rules()
     else:
         programme, state = programme_rules(card.account.programme), card_state(card.account, at)
-        if categories is None:
-            categories = {code: rule for code, (_, rule) in programme_terms(card.account.programme).categories.items()}
-    refuse_unknown_categories(basket, categories)
+    refuse_unknown_categories(basket, table)
+    categories = {code: rule for code, (_, rule) in table.items()}
     try:
         return rules.quote(programme, state, basket.lines, categories, at, basket.redeem_points)
     except rules.RuleError as error:
@@ -77,7 +80,7 @@ def checkout_quote(*, basket: Basket, at: datetime) -> dict:
         if card is None:
             raise NotFound("This card is not known here.", code="card_not_found")
         refuse_new_card(card)
-    return quote_body(_price(card, basket, at), card, at)
+    return quote_body(_price(card, basket, at, sale_categories(card)), card, at)
 
 
 def quote_body(quote: rules.Quote, card: Card | None, at: datetime) -> dict:
@@ -103,10 +106,8 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
         refuse_new_card(card)
         account = card.account
         expire_lots(account, at=at)  # points past their date cannot pay for this
-        table = programme_terms(account.programme).categories
-    else:
-        table = category_table()
-    quote = _price(card, basket, at, {code: rule for code, (_, rule) in table.items()})
+    table = sale_categories(card)
+    quote = _price(card, basket, at, table)
     receipt_id = _write_receipt(actor, card, account, quote, at, {code: pk for code, (pk, _) in table.items()})
     if account is not None:
         _move_points_and_spend(account, receipt_id, quote, at)
