@@ -82,14 +82,15 @@ DATABASES = {
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters bound by the server, not quoted into the SQL by psycopg in Python; psycopg then prepares
-    # a statement its connection has run five times, so the till's few statements are planned once per
-    # connection. Measured in bench/README.md. (Preparing at first use was faster still for the card lookup,
-    # but Django's migrations send several commands in one string, which cannot be prepared.) Turn binding
-    # off behind a pooler in transaction mode (pgbouncer < 1.21), which cannot keep prepared statements.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env.bool(
-        "DATABASE_SERVER_SIDE_BINDING", default=True
-    )
+    # Parameters bound by the server, not quoted into the SQL by psycopg in Python, and a statement a
+    # connection has run DATABASE_PREPARE_THRESHOLD times is prepared: planned once per connection, not on
+    # every request (Django turns psycopg's preparing off unless asked; planning the card scan's five-table
+    # join cost more than running it). Measured in bench/README.md. Behind a pooler in transaction mode
+    # (pgbouncer < 1.21), which cannot keep prepared statements, set DATABASE_PREPARE_THRESHOLD=0 (off)
+    # and DATABASE_SERVER_SIDE_BINDING=false.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["server_side_binding"] = env.bool("DATABASE_SERVER_SIDE_BINDING", default=True)
+    _options["prepare_threshold"] = env.int("DATABASE_PREPARE_THRESHOLD", default=5) or None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A write lock wait instead of an instant "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

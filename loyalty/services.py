@@ -170,12 +170,12 @@ def spend_record(
     )
     account.spend = max(Decimal("0.00"), account.spend + amount)
     account.level = level
-    changes = {"spend": account.spend, "level": level}
+    changes = {"spend": account.spend, "level": level.pk if level else None}
     if purchase:
         account.last_purchase_at = changes["last_purchase_at"] = at
     if save_balance:
         changes["points_balance"] = account.points_balance
-    Account.objects.filter(pk=account.pk).update(**changes)
+    rows.update(Account, account.pk, tuple(changes), tuple(changes.values()))  # every sale: a fixed UPDATE
 
 
 def level_named(account: Account, name: str | None):

@@ -12,6 +12,7 @@ from loyalty import rules
 from loyalty.errors import InvalidInput, NotFound
 from loyalty.models import Category
 from pos.authentication import CashierSessionAuthentication, IsPosActor, TerminalTokenAuthentication
+from pos.basket_parse import plain_basket
 from pos.models import Product
 from pos.refunds import RefundRequest, receipt_refund
 from pos.selectors import card_body, card_with_account, receipt_body, receipt_for_store
@@ -198,6 +199,14 @@ class ProductOut(serializers.ModelSerializer):
         fields = ["sku", "barcode", "name", "category", "price"]
 
 
+def basket_in(data) -> Basket:
+    """The basket of a quote or checkout: the plain case read directly (pos/basket_parse.py), the rest by BasketIn."""
+    plain = plain_basket(
+        data, max_lines=MAX_LINES, max_quantity=MAX_QUANTITY, max_price=MAX_UNIT_PRICE, max_basket=MAX_BASKET
+    )
+    return plain or valid(BasketIn, data).basket()
+
+
 def valid(serializer_class, data):
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
@@ -247,7 +256,7 @@ class ProductLookupApi(PosView):
 class QuoteApi(PosView):
     @extend_schema(request=BasketIn, responses=QuoteOut, summary="Price a basket; writes nothing")
     def post(self, request):
-        basket = valid(BasketIn, request.data).basket()
+        basket = basket_in(request.data)
         return Response(checkout_quote(basket=basket, at=timezone.now()))
 
 
@@ -257,7 +266,7 @@ class CheckoutApi(PosView):
     )
     def post(self, request):
         key = idempotency_key(request)
-        basket = valid(BasketIn, request.data).basket()
+        basket = basket_in(request.data)
         status, body, replayed = checkout(
             actor=self.actor, key=key, basket=basket, payload=request.data, at=timezone.now()
         )

@@ -33,7 +33,7 @@ def run_once(
         if record_id is None:
             return _replay(actor, key, fingerprint)
         status, body = work()
-        IdempotencyRecord.objects.filter(pk=record_id).update(status_code=status, response=json.dumps(body))
+        rows.update(IdempotencyRecord, record_id, ("status_code", "response"), (status, json.dumps(body)))
         return status, body, False
 
 
