@@ -1,25 +1,32 @@
-"""Record the SQL one checkout sends to PostgreSQL, as a pgbench script.
+"""Record the SQL checkouts send to PostgreSQL, as pgbench scripts: the floor of bench/pos_bench.py.
 
-Literal values stay as captured, except: the idempotency key is made unique
-per transaction, the new receipt's id is taken from its INSERT (\\gset) for the
-rows that follow, and the transaction ends in ROLLBACK, not COMMIT — the
-discount-register rows point at the captured receipt's line ids, which are
-unique. So the floor does the same statements under the same row locks, minus
-the commit's WAL flush: an optimistic floor. Run it on a bench database only
-(it deletes the captured receipt's register rows).
+One script per card: a real checkout of the bench basket on that card is run through the service and
+its statements are captured as sent (the programme's terms are read once before, as a warm worker has
+them). Each script then replays exactly those statements, committing, with three changes that let it
+run again and again:
+
+- the idempotency key is made unique per transaction;
+- the new receipt's id is taken from its INSERT (`\\gset`) for the rows that follow;
+- the receipt lines get their ids from one `SELECT nextval(...)` first (one cheap statement more than
+  the checkout sends), because each discount-register row names its line and a line has one row.
+
+pgbench runs the scripts with `-M prepared`, as the app's connections run their statements (prepared
+after five uses). Run on a bench database only: every transaction adds a receipt.
 """
 
 import re
 import uuid
 from decimal import Decimal
+from pathlib import Path
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from cards.models import Card
 from loyalty.rules import Line
 from pos.actors import PosActor
-from pos.models import DiscountEntry, Receipt, Terminal
+from pos.models import Receipt, ReceiptLine, Terminal
 from pos.services import Basket, checkout
 
 LINES = [
@@ -31,27 +38,76 @@ LINES = [
 ]
 
 
-def write_checkout_sql(path: str) -> None:
+def write_checkout_scripts(directory: str, numbers: list[str]) -> list[str]:
+    """One committing pgbench script per card number; returns their paths."""
     terminal = Terminal.objects.select_related("store").get(store__code="central")
     actor = PosActor(store=terminal.store, terminal=terminal)
+    _checkout(actor, numbers[0])  # read the programme's terms now, as a warm worker holds them
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number in numbers:
+        key, statements = _checkout(actor, number)
+        path = out / f"checkout-{number}.sql"
+        path.write_text("\n".join(_script(key, statements, Receipt.objects.latest("pk"))) + "\n")
+        paths.append(str(path))
+    return paths
+
+
+def _checkout(actor: PosActor, number: str) -> tuple[str, list[str]]:
     basket = Basket(
         lines=tuple(Line(sku=s, category=c, quantity=Decimal(q), unit_price=Decimal(p)) for s, c, q, p in LINES),
-        card_number="2000000000015",
+        card_number=number,
     )
     key = f"capture-sql-{uuid.uuid4()}"
     with CaptureQueriesContext(connection) as captured:
-        checkout(actor=actor, key=key, basket=basket, payload={"capture": True}, at=timezone.now())
-    receipt = Receipt.objects.latest("pk")
-    DiscountEntry.objects.filter(receipt=receipt).delete()
-    statements = ["\\set k random(1, 1000000000)"]
-    for query in captured.captured_queries:
-        sql = query["sql"].replace(f"'{key}'", "'pgb-' || :client_id || '-' || :k || '-' || random()")
-        sql = sql.replace("\n", " ")
-        if sql.startswith('INSERT INTO "pos_receipt" '):
-            statements.append(sql + " \\gset receipt_")
-            continue
-        sql = re.sub(rf"\b{receipt.pk}\b", ":receipt_id", sql)
-        statements.append("ROLLBACK;" if sql == "COMMIT" else sql + ";")
-    with open(path, "w") as handle:
-        handle.write("\n".join(statements) + "\n")
-    print(f"{len(captured.captured_queries)} statements")
+        checkout(actor=actor, key=key, basket=basket, payload={"capture": number}, at=timezone.now())
+    return key, [query["sql"].replace("\n", " ") for query in captured.captured_queries]
+
+
+def _script(key: str, statements: list[str], receipt: Receipt) -> list[str]:
+    line_ids = list(ReceiptLine.objects.filter(receipt=receipt).order_by("position").values_list("id", flat=True))
+    script = ["\\set k random(1, 1000000000)"]
+    for sql in statements:
+        sql = sql.replace(f"'{key}'", "'pgb-' || :client_id || '-' || :k || '-' || random()")
+        if sql == "BEGIN":
+            script.append("BEGIN;")
+        elif sql == "COMMIT":
+            script.append("COMMIT;")
+        elif sql.startswith('INSERT INTO "pos_receipt" '):
+            script.append(sql + " \\gset receipt_")
+        elif sql.startswith('INSERT INTO "pos_receiptline" '):
+            script.append(_line_ids_statement(len(line_ids)))
+            script.append(_with_line_ids(_outside_quotes(sql, receipt.pk), len(line_ids)) + ";")
+        else:
+            sql = _outside_quotes(sql, receipt.pk)
+            for n, line_id in enumerate(line_ids, start=1):
+                sql = re.sub(rf"\(:receipt_id, {line_id}, ", f"(:receipt_id, :line{n}, ", sql)
+            script.append(sql + ";")
+    return script
+
+
+def _outside_quotes(sql: str, receipt_id: int) -> str:
+    """The captured receipt id as :receipt_id, except inside string literals (the stored JSON answer):
+    pgbench cannot bind a parameter there."""
+    parts = sql.split("'")
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(rf"\b{receipt_id}\b", ":receipt_id", parts[i])
+    return "'".join(parts)
+
+
+def _line_ids_statement(count: int) -> str:
+    sequence = "pg_get_serial_sequence('pos_receiptline', 'id')"
+    return "SELECT " + ", ".join(f"nextval({sequence}) AS line{n}" for n in range(1, count + 1)) + " \\gset"
+
+
+def _with_line_ids(sql: str, count: int) -> str:
+    head, values = sql.split(" VALUES ", 1)
+    head = head.replace('INSERT INTO "pos_receiptline" (', 'INSERT INTO "pos_receiptline" ("id", ', 1)
+    for n in range(1, count + 1):
+        values = values.replace("(:receipt_id, ", f"(:line{n}, :RECEIPT, ", 1)
+    return f"{head} VALUES {values.replace(':RECEIPT', ':receipt_id')}"
+
+
+def active_card_numbers() -> list[str]:
+    return list(Card.objects.filter(status=Card.Status.ACTIVE).order_by("number").values_list("number", flat=True))

@@ -1,5 +1,6 @@
-"""Checkout and card-lookup throughput through gunicorn on PostgreSQL, plus the
-pgbench floor (the same SQL a checkout issues, without Python).
+"""Checkout and card-lookup throughput through gunicorn on PostgreSQL, the CPU each request costs and
+where, the textbook checkout the issue compares against, what the stack costs before any product code,
+and the pgbench floor (the SQL real checkouts issue, without Python).
 
     psql -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS loyalty_bench" -c "CREATE DATABASE loyalty_bench"
     .venv/bin/python bench/pos_bench.py   # needs wrk and pgbench (Debian: wrk, postgresql-client)
@@ -17,6 +18,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project root is not
+
+from bench.cpu import measured  # noqa: E402
+
 DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/loyalty_bench")
 PORT = 8100
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
@@ -63,53 +68,75 @@ WARMUP = int(os.environ.get("BENCH_WARMUP_SECONDS", "3"))
 
 
 def wrk(script: str, env: dict | None = None) -> dict:
-    """Rate and p99 of `script` with CLIENTS connections, after a warm-up that is not counted: each worker's
-    first requests open its database connection and read the programme's terms, which is start-up, not load."""
-    for seconds, latency in ((WARMUP, []), (SECONDS, ["--latency"])):
+    """Rate, p99 and CPU per request of `script` with CLIENTS connections, after a warm-up that is not counted:
+    each worker's first requests open its database connection and prepare its statements, which is start-up,
+    not load."""
+    subprocess.run(_wrk_command(script, WARMUP, []), env=env or ENV, check=True, capture_output=True)
+
+    def run() -> dict:
         out = subprocess.run(
-            ["wrk", "-t", "2", "-c", str(CLIENTS), "-d", f"{seconds}s", *latency, "-s", str(ROOT / "bench" / script),
-             f"http://127.0.0.1:{PORT}"],
-            env=env or ENV, check=True, capture_output=True, text=True,
-        ).stdout  # fmt: skip
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
-    factor = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rate": rate, "p99_ms": float(p99.group(1)) * factor, "errors": int(non2xx.group(1)) if non2xx else 0}
+            _wrk_command(script, SECONDS, ["--latency"]), env=env or ENV, check=True, capture_output=True, text=True
+        ).stdout
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", out)
+        factor = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+        non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+        return {
+            "rate": rate, "seconds": SECONDS, "p99_ms": float(p99.group(1)) * factor,
+            "errors": int(non2xx.group(1)) if non2xx else 0,
+        }  # fmt: skip
+
+    return measured(run)
+
+
+def _wrk_command(script: str, seconds: int, extra: list[str]) -> list[str]:
+    return ["wrk", "-t", "2", "-c", str(CLIENTS), "-d", f"{seconds}s", *extra, "-s", str(ROOT / "bench" / script),
+            f"http://127.0.0.1:{PORT}"]  # fmt: skip
 
 
 def active_cards() -> list[str]:
-    out = manage(
-        "shell",
-        "-c",
-        "from cards.models import Card; print(*Card.objects.filter(status='active').values_list('number', flat=True))",
-    )
+    out = manage("shell", "-c", "from bench.capture_sql import active_card_numbers; print(*active_card_numbers())")
     return re.findall(r"\b2\d{12}\b", out)  # the shell also prints its own banner
 
 
-def pgbench_floor() -> dict:
-    """Capture the SQL of one checkout and replay it with pgbench (4 clients)."""
-    script = ROOT / "bench" / "out" / "checkout.sql"
-    script.parent.mkdir(exist_ok=True)
-    manage("shell", "-c", f"from bench.capture_sql import write_checkout_sql; write_checkout_sql('{script}')")
-    out = subprocess.run(
-        ["pgbench", "-n", "-c", str(CLIENTS), "-j", "2", "-T", str(SECONDS), "-f", str(script), "-M", "simple",
-         "-h", "127.0.0.1", "-U", "postgres", DB.rsplit("/", 1)[1]],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    return {"rate": float(re.search(r"tps = ([\d.]+)", out).group(1))}
+def pgbench_floor() -> tuple[dict, dict]:
+    """The SQL of real checkouts, one script per card (bench/capture_sql.py), replayed by pgbench with CLIENTS
+    clients, prepared and committing: spread over every card, and all on the hot card."""
+    directory = ROOT / "bench" / "out"
+    for old in directory.glob("checkout*.sql"):
+        old.unlink()
+    manage("shell", "-c", (
+        "from bench.capture_sql import active_card_numbers, write_checkout_scripts\n"
+        f"write_checkout_scripts('{directory}', active_card_numbers())"
+    ))  # fmt: skip
+    every = sorted(str(path) for path in directory.glob("checkout-*.sql"))
+    hot = [str(directory / f"checkout-{CARD}.sql")]
+    return _pgbench(every), _pgbench(hot)
 
 
-def start_server(env: dict | None = None) -> subprocess.Popen:
-    """gunicorn on the bench database, answering before this returns."""
+def _pgbench(scripts: list[str]) -> dict:
+    def run() -> dict:
+        out = subprocess.run(
+            ["pgbench", "-n", "-c", str(CLIENTS), "-j", "2", "-T", str(SECONDS), "-M", "prepared",
+             *[arg for script in scripts for arg in ("-f", script)],
+             "-h", "127.0.0.1", "-U", "postgres", DB.rsplit("/", 1)[1]],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        return {"rate": float(re.search(r"tps = ([\d.]+)", out).group(1)), "seconds": SECONDS}
+
+    return measured(run, groups=())  # pgbench's backends come and go within the run: the machine's figure only
+
+
+def start_server(env: dict | None = None, app: str = "config.wsgi", probe: str = "/api/v1/schema/") -> subprocess.Popen:
+    """gunicorn serving `app` on the bench database, answering `probe` before this returns."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{PORT}",
+        [sys.executable, "-m", "gunicorn", app, "--workers", str(WORKERS), "--bind", f"127.0.0.1:{PORT}",
          "--log-level", "warning"],
         cwd=ROOT, env=env or ENV,
     )  # fmt: skip
     for _ in range(50):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/schema/", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}{probe}", timeout=1)
             break
         except OSError:
             time.sleep(0.2)
@@ -121,43 +148,63 @@ def stop_server(server: subprocess.Popen) -> None:
     server.wait()
 
 
+def report(label: str, result: dict) -> None:
+    line = f"{label}: {result['rate']:.0f}/s"
+    if "p99_ms" in result:
+        line += f", p99 {result['p99_ms']:.1f} ms, non-2xx {result['errors']}"
+    line += f"; CPU per request {result['cpu_ms']:.2f} ms"
+    if "gunicorn_ms" in result:
+        line += f" (gunicorn {result['gunicorn_ms']:.2f}, PostgreSQL {result['postgres_ms']:.2f}"
+        line += ", the rest wrk and the kernel)"
+    print(line, flush=True)
+
+
 def main() -> None:
     prepare()
+    cards = {**ENV, "BENCH_CARDS": " ".join(active_cards())}
     server = start_server()
     try:
-        card = wrk("card.lua")
-        print(
-            f"GET /cards/{{number}}/: {card['rate']:.0f} req/s, p99 {card['p99_ms']:.1f} ms, non-2xx {card['errors']}"
-        )
-        checkout = wrk("checkout.lua")
-        print(
-            f"checkout (5 lines, one hot card): {checkout['rate']:.0f} /s, p99 {checkout['p99_ms']:.1f} ms, "
-            f"non-2xx {checkout['errors']}"
-        )
-        spread = wrk("checkout.lua", {**ENV, "BENCH_CARDS": " ".join(active_cards())})
-        print(
-            f"checkout (5 lines, {CUSTOMERS + 1} customers): {spread['rate']:.0f} /s, p99 {spread['p99_ms']:.1f} ms, "
-            f"non-2xx {spread['errors']}"
-        )
+        report("GET /cards/{number}/", wrk("card.lua"))
+        hot = wrk("checkout.lua")
+        report("checkout, 5 lines, one hot card", hot)
+        spread = wrk("checkout.lua", cards)
+        report(f"checkout, 5 lines, {len(cards['BENCH_CARDS'].split())} customers", spread)
     finally:
         stop_server(server)
-    # The issue's yardstick: a plain ModelSerializer checkout (bench/textbook/), Django's defaults
-    # (client-side parameter binding), the same gunicorn, body, cards and wrk load.
-    textbook_env = {**ENV, "DJANGO_SETTINGS_MODULE": "bench.textbook.settings", "DATABASE_SERVER_SIDE_BINDING": "false"}
+    # The issue's yardstick: a plain ModelSerializer checkout (bench/textbook/) with Django's database defaults
+    # (client-side parameter binding, no prepared statements), the same gunicorn, body, cards and wrk load.
+    textbook_env = {
+        **ENV, "DJANGO_SETTINGS_MODULE": "bench.textbook.settings", "DATABASE_SERVER_SIDE_BINDING": "false",
+        "DATABASE_PREPARE_THRESHOLD": "0", "DATABASE_PLAN_CACHE_MODE": "auto",
+    }  # fmt: skip
     server = start_server(textbook_env)
     try:
-        cards = " ".join(active_cards())
-        textbook = wrk("checkout.lua", {**ENV, "BENCH_CARDS": cards, "BENCH_PATH": "/textbook/checkout/"})
-        print(
-            f"textbook DRF checkout (5 lines, {CUSTOMERS + 1} customers): {textbook['rate']:.0f} /s, "
-            f"p99 {textbook['p99_ms']:.1f} ms, non-2xx {textbook['errors']}; ours / textbook = "
-            f"{spread['rate'] / textbook['rate']:.2f}"
-        )
+        textbook = wrk("checkout.lua", {**cards, "BENCH_PATH": "/textbook/checkout/"})
+        report("textbook DRF checkout, same load", textbook)
+        print(f"  ours / textbook = {spread['rate'] / textbook['rate']:.2f}")
     finally:
         stop_server(server)
-    floor = pgbench_floor()
-    print(f"pgbench floor (same SQL, no Python): {floor['rate']:.0f} checkouts/s; "
-          f"ratio app/floor = {checkout['rate'] / floor['rate']:.2f}")  # fmt: skip
+    stack_floor()
+    spread_floor, hot_floor = pgbench_floor()
+    report("pgbench floor, the checkouts' SQL on every card", spread_floor)
+    report("pgbench floor, the checkout's SQL on the hot card", hot_floor)
+    print(f"  app / floor: {spread['rate'] / spread_floor['rate']:.2f} (every card), "
+          f"{hot['rate'] / hot_floor['rate']:.2f} (hot card)")  # fmt: skip
+
+
+def stack_floor() -> None:
+    """What answering `{}` costs before any product code: gunicorn alone, then Django, DRF and the terminal token."""
+    server = start_server(ENV, app="bench.stack.raw_wsgi", probe="/")
+    try:
+        report("stack floor: gunicorn, no Django", wrk("get.lua", {**ENV, "BENCH_PATH": "/"}))
+    finally:
+        stop_server(server)
+    server = start_server({**ENV, "DJANGO_SETTINGS_MODULE": "bench.stack.settings"}, probe="/stack/django/")
+    try:
+        for path, label in (("django", "a Django view"), ("drf", "a DRF view"), ("terminal", "DRF + terminal token")):
+            report(f"stack floor: {label}", wrk("get.lua", {**ENV, "BENCH_PATH": f"/stack/{path}/"}))
+    finally:
+        stop_server(server)
 
 
 if __name__ == "__main__":

@@ -94,10 +94,12 @@ def insert(model, names: tuple[str, ...], values: list[tuple], skip_taken: tuple
     rules have already checked, and the database's constraints still hold."""
     db = database()
     fields, fill = _inserting(model, names)
-    extra = [value() for value in fill]
-    params = [
-        field.get_db_prep_save(value, db) for row in values for field, value in zip(fields, (*row, *extra), strict=True)
-    ]
+    named, rest = fields[: len(names)], fields[len(names) :]
+    extra = [field.get_db_prep_save(value(), db) for field, value in zip(rest, fill, strict=True)]  # once, not per row
+    params = []
+    for row in values:
+        params += [field.get_db_prep_save(value, db) for field, value in zip(named, row, strict=True)]
+        params += extra
     with db.cursor() as cursor:
         cursor.execute(_insert_sql(model, names, len(values), skip_taken, db.vendor), params)
         return [row[0] for row in cursor.fetchall()]

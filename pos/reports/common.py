@@ -34,7 +34,9 @@ def report_session() -> Iterator[None]:
 
     work_mem = 256 MB keeps a year's sorts and hash tables in memory (the default 4 MB spills them to
     disk); jit = off, because compiling a plan costs 50-200 ms, more than it saves on queries that run
-    well under a second. For this transaction only: a manager's page, never the tills.
+    well under a second; plan_cache_mode = auto, because the connection forces generic plans for the
+    till's key lookups (config/settings.py) and a report's date range wants a plan for its own dates.
+    For this transaction only: a manager's page, never the tills.
     """
     if connection.vendor != "postgresql":
         yield
@@ -43,6 +45,7 @@ def report_session() -> Iterator[None]:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL plan_cache_mode = auto")
         yield
 
 

@@ -151,3 +151,38 @@ def test_an_unknown_category_at_checkout_is_400_writes_nothing_and_frees_the_key
     assert (Receipt.objects.count(), IdempotencyRecord.objects.count()) == (0, 0)
     assert (account_of().spend, account_of().points_balance) == before
     assert buy(till, [line()], key="k-cat").status_code == 201  # the key was not spent on the refusal
+
+
+def prepared_statements() -> dict[str, tuple[int, int]]:
+    """This connection's prepared statements: the first words of each, with its generic and custom plan counts."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements")
+        return {statement[:40]: (generic, custom) for statement, generic, custom in cursor.fetchall()}
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_scan_repeated_is_prepared_and_planned_once(till):
+    activate(till)
+    for _ in range(8):
+        assert till.get(f"/api/v1/cards/{CARD}/").status_code == 200
+    card_scan = [plans for sql, plans in prepared_statements().items() if sql.startswith('SELECT c."id", c."number"')]
+    terminal = [plans for sql, plans in prepared_statements().items() if sql.startswith('SELECT t."id"')]
+    # Prepared at the 5th run (psycopg's threshold); every run since uses the one generic plan, none is replanned.
+    assert card_scan == [(4, 0)]
+    assert terminal == [(4, 0)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # report_session's own transaction, as on a page: SET LOCAL ends with it
+def test_on_postgresql_reports_plan_for_their_own_dates_and_the_till_does_not():
+    from pos.reports.common import report_session
+
+    def mode():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            return cursor.fetchone()[0]
+
+    assert mode() == "force_generic_plan"
+    with report_session():
+        assert mode() == "auto"
+    assert mode() == "force_generic_plan"
