@@ -1,0 +1,108 @@
+"""Python's cost of one request in instructions, which, unlike seconds, repeat from run to run on this VM.
+
+    .venv/bin/python bench/pos_bench.py            # once: builds the bench database
+    apt-get install valgrind
+    .venv/bin/python bench/instructions.py checkout card stack/terminal
+
+Requests go straight to the WSGI application in one process (no gunicorn, no HTTP), against the bench
+database of bench/pos_bench.py: a 5-line checkout on the bench cards, a card scan, or one of the
+stack-floor views of bench/stack/ (`stack/django`, `stack/drf`, `stack/terminal`). Each kind runs under
+callgrind twice, with FEW and MANY requests; the difference divided by MANY - FEW is what one request
+costs, start-up and warm-up cancelled out. PostgreSQL's own work is not counted (another process).
+On the 2-core VM, CPU seconds of the same code vary by half from one minute to the next; instruction
+counts of the same code vary by about 2 % (the database grows as checkouts run), so a change of 5 % or
+more is a real one.
+"""
+
+import io
+import os
+import random
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project root is not
+
+FEW, MANY = 20, 80
+ENV = {
+    **os.environ,
+    "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/loyalty_bench"),
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "bench-secret",
+    "CARD_PIN_SECRET": "bench-pin-secret",
+}
+TOKEN, CARD = "demo-token-central-till-1", "2000000000015"
+LINES = (
+    '{"sku": "MILK-1L", "category": "dairy", "quantity": "2", "unit_price": "1.49"}, '
+    '{"sku": "BREAD-RYE", "category": "bakery", "quantity": "1", "unit_price": "2.79"}, '
+    '{"sku": "APPLE-KG", "category": "produce", "quantity": "1.235", "unit_price": "2.49"}, '
+    '{"sku": "CIG-20", "category": "tobacco", "quantity": "1", "unit_price": "8.20"}, '
+    '{"sku": "COFFEE-PROMO", "category": "promo", "quantity": "1", "unit_price": "5.99"}'
+)
+
+
+def requests(kind: str, count: int) -> None:
+    """Send `count` requests of `kind` to the application in this process; every answer must be a success."""
+    os.environ.setdefault(
+        "DJANGO_SETTINGS_MODULE", "bench.stack.settings" if kind.startswith("stack/") else "config.settings"
+    )
+    import django
+
+    django.setup()
+    from bench.capture_sql import active_card_numbers
+    from config.wsgi import application
+
+    cards = active_card_numbers() if kind == "checkout" else []
+    path = f"/{kind}/" if kind.startswith("stack/") else f"/api/v1/cards/{CARD}/"
+    for n in range(count):
+        environ = {
+            "REQUEST_METHOD": "GET", "PATH_INFO": path,
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8100", "HTTP_HOST": "127.0.0.1", "QUERY_STRING": "",
+            "HTTP_AUTHORIZATION": f"Token {TOKEN}", "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
+            "wsgi.input": io.BytesIO(b""),
+        }  # fmt: skip
+        if kind == "checkout":
+            body = f'{{"card_number": "{random.choice(cards)}", "lines": [{LINES}]}}'.encode()
+            environ.update(
+                REQUEST_METHOD="POST", PATH_INFO="/api/v1/checkout/", CONTENT_TYPE="application/json",
+                CONTENT_LENGTH=str(len(body)), HTTP_IDEMPOTENCY_KEY=f"instructions-{time.time()}-{n}",
+            )  # fmt: skip
+            environ["wsgi.input"] = io.BytesIO(body)
+        answer = _Answer()
+        b"".join(application(environ, answer.start))
+        assert answer.status[:3] in ("200", "201"), answer.status
+
+
+class _Answer:
+    status = ""
+
+    def start(self, status: str, headers, *exc_info) -> None:
+        self.status = status
+
+
+def instructions(kind: str, count: int) -> int:
+    out = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__, "--run", kind,
+         str(count)],
+        cwd=ROOT, env=ENV, capture_output=True, text=True,
+    )  # fmt: skip
+    collected = re.search(r"Collected : (\d+)", out.stderr)
+    if out.returncode or not collected:
+        sys.exit(f"{kind}: the run failed: {out.stderr.strip().splitlines()[-1]}")
+    return int(collected.group(1))
+
+
+def main(kinds: list[str]) -> None:
+    for kind in kinds:
+        per_request = (instructions(kind, MANY) - instructions(kind, FEW)) / (MANY - FEW)
+        print(f"{kind}: {per_request / 1e6:.2f} M instructions per request", flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--run"]:
+        requests(sys.argv[2], int(sys.argv[3]))
+    else:
+        main(sys.argv[1:] or ["checkout", "card"])
