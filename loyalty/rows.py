@@ -99,13 +99,22 @@ def insert(model, names: tuple[str, ...], values: list[tuple], skip_taken: tuple
     rest = fields[len(names) :]
     extra = [field.get_db_prep_save(value(), db) for field, value in zip(rest, fill, strict=True)]  # once, not per row
     preparers = _preparers(model, names, db.vendor)
-    params = []
-    for row in values:
-        params += [prepare(value, db) for prepare, value in zip(preparers, row, strict=True)]
-        params += extra
+    prepared = [[prepare(value, db) for prepare, value in zip(preparers, row, strict=True)] for row in values]
+    arrays = len(values) * len(fields) > UNCACHED_ABOVE and db.vendor == "postgresql"
+    if arrays:  # one array per column, as Django's own bulk_create does on PostgreSQL
+        params = [list(column) for column in zip(*prepared, strict=True)] + [[value] * len(values) for value in extra]
+    else:
+        params = [value for row in prepared for value in (*row, *extra)]
     with db.cursor() as cursor:
-        cursor.execute(_insert_sql(model, names, len(values), skip_taken, db.vendor), params)
+        cursor.execute(_insert_sql(model, names, 0 if arrays else len(values), skip_taken, db.vendor), params)
         return [row[0] for row in cursor.fetchall()]
+
+
+# psycopg keeps the parse of a statement with up to 50 parameters (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS)
+# and parses a longer one anew every time: five receipt lines are 75 values. Above that, PostgreSQL gets one
+# array per column (INSERT … SELECT * FROM UNNEST(…)): a statement of the same text for any number of rows,
+# with one parameter per column. Below it the arrays would cost more to send than they save.
+UNCACHED_ABOVE = 50
 
 
 def update(model, pk, names: tuple[str, ...], values: tuple) -> None:
@@ -186,11 +195,17 @@ def _inserting(model, names: tuple[str, ...]) -> tuple[list, list]:
 
 @functools.cache
 def _insert_sql(model, names: tuple[str, ...], count: int, skip_taken: tuple[str, ...], vendor: str) -> str:
+    """The INSERT of `count` rows as VALUES, or (count 0) of one array per column through UNNEST."""
     quote = connection.ops.quote_name
     fields, _ = _inserting(model, names)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    if count:
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        rows = f"VALUES {', '.join([one] * count)}"
+    else:  # the array types without their length or precision, as Django's bulk_create does: nothing truncated
+        arrays = [f"(%s)::{f.db_type(connection).split('(')[0]}[]" for f in fields]
+        rows = f"SELECT * FROM UNNEST({', '.join(arrays)})"
     skip = f" ON CONFLICT ({', '.join(column(model, name) for name in skip_taken)}) DO NOTHING" if skip_taken else ""
     return (
         f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES {', '.join([one] * count)}{skip} RETURNING {quote(model._meta.pk.column)}"
+        f"{rows}{skip} RETURNING {quote(model._meta.pk.column)}"
     )

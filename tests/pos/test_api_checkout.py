@@ -65,6 +65,35 @@ def test_checkout_commits_receipt_register_ledger_spend_and_level(till):
     assert ledger_sum(account.pk) == "119.63"
 
 
+def test_a_five_line_receipt_keeps_its_lines_in_order_and_each_register_row_on_its_own_line(till):
+    # Five lines are more values than psycopg caches a statement for: on PostgreSQL lines and register rows
+    # go as one array per column (loyalty/rows.py); the ids must still come back in the lines' order.
+    activate(till)
+    make_gold()
+    skus = ["MILK-1L", "BREAD-RYE", "APPLE-KG", "EGGS-10", "BUTTER"]
+    prices = ["1.49", "2.79", "2.49", "3.20", "4.00"]
+    response = buy(till, [line(sku, "dairy", str(n), price, f"Item {n}") for n, (sku, price) in enumerate(
+        zip(skus, prices, strict=True), start=1)])  # fmt: skip
+    assert response.status_code == 201, response.content
+    receipt_id = response.json()["receipt_id"]
+    lines = list(
+        ReceiptLine.objects.filter(receipt_id=receipt_id)
+        .order_by("id")
+        .values_list("position", "sku", "name", "quantity", "unit_price", "discount_amount")
+    )
+    assert lines == [
+        (1, "MILK-1L", "Item 1", D("1.000"), D("1.49"), D("0.07")),
+        (2, "BREAD-RYE", "Item 2", D("2.000"), D("2.79"), D("0.27")),
+        (3, "APPLE-KG", "Item 3", D("3.000"), D("2.49"), D("0.37")),
+        (4, "EGGS-10", "Item 4", D("4.000"), D("3.20"), D("0.64")),
+        (5, "BUTTER", "Item 5", D("5.000"), D("4.00"), D("1.00")),
+    ]
+    register = list(
+        DiscountEntry.objects.filter(receipt_id=receipt_id).order_by("id").values_list("line__sku", "amount")
+    )
+    assert register == [(sku, amount) for _, sku, _, _, _, amount in lines]
+
+
 def test_a_purchase_is_discounted_at_the_level_before_it(till):
     activate(till)
     first = buy(till, [line("BIG", "dairy", "1", "300.00")]).json()

@@ -186,3 +186,19 @@ def test_on_postgresql_reports_plan_for_their_own_dates_and_the_till_does_not():
     with report_session():
         assert mode() == "auto"
     assert mode() == "force_generic_plan"
+
+
+@pytest.mark.postgres
+def test_on_postgresql_five_lines_go_as_one_array_per_column_and_two_as_values(till):
+    activate(till)
+    make_silver()
+    assert buy(till, [line()]).status_code == 201  # terms read
+    five = statements(lambda: buy(till, [line(f"SKU-{n}", "dairy", "1", "1.00") for n in range(5)]))
+    two = statements(lambda: buy(till, [line(f"SKU-{n}", "dairy", "1", "1.00") for n in range(2)]))
+
+    def writes(sql, table):
+        return next(s for s in sql if s.startswith(f'INSERT INTO "{table}"'))
+
+    # 5 lines x 15 columns and 5 register rows x 11 are above what psycopg caches a parse for; 2 lines are not.
+    assert "UNNEST(" in writes(five, "pos_receiptline") and "UNNEST(" in writes(five, "pos_discountentry")
+    assert " VALUES (" in writes(two, "pos_receiptline") and " VALUES (" in writes(two, "pos_discountentry")
