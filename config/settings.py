@@ -100,7 +100,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         raise ImproperlyConfigured(
             f"DATABASE_PLAN_CACHE_MODE must be a PostgreSQL plan_cache_mode, not {_plan_cache_mode!r}."
         )
-    _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode={_plan_cache_mode}".strip()
+    if _plan_cache_mode != "auto":  # PostgreSQL's own default needs no start-up option (which poolers may refuse)
+        _options["options"] = f"{_options.get('options', '')} -c plan_cache_mode={_plan_cache_mode}".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A write lock wait instead of an instant "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
