@@ -8,7 +8,9 @@ run again and again:
 - the idempotency key is made unique per transaction;
 - the new receipt's id is taken from its INSERT (`\\gset`) for the rows that follow;
 - the receipt lines get their ids from one `SELECT nextval(...)` first (one cheap statement more than
-  the checkout sends), because each discount-register row names its line and a line has one row.
+  the checkout sends), because each discount-register row names its line and a line has one row;
+- where rows go as one array per column (loyalty/rows.py), the arrays of the receipt's id and of its
+  line ids become arrays of those variables.
 
 pgbench runs the scripts with `-M prepared`, as the app's connections run their statements (prepared
 after five uses). Run on a bench database only: every transaction adds a receipt.
@@ -78,13 +80,29 @@ def _script(key: str, statements: list[str], receipt: Receipt) -> list[str]:
             script.append(sql + " \\gset receipt_")
         elif sql.startswith('INSERT INTO "pos_receiptline" '):
             script.append(_line_ids_statement(len(line_ids)))
-            script.append(_with_line_ids(_outside_quotes(sql, receipt.pk), len(line_ids)) + ";")
+            script.append(_with_line_ids(_arrays(_outside_quotes(sql, receipt.pk), receipt.pk, line_ids), line_ids))
         else:
-            sql = _outside_quotes(sql, receipt.pk)
+            sql = _arrays(_outside_quotes(sql, receipt.pk), receipt.pk, line_ids)
             for n, line_id in enumerate(line_ids, start=1):
                 sql = re.sub(rf"\(:receipt_id, {line_id}, ", f"(:receipt_id, :line{n}, ", sql)
             script.append(sql + ";")
     return script
+
+
+def _arrays(sql: str, receipt_id: int, line_ids: list[int]) -> str:
+    """In a statement sent as one array per column (loyalty/rows.py, UNNEST), the array of the receipt's id
+    and the array of its line ids as pgbench variables."""
+    lines = {str(line_id): f":line{n}" for n, line_id in enumerate(line_ids, start=1)}
+
+    def variables(array: re.Match) -> str:
+        items = array.group(1).split(",")
+        if set(items) == {str(receipt_id)}:
+            return f"ARRAY[{', '.join([':receipt_id'] * len(items))}]::bigint[]"
+        if all(item in lines for item in items):
+            return f"ARRAY[{', '.join(lines[item] for item in items)}]::bigint[]"
+        return array.group(0)
+
+    return re.sub(r"'\{([\d,]+)\}'::int\d\[\]", variables, sql)
 
 
 def _outside_quotes(sql: str, receipt_id: int) -> str:
@@ -101,12 +119,16 @@ def _line_ids_statement(count: int) -> str:
     return "SELECT " + ", ".join(f"nextval({sequence}) AS line{n}" for n in range(1, count + 1)) + " \\gset"
 
 
-def _with_line_ids(sql: str, count: int) -> str:
+def _with_line_ids(sql: str, line_ids: list[int]) -> str:
+    """The lines' INSERT with their ids given (:line1 …), as rows of VALUES or as a first UNNEST array."""
+    sql = sql.replace('INSERT INTO "pos_receiptline" (', 'INSERT INTO "pos_receiptline" ("id", ', 1)
+    ids = [f":line{n}" for n in range(1, len(line_ids) + 1)]
+    if " FROM UNNEST(" in sql:
+        return sql.replace(" FROM UNNEST(", f" FROM UNNEST(ARRAY[{', '.join(ids)}]::bigint[], ", 1) + ";"
     head, values = sql.split(" VALUES ", 1)
-    head = head.replace('INSERT INTO "pos_receiptline" (', 'INSERT INTO "pos_receiptline" ("id", ', 1)
-    for n in range(1, count + 1):
-        values = values.replace("(:receipt_id, ", f"(:line{n}, :RECEIPT, ", 1)
-    return f"{head} VALUES {values.replace(':RECEIPT', ':receipt_id')}"
+    for line in ids:
+        values = values.replace("(:receipt_id, ", f"({line}, :RECEIPT, ", 1)
+    return f"{head} VALUES {values.replace(':RECEIPT', ':receipt_id')};"
 
 
 def active_card_numbers() -> list[str]:
