@@ -90,7 +90,8 @@ def insert(model, names: tuple[str, ...], values: list[tuple], skip_taken: tuple
 
     For the checkout's own rows: the ORM's create()/bulk_create() build a model instance per row and
     compile the statement each time, which cost more CPU than the database spends storing them.
-    Values go through each field's get_db_prep_save, as the ORM would send them; every other field
+    Values go through each field's get_db_prep_save, as the ORM would send them (but for those it would
+    send unchanged: NATIVE); every other field
     gets what a new instance would hold (its default, "" for text, None where nullable, now for
     auto_now_add). No signals are sent and no model validation runs: callers pass values their own
     rules have already checked, and the database's constraints still hold."""
