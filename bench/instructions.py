@@ -15,6 +15,7 @@ more is a real one.
 """
 
 import io
+import json
 import os
 import random
 import re
@@ -26,22 +27,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project root is not
 
+from bench.pos_bench import CARD, ENV, TOKEN  # noqa: E402  (the bench's own database, token and hot card)
+
 FEW, MANY = 20, 80
-ENV = {
-    **os.environ,
-    "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/loyalty_bench"),
-    "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-secret",
-    "CARD_PIN_SECRET": "bench-pin-secret",
-}
-TOKEN, CARD = "demo-token-central-till-1", "2000000000015"
-LINES = (
-    '{"sku": "MILK-1L", "category": "dairy", "quantity": "2", "unit_price": "1.49"}, '
-    '{"sku": "BREAD-RYE", "category": "bakery", "quantity": "1", "unit_price": "2.79"}, '
-    '{"sku": "APPLE-KG", "category": "produce", "quantity": "1.235", "unit_price": "2.49"}, '
-    '{"sku": "CIG-20", "category": "tobacco", "quantity": "1", "unit_price": "8.20"}, '
-    '{"sku": "COFFEE-PROMO", "category": "promo", "quantity": "1", "unit_price": "5.99"}'
-)
 
 
 def requests(kind: str, count: int) -> None:
@@ -52,9 +40,10 @@ def requests(kind: str, count: int) -> None:
     import django
 
     django.setup()
-    from bench.capture_sql import active_card_numbers
+    from bench.capture_sql import LINES, active_card_numbers  # the basket bench/checkout.lua sends
     from config.wsgi import application
 
+    basket = [{"sku": sku, "category": category, "quantity": q, "unit_price": p} for sku, category, q, p in LINES]
     cards = active_card_numbers() if kind == "checkout" else []
     path = f"/{kind}/" if kind.startswith("stack/") else f"/api/v1/cards/{CARD}/"
     for n in range(count):
@@ -65,7 +54,7 @@ def requests(kind: str, count: int) -> None:
             "wsgi.input": io.BytesIO(b""),
         }  # fmt: skip
         if kind == "checkout":
-            body = f'{{"card_number": "{random.choice(cards)}", "lines": [{LINES}]}}'.encode()
+            body = json.dumps({"card_number": random.choice(cards), "lines": basket}).encode()
             environ.update(
                 REQUEST_METHOD="POST", PATH_INFO="/api/v1/checkout/", CONTENT_TYPE="application/json",
                 CONTENT_LENGTH=str(len(body)), HTTP_IDEMPOTENCY_KEY=f"instructions-{time.time()}-{n}",
