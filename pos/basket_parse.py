@@ -57,11 +57,11 @@ def plain_basket(data, *, max_lines: int, max_quantity: Decimal, max_price: Deci
     card_number = data.get("card_number")
     if card_number is not None and card_number != "" and _text(card_number, 10_000) is None:
         return None
-    redeem = data.get("redeem_points")
+    # Absent, the serializer's default; present, it must be plain digits (a null goes to the serializer).
     redeem = (
-        rules.ZERO
-        if redeem is None and "redeem_points" not in data
-        else _decimal(redeem, _MONEY, _CENT, rules.ZERO, max_basket)
+        _decimal(data["redeem_points"], _MONEY, _CENT, rules.ZERO, max_basket)
+        if "redeem_points" in data
+        else rules.ZERO
     )
     lines = [_line(line, max_quantity, max_price) for line in data["lines"]]
     if redeem is None or None in lines or sum(ln.quantity * ln.unit_price for ln in lines) > max_basket:
