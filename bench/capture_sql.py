@@ -9,7 +9,7 @@ run again and again:
 - the new receipt's id is taken from its INSERT (`\\gset`) for the rows that follow;
 - the receipt lines get their ids from one `SELECT nextval(...)` first (one cheap statement more than
   the checkout sends), because each discount-register row names its line and a line has one row;
-- where rows go as one array per column (loyalty/rows.py), the arrays of the receipt's id and of its
+- where rows go as one array per column (core/rows.py), the arrays of the receipt's id and of its
   line ids become arrays of those variables.
 
 pgbench runs the scripts with `-M prepared`, as the app's connections run their statements (prepared
@@ -90,7 +90,7 @@ def _script(key: str, statements: list[str], receipt: Receipt) -> list[str]:
 
 
 def _arrays(sql: str, receipt_id: int, line_ids: list[int]) -> str:
-    """In a statement sent as one array per column (loyalty/rows.py, UNNEST), the array of the receipt's id
+    """In a statement sent as one array per column (core/rows.py, UNNEST), the array of the receipt's id
     and the array of its line ids as pgbench variables."""
     lines = {str(line_id): f":line{n}" for n, line_id in enumerate(line_ids, start=1)}
 

@@ -41,8 +41,8 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from cards.services import batch_issue  # noqa: E402
+from dashboard import whatif  # noqa: E402
 from loyalty.models import Programme  # noqa: E402
-from pos import whatif  # noqa: E402
 from pos.demo import build_demo  # noqa: E402
 from pos.models import Cashier, Receipt, Store, Terminal  # noqa: E402
 

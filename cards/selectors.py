@@ -1,4 +1,4 @@
-"""Reads of a card with everything the till needs of it, as one hand-written statement (loyalty/rows.py).
+"""Reads of a card with everything the till needs of it, as one hand-written statement (core/rows.py).
 
 The card scan (pos.selectors.card_with_account) and the checkout's lock (cards.lifecycle.card_lock_with_account)
 read the same five rows; they differ in how they join (a scan may meet a card without an account, a lock
@@ -6,7 +6,7 @@ must not) and in what they add (the overdue points; FOR UPDATE).
 """
 
 from cards.models import Card
-from loyalty import rows
+from core import rows
 from loyalty.models import Account, Customer, Level, Programme
 
 CARD_WITH_ACCOUNT = (Card, Account, Customer, Programme, Level)

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "loyalty",
     "cards",
     "pos",
+    "mycard",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +96,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A prepared statement still gets a new plan on every run while PostgreSQL estimates its generic plan
     # dearer than a custom one, which after an ANALYZE it did for the card scan: the till's statements look
     # rows up by key, so their generic plan is the plan. The manager's reports, whose ranges want custom
-    # plans, switch back to "auto" for their transaction (pos.reports.common.report_session).
+    # plans, switch back to "auto" for their transaction (dashboard.reports.common.report_session).
     _plan_cache_mode = env.str("DATABASE_PLAN_CACHE_MODE", default="force_generic_plan")
     if _plan_cache_mode not in ("auto", "force_generic_plan", "force_custom_plan"):
         raise ImproperlyConfigured(
@@ -116,7 +118,8 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# A str, as makemessages compares it with the app locale dir it finds (a Path would be a second catalogue).
+LOCALE_PATHS = [str(BASE_DIR / "mycard" / "locale")]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

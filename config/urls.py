@@ -14,8 +14,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("pos/", include("pos.urls")),
-    path("my/", include("pos.urls_my")),
-    path("manager/", include("pos.urls_manager")),
+    path("my/", include("mycard.urls")),
+    path("manager/", include("dashboard.urls")),
     # Anything else under /api/ answers in the API's error body, not an HTML 404.
     path("api/<path:rest>", api_not_found),
 ]

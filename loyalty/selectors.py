@@ -10,7 +10,8 @@ from dateutil.relativedelta import relativedelta
 from django.db import connection
 from django.db.models import F, Sum
 
-from loyalty import rows, rules
+from core import rows
+from loyalty import rules
 from loyalty.models import Account, Category, Level, PointsLot, Programme, SpendEntry, TimeWindow
 
 
@@ -126,7 +127,7 @@ def card_state(account: Account, at: datetime) -> rules.CardState:
 
 def lots_due(account: Account, at: datetime) -> list[rules.Lot]:
     """Live lots whose burn date has come: filtered in SQL, since a loyal card holds thousands of lots.
-    Every checkout with a card asks this (nearly always for nothing), so it is hand-written (loyalty/rows.py)."""
+    Every checkout with a card asks this (nearly always for nothing), so it is hand-written (core/rows.py)."""
     with connection.cursor() as cursor:
         cursor.execute(_lots_due_sql(), [account.pk, connection.ops.adapt_datetimefield_value(at)])
         lots = [rows.instance(PointsLot, row) for row in cursor.fetchall()]

@@ -17,7 +17,8 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from loyalty import rows, rules
+from core import rows
+from loyalty import rules
 from loyalty.errors import InsufficientPoints, InvalidInput, NotFound
 from loyalty.models import Account, Customer, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
 from loyalty.selectors import lots_covering, lots_due, overdue_known, programme_levels
@@ -116,7 +117,7 @@ LOT = ("account", "entry", "points", "remaining", "expires_at")
 
 
 def _entry(account: Account, *, kind: str, points: Decimal, at: datetime, **cause) -> PointsEntry:
-    """One ledger row: a plain INSERT (loyalty/rows.py), since every checkout writes one or two."""
+    """One ledger row: a plain INSERT (core/rows.py), since every checkout writes one or two."""
     names = ("account", "kind", "points", "created_at", *cause)
     causes = (getattr(value, "pk", value) for value in cause.values())  # created_by may be a user
     [pk] = rows.insert(PointsEntry, names, [(account.pk, kind, points, at, *causes)])

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.utils import timezone
 
-from loyalty import rows
+from core import rows
 from pos.models import Store, Terminal
 
 
@@ -37,7 +37,7 @@ def terminal_create(*, store: Store, name: str) -> tuple[Terminal, str]:
 
 def terminal_for_token(token: str) -> Terminal | None:
     """The unrevoked terminal holding `token`, with its store: asked on every API request, so one
-    hand-written statement (loyalty/rows.py) instead of an ORM query that costs more to build than to run."""
+    hand-written statement (core/rows.py) instead of an ORM query that costs more to build than to run."""
     with connection.cursor() as cursor:
         cursor.execute(_terminal_sql(), [hash_token(token)])
         row = cursor.fetchone()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from loyalty import rows
+from core import rows
 from loyalty.errors import DomainError
 from pos.actors import PosActor
 from pos.models import IdempotencyRecord

@@ -8,7 +8,8 @@ from django.db.models import DecimalField
 
 from cards.models import Card
 from cards.selectors import card_from_row, card_with_account_sql
-from loyalty import rows, rules
+from core import rows
+from loyalty import rules
 from loyalty.models import MONEY, PointsLot
 from loyalty.selectors import card_state, overdue_known, programme_rules
 from pos.models import Receipt

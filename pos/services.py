@@ -9,7 +9,8 @@ from django.db import transaction
 
 from cards.lifecycle import activate, card_lock, card_lock_with_account, card_number_or_400, refuse_unusable
 from cards.models import Card
-from loyalty import rows, rules
+from core import rows
+from loyalty import rules
 from loyalty.errors import DomainError, InvalidInput, NotFound, from_rule_error
 from loyalty.models import Account, PointsEntry, SpendEntry
 from loyalty.selectors import card_state, category_table, programme_rules, programme_terms
@@ -136,7 +137,7 @@ REGISTER = (
 
 
 def _write_receipt(actor, card, account, quote: rules.Quote, at: datetime, categories: dict[str, int]) -> int:
-    """Receipt, lines and a discount-register row per discounted line: three statements (loyalty/rows.py)."""
+    """Receipt, lines and a discount-register row per discounted line: three statements (core/rows.py)."""
     store_id = actor.store.pk
     terminal_id = actor.terminal.pk if actor.terminal else None
     cashier_id = actor.cashier.pk if actor.cashier else None

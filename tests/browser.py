@@ -36,3 +36,9 @@ BROWSER_TEST = [
 
 
 __all__ = ["ARTIFACTS", "BROWSER_TEST", "CHROMIUM", "CHROMIUM_ARGS", "expect", "sync_playwright"]
+
+
+def is_page_error(msg) -> bool:
+    """A console error, except the browser's note on an API 4xx: those are answers the page shows."""
+    api_answer = "/api/v1/" in msg.location.get("url", "") and msg.text.startswith("Failed to load resource")
+    return msg.type == "error" and not api_answer

@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 
 from tests import browser as browser_kit
+from tests.tills import CENTRAL, RIVERSIDE, terminal_client
 
 
 def pytest_collection_modifyitems(config, items):
@@ -53,3 +54,20 @@ def browser():
             browser = p.chromium.launch(executable_path=browser_kit.CHROMIUM, args=browser_kit.CHROMIUM_ARGS)
             yield browser
             browser.close()
+
+
+@pytest.fixture
+def demo(db):
+    from pos.demo import build_demo
+
+    build_demo()
+
+
+@pytest.fixture
+def till(demo):
+    return terminal_client(CENTRAL)
+
+
+@pytest.fixture
+def other_till(demo):
+    return terminal_client(RIVERSIDE)

@@ -67,7 +67,7 @@ def test_checkout_commits_receipt_register_ledger_spend_and_level(till):
 
 def test_a_five_line_receipt_keeps_its_lines_in_order_and_each_register_row_on_its_own_line(till):
     # Five lines are more values than psycopg caches a statement for: on PostgreSQL lines and register rows
-    # go as one array per column (loyalty/rows.py); the ids must still come back in the lines' order.
+    # go as one array per column (core/rows.py); the ids must still come back in the lines' order.
     activate(till)
     make_gold()
     skus = ["MILK-1L", "BREAD-RYE", "APPLE-KG", "EGGS-10", "BUTTER"]

@@ -13,7 +13,7 @@ from schemathesis.checks import not_a_server_error
 
 from config.wsgi import application
 from pos.demo import build_demo
-from tests.pos.conftest import CENTRAL
+from tests.tills import CENTRAL
 
 pytestmark = pytest.mark.django_db
 

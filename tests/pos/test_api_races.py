@@ -11,8 +11,8 @@ from loyalty.models import PointsEntry
 from loyalty.services import points_earn
 from pos.demo import build_demo
 from pos.models import Receipt, Refund
-from tests.pos.conftest import CENTRAL, terminal_client
 from tests.pos.helpers import account_of, activate, buy, ledger_sum, line, refund
+from tests.tills import CENTRAL, terminal_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -17,8 +17,8 @@ from pos.actors import PosActor
 from pos.demo import build_demo
 from pos.models import Receipt, Store
 from pos.services import Basket, checkout
-from tests.browser import ARTIFACTS, BROWSER_TEST, expect
-from tests.pos.my_support import fresh_cache  # noqa: F401  (autouse: PIN counters stay in their test)
+from tests.browser import ARTIFACTS, BROWSER_TEST, expect, is_page_error
+from tests.mycard.support import fresh_cache  # noqa: F401  (autouse: PIN counters stay in their test)
 
 pytestmark = BROWSER_TEST
 
@@ -43,12 +43,6 @@ def page(browser, live_server):
     yield page
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
-
-
-def is_page_error(msg) -> bool:
-    """A console error, except the browser's note on an API 4xx: those are answers the page shows."""
-    api_answer = "/api/v1/" in msg.location.get("url", "") and msg.text.startswith("Failed to load resource")
-    return msg.type == "error" and not api_answer
 
 
 def shot(page, name: str) -> None:

@@ -8,7 +8,7 @@ from django.test import Client
 
 from pos.demo import build_demo
 from pos.models import Cashier, Store
-from tests.pos.my_support import fresh_cache  # noqa: F401  (autouse: the PIN counters stay in this test)
+from tests.mycard.support import fresh_cache  # noqa: F401  (autouse: the PIN counters stay in this test)
 
 pytestmark = pytest.mark.django_db
 

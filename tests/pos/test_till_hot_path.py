@@ -175,7 +175,7 @@ def test_on_postgresql_a_scan_repeated_is_prepared_and_planned_once(till):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)  # report_session's own transaction, as on a page: SET LOCAL ends with it
 def test_on_postgresql_reports_plan_for_their_own_dates_and_the_till_does_not():
-    from pos.reports.common import report_session
+    from dashboard.reports.common import report_session
 
     def mode():
         with connection.cursor() as cursor:

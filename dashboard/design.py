@@ -1,0 +1,349 @@
+"""Designing the next programme: the discount-scale designer (and saving a scale as levels), and the
+what-if replay of past receipts under a proposed programme (a Celery task with progress)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from decimal import Decimal
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from dashboard import tasks, whatif
+from dashboard.access import manager_required
+from dashboard.forms import (
+    DEMO_STEPS,
+    CustomerAskForm,
+    SaveScaleForm,
+    ScaleForm,
+    StepFormSet,
+    WhatIfForm,
+    whatif_initial,
+)
+from dashboard.reports.common import Chart, Column, Series, Table, table_csv
+from dashboard.views import chrome
+from loyalty import rules
+from loyalty.errors import DomainError
+from loyalty.models import Programme
+from loyalty.scale import PlannedLevel, programme_levels_replace
+
+log = logging.getLogger(__name__)
+STEP_COLUMNS = [
+    Column("name", "Level"),
+    Column("percent", "Discount %", "number"),
+    Column("wanted", "Extra margin wanted", "money"),
+    Column("volume", "Volume needed (list price)", "money"),
+    Column("revenue", "They pay (after discount)", "money"),
+    Column("growth", "Growth of volume %", "number"),
+    Column("revenue_growth", "Growth of what they pay %", "number"),
+    Column("published", "Publish from", "money"),
+]
+
+
+# --- the scale designer -------------------------------------------------------------------------
+
+
+def _step_row(name: str, step: rules.ScaleStep) -> dict:
+    return {
+        "name": name,
+        "percent": step.discount_percent,
+        "wanted": step.wanted_margin_increase,
+        "volume": step.list_volume_required,
+        "revenue": step.revenue_required,
+        "growth": step.growth_percent,
+        "revenue_growth": step.revenue_growth_percent,
+        "published": step.published_volume,
+    }
+
+
+def designed_scale(form: ScaleForm, steps: StepFormSet) -> tuple[Table | None, list[str]]:
+    """Each level against today's volume and discount; a level whose discount eats the whole margin is an error."""
+    rows, errors = [], []
+    for data in (s.cleaned_data for s in steps.forms if s.cleaned_data and not s.cleaned_data.get("DELETE")):
+        try:
+            start = form.cleaned_data
+            step = rules.required_volume(
+                form.markup(), start["volume"], data["percent"], data["wanted"], start["current"]
+            )
+        except rules.RuleError as error:
+            errors.append(f"{data['name']}: {error.message}")
+            continue
+        rows.append(_step_row(data["name"], step))
+    if not rows:
+        return None, errors
+    rows.sort(key=lambda r: r["percent"])
+    chart = Chart(
+        "bar",
+        [f"{r['name']} {r['percent']} %" for r in rows],
+        [
+            Series("Volume needed", [r["volume"] for r in rows]),
+            Series("Publish from", [r["published"] for r in rows]),
+        ],
+        y_title="volume per month",
+    )
+    note = (
+        "Each level is measured against what the customer (or segment) buys now at today's discount: the volume "
+        "at which its discount still leaves today's margin plus the extra margin wanted. 'Publish from' is that "
+        "volume rounded up to a round number; saved as levels, it becomes the spend threshold of each level."
+    )
+    return Table("scale", "The scale", STEP_COLUMNS, rows, chart, note), errors
+
+
+def _scale_forms(data) -> tuple[ScaleForm, StepFormSet]:
+    if data is None:
+        return ScaleForm(prefix="scale"), StepFormSet(prefix="step", initial=DEMO_STEPS)
+    return ScaleForm(data, prefix="scale"), StepFormSet(data, prefix="step")
+
+
+@manager_required
+def scale(request: HttpRequest) -> HttpResponse:
+    mode = request.GET.get("mode") if request.method == "GET" else "scale"
+    data = request.POST if request.method == "POST" else request.GET
+    ask = CustomerAskForm(data if mode == "ask" else None, prefix="ask")
+    form, steps = _scale_forms(data if mode == "scale" else None)
+    save = SaveScaleForm(request.POST or None, initial={"programme": Programme.objects.filter(is_default=True).first()})
+    answer, table, errors = None, None, []
+    if mode == "ask" and ask.is_valid():
+        try:
+            answer = ask.step()
+        except rules.RuleError as error:
+            errors.append(error.message)
+    if mode == "scale" and form.is_valid() and steps.is_valid():
+        table, errors = designed_scale(form, steps)
+    publish = request.method == "POST" and table is not None and not errors and save.is_valid()
+    if publish and _save(request, save.cleaned_data["programme"], table):
+        return redirect(_designer_url(request.POST))
+    context = chrome(request, "scale") | {
+        "title": "Designing a discount scale",
+        "ask": ask,
+        "answer": answer,
+        "form": form,
+        "steps": steps,
+        "table": table,
+        "errors": errors,
+        "save": save,
+    }
+    return render(request, "dashboard/scale.html", context)
+
+
+def _designer_url(posted) -> str:
+    """Back to the designer showing the scale just saved (a GET, so a reload does not save it again)."""
+    query = posted.copy()
+    for key in ("csrfmiddlewaretoken", "programme"):
+        query.pop(key, None)
+    query["mode"] = "scale"
+    return f"{reverse('manager:scale')}?{query.urlencode()}"
+
+
+def _save(request: HttpRequest, programme: Programme, table: Table) -> bool:
+    levels = [PlannedLevel(r["name"], r["published"], r["percent"]) for r in table.rows]
+    try:
+        programme_levels_replace(programme_id=programme.pk, levels=levels, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, f"Saved {len(levels)} levels as the levels of {programme.name}.")
+    return True
+
+
+# --- the what-if --------------------------------------------------------------------------------
+
+
+def _proposal(form: WhatIfForm) -> whatif.Proposal:
+    d = form.cleaned_data
+    proposed = rules.ProgrammeRules(
+        kind=d["kind"],
+        base_percent=d["base_percent"],
+        levels=tuple(d["levels"]),
+        ceiling_percent=d["ceiling_percent"],
+        earn_percent=d["earn_percent"],
+        point_value=d["point_value"],
+    )
+    excluded = frozenset(c.code for c in d["excluded"])
+    # Through JSON and back, exactly as the task will read it, so the page and the task agree.
+    data = whatif.Proposal(d["programme"].pk, d["months"], proposed, excluded).to_json()
+    return whatif.Proposal.from_json(data)
+
+
+@manager_required
+def whatif_form(request: HttpRequest) -> HttpResponse:
+    programme = Programme.objects.filter(pk=request.GET.get("programme") or 0).first()
+    programme = programme or Programme.objects.filter(is_default=True).first() or Programme.objects.first()
+    form = WhatIfForm(request.POST or None, initial=whatif_initial(programme) if programme else {})
+    if request.method == "POST" and form.is_valid():
+        proposal, run_id = _proposal(form), uuid.uuid4().hex
+        whatif.queue(run_id, proposal)
+        try:
+            # With a broker this only enqueues; without one (development) it runs here and now.
+            tasks.whatif_replay.delay(run_id, proposal.to_json())
+        except Exception:  # already recorded as failed in the cache; the run page says so
+            log.exception("what-if run %s failed", run_id)
+        return redirect("manager:whatif-run", run_id=run_id)
+    context = chrome(request, "whatif") | {"title": "What if: replay past receipts under a proposal", "form": form}
+    return render(request, "dashboard/whatif.html", context)
+
+
+@manager_required
+def whatif_progress(request: HttpRequest, run_id: str) -> JsonResponse:
+    status = whatif.status(run_id)
+    if status is None:
+        return JsonResponse({"state": "unknown"}, status=404)
+    return JsonResponse({key: status.get(key) for key in ("state", "done", "total", "error")})
+
+
+@manager_required
+def whatif_run(request: HttpRequest, run_id: str) -> HttpResponse:
+    status = whatif.status(run_id)
+    if status is None:
+        raise Http404("This what-if run is unknown or has expired (results are kept for a day).")
+    result = status.get("result")
+    tables = comparison_tables(result) if result else []
+    wanted = request.GET.get("csv")
+    if wanted:
+        table = next((t for t in tables if t.slug == wanted), None)
+        if table is None:
+            raise Http404("No such table in this result (it may still be running).")
+        response = HttpResponse(table_csv(table).encode(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="whatif-{run_id}-{table.slug}.csv"'
+        return response
+    context = chrome(request, "whatif") | {
+        "title": "What if: the result",
+        "status": status,
+        "run_id": run_id,
+        "proposal": status["proposal"],
+        "tables": tables,
+        "percent_done": int(100 * status["done"] / status["total"]) if status.get("total") else 0,
+    }
+    return render(request, "dashboard/whatif_run.html", context)
+
+
+# --- the result, side by side -------------------------------------------------------------------
+
+FIGURES = [
+    ("discount", "Discounts"),
+    ("points", "Points earned"),
+    ("points_cost", "Points (money)"),
+    ("cost", "Total cost"),
+]
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def comparison_tables(result: dict) -> list[Table]:
+    return [_cost_table(result), _levels_table(result), _stores_table(result)]
+
+
+def _cost_table(result: dict) -> Table:
+    rows = []
+    for key, label in FIGURES:
+        current, proposed = Decimal(result["current"][key]), Decimal(result["proposed"][key])
+        rows.append(
+            {
+                "figure": label,
+                "recorded": Decimal(result["recorded"][key]),
+                "current": current,
+                "proposed": proposed,
+                "difference": proposed - current,
+            }
+        )
+    columns = [
+        Column("figure", "Figure"),
+        Column("recorded", "Recorded", "money"),
+        Column("current", "Current programme, replayed", "money"),
+        Column("proposed", "Proposed", "money"),
+        Column("difference", "Proposed − current", "money"),
+    ]
+    chart = Chart(
+        "bar",
+        [r["figure"] for r in rows if r["figure"] != "Points earned"],
+        [
+            Series("Current", [r["current"] for r in rows if r["figure"] != "Points earned"]),
+            Series("Proposed", [r["proposed"] for r in rows if r["figure"] != "Points earned"]),
+        ],
+    )
+    note = (
+        f"{_count(result['receipts'], 'receipt')} of {_count(result['cards'], 'card')} of {result['programme']}, "
+        f"{result['since'][:10]} to {result['until'][:10]}. 'Recorded' is what the till really granted; "
+        "the replay leaves out refunds, inactivity steps and points paid (and counts a rolling spend basis as "
+        "lifetime), so it can differ slightly from it."
+    )
+    return Table("cost", "Cost, side by side", columns, rows, chart, note)
+
+
+def _levels_table(result: dict) -> Table:
+    current, proposed = result["current"]["levels"], result["proposed"]["levels"]
+    rows = []
+    for i in range(max(len(current), len(proposed))):
+        now = current[i] if i < len(current) else ["", None]
+        new = proposed[i] if i < len(proposed) else ["", None]
+        rows.append(
+            {
+                "rank": i,
+                "current_level": now[0],
+                "current_cards": now[1],
+                "proposed_level": new[0],
+                "proposed_cards": new[1],
+            }
+        )
+    columns = [
+        Column("rank", "Rank", "int"),
+        Column("current_level", "Current level"),
+        Column("current_cards", "Cards", "int"),
+        Column("proposed_level", "Proposed level"),
+        Column("proposed_cards", "Cards", "int"),
+    ]
+    chart = Chart(
+        "bar",
+        [f"rank {r['rank']}" for r in rows],
+        [
+            Series("Current", [r["current_cards"] for r in rows]),
+            Series("Proposed", [r["proposed_cards"] for r in rows]),
+        ],
+        y_title="cards",
+    )
+    return Table(
+        "levels",
+        "Customers over levels at the end of the window",
+        columns,
+        rows,
+        chart,
+        "Cards that bought in the window, by the level they would hold at its end; rank 0 is no level.",
+    )
+
+
+def _stores_table(result: dict) -> Table:
+    names = sorted(set(result["current"]["stores"]) | set(result["proposed"]["stores"]))
+    rows = []
+    for name in names:
+        now = [Decimal(x) for x in result["current"]["stores"].get(name, ["0", "0"])]
+        new = [Decimal(x) for x in result["proposed"]["stores"].get(name, ["0", "0"])]
+        rows.append(
+            {
+                "store": name,
+                "current_discount": now[0],
+                "current_cost": now[1],
+                "proposed_discount": new[0],
+                "proposed_cost": new[1],
+                "difference": new[1] - now[1],
+            }
+        )
+    columns = [
+        Column("store", "Store"),
+        Column("current_discount", "Current: discounts", "money"),
+        Column("current_cost", "Current: total cost", "money"),
+        Column("proposed_discount", "Proposed: discounts", "money"),
+        Column("proposed_cost", "Proposed: total cost", "money"),
+        Column("difference", "Difference in cost", "money"),
+    ]
+    chart = Chart(
+        "bar",
+        names,
+        [Series("Current", [r["current_cost"] for r in rows]), Series("Proposed", [r["proposed_cost"] for r in rows])],
+        y_title="cost",
+    )
+    return Table("stores", "Cost per store", columns, rows, chart, "Total cost = discounts + points (money).")

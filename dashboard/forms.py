@@ -1,0 +1,165 @@
+"""The dashboard's forms: the report filter, the scale designer, the what-if proposal."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
+
+from dashboard.reports.common import ReportFilter, default_period
+from loyalty import rules
+from loyalty.models import Category, Programme
+from pos.models import Store
+
+PER = [("", "as fits the period"), ("day", "day"), ("week", "week"), ("month", "month")]
+MAX_DAYS = 2 * 366  # two years: beyond that a report is an export job, not a page
+PERCENT = {"max_digits": 5, "decimal_places": 2, "min_value": Decimal(0), "max_value": Decimal(100)}
+MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
+
+
+class FilterForm(forms.Form):
+    """Period (from/to, inclusive) and store, read from GET so links and CSV downloads carry them."""
+
+    def __init__(self, data, *, today: date):
+        super().__init__(data)
+        self.today = today
+        date_input = forms.DateInput(attrs={"type": "date"})
+        self.fields["from"] = forms.DateField(required=False, label="From", widget=date_input)
+        self.fields["to"] = forms.DateField(required=False, label="To", widget=date_input)
+        self.fields["store"] = forms.ModelChoiceField(
+            Store.objects.all(), to_field_name="code", required=False, empty_label="All stores", label="Store"
+        )
+        self.fields["per"] = forms.ChoiceField(choices=PER, required=False, label="Per")
+
+    def clean(self):
+        data = super().clean()
+        start, end = default_period(self.today)
+        data["from"], data["to"] = data.get("from") or start, data.get("to") or end
+        if data["from"] > data["to"]:
+            raise forms.ValidationError("The period must start before it ends.")
+        if (data["to"] - data["from"]).days >= MAX_DAYS:
+            raise forms.ValidationError("Choose a period of at most two years.")
+        return data
+
+    def report_filter(self) -> ReportFilter:
+        """The valid filter, or the last 30 days when the input is not valid (the errors are shown)."""
+        if self.is_valid():
+            data = self.cleaned_data
+            return ReportFilter(data["from"], data["to"], data["store"], data.get("per") or "")
+        return ReportFilter(*default_period(self.today))
+
+
+# --- the scale designer -------------------------------------------------------------------------
+
+
+class MarginInput(forms.Form):
+    """A category's markup on cost, or its margin on price: a buyer knows one or the other."""
+
+    basis = forms.ChoiceField(choices=[("markup", "Markup on cost"), ("margin", "Margin on price")], initial="markup")
+    rate = forms.DecimalField(label="%", initial=Decimal("25"), max_digits=6, decimal_places=2, min_value=Decimal(0))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("basis") == "margin" and data.get("rate") is not None and data["rate"] >= 100:
+            raise forms.ValidationError("A margin on price must be below 100 %.")
+        return data
+
+    def markup(self) -> Decimal:
+        """As a fraction (25 % -> 0.25): a margin g on price is a markup g / (1 - g) on cost."""
+        rate = self.cleaned_data["rate"] / 100
+        return rate / (1 - rate) if self.cleaned_data["basis"] == "margin" else rate
+
+
+class CustomerAskForm(MarginInput):
+    """One customer asks for a bigger discount: what must they buy for it?"""
+
+    volume = forms.DecimalField(label="Buys now per month (list price)", initial=Decimal("10000"), **MONEY)
+    current = forms.DecimalField(label="Discount now %", initial=Decimal("0"), **PERCENT)
+    asked = forms.DecimalField(label="Discount asked %", initial=Decimal("10"), **PERCENT)
+    wanted = forms.DecimalField(label="Extra margin wanted per month", initial=Decimal("0"), **MONEY)
+
+    def step(self) -> rules.ScaleStep:
+        d = self.cleaned_data
+        return rules.required_volume(self.markup(), d["volume"], d["asked"], d["wanted"], d["current"])
+
+
+class ScaleForm(MarginInput):
+    volume = forms.DecimalField(label="Buys now per month (list price)", initial=Decimal("300"), **MONEY)
+    current = forms.DecimalField(label="Discount now %", initial=Decimal("0"), **PERCENT)
+
+
+class StepForm(forms.Form):
+    name = forms.CharField(max_length=40)
+    percent = forms.DecimalField(label="Discount %", **PERCENT)
+    wanted = forms.DecimalField(label="Extra margin wanted", **MONEY)
+
+
+StepFormSet = forms.formset_factory(StepForm, extra=2, min_num=1, max_num=10, validate_min=True, validate_max=True)
+DEMO_STEPS = [
+    {"name": "Silver", "percent": Decimal("2"), "wanted": Decimal("0")},
+    {"name": "Gold", "percent": Decimal("5"), "wanted": Decimal("20")},
+    {"name": "Platinum", "percent": Decimal("7"), "wanted": Decimal("50")},
+]
+
+
+class SaveScaleForm(forms.Form):
+    programme = forms.ModelChoiceField(Programme.objects.all(), empty_label=None)
+
+
+# --- the what-if --------------------------------------------------------------------------------
+
+
+class WhatIfForm(forms.Form):
+    """A proposed programme: the current one's settings are the starting point."""
+
+    programme = forms.ModelChoiceField(Programme.objects.all(), empty_label=None, label="Compare with programme")
+    months = forms.IntegerField(initial=12, validators=[MinValueValidator(1), MaxValueValidator(24)])
+    kind = forms.ChoiceField(choices=Programme.Kind.choices)
+    base_percent = forms.DecimalField(label="Base %", **PERCENT)
+    levels = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text="One level a line: name; from spend; percent — e.g. Gold; 700; 5",
+    )
+    ceiling_percent = forms.DecimalField(label="Ceiling %", **PERCENT)
+    excluded = forms.ModelMultipleChoiceField(
+        Category.objects.all(),
+        to_field_name="code",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Excluded categories",
+    )
+    earn_percent = forms.DecimalField(label="Points earned %", **PERCENT)
+    point_value = forms.DecimalField(label="Value of a point", max_digits=8, decimal_places=2, min_value=Decimal(0))
+
+    def clean_levels(self) -> list[rules.LevelRule]:
+        levels = []
+        for number, text in enumerate(self.cleaned_data["levels"].splitlines(), start=1):
+            if not text.strip():
+                continue
+            parts = [p.strip() for p in text.split(";")]
+            try:
+                name, threshold, percent = parts
+                levels.append(rules.LevelRule(name, Decimal(threshold), Decimal(percent)))
+            except (ValueError, ArithmeticError):
+                raise forms.ValidationError(f"Line {number}: write name; from spend; percent.") from None
+        if len({lv.threshold for lv in levels}) != len(levels):
+            raise forms.ValidationError("Two levels start at the same spend.")
+        return levels
+
+
+def whatif_initial(programme: Programme) -> dict:
+    levels = "\n".join(f"{lv.name}; {lv.threshold}; {lv.percent}" for lv in programme.levels.order_by("threshold"))
+    return {
+        "programme": programme,
+        "months": 12,
+        "kind": programme.kind,
+        "base_percent": programme.base_percent,
+        "levels": levels,
+        "ceiling_percent": programme.ceiling_percent,
+        "excluded": Category.objects.filter(discount_policy=Category.Policy.EXCLUDED),
+        "earn_percent": programme.earn_percent,
+        "point_value": programme.point_value,
+    }

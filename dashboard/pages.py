@@ -1,0 +1,200 @@
+"""The report pages: what each one shows, built from the selectors in dashboard.reports.
+
+A page is a list of `Table`s (each with its chart and CSV download) plus, for some, headline figures.
+Each page runs a handful of aggregate queries, so that a full year stays under a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.http import QueryDict
+from django.utils import timezone
+
+from dashboard.reports import customers, discounts, holders, points, suspicious
+from dashboard.reports.common import (
+    ZERO,
+    Chart,
+    Column,
+    ReportFilter,
+    Series,
+    Table,
+    as_local_date,
+    bucket_label,
+    money,
+    share,
+)
+
+
+@dataclass
+class Content:
+    tables: list[Table]
+    headline: list[tuple[str, str]] = field(default_factory=list)  # (label, figure)
+    # Page parameters beyond the filter (markup, thresholds): (name, label, value), kept in every link.
+    params: list[tuple[str, str, str]] = field(default_factory=list)
+    # Where to go next from here: (label, url name).
+    next: list[tuple[str, str]] = field(default_factory=list)
+
+
+def number(query: QueryDict, name: str, default: Decimal, low: Decimal, high: Decimal) -> Decimal:
+    """A page parameter, or its default when missing or out of range (a report never fails on a typo)."""
+    try:
+        value = Decimal(query.get(name, ""))
+    except InvalidOperation:
+        return default
+    return value if value.is_finite() and low <= value <= high else default
+
+
+# --- summary and card holders -------------------------------------------------------------------
+
+
+def _markup(query: QueryDict) -> Decimal:
+    return number(query, "markup", holders.DEFAULT_MARKUP, Decimal(0), Decimal(1000))
+
+
+def summary(query: QueryDict, f: ReportFilter) -> Content:
+    rows = holders.monthly(f)
+    result = holders.return_on_discounts(rows, _markup(query))
+    with_card, without = holders.sides(rows)
+    revenue = with_card.revenue + without.revenue
+    owed = points.outstanding_value(timezone.now())
+    headline = [
+        ("Discounts granted", f"{result.discount:,}"),
+        ("Points earned (money)", f"{result.points_cost:,}"),
+        ("Extra margin of card holders", f"{result.extra_margin:,}" if result.extra_margin is not None else "—"),
+        ("Return = extra margin − cost", f"{result.net:,}" if result.net is not None else "—"),
+        ("Card holders' share of revenue", _percent(share(with_card.revenue, revenue))),
+        ("Points outstanding now (money)", f"{owed:,}"),
+    ]
+    onwards = [
+        ("Who abuses them: suspicious patterns", "manager:suspicious"),
+        ("What scale to publish next: the scale designer", "manager:scale"),
+        ("What a new programme would cost: what-if", "manager:whatif"),
+    ]
+    params = [("markup", "Markup %", str(_markup(query)))]
+    return Content([_cost_per_month(rows), holders.return_table(result)], headline, params, onwards)
+
+
+def _percent(value: Decimal | None) -> str:
+    return f"{value} %" if value is not None else "—"
+
+
+def _cost_per_month(rows: list[dict]) -> Table:
+    months: dict = {}
+    for r in rows:
+        if r["holder"]:
+            month = bucket_label(as_local_date(r["month"]), "month")
+            months[month] = {
+                "month": month,
+                "discount": money(r["discount"]),
+                "points": money(r["points_cost"]),
+                "revenue": money(r["list_sales"]) - money(r["discount"]),
+                "receipts": r["receipts"],
+            }
+    table_rows = list(months.values())
+    for r in table_rows:
+        r["cost"] = r["discount"] + r["points"]
+        r["cost_share"] = share(r["cost"], r["revenue"])
+    columns = [
+        Column("month", "Month"),
+        Column("receipts", "Card receipts", "int"),
+        Column("revenue", "Card holders' revenue", "money"),
+        Column("discount", "Discounts", "money"),
+        Column("points", "Points earned (money)", "money"),
+        Column("cost", "Cost", "money"),
+        Column("cost_share", "Cost, % of their revenue", "percent"),
+    ]
+    chart = Chart(
+        "bar",
+        [r["month"] for r in table_rows],
+        [
+            Series("Discounts", [r["discount"] for r in table_rows], stack="c"),
+            Series("Points", [r["points"] for r in table_rows], stack="c"),
+        ],
+        stacked=True,
+        y_title="cost",
+    )
+    return Table(
+        "cost",
+        "What the programme cost, per month",
+        columns,
+        table_rows,
+        chart,
+        "Discounts from the receipts of card holders; points valued when earned.",
+    )
+
+
+def card_holders(query: QueryDict, f: ReportFilter) -> Content:
+    rows = holders.monthly(f)
+    result = holders.return_on_discounts(rows, _markup(query))
+    return Content(
+        [holders.comparison(f, rows, holders.cards_that_bought(f)), holders.return_table(result)],
+        [],
+        [("markup", "Markup %", str(_markup(query)))],
+    )
+
+
+# --- the others ---------------------------------------------------------------------------------
+
+
+def discounts_page(by: str) -> Callable[[QueryDict, ReportFilter], Content]:
+    def build(query: QueryDict, f: ReportFilter) -> Content:
+        table = discounts.SELECTORS[by](f)
+        total = sum((r["amount"] for r in table.rows), ZERO)
+        lines = sum(r["lines"] for r in table.rows)
+        return Content([table], [("Discount granted", f"{total:,}"), ("Discounted lines", f"{lines:,}")])
+
+    return build
+
+
+def points_page(query: QueryDict, f: ReportFilter) -> Content:
+    movements, (liability, calendar) = points.movements(f), points.outlook(timezone.now())
+    sums = {key: sum((r[key] for r in movements.rows), ZERO) for key in ("earned", "redeemed", "burned")}
+    owed = sum((r["points_value"] for r in liability.rows), ZERO)
+    headline = [
+        ("Earned", f"{sums['earned']:,}"),
+        ("Redeemed", f"{sums['redeemed']:,}"),
+        ("Burned", f"{sums['burned']:,}"),
+        ("Outstanding now (money)", f"{owed:,}"),
+    ]
+    return Content([movements, liability, calendar], headline)
+
+
+def levels_page(query: QueryDict, f: ReportFilter) -> Content:
+    return Content([customers.per_level(), customers.flow(f)])
+
+
+def cards_page(query: QueryDict, f: ReportFilter) -> Content:
+    return Content([customers.activity(f), customers.batches()])
+
+
+# (parameter, label, lowest, highest, the pattern it tunes)
+THRESHOLDS = [
+    ("minutes", "Minutes between stores", Decimal(1), Decimal(24 * 60), "two-stores"),
+    ("per_day", "Receipts a day", Decimal(2), Decimal(1000), "often"),
+    ("gap", "Card share gap (points)", Decimal(1), Decimal(100), "cashiers"),
+    ("times", "Activation rate × store", Decimal("1.1"), Decimal(100), "cashiers"),
+    ("min_receipts", "Least receipts to judge", Decimal(1), Decimal(100000), "cashiers"),
+    ("hours", "Hours from redeem to refund", Decimal(1), Decimal(24 * 30), "refunds"),
+]
+
+
+def thresholds(query: QueryDict) -> suspicious.Thresholds:
+    defaults = suspicious.Thresholds()
+    values = {
+        name: number(query, name, Decimal(getattr(defaults, name)), low, high) for name, _, low, high, _ in THRESHOLDS
+    }
+    whole = ("minutes", "per_day", "min_receipts", "hours")
+    return suspicious.Thresholds(**{k: int(v) if k in whole else v for k, v in values.items()})
+
+
+def suspicious_page(pattern: str) -> Callable[[QueryDict, ReportFilter], Content]:
+    def build(query: QueryDict, f: ReportFilter) -> Content:
+        t = thresholds(query)
+        table = suspicious.PATTERNS[pattern][1](f, t)
+        params = [(name, label, str(getattr(t, name))) for name, label, _, _, used in THRESHOLDS if used == pattern]
+        return Content([table], [("Findings", str(suspicious.count_findings(table)))], params)
+
+    return build

@@ -1,0 +1,181 @@
+"""Customers per level and the flow between levels; active vs inactive cards; cards issued vs
+activated per batch."""
+
+from __future__ import annotations
+
+from django.db.models import Count, F, Q
+
+from cards.models import Card, CardBatch
+from dashboard.reports.common import (
+    TRUNC,
+    Chart,
+    Column,
+    ReportFilter,
+    Series,
+    Table,
+    as_local_date,
+    bucket_label,
+    buckets,
+    share,
+)
+from loyalty.models import Account, Level, SpendEntry
+from pos.models import Receipt
+
+BASE = "base (no level)"
+Status = Card.Status
+
+
+def per_level() -> Table:
+    """Today's cards in use (active or blocked) per programme and level, lowest level first."""
+    # Accounts of replaced cards are history (their customer, spend and level moved on); telling them apart
+    # by the replacement's link, a handful of rows, spares a join of every account to its card.
+    replaced = Account.objects.filter(replaces__isnull=False).values("replaces_id")
+    rows = list(
+        Account.objects.exclude(pk__in=replaced)
+        .values("programme__name", "level__name", "level__threshold")
+        .annotate(cards=Count("id"))
+        .order_by("programme__name", F("level__threshold").asc(nulls_first=True))
+    )
+    total = sum(r["cards"] for r in rows)
+    for row in rows:
+        row["programme"], row["level"] = row["programme__name"], row["level__name"] or BASE
+        row["share"] = share(row["cards"], total)
+    columns = [
+        Column("programme", "Programme"),
+        Column("level", "Level"),
+        Column("cards", "Customers' cards", "int"),
+        Column("share", "Share of cards", "percent"),
+    ]
+    chart = Chart("doughnut", [r["level"] for r in rows], [Series("Cards", [r["cards"] for r in rows])])
+    note = (
+        "Now, whatever the period: every card in use (active or blocked) at the level it holds today. Levels belong "
+        "to cards, so a customer with two cards counts twice."
+    )
+    return Table("levels", "Customers per level", columns, rows, chart, note)
+
+
+def _ranks() -> dict[str, int]:
+    """Level name -> position by threshold (base = -1), to tell a step up from a step down."""
+    ranks: dict[str, int] = {"": -1}
+    names = Level.objects.order_by("programme_id", "threshold").values_list("programme_id", "name")
+    position: dict[int, int] = {}
+    for programme_id, name in names:
+        position[programme_id] = position.get(programme_id, -1) + 1
+        ranks.setdefault(name, position[programme_id])
+    return ranks
+
+
+def flow(f: ReportFilter) -> Table:
+    """Level changes per period, from the spend ledger (purchases, refunds, inactivity steps)."""
+    grain = f.grain
+    moves = SpendEntry.objects.filter(f.at(store_path=None)).exclude(kind=SpendEntry.Kind.TRANSFER)
+    moves = moves.exclude(level_before=F("level_after"))
+    if f.store is not None:
+        moves = moves.filter(receipt_id__in=Receipt.objects.filter(f.at()).values("id"))
+    rows = list(
+        moves.annotate(bucket=TRUNC[grain]("created_at"))
+        .values("bucket", "level_before", "level_after", "kind")
+        .annotate(cards=Count("account_id", distinct=True))
+        .order_by("bucket", "level_before", "level_after", "kind")
+    )
+    ranks = _ranks()
+    for row in rows:
+        row["period"] = bucket_label(as_local_date(row["bucket"]), grain)
+        up = ranks.get(row["level_after"], -1) > ranks.get(row["level_before"], -1)
+        row["direction"] = "up" if up else "down"
+        row["from"], row["to"] = row["level_before"] or BASE, row["level_after"] or BASE
+    columns = [
+        Column("period", grain.title()),
+        Column("from", "From"),
+        Column("to", "To"),
+        Column("direction", "Direction"),
+        Column("kind", "Because of"),
+        Column("cards", "Cards", "int"),
+    ]
+    return Table(
+        "flow",
+        "Flow between levels",
+        columns,
+        rows,
+        _flow_chart(f, grain, rows),
+        "Cards that changed level: up by buying, down by a refund or the inactivity rule.",
+    )
+
+
+def _flow_chart(f: ReportFilter, grain: str, rows: list[dict]) -> Chart:
+    labels = [bucket_label(day, grain) for day in buckets(f, grain)]
+    ups, downs = dict.fromkeys(labels, 0), dict.fromkeys(labels, 0)
+    for row in rows:
+        target = ups if row["direction"] == "up" else downs
+        target[row["period"]] += row["cards"]
+    return Chart(
+        "bar",
+        labels,
+        [Series("Up", list(ups.values())), Series("Down", [-n for n in downs.values()])],
+        stacked=True,
+        y_title="cards",
+    )
+
+
+def activity(f: ReportFilter) -> Table:
+    """Active cards that bought in the period (in the store, if one is chosen) against those that did not."""
+    buying = Receipt.objects.filter(f.at(), card__isnull=False).aggregate(n=Count("card_id", distinct=True))["n"]
+    counts = Card.objects.aggregate(
+        **{status: Count("id", filter=Q(status=status)) for status in Status.values}, all=Count("id")
+    )
+    idle = max(0, counts[Status.ACTIVE] - buying)
+    rows = [
+        {"cards": "Bought in the period", "count": buying},
+        {"cards": "Active, no purchase in the period", "count": idle},
+        {"cards": "Issued, never used", "count": counts[Status.ISSUED]},
+        {"cards": "Blocked", "count": counts[Status.BLOCKED]},
+        {"cards": "Replaced", "count": counts[Status.REPLACED]},
+    ]
+    for row in rows:
+        row["share"] = share(row["count"], counts["all"])
+    columns = [
+        Column("cards", "Cards"),
+        Column("count", "Count", "int"),
+        Column("share", "Share of all cards", "percent"),
+    ]
+    chart = Chart("doughnut", [r["cards"] for r in rows], [Series("Cards", [r["count"] for r in rows])])
+    note = (
+        "A card counts as buying if it is on at least one receipt of the period; the rest of today's active cards "
+        "are inactive for the period."
+    )
+    return Table("activity", "Active and inactive cards", columns, rows, chart, note)
+
+
+def batches(limit: int = 50) -> Table:
+    rows = list(
+        CardBatch.objects.annotate(activated=Count("cards", filter=~Q(cards__status=Status.ISSUED)))
+        .values("id", "name", "count", "created_at", "activated")
+        .order_by("-id")[:limit]
+    )
+    for row in rows:
+        row["batch"] = f"#{row['id']} {row['name']}".strip()
+        row["issued"] = row["count"]
+        row["created"] = as_local_date(row["created_at"]).isoformat()
+        row["rate"] = share(row["activated"], row["count"])
+    columns = [
+        Column("batch", "Batch"),
+        Column("created", "Printed"),
+        Column("issued", "Issued", "int"),
+        Column("activated", "Activated", "int"),
+        Column("rate", "Activated share", "percent"),
+    ]
+    shown = list(reversed(rows))
+    chart = Chart(
+        "bar",
+        [r["batch"] for r in shown],
+        [Series("Issued", [r["issued"] for r in shown]), Series("Activated", [r["activated"] for r in shown])],
+        y_title="cards",
+    )
+    return Table(
+        "batches",
+        "Cards issued and activated per batch",
+        columns,
+        rows,
+        chart,
+        f"The latest {limit} batches, whatever the period.",
+    )

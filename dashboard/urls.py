@@ -1,0 +1,25 @@
+"""The manager's dashboard and reports under /manager/."""
+
+from django.urls import path
+
+from dashboard import design, views
+
+app_name = "manager"
+
+urlpatterns = [
+    path("", views.summary, name="summary"),
+    path("discounts/", views.discounts_report, name="discounts"),
+    path("discounts/<slug:by>/", views.discounts_report, name="discounts-by"),
+    path("points/", views.points_report, name="points"),
+    path("levels/", views.levels_report, name="levels"),
+    path("cards/", views.cards_report, name="cards"),
+    path("holders/", views.holders_report, name="holders"),
+    path("suspicious/", views.suspicious_report, name="suspicious"),
+    path("suspicious/<slug:pattern>/", views.suspicious_report, name="suspicious-by"),
+    path("receipts/", views.receipts_list, name="receipts"),
+    path("receipts/<int:receipt_id>/", views.receipt_detail, name="receipt"),
+    path("scale/", design.scale, name="scale"),
+    path("whatif/", design.whatif_form, name="whatif"),
+    path("whatif/<slug:run_id>/", design.whatif_run, name="whatif-run"),
+    path("whatif/<slug:run_id>/progress/", design.whatif_progress, name="whatif-progress"),
+]

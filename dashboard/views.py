@@ -1,0 +1,166 @@
+"""The manager's dashboard under /manager/: report pages with filters, charts, tables and CSV downloads,
+and the receipts behind the figures. The scale designer and the what-if live in dashboard.design."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from dashboard import pages
+from dashboard.access import manager_required
+from dashboard.forms import PER, FilterForm
+from dashboard.reports import discounts, receipts, suspicious
+from dashboard.reports.common import ReportFilter, presets, report_session, table_csv
+from pos.models import Store
+
+NAV = [
+    ("summary", "Summary"),
+    ("discounts", "Discounts"),
+    ("points", "Points"),
+    ("levels", "Levels"),
+    ("cards", "Cards"),
+    ("holders", "Card holders"),
+    ("suspicious", "Suspicious"),
+    ("receipts", "Receipts"),
+    ("scale", "Scale designer"),
+    ("whatif", "What-if"),
+]
+
+
+def report_filter(request: HttpRequest) -> tuple[FilterForm, ReportFilter]:
+    form = FilterForm(request.GET, today=timezone.localdate())
+    return form, form.report_filter()
+
+
+def chrome(request: HttpRequest, active: str, f: ReportFilter | None = None) -> dict:
+    """What every dashboard page shows around its content: navigation (keeping the filter) and the filter bar."""
+    f = f or report_filter(request)[1]
+    query = urlencode(f.query())
+    today = timezone.localdate()
+    return {
+        "nav": [(title, f"{reverse('manager:' + key)}?{query}", key == active) for key, title in NAV],
+        "filter": f,
+        "stores": Store.objects.all(),
+        "per_choices": PER,
+        "presets": [
+            (label, f"?{urlencode(ReportFilter(start, end, f.store).query())}") for label, start, end in presets(today)
+        ],
+    }
+
+
+def _page_query(query: QueryDict) -> str:
+    kept = query.copy()
+    kept.pop("csv", None)
+    return kept.urlencode()
+
+
+def _csv(table, name: str, f: ReportFilter) -> HttpResponse:
+    response = HttpResponse(table_csv(table).encode(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{table.slug}-{f.start}-{f.end}.csv"'
+    return response
+
+
+def _report(request, active: str, title: str, build: Callable, tabs: list | None = None) -> HttpResponse:
+    form, f = report_filter(request)
+    with report_session():
+        content: pages.Content = build(request.GET, f)
+    wanted = request.GET.get("csv")
+    if wanted:
+        table = next((t for t in content.tables if t.slug == wanted), None)
+        if table is None:
+            raise Http404("No such table on this page.")
+        return _csv(table, active, f)
+    context = chrome(request, active, f) | {
+        "title": title,
+        "form": form,
+        "content": content,
+        "tabs": tabs or [],
+        "page_query": _page_query(request.GET),
+    }
+    return render(request, "dashboard/report.html", context)
+
+
+def _tabs(request, name: str, choices: dict[str, str], active: str) -> list[tuple[str, str, bool]]:
+    query = _page_query(request.GET)
+    return [(label, f"{reverse(name, args=[key])}?{query}", key == active) for key, label in choices.items()]
+
+
+@manager_required
+def summary(request: HttpRequest) -> HttpResponse:
+    return _report(request, "summary", "What the programme costs and brings back", pages.summary)
+
+
+@manager_required
+def discounts_report(request: HttpRequest, by: str = "period") -> HttpResponse:
+    if by not in discounts.BREAKDOWNS:
+        raise Http404("No such breakdown.")
+    tabs = _tabs(request, "manager:discounts-by", discounts.BREAKDOWNS, by)
+    return _report(request, "discounts", "Discounts granted", pages.discounts_page(by), tabs)
+
+
+@manager_required
+def points_report(request: HttpRequest) -> HttpResponse:
+    return _report(request, "points", "Points: earned, redeemed, burned, outstanding", pages.points_page)
+
+
+@manager_required
+def levels_report(request: HttpRequest) -> HttpResponse:
+    return _report(request, "levels", "Customers per level", pages.levels_page)
+
+
+@manager_required
+def cards_report(request: HttpRequest) -> HttpResponse:
+    return _report(request, "cards", "Cards: active, inactive, per batch", pages.cards_page)
+
+
+@manager_required
+def holders_report(request: HttpRequest) -> HttpResponse:
+    return _report(request, "holders", "Card holders and receipts without a card", pages.card_holders)
+
+
+@manager_required
+def suspicious_report(request: HttpRequest, pattern: str = "two-stores") -> HttpResponse:
+    if pattern not in suspicious.PATTERNS:
+        raise Http404("No such pattern.")
+    choices = {key: label for key, (label, _) in suspicious.PATTERNS.items()}
+    tabs = _tabs(request, "manager:suspicious-by", choices, pattern)
+    return _report(request, "suspicious", "Suspicious patterns", pages.suspicious_page(pattern), tabs)
+
+
+# --- the receipts behind the figures ------------------------------------------------------------
+
+
+def narrowing(query: QueryDict) -> receipts.Narrowing:
+    ids = tuple(int(i) for i in query.get("ids", "").split(",") if i.strip().isdigit())
+    return receipts.Narrowing(
+        card=query.get("card", "").strip(),
+        cashier=query.get("cashier", "").strip(),
+        discounted=query.get("discounted") == "1",
+        ids=ids,
+    )
+
+
+@manager_required
+def receipts_list(request: HttpRequest) -> HttpResponse:
+    def build(query: QueryDict, f: ReportFilter) -> pages.Content:
+        n = narrowing(query)
+        params = [(k, k, v) for k, v in (("card", n.card), ("cashier", n.cashier)) if v]
+        if n.discounted:
+            params.append(("discounted", "discounted", "1"))
+        return pages.Content([receipts.receipts_table(f, n)], [], params)
+
+    return _report(request, "receipts", "Receipts", build)
+
+
+@manager_required
+def receipt_detail(request: HttpRequest, receipt_id: int) -> HttpResponse:
+    receipt = receipts.receipt_detail(receipt_id)
+    if receipt is None:
+        raise Http404("No such receipt.")
+    context = chrome(request, "receipts") | {"title": f"Receipt #{receipt.pk}", "receipt": receipt}
+    return render(request, "dashboard/receipt.html", context)

@@ -1,0 +1,16 @@
+"""The customer's pages under /my/ (sign in with card number + PIN)."""
+
+from django.urls import include, path
+
+from mycard import views
+
+app_name = "my"
+
+urlpatterns = [
+    path("", views.card_page, name="card"),
+    path("signin/", views.signin, name="signin"),
+    path("signout/", views.signout, name="signout"),
+    path("profile/", views.profile, name="profile"),
+    # Django's set_language view (POST language + next): the language switcher on every page.
+    path("i18n/", include("django.conf.urls.i18n")),
+]

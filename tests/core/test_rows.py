@@ -1,0 +1,76 @@
+"""core/rows.py: values reach the driver exactly as the ORM's own preparation would send them."""
+
+import warnings
+from datetime import UTC, datetime
+from decimal import Decimal as D
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from core import rows
+
+# Every model whose rows the till writes or updates through core/rows.py.
+WRITTEN = [
+    ("pos", "IdempotencyRecord"),
+    ("pos", "Receipt"),
+    ("pos", "ReceiptLine"),
+    ("pos", "DiscountEntry"),
+    ("loyalty", "PointsEntry"),
+    ("loyalty", "PointsLot"),
+    ("loyalty", "SpendEntry"),
+    ("loyalty", "Account"),
+]
+SAMPLES = [
+    0, 7, 2**40, None, True, False, "", "Platinum", "naïve ✓", D("0.00"), D("12.345"), D("-3.10"),
+    datetime(2026, 12, 4, 19, 0, tzinfo=UTC),
+]  # fmt: skip
+
+
+def fields_with_native_values():
+    native = rows.NATIVE.get(connection.vendor, {})
+    for app, name in WRITTEN:
+        for field in apps.get_model(app, name)._meta.concrete_fields:
+            if field.get_internal_type() in native:
+                yield pytest.param(field, id=f"{name}.{field.name}")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("field", list(fields_with_native_values()))
+def test_a_value_passed_unprepared_is_what_the_field_would_have_sent(field):
+    passes = rows.NATIVE[connection.vendor][field.get_internal_type()]
+    passed = [value for value in SAMPLES if passes(value)]
+    assert passed, "every native type lets some value through"
+    for value in passed:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a preparation that only warns would differ too
+            sent = field.get_db_prep_save(value, connection)
+        assert (type(sent), sent) == (type(value), value), value
+
+
+def preparer(model_name: str, field_name: str):
+    model = apps.get_model("pos" if model_name in ("Receipt", "ReceiptLine") else "loyalty", model_name)
+    [prepare] = rows._preparers(model, (field_name,), connection.vendor)
+    return prepare
+
+
+@pytest.mark.django_db
+def test_values_outside_the_native_types_are_left_to_the_field():
+    amount = preparer("Receipt", "subtotal")
+    with pytest.raises(ValidationError):
+        amount(D("NaN"), connection)
+    with pytest.raises(ValidationError):
+        amount("lots", connection)
+    assert amount("1.50", connection) == D("1.50")  # a string is still read by the field, as the ORM would
+    earned = preparer("Receipt", "points_earned")
+    assert earned(3, connection) == D("3")  # an int for a decimal column goes through the field
+
+
+@pytest.mark.django_db
+def test_a_naive_time_is_still_made_aware_by_the_field(settings):
+    created = preparer("Receipt", "created_at")
+    with pytest.warns(RuntimeWarning, match="naive datetime"):
+        sent = created(datetime(2026, 12, 4, 19, 0), connection)
+    expected = {"postgresql": datetime(2026, 12, 4, 19, 0, tzinfo=UTC), "sqlite": "2026-12-04 19:00:00"}
+    assert sent == expected[connection.vendor]  # made aware in the default time zone (UTC), as the ORM does

@@ -1,0 +1,177 @@
+"""The dashboard's pages: who may see them, filters that carry across pages, charts above tables, CSV
+downloads byte for byte, and the receipts behind a figure."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+
+from tests.dashboard.shop import CARD_A, build_shop
+
+PERIOD = "from=2026-11-01&to=2026-11-10"
+# (path, charts on it): every report page, with the charts it draws above its tables.
+PAGES = [
+    ("/manager/", 2),
+    ("/manager/discounts/", 1),
+    ("/manager/discounts/store/", 1),
+    ("/manager/discounts/cashier/", 1),
+    ("/manager/discounts/category/", 1),
+    ("/manager/discounts/level/", 1),
+    ("/manager/points/", 2),
+    ("/manager/levels/", 2),
+    ("/manager/cards/", 2),
+    ("/manager/holders/", 2),
+    ("/manager/suspicious/", 0),
+    ("/manager/suspicious/often/", 1),
+    ("/manager/suspicious/cashiers/", 1),
+    ("/manager/suspicious/refunds/", 0),
+    ("/manager/receipts/", 0),
+]
+
+
+@pytest.fixture
+def shop(db):
+    return build_shop()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, db):
+    response = client.get("/manager/discounts/?from=2026-11-01")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/login/?next=/manager/discounts/%3Ffrom%3D2026-11-01"
+
+
+def test_a_cashier_is_refused_with_a_page_saying_why(client, shop):
+    client.force_login(User.objects.get(username="cashier1"))
+    for path in ("/manager/", "/manager/scale/", "/manager/whatif/", f"/manager/receipts/{shop['R1'].pk}/"):
+        response = client.get(path)
+        assert response.status_code == 403
+        assert b"Not a manager" in response.content
+
+
+def test_a_superuser_outside_the_managers_group_may_see_the_dashboard(client, shop):
+    client.force_login(User.objects.create_superuser("root", password="x"))
+    assert client.get("/manager/").status_code == 200
+
+
+@pytest.mark.parametrize(("path", "charts"), PAGES)
+def test_every_report_page_shows_its_charts_and_keeps_the_filter_in_every_link(
+    manager_client, shop, path, charts, django_assert_max_num_queries
+):
+    store = "store=riverside"
+    # Aggregates only, no query per row (on PostgreSQL a few more: the report session's SET LOCALs).
+    with django_assert_max_num_queries(20):
+        response = manager_client.get(f"{path}?{PERIOD}&{store}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.count("<canvas data-chart=") == charts
+    assert html.count('type="application/json"') == charts
+    nav = re.findall(r'<nav aria-label="Reports">(.*?)</nav>', html, re.S)[0]
+    assert nav.count(f"?from=2026-11-01&amp;to=2026-11-10&amp;{store}") == 10
+    assert 'value="2026-11-01"' in html and '<option value="riverside" selected>' in html
+    assert "/static/dashboard/chart.umd.min.js" in html  # our own copy, no CDN
+    assert "://" not in "".join(re.findall(r'<script src="([^"]+)"', html))
+
+
+def test_the_csv_download_is_the_table_exactly(manager_client, shop):
+    response = manager_client.get(f"/manager/discounts/store/?{PERIOD}&csv=store")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="discounts-store-2026-11-01-2026-11-10.csv"'
+    assert response.content == (
+        b"Store,Discounted lines,Discount granted,Share of total\r\n"
+        b"Riverside,1,5.00,62.5\r\n"
+        b"Central Market,2,3.00,37.5\r\n"
+    )
+
+
+def test_the_csv_of_card_holders_and_of_the_return(manager_client, shop):
+    response = manager_client.get(f"/manager/holders/?{PERIOD}&markup=50&csv=return")
+    # Margin share at 50 % markup: 0.5 / 1.5; extra margin 633.333... / 3 = 211.11.
+    assert response.content.decode() == (
+        "Figure,Amount\r\n"
+        "Extra sales of card holders at list price,633.33\r\n"
+        '"Extra margin (markup 50 %, margin share 0.3333)",211.11\r\n'
+        "Discounts granted,8.00\r\n"
+        "Points earned (money),37.95\r\n"
+        "Cost of the programme,45.95\r\n"
+        "Return = extra margin − cost,165.16\r\n"
+        "Extra margin per 1.00 of cost,4.59\r\n"
+    )
+
+
+def test_every_table_of_a_page_has_its_csv_link_with_the_filter(manager_client, shop):
+    html = manager_client.get(f"/manager/points/?{PERIOD}").content.decode()
+    for table in ("movements", "liability", "burning"):
+        assert f'href="?from=2026-11-01&amp;to=2026-11-10&amp;csv={table}"' in html
+    assert manager_client.get(f"/manager/points/?{PERIOD}&csv=nothing").status_code == 404
+
+
+def test_the_csv_of_points_per_day(manager_client, shop):
+    lines = manager_client.get(f"/manager/points/?{PERIOD}&csv=movements").content.decode().splitlines()
+    assert lines[0] == "Day,Earned,Welcome bonus,Redeemed,Burned,Refunds (net),Adjustments (net)"
+    assert lines[3:5] == ["2026-11-03,17.15,0.00,0.00,0.00,0.00,0.00", "2026-11-04,0.80,0.00,3.00,0.00,2.20,0.00"]
+    assert len(lines) == 11
+
+
+def test_a_period_that_ends_before_it_starts_says_so_and_shows_the_last_30_days(manager_client, shop):
+    html = manager_client.get("/manager/discounts/?from=2026-11-10&to=2026-11-01").content.decode()
+    assert "The period must start before it ends." in html
+    assert "Showing the last 30 days instead." in html
+
+
+def test_the_period_can_be_shown_per_week_and_that_choice_carries_across_pages(manager_client, shop):
+    html = manager_client.get(f"/manager/discounts/?{PERIOD}&per=week").content.decode()
+    assert "Discounts granted per week" in html
+    assert "week of 2026-10-26" in html and "week of 2026-11-09" in html
+    assert html.count("&amp;per=week") >= 10
+    lines = manager_client.get(f"/manager/discounts/?{PERIOD}&per=week&csv=period").content.decode().splitlines()
+    assert lines == [
+        "Week,Discounted lines,Discount granted,Share of total",
+        "week of 2026-10-26,0,0.00,0.0",
+        "week of 2026-11-02,3,8.00,100.0",
+        "week of 2026-11-09,0,0.00,0.0",
+    ]
+
+
+def test_presets_keep_the_store(manager_client, shop):
+    html = manager_client.get(f"/manager/?{PERIOD}&store=central").content.decode()
+    presets = re.findall(r'<span class="presets">(.*?)</span>', html, re.S)[0]
+    assert presets.count("store=central") == 3
+    assert "Last 30 days" in presets and "Last month" in presets and "Full year" in presets
+
+
+def test_the_summary_answers_what_discounts_cost_and_brought_back(manager_client, shop):
+    html = manager_client.get(f"/manager/?{PERIOD}").content.decode()
+    for label, figure in [("Discounts granted", "8.00"), ("Points earned (money)", "37.95"),
+                          ("Extra margin of card holders", "126.67"), ("Return = extra margin − cost", "80.72"),
+                          ("Card holders&#x27; share of revenue", "87.5 %")]:  # fmt: skip
+        assert f"<dt>{label}</dt><dd>{figure}</dd>" in html
+    assert "read it as an upper bound" in html  # the method is stated on the page
+
+
+def test_suspicious_pages_link_to_the_receipts_behind_them(manager_client, shop):
+    html = manager_client.get(f"/manager/suspicious/?{PERIOD}").content.decode()
+    assert f'href="/manager/receipts/{shop["R2"].pk}/"' in html
+    assert f'href="/manager/receipts/{shop["R3"].pk}/"' in html
+    assert 'name="minutes" value="30"' in html and 'name="per_day"' not in html  # only this pattern's thresholds
+
+
+def test_the_receipts_list_narrows_to_a_card_and_a_day(manager_client, shop):
+    html = manager_client.get(f"/manager/receipts/?from=2026-11-03&to=2026-11-03&card={CARD_A}").content.decode()
+    listed = re.findall(r'href="/manager/receipts/(\d+)/">#', html)
+    assert listed == [str(shop["R3"].pk), str(shop["R2"].pk)]
+
+
+def test_the_receipts_list_of_a_cashiers_discounted_receipts(manager_client, shop):
+    cashier = User.objects.get(username="cashier1").pk
+    html = manager_client.get(f"/manager/receipts/?{PERIOD}&cashier={cashier}&discounted=1").content.decode()
+    assert re.findall(r'href="/manager/receipts/(\d+)/">#', html) == [str(shop["R5"].pk), str(shop["R2"].pk)]
+
+
+def test_a_receipt_with_its_lines_and_refunds(manager_client, shop):
+    response = manager_client.get(f"/manager/receipts/{shop['R5'].pk}/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Points redeemed 3.00 (worth 3.00), points earned 0.80, refunded 16.00." in html
+    assert '<td class="num">16.00</td><td class="num">3.00</td><td class="num">0.80</td>' in html
+    assert manager_client.get("/manager/receipts/999999/").status_code == 404
