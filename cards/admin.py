@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from cards import signin_guard  # the customer page's PIN lockout, lifted here (see web_signin_unlock_view)
-from loyalty.errors import DomainError
+from core.errors import DomainError
 
 from . import exports
 from .lifecycle import card_block, card_replace

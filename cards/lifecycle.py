@@ -13,14 +13,14 @@ from django.utils import timezone
 from cards.models import Card
 from cards.numbers import NumberFormatError, normalise
 from cards.selectors import card_from_row, card_with_account_sql
-from loyalty.errors import DomainError, InvalidInput, NotFound
+from core.errors import DomainError, InvalidInput, NotFound
 from loyalty.models import Programme
 from loyalty.services import account_lock, account_open, account_transfer, customer_find_or_create
 
 Status = Card.Status
 
 
-def card_number_or_400(raw: str) -> str:
+def card_number_checked(raw: str) -> str:
     try:
         return normalise(raw)
     except NumberFormatError as error:
@@ -30,7 +30,7 @@ def card_number_or_400(raw: str) -> str:
 def card_lock(number: str) -> Card:
     try:
         return (
-            Card.objects.select_for_update(of=("self",)).select_related("batch").get(number=card_number_or_400(number))
+            Card.objects.select_for_update(of=("self",)).select_related("batch").get(number=card_number_checked(number))
         )
     except Card.DoesNotExist:
         raise NotFound("This card is not known here.", code="card_not_found") from None
@@ -40,7 +40,7 @@ def card_lock_with_account(number: str) -> Card:
     """Lock a card and its account (in that order, like card_lock then account_lock) in one statement,
     with the account's customer, programme and level: the checkout's first read. A card without an
     account (never activated) or an unknown number falls back to card_lock, which says what is wrong."""
-    number = card_number_or_400(number)
+    number = card_number_checked(number)
     with connection.cursor() as cursor:
         cursor.execute(_card_lock_sql(), [number])
         row = cursor.fetchone()
@@ -108,11 +108,11 @@ def card_replace(*, number: str, new_number: str, by=None, at: datetime | None =
     at = at or timezone.now()
     with transaction.atomic(durable=True):
         # Lock both cards in number order, so two replacements never deadlock.
-        first, second = sorted([card_number_or_400(number), card_number_or_400(new_number)])
+        first, second = sorted([card_number_checked(number), card_number_checked(new_number)])
         if first == second:
             raise InvalidInput("The new card must be a different card.", code="same_card")
         locked = {c.number: c for c in (card_lock(first), card_lock(second))}
-        old, new = locked[card_number_or_400(number)], locked[card_number_or_400(new_number)]
+        old, new = locked[card_number_checked(number)], locked[card_number_checked(new_number)]
         if old.status not in (Status.ACTIVE, Status.BLOCKED):
             raise DomainError(f"Only an active or blocked card can be replaced; this one is {old.status}.",
                               code=f"card_{old.status}")  # fmt: skip

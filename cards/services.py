@@ -5,7 +5,7 @@ from collections.abc import Callable, Iterator
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from loyalty.errors import InvalidInput
+from core.errors import InvalidInput
 
 from .models import Card, CardBatch, CardSeries
 from .numbers import DEFAULT_PREFIX, MAX_SERIAL, card_number, is_valid_prefix

@@ -2,8 +2,9 @@
 
     {"error": {"code": "card_blocked", "message": "human sentence", "details": {...}}}
 
-Domain errors raised by services carry their own code, status and message;
-DRF's own exceptions are mapped to stable codes here.
+Domain errors (`core.errors`) carry a code, a message and details, and no HTTP status: the
+status of each code is decided here, once (`STATUS_BY_CODE`). DRF's own exceptions are mapped
+to stable codes here too.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -14,7 +15,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from loyalty.errors import DomainError
+from core.errors import DomainError
 
 _DRF_CODES = {
     exceptions.ValidationError: ("invalid_input", "The request is not valid."),
@@ -30,13 +31,48 @@ _DRF_CODES = {
 }
 
 
+# The HTTP status of each domain code (api.md). A code not listed answers as its kind does (an
+# InvalidInput with a code of its own is a 400, a NotFound a 404); anything else is a conflict, 409.
+STATUS_BY_CODE = {
+    # the request cannot be read: 400
+    "invalid_input": 400,
+    "invalid_card_number": 400,
+    "unknown_category": 400,
+    "same_card": 400,
+    "idempotency_key_required": 400,
+    # unknown here: 404
+    "not_found": 404,
+    "card_not_found": 404,
+    "receipt_not_found": 404,
+    "product_not_found": 404,
+    "account_not_found": 404,
+    # understood, but refused: 422
+    "idempotency_key_reused": 422,
+    "discount_exceeds_margin": 422,
+    # the rest conflicts with the current state: 409 (card_blocked, insufficient_points, …)
+    "conflict": 409,
+}
+
+
+def status_for(error: DomainError) -> int:
+    for code in (error.code, *(kind.code for kind in type(error).__mro__ if issubclass(kind, DomainError))):
+        if code in STATUS_BY_CODE:
+            return STATUS_BY_CODE[code]
+    return 409
+
+
+def domain_error_response(error: DomainError) -> JsonResponse:
+    """A domain error as the API's answer, for the few JSON views outside DRF (the cashier screen's)."""
+    return JsonResponse(error_body(error.code, error.message, error.details), status=status_for(error))
+
+
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
     return {"error": {"code": code, "message": message, "details": details or {}}}
 
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status)
+        return Response(error_body(exc.code, exc.message, exc.details), status=status_for(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

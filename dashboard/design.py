@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from core.errors import DomainError
 from dashboard import tasks, whatif
 from dashboard.access import manager_required
 from dashboard.forms import (
@@ -26,7 +27,6 @@ from dashboard.forms import (
 from dashboard.reports.common import Chart, Column, Series, Table, table_csv
 from dashboard.views import chrome
 from loyalty import rules
-from loyalty.errors import DomainError
 from loyalty.models import Programme
 from loyalty.scale import PlannedLevel, programme_levels_replace
 

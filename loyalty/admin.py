@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from loyalty.errors import DomainError
+from core.errors import DomainError
 from loyalty.models import Account, Category, Customer, JobRun, Level, PointsEntry, Programme, SpendEntry, TimeWindow
 from loyalty.services import normalise_phone, points_adjust
 

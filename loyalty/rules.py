@@ -1,6 +1,7 @@
 """The loyalty rules as pure functions: discounts, points, levels, point lots, discount scales.
 
-Pure on purpose: only the standard library, no Django, no clock, no settings. The moment of a
+Pure on purpose: only the standard library (and `core.errors`, plain Python), no Django, no clock,
+no settings. The moment of a
 purchase (`at`) is always a parameter, so every rule can be tested with plain values and the
 services around it (checkout, refund, the nightly job) stay thin.
 
@@ -19,6 +20,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+from core import errors as core_errors
+from core.errors import DomainError
 
 CENT = Decimal("0.01")
 TENTH = Decimal("0.1")
@@ -42,19 +46,13 @@ def round_down(x: Decimal) -> Decimal:
 # --- errors -----------------------------------------------------------------------------------
 
 
-class RuleError(Exception):
-    """A request the rules refuse. `code` is the stable machine code of api.md."""
+class RuleError(DomainError):
+    """A request the rules refuse: one of the family of `core.errors`, with the stable code of api.md."""
 
     code = "rule_error"
 
-    def __init__(self, message: str = "", *, code: str | None = None):
-        super().__init__(message or self.code)
-        self.message = message or self.code
-        if code:
-            self.code = code
 
-
-class InvalidInput(RuleError):
+class InvalidInput(RuleError, core_errors.InvalidInput):
     code = "invalid_input"
 
 

@@ -24,7 +24,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Count
 
-from loyalty.errors import DomainError, InvalidInput
+from core.errors import DomainError, InvalidInput
 from loyalty.models import Account, Level, Programme
 from loyalty.signals import terms_changed
 

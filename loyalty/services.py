@@ -18,8 +18,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from core import rows
+from core.errors import InvalidInput, NotFound
 from loyalty import rules
-from loyalty.errors import InsufficientPoints, InvalidInput, NotFound
 from loyalty.models import Account, Customer, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
 from loyalty.selectors import lots_covering, lots_due, overdue_known, programme_levels
 
@@ -103,7 +103,7 @@ def debit(account: Account, *, kind: str, points: Decimal, at: datetime, save_ba
     # Points past their burn date are gone even if tonight's job has not run yet.
     expire_lots(account, at=at)
     if points > account.points_balance:
-        raise InsufficientPoints(
+        raise rules.InsufficientPoints(
             f"Only {account.points_balance} points are available, not {points.quantize(CENT)}.",
             details={"balance": str(account.points_balance), "requested": str(points)},
         )

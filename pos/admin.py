@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from loyalty.errors import DomainError
+from core.errors import DomainError
 from pos.actors import terminal_create, terminal_revoke
 from pos.catalogue import products_import
 from pos.models import CardActivation, Cashier, DiscountEntry, Product, Receipt, ReceiptLine, Refund, Store, Terminal

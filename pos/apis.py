@@ -7,9 +7,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cards.lifecycle import card_number_or_400
+from cards.lifecycle import card_number_checked
+from core.errors import InvalidInput, NotFound
 from loyalty import rules
-from loyalty.errors import InvalidInput, NotFound
 from loyalty.models import Category
 from pos.authentication import CashierSessionAuthentication, IsPosActor, TerminalTokenAuthentication
 from pos.basket_parse import plain_basket
@@ -220,7 +220,7 @@ class CardDetailApi(PosView):
     @extend_schema(responses=CardOut, summary="A card as the till sees it")
     def get(self, request, number):
         at = timezone.now()
-        card = card_with_account(card_number_or_400(number), at)
+        card = card_with_account(card_number_checked(number), at)
         if card is None:
             raise NotFound("This card is not known here.", code="card_not_found")
         return Response(card_body(card, at))

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from loyalty.errors import InvalidInput
+from core.errors import InvalidInput
 from loyalty.models import Category
 from pos.models import Product
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from core import rows
-from loyalty.errors import DomainError
+from core.errors import DomainError
 from pos.actors import PosActor
 from pos.models import IdempotencyRecord
 
@@ -51,6 +51,5 @@ def _replay(actor: PosActor, key: str, fingerprint: str) -> tuple[int, dict, boo
         raise DomainError(
             "This Idempotency-Key was already used for a different request.",
             code="idempotency_key_reused",
-            status=422,
         )
     return record.status_code, json.loads(record.response), True

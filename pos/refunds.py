@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 
+from core.errors import DomainError, NotFound
 from loyalty import rules
-from loyalty.errors import DomainError, NotFound
 from loyalty.models import Account, PointsEntry, Programme, SpendEntry
 from loyalty.selectors import programme_rules
 from loyalty.services import account_lock, credit, debit, expire_lots, level_named, spend_record

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from cards.lifecycle import activate, card_lock, card_lock_with_account, card_number_or_400, refuse_unusable
+from cards.lifecycle import activate, card_lock, card_lock_with_account, card_number_checked, refuse_unusable
 from cards.models import Card
 from core import rows
+from core.errors import DomainError, InvalidInput, NotFound
 from loyalty import rules
-from loyalty.errors import DomainError, InvalidInput, NotFound, from_rule_error
 from loyalty.models import Account, PointsEntry, SpendEntry
 from loyalty.selectors import card_state, category_table, programme_rules, programme_terms
 from loyalty.services import credit, debit, expire_lots, level_named, spend_record
@@ -67,17 +67,14 @@ def _price(card: Card | None, basket: Basket, at: datetime, table: dict) -> rule
         programme, state = programme_rules(card.account.programme), card_state(card.account, at)
     refuse_unknown_categories(basket, table)
     categories = {code: rule for code, (_, rule) in table.items()}
-    try:
-        return rules.quote(programme, state, basket.lines, categories, at, basket.redeem_points)
-    except rules.RuleError as error:
-        raise from_rule_error(error) from None
+    return rules.quote(programme, state, basket.lines, categories, at, basket.redeem_points)
 
 
 def checkout_quote(*, basket: Basket, at: datetime) -> dict:
     """Price a basket; writes nothing."""
     card = None
     if basket.card_number:
-        card = card_with_account(card_number_or_400(basket.card_number), at)
+        card = card_with_account(card_number_checked(basket.card_number), at)
         if card is None:
             raise NotFound("This card is not known here.", code="card_not_found")
         refuse_new_card(card)

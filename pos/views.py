@@ -16,10 +16,10 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from cards import signin_guard
-from cards.lifecycle import card_number_or_400
+from cards.lifecycle import card_number_checked
 from cards.models import Card
-from config.api_errors import error_body
-from loyalty.errors import DomainError
+from config.api_errors import domain_error_response, error_body
+from core.errors import DomainError
 from pos.models import Cashier
 
 
@@ -68,9 +68,9 @@ def card_web_signin(request, number):
     if cashier is None:
         return JsonResponse(error_body("permission_denied", "Only a cashier of a store can do this."), status=403)
     try:
-        card = Card.objects.filter(number=card_number_or_400(number)).first()
+        card = Card.objects.filter(number=card_number_checked(number)).first()
     except DomainError as error:
-        return JsonResponse(error_body(error.code, error.message), status=error.status)
+        return domain_error_response(error)
     if card is None:
         return JsonResponse(error_body("card_not_found", "This card is not known here."), status=404)
     if request.method == "POST":

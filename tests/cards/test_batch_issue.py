@@ -6,7 +6,7 @@ from django.db import connection
 from cards.models import Card, CardBatch, CardSeries
 from cards.numbers import normalise
 from cards.services import batch_issue
-from loyalty.errors import InvalidInput
+from core.errors import InvalidInput
 
 pytestmark = pytest.mark.django_db
 

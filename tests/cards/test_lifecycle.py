@@ -5,7 +5,8 @@ import pytest
 from cards.lifecycle import card_activate, card_block, card_replace
 from cards.models import Card
 from cards.services import batch_issue
-from loyalty.errors import DomainError
+from config.api_errors import status_for
+from core.errors import DomainError
 from loyalty.models import Account, Customer, PointsEntry, Programme
 from loyalty.services import points_earn
 from pos.demo import ensure_default_programme
@@ -53,7 +54,7 @@ def test_activating_a_used_card_is_409_and_changes_nothing(cards, prepare, code)
         card_block(number=cards[0], reason="Lost")
     with pytest.raises(DomainError) as error:
         card_activate(number=cards[0], name="Bob", phone="600100999", at=T0)
-    assert (error.value.code, error.value.status) == (code, 409)
+    assert (error.value.code, status_for(error.value)) == (code, 409)
     assert Customer.objects.count() == 1
 
 
@@ -64,7 +65,7 @@ def test_activating_a_used_card_is_409_and_changes_nothing(cards, prepare, code)
 def test_mistyped_and_unknown_numbers(cards, number, code, status):
     with pytest.raises(DomainError) as error:
         card_activate(number=number, name="Anna", phone="600100200", at=T0)
-    assert (error.value.code, error.value.status) == (code, status)
+    assert (error.value.code, status_for(error.value)) == (code, status)
     assert Customer.objects.count() == 0
 
 

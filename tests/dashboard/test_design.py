@@ -8,7 +8,7 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import User
 
-from loyalty.errors import DomainError, InvalidInput
+from core.errors import DomainError, InvalidInput
 from loyalty.models import Account, Level, Programme
 from loyalty.scale import PlannedLevel, programme_levels_replace
 from pos.demo import build_demo

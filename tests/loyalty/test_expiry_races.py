@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
+from core.errors import DomainError
 from loyalty import expiry
-from loyalty.errors import DomainError
 from loyalty.models import Account, PointsEntry, PointsLot, SpendEntry
 from loyalty.services import points_earn, points_redeem
 from tests.factories import T0, active_card

@@ -18,8 +18,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from cards.lifecycle import card_replace
 from cards.models import Card
 from cards.services import batch_issue
+from core.errors import DomainError
 from loyalty import services
-from loyalty.errors import DomainError
 from loyalty.models import Account, LotConsumption, PointsEntry, PointsLot
 from tests.factories import T0, active_card
 

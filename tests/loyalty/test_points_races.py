@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
-from loyalty.errors import DomainError
+from core.errors import DomainError
 from loyalty.models import Account, PointsEntry
 from loyalty.services import points_earn, points_redeem
 from tests.factories import T0, active_card

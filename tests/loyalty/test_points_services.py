@@ -4,7 +4,8 @@ from decimal import Decimal as D
 import pytest
 from django.db.models import Sum
 
-from loyalty.errors import DomainError
+from config.api_errors import status_for
+from core.errors import DomainError
 from loyalty.models import Account, LotConsumption, PointsEntry, PointsLot
 from loyalty.services import normalise_phone, points_adjust, points_earn, points_expire, points_redeem
 from tests.factories import T0, active_card
@@ -52,7 +53,7 @@ def test_redeem_above_balance_is_rejected_and_changes_nothing():
     before = state(account_id)
     with pytest.raises(DomainError) as error:
         points_redeem(account_id=account_id, points=D("5.01"), at=T0)
-    assert (error.value.code, error.value.status) == ("insufficient_points", 409)
+    assert (error.value.code, status_for(error.value)) == ("insufficient_points", 409)
     assert error.value.message == "Only 5.00 points are available, not 5.01."
     assert state(account_id) == before
 

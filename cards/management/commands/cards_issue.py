@@ -4,7 +4,7 @@ from tqdm import tqdm
 
 from cards.numbers import DEFAULT_PREFIX
 from cards.services import batch_issue, validate_batch_request
-from loyalty.errors import DomainError
+from core.errors import DomainError
 from loyalty.models import Programme
 
 
