@@ -1,5 +1,7 @@
 """The POS REST API of api.md: one view per action, no logic beyond calling services."""
 
+from decimal import Decimal
+
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -21,9 +23,9 @@ from pos.services import Basket, card_activate_at_till, checkout, checkout_quote
 MAX_LINES = 500
 # Far above any real till, far below what the money columns hold (12 digits):
 # absurd numbers are a 400, never a database overflow.
-MAX_QUANTITY = rules.Decimal("100000")
-MAX_UNIT_PRICE = rules.Decimal("1000000")
-MAX_BASKET = rules.Decimal("100000000")
+MAX_QUANTITY = Decimal("100000")
+MAX_UNIT_PRICE = Decimal("1000000")
+MAX_BASKET = Decimal("100000000")
 
 
 class PosView(APIView):
@@ -92,7 +94,7 @@ class LineIn(serializers.Serializer):
     name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=40)
     quantity = serializers.DecimalField(
-        max_digits=12, decimal_places=3, min_value=rules.Decimal("0.001"), max_value=MAX_QUANTITY
+        max_digits=12, decimal_places=3, min_value=Decimal("0.001"), max_value=MAX_QUANTITY
     )
     unit_price = money_field(max_value=MAX_UNIT_PRICE)
 
@@ -161,7 +163,7 @@ class CheckoutOut(QuoteOut):
 class RefundLineIn(serializers.Serializer):
     sku = serializers.CharField(max_length=40)
     quantity = serializers.DecimalField(
-        max_digits=12, decimal_places=3, min_value=rules.Decimal("0.001"), max_value=MAX_QUANTITY
+        max_digits=12, decimal_places=3, min_value=Decimal("0.001"), max_value=MAX_QUANTITY
     )
 
 
