@@ -34,8 +34,9 @@ def report_session() -> Iterator[None]:
 
     work_mem = 256 MB keeps a year's sorts and hash tables in memory (the default 4 MB spills them to
     disk); jit = off, because compiling a plan costs more than it saves on queries that run well under
-    a second (bench/README.md, "Manager's dashboard"); plan_cache_mode = auto, because the connection forces generic plans for the
-    till's key lookups (config/settings.py) and a report's date range wants a plan for its own dates.
+    a second (bench/README.md, "Manager's dashboard"); plan_cache_mode = auto, because the connection
+    forces generic plans for the till's key lookups (config/settings.py) and a report's date range wants
+    a plan for its own dates.
     For this transaction only: a manager's page, never the tills.
     """
     if connection.vendor != "postgresql":
