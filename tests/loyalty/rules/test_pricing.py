@@ -1,8 +1,8 @@
-"""The pure loyalty rules: exact Decimal values, no database."""
+"""Pricing a receipt: line percent, windows, the quote and its invariants (exact values, no database)."""
 
 from dataclasses import replace
 from datetime import datetime, time
-from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN
 
 import pytest
 from hypothesis import given, settings
@@ -15,182 +15,32 @@ from loyalty.rules import (
     InsufficientPoints,
     InvalidInput,
     Kind,
-    LevelRule,
     Line,
-    Lot,
     NegativeRedeem,
     Policy,
     ProgrammeRules,
-    Quote,
     RedeemLimitExceeded,
     RuleError,
     TimeWindowRule,
     UnknownCategory,
-    burning_within,
-    card_percent,
-    consume_oldest_first,
-    cost_share,
-    design_scale,
-    expired_lots,
-    inactivity_step,
-    level_after_refund,
-    level_by_name,
-    level_for_spend,
     line_percent,
-    next_level,
     points_multiplier,
     quote,
-    required_volume,
-    round_down,
-    round_money,
-    round_up_to_round_number,
 )
-
-D = Decimal
-
-# The demo programme of api.md: levels deliberately listed out of order (the rules sort them).
-LEVELS = (
-    LevelRule("Gold", D("700"), D("5")),
-    LevelRule("Silver", D("300"), D("2")),
-    LevelRule("Platinum", D("1500"), D("7")),
+from tests.loyalty.rules.programmes import (
+    AT,
+    CATEGORIES,
+    DEMO,
+    LEVELS,
+    MONDAY,
+    MORNING,
+    TUESDAY,
+    WINDOWED,
+    D,
+    assert_invariants,
+    card,
+    line,
 )
-DEMO = ProgrammeRules(
-    kind=Kind.CUMULATIVE,
-    base_percent=D("0"),
-    levels=LEVELS,
-    ceiling_percent=D("20"),
-    earn_percent=D("5"),
-    point_value=D("1.00"),
-    redeem_cap_percent=D("20"),
-)
-# Seniors' morning: Monday 09:00-12:00, 5 % more and double points.
-MORNING = TimeWindowRule(
-    weekdays=frozenset({0}), start=time(9), end=time(12), extra_percent=D("5"), points_multiplier=D("2")
-)
-WINDOWED = replace(DEMO, windows=(MORNING,))
-
-CATEGORIES = {
-    "dairy": CategoryRule("dairy"),
-    "tobacco": CategoryRule("tobacco", policy=Policy.EXCLUDED),  # no discount, still earns
-    "promo": CategoryRule("promo", policy=Policy.EXCLUDED, earns_points=False),
-    "baby": CategoryRule("baby", policy=Policy.CAPPED, max_percent=D("3")),
-    "wine": CategoryRule("wine", policy=Policy.CAPPED, max_percent=D("10")),
-}
-
-MONDAY = datetime(2025, 3, 3, 10, 0)  # a Monday, inside the morning window
-TUESDAY = datetime(2025, 3, 4, 10, 0)
-AT = datetime(2025, 3, 5, 15, 30)  # a Wednesday afternoon: no window
-
-
-def card(level=None, spend="0.00", balance="0.00"):
-    return CardState(level=level, spend=D(spend), points_balance=D(balance))
-
-
-def line(category="dairy", quantity="1", price="100.00", sku="SKU"):
-    return Line(sku=sku, category=category, quantity=D(quantity), unit_price=D(price))
-
-
-def is_cents(x: Decimal) -> bool:
-    return x.as_tuple().exponent == -2
-
-
-def assert_invariants(q: Quote) -> None:
-    assert q.total_due == q.subtotal - q.discount_total - q.points_redeemed_amount
-    assert q.discount_total == sum((ln.discount_amount for ln in q.lines), D("0"))
-    assert q.subtotal == sum((ln.subtotal for ln in q.lines), D("0"))
-    amounts = [q.subtotal, q.discount_total, q.points_redeemed, q.points_redeemed_amount, q.total_due]
-    amounts += [q.points_earned, q.max_redeemable_points, q.spend_after]
-    amounts += [x for ln in q.lines for x in (ln.subtotal, ln.discount_amount, ln.total)]
-    assert all(is_cents(x) for x in amounts), amounts
-
-
-# --- rounding ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("x", "money", "down"),
-    [
-        ("0.005", "0.01", "0.00"),
-        ("0.00149", "0.00", "0.00"),
-        ("2.985", "2.99", "2.98"),
-        ("0.149", "0.15", "0.14"),
-        ("0.4995", "0.50", "0.49"),
-        ("12", "12.00", "12.00"),
-    ],
-)
-def test_rounding(x, money, down):
-    assert round_money(D(x)) == D(money) and is_cents(round_money(D(x)))
-    assert round_down(D(x)) == D(down) and is_cents(round_down(D(x)))
-
-
-# --- levels -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("spend", "level", "percent"),
-    [
-        ("0", None, "0"),
-        ("299.99", None, "0"),
-        ("300.00", "Silver", "2"),
-        ("699.99", "Silver", "2"),
-        ("700", "Gold", "5"),
-        ("1499.99", "Gold", "5"),
-        ("1500", "Platinum", "7"),
-        ("99999", "Platinum", "7"),
-    ],
-)
-def test_level_for_spend_and_percent(spend, level, percent):
-    reached = level_for_spend(DEMO, D(spend))
-    assert (reached.name if reached else None) == level
-    assert card_percent(DEMO, level) == D(percent)
-
-
-@pytest.mark.parametrize(
-    ("level", "spend", "expected"),
-    [
-        (None, "0.00", ("Silver", "300.00")),
-        (None, "299.99", ("Silver", "0.01")),
-        ("Silver", "300.00", ("Gold", "400.00")),
-        ("Gold", "812.00", ("Platinum", "688.00")),
-        ("Gold", "1600.00", ("Platinum", "0.00")),  # never negative
-        ("Platinum", "2000.00", None),
-    ],
-)
-def test_next_level(level, spend, expected):
-    result = next_level(DEMO, level, D(spend))
-    assert (None if result is None else (result[0].name, result[1])) == (
-        None if expected is None else (expected[0], D(expected[1]))
-    )
-    if result is not None:
-        assert is_cents(result[1])
-
-
-@pytest.mark.parametrize(
-    ("kind", "base", "level", "percent"),
-    [
-        (Kind.FIXED, "5", None, "5"),
-        (Kind.FIXED, "5", "Platinum", "5"),  # a fixed programme ignores levels
-        (Kind.CUMULATIVE, "1", None, "1"),
-        (Kind.CUMULATIVE, "1", "Gold", "5"),
-        (Kind.MIXED, "3", None, "3"),
-        (Kind.MIXED, "3", "Silver", "3"),  # the fixed base is a floor
-        (Kind.MIXED, "3", "Gold", "5"),
-        (Kind.CUMULATIVE, "0", "Renamed", "0"),  # a level the programme no longer knows: base
-    ],
-)
-def test_card_percent_by_kind(kind, base, level, percent):
-    p = ProgrammeRules(kind=kind, base_percent=D(base), levels=LEVELS)
-    assert card_percent(p, level) == D(percent)
-
-
-def test_level_by_name_and_fixed_programme_has_no_next_level():
-    assert level_by_name(DEMO, "Gold") == LevelRule("Gold", D("700"), D("5"))
-    assert level_by_name(DEMO, None) is None
-    assert level_by_name(DEMO, "Bronze") is None
-    assert next_level(ProgrammeRules(kind=Kind.FIXED, base_percent=D("5"), levels=LEVELS), None, D("0")) is None
-
-
-# --- line percent and windows -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -487,184 +337,3 @@ def test_quote_invariants_hold_for_any_receipt(p, c, lines, categories, at, rede
 
 
 # --- refunds and inactivity -------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("level", "spend_after", "expected"),
-    [
-        ("Gold", "800.00", "Gold"),
-        ("Gold", "700.00", "Gold"),
-        ("Gold", "699.99", "Silver"),
-        ("Gold", "100.00", None),
-        ("Silver", "1600.00", "Silver"),  # a refund never raises
-        (None, "5000.00", None),
-    ],
-)
-def test_level_after_refund(level, spend_after, expected):
-    assert level_after_refund(DEMO, level, D(spend_after)) == expected
-
-
-def test_level_after_refund_fixed_programme_keeps_level():
-    fixed = ProgrammeRules(kind=Kind.FIXED, base_percent=D("5"), levels=LEVELS)
-    assert level_after_refund(fixed, "Gold", D("0")) == "Gold"
-
-
-@pytest.mark.parametrize(
-    ("action", "level", "expected_level", "expected_spend"),
-    [
-        ("step_down", "Platinum", "Gold", "700"),
-        ("step_down", "Gold", "Silver", "300"),
-        ("step_down", "Silver", None, "0"),
-        ("step_down", None, None, "0"),
-        ("reset", "Platinum", None, "0"),
-        ("reset", None, None, "0"),
-    ],
-)
-def test_inactivity_step(action, level, expected_level, expected_spend):
-    p = replace(DEMO, inactivity_action=action)
-    assert inactivity_step(p, level) == (expected_level, D(expected_spend))
-
-
-# --- point lots -------------------------------------------------------------------------------
-
-LOTS = (
-    Lot(1, D("7.00"), None),  # never burns: used last despite the smallest id
-    Lot(2, D("5.00"), datetime(2025, 3, 5, 12, 0)),
-    Lot(3, D("10.00"), datetime(2025, 3, 10, 10, 0)),
-    Lot(4, D("0.00"), datetime(2025, 3, 1, 0, 0)),  # spent already
-    Lot(5, D("3.00"), datetime(2025, 3, 5, 9, 0)),
-    Lot(6, D("4.00"), datetime(2025, 3, 5, 12, 0)),  # same expiry as lot 2: the lower id first
-)
-
-
-@pytest.mark.parametrize(
-    ("amount", "expected"),
-    [
-        ("0", []),
-        ("2.50", [(5, "2.50")]),
-        ("3.00", [(5, "3.00")]),
-        ("4.00", [(5, "3.00"), (2, "1.00")]),
-        ("12.00", [(5, "3.00"), (2, "5.00"), (6, "4.00")]),
-        ("29.00", [(5, "3.00"), (2, "5.00"), (6, "4.00"), (3, "10.00"), (1, "7.00")]),
-    ],
-)
-def test_consume_oldest_first(amount, expected):
-    assert consume_oldest_first(LOTS, D(amount)) == [(lot_id, D(taken)) for lot_id, taken in expected]
-
-
-def test_consume_more_than_the_lots_hold():
-    with pytest.raises(InsufficientPoints):
-        consume_oldest_first(LOTS, D("29.01"))
-    with pytest.raises(InvalidInput):
-        consume_oldest_first(LOTS, D("-1"))
-
-
-lot_specs = st.lists(st.tuples(st.integers(0, 10000), st.none() | st.integers(0, 30)), min_size=1, max_size=10)
-
-
-@given(specs=lot_specs, share=st.integers(0, 100))
-def test_consume_takes_exactly_the_amount_oldest_first(specs, share):
-    lots = [Lot(i, D(c) / 100, None if d is None else datetime(2025, 1, 1 + d)) for i, (c, d) in enumerate(specs)]
-    amount = (sum((lot.remaining for lot in lots), D(0)) * share / 100).quantize(CENT, rounding=ROUND_DOWN)
-    taken = consume_oldest_first(lots, amount)
-    by_id = {lot.lot_id: lot for lot in lots}
-    assert sum((t for _, t in taken), D(0)) == amount
-    assert all(0 < t <= by_id[i].remaining for i, t in taken)
-    # every lot but the last one touched is emptied, and they are touched soonest-to-burn first
-    assert all(t == by_id[i].remaining for i, t in taken[:-1])
-    keys = [(by_id[i].expires_at is None, by_id[i].expires_at or datetime.min, i) for i, _ in taken]
-    assert keys == sorted(keys)
-    assert len({i for i, _ in taken}) == len(taken)
-
-
-@pytest.mark.parametrize(
-    ("at", "expected_ids"),
-    [
-        (datetime(2025, 3, 5, 8, 59), []),
-        (datetime(2025, 3, 5, 9, 0), [5]),  # the expiry moment itself burns
-        (datetime(2025, 3, 5, 12, 0), [2, 5, 6]),
-        (datetime(2030, 1, 1), [2, 3, 5, 6]),  # lot 1 never burns, lot 4 is empty
-    ],
-)
-def test_expired_lots(at, expected_ids):
-    assert [lot.lot_id for lot in expired_lots(LOTS, at)] == expected_ids
-
-
-@pytest.mark.parametrize(
-    ("at", "days", "expected"),
-    [
-        (datetime(2025, 3, 1), 7, [(datetime(2025, 3, 5, 9, 0), "12.00")]),  # one row per day, summed
-        (
-            datetime(2025, 3, 1),
-            10,
-            [(datetime(2025, 3, 5, 9, 0), "12.00"), (datetime(2025, 3, 10, 10, 0), "10.00")],
-        ),
-        (datetime(2025, 3, 5, 9, 0), 1, [(datetime(2025, 3, 5, 12, 0), "9.00")]),  # `at` itself excluded
-        (datetime(2025, 3, 3, 10, 0), 7, [(datetime(2025, 3, 5, 9, 0), "12.00"), (datetime(2025, 3, 10, 10), "10.00")]),
-        (datetime(2025, 3, 10, 10, 0), 365, []),
-    ],
-)
-def test_burning_within(at, days, expected):
-    assert burning_within(LOTS, at, days) == [(when, D(amount)) for when, amount in expected]
-
-
-# --- designing a discount scale ---------------------------------------------------------------
-
-
-def test_required_volume_worked_example():
-    # domain.md: 10 000 a month at list price, markup 50 %, asking for 10 %
-    step = required_volume(D("0.50"), D("10000"), D("10"))
-    assert (step.list_volume_required, step.revenue_required) == (D("14285.71"), D("12857.14"))
-    assert (step.growth_percent, step.revenue_growth_percent) == (D("42.9"), D("28.6"))
-    assert step.published_volume == D("15000")
-    assert (step.discount_percent, step.wanted_margin_increase) == (D("10"), D("0"))
-
-
-def test_required_volume_from_a_current_discount():
-    # already at 5 %: M0 = 10000 * (0.95 - 2/3) = 2833.33; L = 2833.33 / (0.9 - 2/3)
-    step = required_volume(D("0.50"), D("10000"), D("10"), current_discount_percent=D("5"))
-    assert (step.list_volume_required, step.revenue_required) == (D("12142.86"), D("10928.57"))
-    assert (step.growth_percent, step.revenue_growth_percent, step.published_volume) == (
-        D("21.4"),
-        D("9.3"),
-        D("13000"),
-    )
-
-
-def test_design_scale_three_steps():
-    scale = design_scale(D("0.50"), D("10000"), [(D("5"), D("0")), (D("10"), D("0")), (D("15"), D("1000"))])
-    assert [
-        (s.list_volume_required, s.revenue_required, s.growth_percent, s.revenue_growth_percent, s.published_volume)
-        for s in scale
-    ] == [
-        (D("11764.71"), D("11176.47"), D("17.6"), D("11.8"), D("12000")),
-        (D("14285.71"), D("12857.14"), D("42.9"), D("28.6"), D("15000")),
-        (D("23636.36"), D("20090.91"), D("136.4"), D("100.9"), D("24000")),
-    ]
-
-
-@pytest.mark.parametrize(("markup", "discount"), [("0.25", "20"), ("0.25", "25"), ("0.50", "40")])
-def test_discount_exceeds_margin(markup, discount):
-    with pytest.raises(RuleError) as exc:
-        required_volume(D(markup), D("10000"), D(discount))
-    assert exc.value.code == "discount_exceeds_margin"
-
-
-@pytest.mark.parametrize(("markup", "share"), [("0.25", "0.8"), ("1", "0.5"), ("0", "1")])
-def test_cost_share(markup, share):
-    assert cost_share(D(markup)) == D(share)
-
-
-@pytest.mark.parametrize(
-    ("x", "published"),
-    [
-        ("14285.71", "15000"),
-        ("14286", "15000"),
-        ("1234", "1300"),
-        ("15000", "15000"),
-        ("87.2", "88"),
-        ("100001", "110000"),
-    ],
-)
-def test_round_up_to_round_number(x, published):
-    assert round_up_to_round_number(D(x)) == D(published)
