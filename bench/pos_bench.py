@@ -56,9 +56,11 @@ ENV = bench_env(DB)
 
 
 def manage(*args: str) -> str:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=ENV, check=True, capture_output=True, text=True
-    ).stdout
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=ENV, capture_output=True, text=True)
+    if done.returncode:
+        print(done.stderr, file=sys.stderr)  # what went wrong, not only that it did
+        done.check_returncode()
+    return done.stdout
 
 
 CUSTOMERS = 40  # the demo batch has 50 cards
