@@ -16,7 +16,7 @@ pgbench runs the scripts with `-M prepared`, as the app's connections run their 
 after five uses). Run on a bench database only: every transaction adds a receipt.
 
 bench/pos_bench.py writes them for its floor; on their own, for every active card of that bench's database
-(prepared first if it is not there yet), into bench/out/ or DIRECTORY:
+(prepared first if it is not there yet), into DIRECTORY (default: BENCH_OUT or bench/out/):
 
     .venv/bin/python bench/capture_sql.py [DIRECTORY]
     BENCH_SMOKE=1 .venv/bin/python bench/capture_sql.py /tmp/scripts   # three cards only
@@ -165,4 +165,4 @@ def main(directory: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "bench" / "out"))
+    main(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("BENCH_OUT") or str(ROOT / "bench" / "out"))

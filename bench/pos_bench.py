@@ -143,7 +143,7 @@ def active_cards() -> list[str]:
 def pgbench_floor() -> tuple[dict, dict]:
     """The SQL of real checkouts, one script per card (bench/capture_sql.py), replayed by pgbench with CLIENTS
     clients, prepared and committing: spread over every card, and all on the hot card."""
-    directory = ROOT / "bench" / "out"
+    directory = Path(os.environ.get("BENCH_OUT") or ROOT / "bench" / "out")
     for old in directory.glob("checkout*.sql"):
         old.unlink()
     manage("shell", "-c", (
