@@ -14,22 +14,42 @@ run again and again:
 
 pgbench runs the scripts with `-M prepared`, as the app's connections run their statements (prepared
 after five uses). Run on a bench database only: every transaction adds a receipt.
+
+bench/pos_bench.py writes them for its floor; on their own, for every active card of that bench's database
+(prepared first if it is not there yet), into DIRECTORY (default: BENCH_OUT or bench/out/):
+
+    .venv/bin/python bench/capture_sql.py [DIRECTORY]
+    BENCH_SMOKE=1 .venv/bin/python bench/capture_sql.py /tmp/scripts   # three cards only
 """
 
+import os
 import re
+import sys
 import uuid
 from decimal import Decimal
 from pathlib import Path
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+ROOT = Path(__file__).resolve().parent.parent
+if __name__ == "__main__":  # run as a script: Django set up on pos_bench's database before the imports below
+    sys.path.insert(0, str(ROOT))
+    from bench import pos_bench
 
-from cards.models import Card
-from loyalty.rules import Line
-from pos.actors import PosActor
-from pos.models import Receipt, ReceiptLine, Terminal
-from pos.services import Basket, checkout
+    pos_bench.ensure_prepared()
+    os.environ.update(pos_bench.ENV)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from cards.models import Card  # noqa: E402
+from loyalty.rules import Line  # noqa: E402
+from pos.actors import PosActor  # noqa: E402
+from pos.models import Receipt, ReceiptLine, Terminal  # noqa: E402
+from pos.services import Basket, checkout  # noqa: E402
 
 LINES = [
     ("MILK-1L", "dairy", "2", "1.49"),
@@ -133,3 +153,16 @@ def _with_line_ids(sql: str, line_ids: list[int]) -> str:
 
 def active_card_numbers() -> list[str]:
     return list(Card.objects.filter(status=Card.Status.ACTIVE).order_by("number").values_list("number", flat=True))
+
+
+def main(directory: str) -> None:
+    from bench import pg
+
+    numbers = active_card_numbers()[: 3 if pg.smoke() else None]
+    paths = write_checkout_scripts(directory, numbers)
+    statements = sum(1 for line in Path(paths[0]).read_text().splitlines() if not line.startswith("\\set"))
+    print(f"wrote {len(paths)} pgbench scripts to {directory} ({statements} statements each)")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("BENCH_OUT") or str(ROOT / "bench" / "out"))

@@ -2,40 +2,57 @@
 
 Run on PostgreSQL (the issue's figures are for it):
 
-    createdb -h 127.0.0.1 -U postgres loyalty_bench   # once
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/loyalty_bench .venv/bin/python bench/cards_bench.py
+    .venv/bin/python bench/cards_bench.py
+    BENCH_SMOKE=1 .venv/bin/python bench/cards_bench.py   # 200 cards, 20 PNGs: the path in seconds
 
+The database (BENCH_DATABASE_URL, default loyalty_cards_bench on 127.0.0.1) is made and migrated if it
+is missing; BENCH_FRESH=1 starts from an empty one. BENCH_CARDS and BENCH_PNG_CARDS set the sizes.
 Each step runs `manage.py` in a child process so its peak memory (max RSS)
-is measured on its own. Files land in bench/out/.
+is measured on its own. Files land in bench/out/ (BENCH_OUT).
 """
 
 import os
-import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "bench" / "out"
-COUNT = int(os.environ.get("BENCH_CARDS", "100000"))
-PNG_SAMPLE = int(os.environ.get("BENCH_PNG_CARDS", "2000"))
+sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project root is not
+
+from bench import pg  # noqa: E402
+
+OUT = Path(os.environ.get("BENCH_OUT") or ROOT / "bench" / "out")
+COUNT = pg.sized("BENCH_CARDS", 100_000, 200)
+PNG_SAMPLE = pg.sized("BENCH_PNG_CARDS", 2000, 20)
+DB = pg.database_url("loyalty_cards_bench")
+ENV = {**os.environ, "DATABASE_URL": DB}
 
 
 def manage(*args: str) -> tuple[float, float, str]:
-    """Run a management command; return (seconds, peak RSS in MiB, stdout)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the max over all children so far: report it only if it grew.
-    return seconds, max(peak, before) / 1024, (done.stdout.strip().splitlines() or [""])[-1]
+    """Run a management command; return (seconds, its own peak RSS in MiB, the last line of its stdout)."""
+    command = [sys.executable, "manage.py", *args]
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=out, stderr=err, text=True)
+        # This child's own rusage (RUSAGE_CHILDREN would be the largest of all children so far: the migrate).
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if child.returncode:
+        print(stderr, file=sys.stderr)
+        raise subprocess.CalledProcessError(child.returncode, command, stdout, stderr)
+    return seconds, usage.ru_maxrss / 1024, (stdout.strip().splitlines() or [""])[-1]
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    print(f"database: {os.environ.get('DATABASE_URL', 'sqlite (default)')}")
+    pg.ensure(DB, fresh=pg.fresh_requested())
+    print(f"database: {pg.name(DB)}")
     manage("migrate", "--noinput", "-v", "0")
 
     seconds, rss, batch = manage("cards_issue", "--count", str(COUNT), "--verbosity", "0")

@@ -1,17 +1,22 @@
 """Python's cost of one request in instructions, which, unlike seconds, repeat from run to run on this VM.
 
-    .venv/bin/python bench/pos_bench.py            # once: builds the bench database
     apt-get install valgrind
     .venv/bin/python bench/instructions.py checkout card stack/terminal
+    BENCH_SMOKE=1 .venv/bin/python bench/instructions.py checkout card   # the path in seconds, no count
 
 Requests go straight to the WSGI application in one process (no gunicorn, no HTTP), against the bench
-database of bench/pos_bench.py: a 5-line checkout on the bench cards, a card scan, or one of the
+database of bench/pos_bench.py (BENCH_DATABASE_URL, default loyalty_bench; prepared as pos_bench.py does
+if it is not there yet): a 5-line checkout on the bench cards, a card scan, or one of the
 stack-floor views of bench/stack/ (`stack/django`, `stack/drf`, `stack/terminal`). Each kind runs under
 callgrind twice, with FEW and MANY requests; the difference divided by MANY - FEW is what one request
 costs, start-up and warm-up cancelled out. PostgreSQL's own work is not counted (another process).
 On the 2-core VM, CPU seconds of the same code vary by half from one minute to the next; instruction
 counts of the same code vary by about 2 % (the database grows as checkouts run), so a change of 5 % or
 more is a real one.
+
+Smoke mode (BENCH_SMOKE=1) runs the same two callgrind processes per kind with 1 and 3 requests and
+callgrind's instrumentation off: Django's start-up alone is 2.6 G instructions, about 25 s under callgrind,
+and only that start-up would be counted. It checks the path (database, valgrind, the answers), not the cost.
 """
 
 import io
@@ -19,6 +24,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -27,9 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project root is not
 
-from bench.pos_bench import CARD, ENV, TOKEN  # noqa: E402  (the bench's own database, token and hot card)
+from bench import pg  # noqa: E402
+from bench.pos_bench import CARD, ENV, TOKEN, ensure_prepared  # noqa: E402  (the bench's database, token, hot card)
 
-FEW, MANY = 20, 80
+FEW, MANY = pg.sized("BENCH_FEW", 20, 1), pg.sized("BENCH_MANY", 80, 3)
 
 
 def requests(kind: str, count: int) -> None:
@@ -73,9 +80,10 @@ class _Answer:
 
 
 def instructions(kind: str, count: int) -> int:
+    quick = ["--instr-atstart=no"] if pg.smoke() else []  # smoke: nothing counted (see the docstring)
     out = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__, "--run", kind,
-         str(count)],
+        ["valgrind", "--tool=callgrind", *quick, "--callgrind-out-file=/dev/null", sys.executable, __file__, "--run",
+         kind, str(count)],
         cwd=ROOT, env=ENV, capture_output=True, text=True,
     )  # fmt: skip
     collected = re.search(r"Collected : (\d+)", out.stderr)
@@ -85,9 +93,15 @@ def instructions(kind: str, count: int) -> int:
 
 
 def main(kinds: list[str]) -> None:
+    if not shutil.which("valgrind"):
+        sys.exit("instructions.py needs valgrind (Debian: apt-get install valgrind)")
+    ensure_prepared()
     for kind in kinds:
         per_request = (instructions(kind, MANY) - instructions(kind, FEW)) / (MANY - FEW)
-        print(f"{kind}: {per_request / 1e6:.2f} M instructions per request", flush=True)
+        if pg.smoke():
+            print(f"{kind}: {FEW} and {MANY} requests answered under callgrind (smoke: nothing counted)", flush=True)
+        else:
+            print(f"{kind}: {per_request / 1e6:.2f} M instructions per request", flush=True)
 
 
 if __name__ == "__main__":

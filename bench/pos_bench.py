@@ -2,79 +2,117 @@
 where, the textbook checkout the issue compares against, what the stack costs before any product code,
 and the pgbench floor (the SQL real checkouts issue, without Python).
 
-    psql -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS loyalty_bench" -c "CREATE DATABASE loyalty_bench"
-    .venv/bin/python bench/pos_bench.py   # needs wrk and pgbench (Debian: wrk, postgresql-client)
+    .venv/bin/python bench/pos_bench.py                # needs wrk and pgbench (Debian: wrk, postgresql)
+    BENCH_FRESH=1 .venv/bin/python bench/pos_bench.py  # on a new database (the last one dropped first)
+    BENCH_SMOKE=1 .venv/bin/python bench/pos_bench.py  # the whole path at a tiny size, in seconds
 
-Load generator and server share the machine's 2 cores, as the issue asks.
+The bench database (BENCH_DATABASE_URL, default loyalty_bench on 127.0.0.1) is made if it is missing;
+a rerun keeps it (and vacuums it). Load generator and server share the machine's 2 cores, as the issue asks.
+gunicorn listens on 127.0.0.1:BENCH_PORT (8100).
 """
 
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project root is not
 
+from bench import pg  # noqa: E402
 from bench.cpu import measured  # noqa: E402
 
-DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/loyalty_bench")
-PORT = 8100
-WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+DB = pg.database_url("loyalty_bench")
+PORT = int(os.environ.get("BENCH_PORT") or 8100)
+WORKERS = pg.sized("BENCH_WORKERS", 4, 2)
 CLIENTS = 4
-SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
+SECONDS = pg.sized("BENCH_SECONDS", 20, 1)
 TOKEN = "demo-token-central-till-1"
 CARD = "2000000000015"
-ENV = {
-    **os.environ,
-    "DATABASE_URL": DB,
-    "DJANGO_DEBUG": "false",
-    "DJANGO_SECRET_KEY": "bench-secret",
-    "CARD_PIN_SECRET": "bench-pin-secret",
-    "BENCH_TOKEN": TOKEN,
-    "BENCH_CARD": CARD,
-}
+
+
+def bench_env(database_url: str) -> dict:
+    """The environment of every process the bench starts (manage.py, gunicorn, wrk) on `database_url`."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "bench-secret",
+        "CARD_PIN_SECRET": "bench-pin-secret",
+        "BENCH_TOKEN": TOKEN,
+        "BENCH_CARD": CARD,
+    }
+
+
+ENV = bench_env(DB)
 
 
 def manage(*args: str) -> str:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=ENV, check=True, capture_output=True, text=True
-    ).stdout
+    done = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=ENV, capture_output=True, text=True)
+    if done.returncode:
+        print(done.stderr, file=sys.stderr)  # what went wrong, not only that it did
+        done.check_returncode()
+    return done.stdout
 
 
 CUSTOMERS = 40  # the demo batch has 50 cards
 
 
 def prepare() -> None:
+    """The bench database (made if missing), migrated, with the demo and the bench's customers. Safe to rerun."""
+    url = ENV["DATABASE_URL"]
+    pg.ensure(url)
     manage("migrate", "--noinput", "-v", "0")
     manage("loyalty_demo")
     manage("shell", "-c", (
         "from cards.lifecycle import card_activate; from cards.models import Card\n"
         f"for i, c in enumerate(Card.objects.filter(status='issued').order_by('number')[:{CUSTOMERS}]):\n"
-        "    card_activate(number=c.number, name=f'Bench Customer {i}', phone=f'+4910000{i:04d}')"
-    ))  # fmt: skip
-    manage("shell", "-c", (
-        "from cards.lifecycle import card_activate; from cards.models import Card\n"
+        "    card_activate(number=c.number, name=f'Bench Customer {i}', phone=f'+4910000{i:04d}')\n"
         f"c = Card.objects.get(number='{CARD}')\n"
         f"card_activate(number='{CARD}', name='Bench Customer', phone='+49000000001') if c.status == 'issued' else None"
     ))  # fmt: skip
     # A rerun meets the rows of the runs before it; where autovacuum is off (as on the project's machine) their
     # dead versions and stale statistics would cost the next run a third of its checkouts.
-    subprocess.run(["psql", DB, "-q", "-c", "VACUUM ANALYZE"], check=True, capture_output=True)
+    pg.run(url, "VACUUM ANALYZE")
 
 
-WARMUP = int(os.environ.get("BENCH_WARMUP_SECONDS", "3"))
+def prepared() -> bool:
+    """Whether the bench database is there with the bench's hot card in use (prepare() has run on it)."""
+    url = ENV["DATABASE_URL"]
+    if not pg.exists(url):
+        return False
+    with psycopg.connect(url) as conn:
+        try:
+            found = conn.execute("SELECT 1 FROM cards_card WHERE number = %s AND status = 'active'", [CARD])
+            return found.fetchone() is not None
+        except psycopg.errors.UndefinedTable:
+            return False
+
+
+def ensure_prepared() -> None:
+    """For the scripts that use this bench's database (capture_sql.py, instructions.py): prepare it if needed."""
+    if not prepared():
+        print(f"preparing the bench database {pg.name(ENV['DATABASE_URL'])}", file=sys.stderr, flush=True)
+        prepare()
+
+
+WARMUP = pg.sized("BENCH_WARMUP_SECONDS", 3, 0)
 
 
 def wrk(script: str, env: dict | None = None) -> dict:
     """Rate, p99 and CPU per request of `script` with CLIENTS connections, after a warm-up that is not counted:
     each worker's first requests open its database connection and prepare its statements, which is start-up,
     not load."""
-    subprocess.run(_wrk_command(script, WARMUP, []), env=env or ENV, check=True, capture_output=True)
+    if WARMUP:
+        subprocess.run(_wrk_command(script, WARMUP, []), env=env or ENV, check=True, capture_output=True)
 
     def run() -> dict:
         out = subprocess.run(
@@ -105,7 +143,7 @@ def active_cards() -> list[str]:
 def pgbench_floor() -> tuple[dict, dict]:
     """The SQL of real checkouts, one script per card (bench/capture_sql.py), replayed by pgbench with CLIENTS
     clients, prepared and committing: spread over every card, and all on the hot card."""
-    directory = ROOT / "bench" / "out"
+    directory = Path(os.environ.get("BENCH_OUT") or ROOT / "bench" / "out")
     for old in directory.glob("checkout*.sql"):
         old.unlink()
     manage("shell", "-c", (
@@ -118,12 +156,16 @@ def pgbench_floor() -> tuple[dict, dict]:
 
 
 def _pgbench(scripts: list[str]) -> dict:
+    where = conninfo_to_dict(ENV["DATABASE_URL"])
+    server = [arg for key, flag in (("host", "-h"), ("port", "-p"), ("user", "-U")) if key in where
+              for arg in (flag, where[key])]  # fmt: skip
+    password = {"PGPASSWORD": where["password"]} if "password" in where else {}
+
     def run() -> dict:
         out = subprocess.run(
             ["pgbench", "-n", "-c", str(CLIENTS), "-j", "2", "-T", str(SECONDS), "-M", "prepared",
-             *[arg for script in scripts for arg in ("-f", script)],
-             "-h", "127.0.0.1", "-U", "postgres", DB.rsplit("/", 1)[1]],
-            check=True, capture_output=True, text=True,
+             *[arg for script in scripts for arg in ("-f", script)], *server, where["dbname"]],
+            check=True, capture_output=True, text=True, env={**os.environ, **password},
         ).stdout  # fmt: skip
         return {"rate": float(re.search(r"tps = ([\d.]+)", out).group(1)), "seconds": SECONDS}
 
@@ -132,18 +174,24 @@ def _pgbench(scripts: list[str]) -> dict:
 
 def start_server(env: dict | None = None, app: str = "config.wsgi", probe: str = "/api/v1/schema/") -> subprocess.Popen:
     """gunicorn serving `app` on the bench database, answering `probe` before this returns."""
+    with socket.socket() as taken:  # else wrk would measure whatever else listens there
+        if taken.connect_ex(("127.0.0.1", PORT)) == 0:
+            sys.exit(f"bench: something already listens on 127.0.0.1:{PORT}; set BENCH_PORT to a free port")
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", app, "--workers", str(WORKERS), "--bind", f"127.0.0.1:{PORT}",
          "--log-level", "warning"],
         cwd=ROOT, env=env or ENV,
     )  # fmt: skip
-    for _ in range(50):
+    for _ in range(150):
+        if server.poll() is not None:
+            sys.exit(f"bench: gunicorn ({app}) exited with {server.returncode} before answering")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}{probe}", timeout=1)
-            break
+            return server
         except OSError:
             time.sleep(0.2)
-    return server
+    stop_server(server)
+    sys.exit(f"bench: gunicorn ({app}) did not answer {probe} within 30 s")
 
 
 def stop_server(server: subprocess.Popen) -> None:
@@ -163,6 +211,8 @@ def report(label: str, result: dict) -> None:
 
 
 def main() -> None:
+    if pg.fresh_requested():
+        pg.drop(DB)
     prepare()
     cards = {**ENV, "BENCH_CARDS": " ".join(active_cards())}
     server = start_server()
