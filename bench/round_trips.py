@@ -2,8 +2,7 @@
 afresh, transaction control. The app's side of the gap between PostgreSQL's CPU per checkout under the app
 and under pgbench's replay of the same statements (bench/README.md, "Point of sale").
 
-    .venv/bin/python bench/pos_bench.py         # once: builds the bench database
-    .venv/bin/python bench/round_trips.py checkout card
+    .venv/bin/python bench/round_trips.py checkout card [-v]     # -v: the statements of one request
 
 Requests go to the WSGI application in this process (as bench/instructions.py sends them) against the bench
 database; after a warm-up (so that what a worker repeats is prepared, as in a long-running gunicorn worker),
@@ -23,9 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project root is not
 
-from bench.pos_bench import ENV  # noqa: E402  (the bench's own database)
+from bench import pg  # noqa: E402
+from bench.pos_bench import ENV, ensure_prepared  # noqa: E402  (the bench's own database, made if missing)
 
-WARMUP, COUNT = 20, 20
+WARMUP, COUNT = pg.sized("BENCH_WARMUP", 20, 6), pg.sized("BENCH_COUNT", 20, 2)
 
 
 def traced(kind: str) -> str:
@@ -70,8 +70,7 @@ def one_request(trace: str) -> list[str]:
             name = text.split(" ")[1].strip('"')
             if name:
                 steps.append(("prepared", PREPARED.get(name, name)))
-    last_begin = max(i for i, (kind, text) in enumerate(steps) if "BEGIN" in text)
-    start = max((i for i, (kind, text) in enumerate(steps[:last_begin]) if "COMMIT" in text), default=-1) + 1
+    start = len(steps) - len(steps) // COUNT  # every request sends the same sequence: show the last one
     return [f"{kind:<12} {' '.join(text.split())[:110]}" for kind, text in steps[start:]]
 
 
@@ -96,6 +95,7 @@ LAST: dict[str, str] = {}
 
 
 def main(kinds: list[str]) -> None:
+    ensure_prepared()
     for kind in kinds:
         LAST[kind] = trace = traced(kind)
         found = summary(trace)

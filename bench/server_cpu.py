@@ -1,7 +1,6 @@
 """PostgreSQL's own CPU per request, one connection, no concurrency: the server's side of a checkout or a
 card scan, apart from the load's (lock waits, context switches, four workers on two cores).
 
-    .venv/bin/python bench/pos_bench.py         # once: builds the bench database
     .venv/bin/python bench/server_cpu.py checkout card floor     # floor needs pgbench (postgresql-client)
 
 Each line runs in a fresh process: requests go to the WSGI application in that process (as
@@ -23,9 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project root is not
 
-from bench.pos_bench import ENV  # noqa: E402  (the bench's own database)
+from bench import pg  # noqa: E402
+from bench.pos_bench import ENV, ensure_prepared  # noqa: E402  (the bench's own database, made if missing)
 
-WARMUP, COUNT = 30, int(os.environ.get("BENCH_COUNT", "300"))
+WARMUP, COUNT = pg.sized("BENCH_WARMUP", 30, 6), pg.sized("BENCH_COUNT", 300, 5)
 MODES = ("force_generic_plan", "auto", "force_custom_plan")
 
 
@@ -50,12 +50,12 @@ def measure(kind: str) -> None:
     print(f"{server / COUNT / 1000:.0f} {python / COUNT / 1000:.0f}")
 
 
-def floor(seconds: int = 6) -> None:
+def floor(seconds: int = 1 if pg.smoke() else 6) -> None:
     """pgbench replaying one card's captured checkout (bench/capture_sql.py), one client, prepared: its
     backend's CPU over `seconds`, divided by the receipts it wrote meanwhile."""
     import psycopg
 
-    directory = ROOT / "bench" / "out" / "server_cpu"
+    directory = Path(os.environ.get("BENCH_OUT") or ROOT / "bench" / "out") / "server_cpu"
     subprocess.run(
         [sys.executable, "manage.py", "shell", "-c",
          "from bench.capture_sql import active_card_numbers, write_checkout_scripts\n"
@@ -69,7 +69,7 @@ def floor(seconds: int = 6) -> None:
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     with psycopg.connect(database, autocommit=True) as db:
-        time.sleep(2)  # past pgbench's start and its first, unprepared transactions
+        time.sleep(1 if pg.smoke() else 2)  # past pgbench's start and its first, unprepared transactions
         [pid] = db.execute("SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench'").fetchone()
         receipts, server = db.execute("SELECT count(*) FROM pos_receipt").fetchone()[0], backend_ns(pid)
         time.sleep(seconds)
@@ -80,6 +80,7 @@ def floor(seconds: int = 6) -> None:
 
 
 def main(kinds: list[str]) -> None:
+    ensure_prepared()
     for kind in kinds:
         if kind == "floor":
             floor()

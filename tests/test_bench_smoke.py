@@ -152,6 +152,18 @@ def test_instructions(tmp_path):
     printed(out, r"^checkout: 1 and 3 requests answered under callgrind")
 
 
+def test_round_trips(tmp_path):
+    out = run_bench("round_trips.py", NAMES["pos"], tmp_path, "checkout", "card", "-v")
+    printed(out, r"^checkout: .*round trips \d", r"^card: .*round trips 2\b", r"^\s+simple\s+\"COMMIT\"")
+
+
+def test_server_cpu(tmp_path):
+    _needs("pgbench")
+    out = run_bench("server_cpu.py", NAMES["pos"], tmp_path, "checkout", "floor")
+    printed(out, r"^checkout  force_generic_plan  PostgreSQL +\d+ µs, Python +\d+ µs per request$")
+    printed(out, r"^floor     pgbench, one client     PostgreSQL +\d+ µs per checkout$")
+
+
 def test_sweep_bench(tmp_path):
     _needs("wrk")
     out = run_bench("sweep_bench.py", NAMES["sweep"], tmp_path)
