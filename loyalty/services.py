@@ -92,7 +92,8 @@ def credit(
     entry = _entry(account, kind=kind, points=points, at=at, **cause)
     if expires_at is ...:
         expires_at = lot_expiry(account.programme, at)
-    rows.insert(PointsLot, LOT, [(account.pk, entry.pk, points, points, expires_at)])
+    lot = {"account": account.pk, "entry": entry.pk, "points": points, "remaining": points, "expires_at": expires_at}
+    rows.insert(PointsLot, [lot])
     _move_balance(account, points, save=save_balance)
     return entry
 
@@ -113,14 +114,12 @@ def debit(account: Account, *, kind: str, points: Decimal, at: datetime, save_ba
     return entry
 
 
-LOT = ("account", "entry", "points", "remaining", "expires_at")
-
-
 def _entry(account: Account, *, kind: str, points: Decimal, at: datetime, **cause) -> PointsEntry:
     """One ledger row: a plain INSERT (core/rows.py), since every checkout writes one or two."""
-    names = ("account", "kind", "points", "created_at", *cause)
-    causes = (getattr(value, "pk", value) for value in cause.values())  # created_by may be a user
-    [pk] = rows.insert(PointsEntry, names, [(account.pk, kind, points, at, *causes)])
+    causes = {name: getattr(value, "pk", value) for name, value in cause.items()}  # created_by may be a user
+    [pk] = rows.insert(
+        PointsEntry, [{"account": account.pk, "kind": kind, "points": points, "created_at": at, **causes}]
+    )
     entry = PointsEntry(pk=pk, account=account, kind=kind, points=points, created_at=at, **cause)
     entry._state.adding, entry._state.db = False, connection.alias  # as if read back: it is stored
     return entry
@@ -165,10 +164,9 @@ def spend_record(
     save_balance=True also writes the points balance held in `account`, for callers that moved points with
     save_balance=False: the account row then gets one UPDATE instead of two."""
     before = account.level.name if account.level_id else ""
-    names = ("account", "kind", "amount", "created_at", "level_before", "level_after", *cause)
-    rows.insert(
-        SpendEntry, names, [(account.pk, kind, amount, at, before, level.name if level else "", *cause.values())]
-    )
+    after = level.name if level else ""
+    entry = {"account": account.pk, "kind": kind, "amount": amount, "created_at": at, "level_before": before}
+    rows.insert(SpendEntry, [{**entry, "level_after": after, **cause}])
     account.spend = max(Decimal("0.00"), account.spend + amount)
     account.level = level
     changes = {"spend": account.spend, "level": level.pk if level else None}
@@ -176,7 +174,7 @@ def spend_record(
         account.last_purchase_at = changes["last_purchase_at"] = at
     if save_balance:
         changes["points_balance"] = account.points_balance
-    rows.update(Account, account.pk, tuple(changes), tuple(changes.values()))  # every sale: a fixed UPDATE
+    rows.update(Account, account.pk, changes)  # every sale: a fixed UPDATE
 
 
 def level_named(account: Account, name: str | None):
