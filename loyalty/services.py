@@ -18,10 +18,11 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from core import rows
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from loyalty import rules
+from loyalty.locks import account_lock
 from loyalty.models import Account, Customer, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
-from loyalty.selectors import lots_covering, lots_due, overdue_known, programme_levels
+from loyalty.selectors import lots_covering, lots_due, lots_due_known, programme_levels
 
 Kind = PointsEntry.Kind
 CENT = Decimal("0.01")
@@ -56,18 +57,6 @@ def customer_find_or_create(*, name: str, phone: str, email: str = "", birthday=
 
 
 # --- accounts and lots (caller holds the lock) -----------------------------------------------
-
-
-def account_lock(account_id: int) -> Account:
-    """Lock one account row for the rest of the transaction."""
-    try:
-        return (
-            Account.objects.select_for_update(of=("self",))
-            .select_related("programme", "level", "customer")
-            .get(pk=account_id)
-        )
-    except Account.DoesNotExist:
-        raise NotFound("No such account.", code="account_not_found") from None
 
 
 def account_open(*, customer: Customer, programme: Programme, at: datetime, replaces: Account | None = None):
@@ -211,7 +200,7 @@ def points_adjust(*, account_id: int, points: Decimal, reason: str, by, at: date
     if points == 0:
         raise InvalidInput("An adjustment of zero points changes nothing.")
     with transaction.atomic(durable=True):
-        account = account_lock(account_id)
+        account = account_lock(account_id, at=at)
         if points > 0:
             return credit(account, kind=Kind.ADJUST, points=points, at=at, created_by=by, reason=reason)
         return debit(account, kind=Kind.ADJUST, points=-points, at=at, created_by=by, reason=reason)
@@ -219,20 +208,20 @@ def points_adjust(*, account_id: int, points: Decimal, reason: str, by, at: date
 
 def points_redeem(*, account_id: int, points: Decimal, at: datetime, receipt_id: int | None = None) -> PointsEntry:
     with transaction.atomic(durable=True):
-        account = account_lock(account_id)
+        account = account_lock(account_id, at=at)
         return debit(account, kind=Kind.REDEEM, points=points, at=at, receipt_id=receipt_id)
 
 
 def points_earn(*, account_id: int, points: Decimal, at: datetime, receipt_id: int | None = None) -> PointsEntry:
     with transaction.atomic(durable=True):
-        account = account_lock(account_id)
+        account = account_lock(account_id, at=at)
         return credit(account, kind=Kind.EARN, points=points, at=at, receipt_id=receipt_id)
 
 
 def points_expire(*, account_id: int, at: datetime, job_run: str = "") -> list[PointsEntry]:
     """Burn every lot of one account whose time has come: one entry per lot."""
     with transaction.atomic(durable=True):
-        account = account_lock(account_id)
+        account = account_lock(account_id, at=at)
         return expire_lots(account, at=at, job_run=job_run)
 
 
@@ -245,5 +234,5 @@ def expire_lots(account: Account, *, at: datetime, job_run: str = "") -> list[Po
         _consume(account, entry, [(lot.lot_id, lot.remaining)])
         _move_balance(account, -lot.remaining)
         entries.append(entry)
-    overdue_known(account, at, None)  # nothing past its date is left at `at`: live_balance need not look
+    lots_due_known(account, at, [])  # nothing past its date is left at `at`
     return entries

@@ -14,9 +14,10 @@ from decimal import ROUND_CEILING, Decimal
 
 from core.errors import DomainError, NotFound
 from loyalty import rules
-from loyalty.models import Account, PointsEntry, Programme, SpendEntry
+from loyalty.locks import account_lock_current
+from loyalty.models import PointsEntry, Programme, SpendEntry
 from loyalty.selectors import programme_rules
-from loyalty.services import account_lock, credit, debit, expire_lots, level_named, spend_record
+from loyalty.services import credit, debit, expire_lots, level_named, spend_record
 from pos.actors import PosActor
 from pos.idempotency import run_once
 from pos.models import Receipt, ReceiptLine, Refund, RefundLine
@@ -120,14 +121,6 @@ def current_card(receipt: Receipt):
     return card_with_account(card.number) if card else None
 
 
-def refund_account_for(receipt: Receipt) -> Account | None:
-    """The account that holds the receipt's points now: after a card replacement, the new card's."""
-    account = receipt.account
-    while account is not None and hasattr(account, "replaced_by"):
-        account = account.replaced_by
-    return account
-
-
 def _settle(receipt: Receipt, lines: list[ReceiptLine], refund: Refund, at: datetime) -> None:
     """Cash, points and spend for the receipt's refunded share so far, minus what earlier refunds did."""
     goods_so_far = sum((line.refunded_amount for line in lines), ZERO)
@@ -151,9 +144,9 @@ def _settle(receipt: Receipt, lines: list[ReceiptLine], refund: Refund, at: date
     )  # fmt: skip
     receipt.save(update_fields=["refunded_amount", "points_returned", "points_reversed"])
     refund.amount_refunded = cash
-    account = refund_account_for(receipt)
-    if account is not None:
-        _settle_account(account_lock(account.pk), receipt, refund, cash, to_return, to_reverse, at)
+    if receipt.account_id is not None:  # the account that holds the receipt's points now: after a card
+        account = account_lock_current(receipt.account_id, at=at)  # replacement, the new card's
+        _settle_account(account, receipt, refund, cash, to_return, to_reverse, at)
 
 
 def _settle_account(account, receipt, refund, cash, to_return, to_reverse, at) -> None:

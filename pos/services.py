@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from cards.lifecycle import activate, card_lock, card_lock_with_account, card_number_checked, refuse_unusable
+from cards.lifecycle import activate, card_number_checked, refuse_unusable
+from cards.locks import card_lock, card_lock_with_account
 from cards.models import Card
 from core import rows
 from core.errors import DomainError, InvalidInput, NotFound
@@ -41,7 +42,7 @@ def refuse_new_card(card: Card) -> None:
 def card_activate_at_till(*, actor: PosActor, number: str, at: datetime, **customer) -> Card:
     """First use at the till: link the card to its customer and record who did it, in one transaction."""
     with transaction.atomic(durable=True):
-        card = activate(card_lock(number), at=at, **customer)
+        card = activate(card_lock(card_number_checked(number)), at=at, **customer)
         CardActivation.objects.create(
             card=card, store=actor.store, terminal=actor.terminal, cashier=actor.cashier, created_at=at
         )
@@ -99,8 +100,7 @@ def checkout(*, actor: PosActor, key: str, basket: Basket, payload, at: datetime
 def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
     card = account = None
     if basket.card_number:
-        # Lock order everywhere: card, then its account (here both in one statement).
-        card = card_lock_with_account(basket.card_number)
+        card = card_lock_with_account(card_number_checked(basket.card_number), at=at)
         refuse_new_card(card)
         account = card.account
         expire_lots(account, at=at)  # points past their date cannot pay for this

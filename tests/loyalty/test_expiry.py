@@ -9,9 +9,10 @@ from django.db import transaction
 from django.db.models import Sum
 
 from loyalty import expiry, rules
+from loyalty.locks import account_lock
 from loyalty.models import Account, JobRun, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
 from loyalty.selectors import programme_rules
-from loyalty.services import account_lock, level_named, points_earn, points_redeem, spend_record
+from loyalty.services import level_named, points_earn, points_redeem, spend_record
 from loyalty.tasks import nightly_expiry
 from tests.factories import T0, active_card
 
@@ -23,7 +24,7 @@ DAY = timedelta(days=1)
 def buy(account_id: int, amount: str, at) -> None:
     """A purchase as checkout records it: spend, level by the rules, last purchase time."""
     with transaction.atomic():
-        account = account_lock(account_id)
+        account = account_lock(account_id, at=at)
         spend = account.spend + D(amount)
         level = rules.level_after_purchase(
             programme_rules(account.programme), account.level and account.level.name, spend

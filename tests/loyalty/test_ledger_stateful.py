@@ -20,6 +20,7 @@ from cards.models import Card
 from cards.services import batch_issue
 from core.errors import DomainError
 from loyalty import services
+from loyalty.locks import account_lock
 from loyalty.models import Account, LotConsumption, PointsEntry, PointsLot
 from tests.factories import T0, active_card
 
@@ -50,7 +51,7 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def _locked(self, fn):
         with transaction.atomic():
-            return fn(services.account_lock(self.account_id))
+            return fn(account_lock(self.account_id, at=self.now))
 
     @rule(points=amounts)
     def earn(self, points):
