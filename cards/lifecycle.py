@@ -15,7 +15,7 @@ from cards.numbers import NumberFormatError, normalise
 from core.errors import DomainError, InvalidInput
 from loyalty.locks import account_lock
 from loyalty.models import Programme
-from loyalty.services import account_open, account_transfer, customer_find_or_create
+from loyalty.services import account_open, account_replace, customer_find_or_create
 
 Status = Card.Status
 
@@ -92,11 +92,9 @@ def card_replace(*, number: str, new_number: str, by=None, at: datetime | None =
                               code=f"card_{old.status}")  # fmt: skip
         if new.status != Status.ISSUED:
             raise DomainError("The new card must be a fresh, unused card.", code="card_already_active")
-        old_account = account_lock(old.account_id, at=at)
-        opened = account_open(customer=old_account.customer, programme=old_account.programme, at=at,
-                              replaces=old_account)  # fmt: skip
-        new.account = account_lock(opened.pk, at=at)
-        account_transfer(old_account, new.account, at=at, by=by, reason=f"Card {old.number} replaced")
+        new.account = account_replace(
+            account=account_lock(old.account_id, at=at), at=at, by=by, reason=f"Card {old.number} replaced"
+        )
         new.status, new.activated_at = Status.ACTIVE, at
         new.save(update_fields=["account", "status", "activated_at"])
         old.status, old.replaced_by = Status.REPLACED, new

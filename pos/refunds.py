@@ -15,9 +15,7 @@ from decimal import ROUND_CEILING, Decimal
 from core.errors import DomainError, NotFound
 from loyalty import rules
 from loyalty.locks import account_lock_current
-from loyalty.models import PointsEntry, Programme, SpendEntry
-from loyalty.selectors import programme_rules
-from loyalty.services import credit, debit, expire_lots, level_named, spend_record
+from loyalty.services import account_refund_settle
 from pos.actors import PosActor
 from pos.idempotency import run_once
 from pos.models import Receipt, ReceiptLine, Refund, RefundLine
@@ -144,30 +142,12 @@ def _settle(receipt: Receipt, lines: list[ReceiptLine], refund: Refund, at: date
     )  # fmt: skip
     receipt.save(update_fields=["refunded_amount", "points_returned", "points_reversed"])
     refund.amount_refunded = cash
-    if receipt.account_id is not None:  # the account that holds the receipt's points now: after a card
-        account = account_lock_current(receipt.account_id, at=at)  # replacement, the new card's
-        _settle_account(account, receipt, refund, cash, to_return, to_reverse, at)
-
-
-def _settle_account(account, receipt, refund, cash, to_return, to_reverse, at) -> None:
-    expire_lots(account, at=at)
-    cause = {"receipt_id": receipt.pk, "refund_id": refund.pk}
-    if to_return > 0:
-        credit(account, kind=PointsEntry.Kind.REFUND, points=to_return, at=at, **cause)
-    taken = min(to_reverse, account.points_balance)
-    if taken > 0:
-        debit(account, kind=PointsEntry.Kind.REFUND, points=taken, at=at, **cause)
-    shortfall = to_reverse - taken
-    programme = account.programme
-    if shortfall > 0 and programme.refund_shortfall == Programme.RefundShortfall.REDUCE_CASH:
-        # The customer already spent points this purchase earned: keep their value from the cash.
-        refund.amount_refunded = max(ZERO, cash - rules.round_money(shortfall * programme.point_value))
-    refund.points_returned, refund.points_reversed, refund.points_shortfall = to_return, taken, shortfall
-    spend_after = max(ZERO, account.spend - cash)
-    level = rules.level_after_refund(
-        programme_rules(programme), account.level.name if account.level_id else None, spend_after
-    )
-    spend_record(
-        account, kind=SpendEntry.Kind.REFUND, amount=-cash, at=at, level=level_named(account, level),
-        receipt_id=receipt.pk,
-    )  # fmt: skip
+    if receipt.account_id is not None:
+        # The account that holds the receipt's points now (after a card replacement, the new card's), locked.
+        account = account_lock_current(receipt.account_id, at=at)
+        settled = account_refund_settle(
+            account=account, receipt_id=receipt.pk, refund_id=refund.pk, cash=cash, to_return=to_return,
+            to_reverse=to_reverse, at=at,
+        )  # fmt: skip
+        refund.amount_refunded, refund.points_returned = settled.amount_refunded, settled.points_returned
+        refund.points_reversed, refund.points_shortfall = settled.points_reversed, settled.points_shortfall

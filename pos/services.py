@@ -1,5 +1,5 @@
-"""First use, quote and checkout: the till's write path. Rules come from loyalty.rules;
-this module loads state, locks, and writes receipt, register, ledger, spend."""
+"""First use, quote and checkout: the till's write path. Rules come from loyalty.rules, the ledger
+from loyalty.services; this module locks the card, prices the basket, and writes receipt and register."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,9 +13,8 @@ from cards.models import Card
 from core import rows
 from core.errors import DomainError, InvalidInput, NotFound
 from loyalty import rules
-from loyalty.models import Account, PointsEntry, SpendEntry
 from loyalty.selectors import card_state, category_table, programme_rules, programme_terms
-from loyalty.services import credit, debit, expire_lots, level_named, spend_record
+from loyalty.services import account_purchase_record
 from pos.actors import PosActor
 from pos.idempotency import run_once
 from pos.models import CardActivation, DiscountEntry, Receipt, ReceiptLine
@@ -100,15 +99,15 @@ def checkout(*, actor: PosActor, key: str, basket: Basket, payload, at: datetime
 def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
     card = account = None
     if basket.card_number:
+        # The card, then its account, locked; what hangs off them read after the lock (cards/locks.py).
         card = card_lock_with_account(card_number_checked(basket.card_number), at=at)
         refuse_new_card(card)
         account = card.account
-        expire_lots(account, at=at)  # points past their date cannot pay for this
     table = sale_categories(card)
     quote = _price(card, basket, at, table)
     receipt_id = _write_receipt(actor, card, account, quote, at, {code: pk for code, (pk, _) in table.items()})
     if account is not None:
-        _move_points_and_spend(account, receipt_id, quote, at)
+        account_purchase_record(account=account, receipt_id=receipt_id, quote=quote, at=at)
     body = quote_body(quote, card, at)
     body.update(
         receipt_id=receipt_id,
@@ -162,21 +161,3 @@ def _line_row(receipt_id: int, position: int, ln: rules.QuotedLine, categories: 
         "subtotal": ln.subtotal, "discount_percent": ln.discount_percent, "discount_amount": ln.discount_amount,
         "total": ln.total, "earns_points": ln.earns_points,
     }  # fmt: skip
-
-
-def _move_points_and_spend(account: Account, receipt_id: int, quote: rules.Quote, at: datetime) -> None:
-    if quote.points_redeemed > 0:
-        debit(
-            account, kind=PointsEntry.Kind.REDEEM, points=quote.points_redeemed, at=at, receipt_id=receipt_id,
-            save_balance=False,
-        )  # fmt: skip
-    if quote.points_earned > 0:
-        credit(
-            account, kind=PointsEntry.Kind.EARN, points=quote.points_earned, at=at, receipt_id=receipt_id,
-            save_balance=False,
-        )  # fmt: skip
-    # Balance, spend, level and last purchase in one UPDATE of the locked account row.
-    spend_record(
-        account, kind=SpendEntry.Kind.PURCHASE, amount=quote.total_due, at=at,
-        level=level_named(account, quote.level_after), receipt_id=receipt_id, purchase=True, save_balance=True,
-    )  # fmt: skip
