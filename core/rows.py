@@ -105,7 +105,12 @@ def insert(model, rows: Sequence[Mapping[str, Any]], *, skip_taken: tuple[str, .
     fields, fill = _inserting(model, names)
     extra = [field.get_db_prep_save(value(), db) for field, value in zip(fields[len(names) :], fill, strict=True)]
     named = tuple(zip(names, _preparers(model, names, db.vendor), strict=True))
-    prepared = [_prepared(row, named, db) for row in rows]
+    try:
+        prepared = [[prepare(row[name], db) for name, prepare in named] for row in rows]
+    except KeyError as missing:
+        raise _other_fields(names, rows) from missing
+    if sum(map(len, rows)) != len(rows) * len(names):  # every row holds every name: none may hold more
+        raise _other_fields(names, rows)
     arrays = len(rows) * len(fields) > UNCACHED_ABOVE and db.vendor == "postgresql"
     if arrays:  # one array per column, as Django's own bulk_create does on PostgreSQL
         params = [list(column) for column in zip(*prepared, strict=True)] + [[value] * len(rows) for value in extra]
@@ -116,14 +121,9 @@ def insert(model, rows: Sequence[Mapping[str, Any]], *, skip_taken: tuple[str, .
         return [row[0] for row in cursor.fetchall()]
 
 
-def _prepared(row: Mapping[str, Any], named: tuple, db) -> list:
-    """One row's values in the statement's column order, taken by name: a row naming other fields fails here."""
-    try:
-        if len(row) == len(named):
-            return [prepare(row[name], db) for name, prepare in named]
-    except KeyError:
-        pass
-    raise ValueError(f"Every row of one insert names the same fields: {[name for name, _ in named]}, not {[*row]}.")
+def _other_fields(names: tuple[str, ...], rows) -> ValueError:
+    named = next(sorted(row) for row in rows if row.keys() != set(names))
+    return ValueError(f"Every row of one insert names the same fields: {sorted(names)}, not {named}.")
 
 
 # psycopg keeps the parse of a statement with up to 50 parameters (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS)

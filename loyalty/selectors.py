@@ -137,8 +137,8 @@ def lots_due(account: Account, at: datetime) -> list[rules.Lot]:
     known_at, lots = getattr(account, "_due", (None, None))
     if known_at == at:
         return lots
-    return [_as_lot(lot) for lot in PointsLot.objects.filter(account=account, remaining__gt=0, expires_at__lte=at)
-            .order_by("expires_at", "id")]  # fmt: skip
+    due = PointsLot.objects.filter(account=account, remaining__gt=0, expires_at__lte=at).order_by("expires_at", "id")
+    return [_as_lot(lot) for lot in due]
 
 
 def _as_lot(lot: PointsLot) -> rules.Lot:
@@ -154,9 +154,7 @@ def account_details(account: Account, at: datetime) -> Account:
         cursor.execute(_account_details_sql(), [*keys, account.customer_id])
         found = [rows.split(row, Customer, Programme, Level, PointsLot) for row in cursor.fetchall()]
     [(customer, programme, level, _), *_] = found
-    account.customer, account.programme = customer, programme
-    if level is not None:  # a missing level would also clear level_id: the row says which one it is
-        account.level = level
+    account.customer, account.programme, account.level = customer, programme, level
     lots_due_known(account, at, [_as_lot(lot) for *_, lot in found if lot is not None])
     return account
 

@@ -120,7 +120,24 @@ def current_card(receipt: Receipt):
 
 
 def _settle(receipt: Receipt, lines: list[ReceiptLine], refund: Refund, at: datetime) -> None:
-    """Cash, points and spend for the receipt's refunded share so far, minus what earlier refunds did."""
+    """Cash, points and spend for what this refund adds to the receipt's refunded share."""
+    cash, to_return, to_reverse = _share_added(receipt, lines)
+    refund.amount_refunded = cash
+    if receipt.account_id is None:
+        return
+    # The account that holds the receipt's points now (after a card replacement, the new card's), locked.
+    account = account_lock_current(receipt.account_id, at=at)
+    settled = account_refund_settle(
+        account=account, receipt_id=receipt.pk, refund_id=refund.pk, cash=cash, to_return=to_return,
+        to_reverse=to_reverse, at=at,
+    )  # fmt: skip
+    refund.amount_refunded, refund.points_returned = settled.amount_refunded, settled.points_returned
+    refund.points_reversed, refund.points_shortfall = settled.points_reversed, settled.points_shortfall
+
+
+def _share_added(receipt: Receipt, lines: list[ReceiptLine]) -> tuple[Decimal, Decimal, Decimal]:
+    """(cash, points to return, points to take back): the receipt's refunded share so far, minus what earlier
+    refunds did. The receipt's running totals move to the share so far."""
     goods_so_far = sum((line.refunded_amount for line in lines), ZERO)
     whole = all(line.refunded_quantity == line.quantity for line in lines)
     after_discount = receipt.subtotal - receipt.discount_total
@@ -134,20 +151,13 @@ def _settle(receipt: Receipt, lines: list[ReceiptLine], refund: Refund, at: date
         if whole
         else min(receipt.points_earned, (receipt.points_earned * share).quantize(rules.CENT, rounding=ROUND_CEILING))
     )
-    cash = cash_so_far - receipt.refunded_amount
-    to_return = returned_so_far - receipt.points_returned
-    to_reverse = reversed_so_far - receipt.points_reversed
+    added = (
+        cash_so_far - receipt.refunded_amount,
+        returned_so_far - receipt.points_returned,
+        reversed_so_far - receipt.points_reversed,
+    )
     receipt.refunded_amount, receipt.points_returned, receipt.points_reversed = (
         cash_so_far, returned_so_far, reversed_so_far,
     )  # fmt: skip
     receipt.save(update_fields=["refunded_amount", "points_returned", "points_reversed"])
-    refund.amount_refunded = cash
-    if receipt.account_id is not None:
-        # The account that holds the receipt's points now (after a card replacement, the new card's), locked.
-        account = account_lock_current(receipt.account_id, at=at)
-        settled = account_refund_settle(
-            account=account, receipt_id=receipt.pk, refund_id=refund.pk, cash=cash, to_return=to_return,
-            to_reverse=to_reverse, at=at,
-        )  # fmt: skip
-        refund.amount_refunded, refund.points_returned = settled.amount_refunded, settled.points_returned
-        refund.points_reversed, refund.points_shortfall = settled.points_reversed, settled.points_shortfall
+    return added
