@@ -48,8 +48,9 @@ def test_a_discounted_checkout_earning_points_is_twelve_statements_one_account_u
     make_silver()  # a discount, so register rows too
     assert buy(till, [line()]).status_code == 201  # terms read
     sql = statements(lambda: buy(till, [line(), line("BREAD-RYE", "bakery", "1", "2.79")]))
-    # terminal, [BEGIN], idempotency claim, card and account lock, lots due, receipt, lines, register rows,
-    # points entry, lot, spend entry, one account update, idempotency answer, [COMMIT]
+    # terminal, [BEGIN], idempotency claim, card and account lock, then the account's customer, programme,
+    # level and lots due, receipt, lines, register rows, points entry, lot, spend entry, one account update,
+    # idempotency answer, [COMMIT]
     assert len([s for s in sql if s not in ("BEGIN", "COMMIT")]) == 12
     assert sum(s.startswith("UPDATE") and "loyalty_account" in s for s in sql) == 1
 
@@ -177,6 +178,17 @@ def test_an_unknown_category_at_checkout_is_400_writes_nothing_and_frees_the_key
     assert (Receipt.objects.count(), IdempotencyRecord.objects.count()) == (0, 0)
     assert (account_of().spend, account_of().points_balance) == before
     assert buy(till, [line()], key="k-cat").status_code == 201  # the key was not spent on the refusal
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_checkout_locks_card_and_account_joining_nothing_else_and_reads_the_rest_after(till):
+    activate(till)
+    make_silver()
+    sql = statements(lambda: buy(till, [line()]))
+    [lock] = [s for s in sql if "FOR UPDATE" in s]
+    assert lock.endswith("FOR UPDATE OF c, a") and lock.count(" JOIN ") == 1  # the card's account, nothing more
+    after = sql[sql.index(lock) + 1]
+    assert all(f'"loyalty_{table}"' in after for table in ("customer", "programme", "level", "pointslot"))
 
 
 def prepared_statements() -> dict[str, tuple[int, int]]:
