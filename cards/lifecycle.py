@@ -4,18 +4,18 @@ issued --activate--> active --block--> blocked
                      active/blocked --replace--> replaced (its account moves to a new card)
 """
 
-import functools
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from cards.locks import card_lock
 from cards.models import Card
 from cards.numbers import NumberFormatError, normalise
-from cards.selectors import card_from_row, card_with_account_sql
-from core.errors import DomainError, InvalidInput, NotFound
+from core.errors import DomainError, InvalidInput
+from loyalty.locks import account_lock
 from loyalty.models import Programme
-from loyalty.services import account_lock, account_open, account_transfer, customer_find_or_create
+from loyalty.services import account_open, account_replace, customer_find_or_create
 
 Status = Card.Status
 
@@ -25,32 +25,6 @@ def card_number_checked(raw: str) -> str:
         return normalise(raw)
     except NumberFormatError as error:
         raise InvalidInput(str(error), code="invalid_card_number") from None
-
-
-def card_lock(number: str) -> Card:
-    try:
-        return (
-            Card.objects.select_for_update(of=("self",)).select_related("batch").get(number=card_number_checked(number))
-        )
-    except Card.DoesNotExist:
-        raise NotFound("This card is not known here.", code="card_not_found") from None
-
-
-def card_lock_with_account(number: str) -> Card:
-    """Lock a card and its account (in that order, like card_lock then account_lock) in one statement,
-    with the account's customer, programme and level: the checkout's first read. A card without an
-    account (never activated) or an unknown number falls back to card_lock, which says what is wrong."""
-    number = card_number_checked(number)
-    with connection.cursor() as cursor:
-        cursor.execute(_card_lock_sql(), [number])
-        row = cursor.fetchone()
-    return card_lock(number) if row is None else card_from_row(row)
-
-
-@functools.cache
-def _card_lock_sql() -> str:
-    lock = " FOR UPDATE OF c, a" if connection.features.has_select_for_update_of else ""
-    return card_with_account_sql(join="JOIN", tail=lock)
 
 
 def refuse_unusable(card: Card) -> None:
@@ -85,7 +59,7 @@ def activate(card: Card, *, name, phone, email="", birthday=None, marketing_cons
 
 def card_activate(*, number: str, at: datetime | None = None, **customer) -> Card:
     with transaction.atomic(durable=True):
-        return activate(card_lock(number), at=at or timezone.now(), **customer)
+        return activate(card_lock(card_number_checked(number)), at=at or timezone.now(), **customer)
 
 
 def card_block(*, number: str, reason: str, at: datetime | None = None) -> Card:
@@ -93,7 +67,7 @@ def card_block(*, number: str, reason: str, at: datetime | None = None) -> Card:
     if not reason:
         raise InvalidInput("Say why the card is blocked.", details={"reason": ["This field is required."]})
     with transaction.atomic(durable=True):
-        card = card_lock(number)
+        card = card_lock(card_number_checked(number))
         if card.status in (Status.BLOCKED, Status.REPLACED):
             raise DomainError(f"This card is already {card.status}.", code=f"card_{card.status}")
         if card.status == Status.ISSUED:
@@ -118,11 +92,9 @@ def card_replace(*, number: str, new_number: str, by=None, at: datetime | None =
                               code=f"card_{old.status}")  # fmt: skip
         if new.status != Status.ISSUED:
             raise DomainError("The new card must be a fresh, unused card.", code="card_already_active")
-        old_account = account_lock(old.account_id)
-        opened = account_open(customer=old_account.customer, programme=old_account.programme, at=at,
-                              replaces=old_account)  # fmt: skip
-        new.account = account_lock(opened.pk)
-        account_transfer(old_account, new.account, at=at, by=by, reason=f"Card {old.number} replaced")
+        new.account = account_replace(
+            account=account_lock(old.account_id, at=at), at=at, by=by, reason=f"Card {old.number} replaced"
+        )
         new.status, new.activated_at = Status.ACTIVE, at
         new.save(update_fields=["account", "status", "activated_at"])
         old.status, old.replaced_by = Status.REPLACED, new

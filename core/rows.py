@@ -1,4 +1,5 @@
-"""Hand-written SQL for the till's hot statements: reads that give model instances, and plain inserts.
+"""Hand-written SQL for the till's hot statements: reads that give model instances, inserts and updates of
+rows given by field name.
 
 The ORM spends more CPU building a five-table select_related query (or a model instance per
 inserted row) than PostgreSQL spends answering it. These helpers let a hot statement be fixed
@@ -8,8 +9,10 @@ text). The SQL strings are built once per process (per model, field list and row
 """
 
 import functools
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
@@ -27,8 +30,8 @@ def width(model) -> int:
 
 def database():
     """The default connection itself. `django.db.connection` is a proxy that looks the connection up in a
-    thread-local on every attribute read; the ORM's field methods read it once per value, and a checkout
-    prepares some 160 values. Resolved once per statement instead."""
+    thread-local on every attribute read, and the ORM's field methods read it once per value: resolved
+    once per statement instead."""
     return connections[DEFAULT_DB_ALIAS]
 
 
@@ -81,57 +84,72 @@ def column(model, name: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(name).column)
 
 
-def insert(model, names: tuple[str, ...], values: list[tuple], skip_taken: tuple[str, ...] = ()) -> list[int]:
-    """INSERT rows of the fields `names` into `model`'s table; returns the new ids in row order.
+def insert(model, rows: Sequence[Mapping[str, Any]], *, skip_taken: tuple[str, ...] = ()) -> list[int]:
+    """INSERT `rows` into `model`'s table, each a mapping of field name to value (every row naming the same
+    fields); returns the new ids in row order.
 
     With `skip_taken` (the fields of a unique constraint), a row whose values are already taken is skipped
     (ON CONFLICT DO NOTHING, which waits for a concurrent insert of the same values like a plain INSERT
     would) and has no id in the answer.
 
-    For the checkout's own rows: the ORM's create()/bulk_create() build a model instance per row and
-    compile the statement each time, which cost more CPU than the database spends storing them.
-    Values go through each field's get_db_prep_save, as the ORM would send them (but for those it would
-    send unchanged: NATIVE); every other field
-    gets what a new instance would hold (its default, "" for text, None where nullable, now for
-    auto_now_add). No signals are sent and no model validation runs: callers pass values their own
-    rules have already checked, and the database's constraints still hold."""
+    For the till's own rows, where the ORM's create()/bulk_create() (an instance per row, the statement
+    compiled each time) cost more CPU than the database spends storing them. Values go through each
+    field's get_db_prep_save, as the ORM would send them (but for those it would send unchanged: NATIVE);
+    every field a row does not name gets what a new instance would hold (its default, "" for text, None
+    where nullable, now for auto_now_add). No signals are sent and no model validation runs: callers pass
+    values their own rules have already checked, and the database's constraints still hold."""
+    if not rows:
+        return []
     db = database()
+    names = tuple(rows[0])
     fields, fill = _inserting(model, names)
-    rest = fields[len(names) :]
-    extra = [field.get_db_prep_save(value(), db) for field, value in zip(rest, fill, strict=True)]  # once, not per row
-    preparers = _preparers(model, names, db.vendor)
-    prepared = [[prepare(value, db) for prepare, value in zip(preparers, row, strict=True)] for row in values]
-    arrays = len(values) * len(fields) > UNCACHED_ABOVE and db.vendor == "postgresql"
+    extra = [field.get_db_prep_save(value(), db) for field, value in zip(fields[len(names) :], fill, strict=True)]
+    named = tuple(zip(names, _preparers(model, names, db.vendor), strict=True))
+    try:
+        prepared = [[prepare(row[name], db) for name, prepare in named] for row in rows]
+    except KeyError as missing:
+        raise _other_fields(names, rows) from missing
+    if sum(map(len, rows)) != len(rows) * len(names):  # every row holds every name: none may hold more
+        raise _other_fields(names, rows)
+    arrays = len(rows) * len(fields) > UNCACHED_ABOVE and db.vendor == "postgresql"
     if arrays:  # one array per column, as Django's own bulk_create does on PostgreSQL
-        params = [list(column) for column in zip(*prepared, strict=True)] + [[value] * len(values) for value in extra]
+        params = [list(column) for column in zip(*prepared, strict=True)] + [[value] * len(rows) for value in extra]
     else:
         params = [value for row in prepared for value in (*row, *extra)]
     with db.cursor() as cursor:
-        cursor.execute(_insert_sql(model, names, 0 if arrays else len(values), skip_taken, db.vendor), params)
+        cursor.execute(_insert_sql(model, names, 0 if arrays else len(rows), skip_taken, db.vendor), params)
         return [row[0] for row in cursor.fetchall()]
 
 
+def _other_fields(names: tuple[str, ...], rows) -> ValueError:
+    named = next(sorted(row) for row in rows if row.keys() != set(names))
+    return ValueError(f"Every row of one insert names the same fields: {sorted(names)}, not {named}.")
+
+
 # psycopg keeps the parse of a statement with up to 50 parameters (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS)
-# and parses a longer one anew every time: five receipt lines are 75 values. Above that, PostgreSQL gets one
-# array per column (INSERT … SELECT * FROM UNNEST(…)): a statement of the same text for any number of rows,
-# with one parameter per column. Below it the arrays would cost more to send than they save.
+# and parses a longer one anew every time. Above that, PostgreSQL gets one array per column
+# (INSERT … SELECT * FROM UNNEST(…)): a statement of the same text for any number of rows, with one
+# parameter per column. Below it the arrays cost more to send than they save (bench/README.md, "Point of sale").
 UNCACHED_ABOVE = 50
 
 
-def update(model, pk, names: tuple[str, ...], values: tuple) -> None:
-    """UPDATE the fields `names` of one row to `values` (prepared by the fields, as the ORM would): for rows
-    the till writes on every sale, where compiling a QuerySet.update() cost more than running it."""
+def update(model, pk, changes: Mapping[str, Any]) -> None:
+    """UPDATE one row's fields to the values in `changes` (field name to value, prepared by the fields as the
+    ORM would): for rows the till writes on every sale, where compiling a QuerySet.update() cost more than
+    running it."""
     db = database()
-    params = [prepare(value, db) for prepare, value in zip(_preparers(model, names, db.vendor), values, strict=True)]
+    names = tuple(changes)
+    preparers = _preparers(model, names, db.vendor)
+    params = [prepare(changes[name], db) for name, prepare in zip(names, preparers, strict=True)]
     with db.cursor() as cursor:
         cursor.execute(_update_sql(model, names, db.vendor), [*params, pk])
 
 
 @functools.cache
 def _preparers(model, names: tuple[str, ...], vendor: str) -> list:
-    """For each named field, how a value goes to the driver: the field's get_db_prep_save, except for the
-    values that it would hand over unchanged anyway (see NATIVE), which skip it. A checkout sends some 160
-    values; preparing each through the field's methods was a tenth of its Python instructions."""
+    """For each named field (cached per model and field names), how a value goes to the driver: the field's
+    get_db_prep_save, except for the values that it would hand over unchanged anyway (see NATIVE), which
+    skip it: a checkout sends every value of its rows through here (what that saves: bench/README.md)."""
     preparers = []
     for name in names:
         field = model._meta.get_field(name)
@@ -161,7 +179,7 @@ def _of(*types):
 
 # Values that Django's get_db_prep_save returns unchanged on PostgreSQL (psycopg adapts them itself), by the
 # field's internal type. Not small integers: Django wraps those as psycopg's Int2, so that the server sees a
-# smallint. tests/loyalty/test_rows.py holds every field the till writes to this, value by value, against the
+# smallint. tests/core/test_rows.py holds every field the till writes to this, value by value, against the
 # field's own preparation: a Django upgrade that changes it fails there, not in the till.
 NATIVE = {
     "postgresql": {

@@ -12,7 +12,7 @@ from django.db.models import F, Sum
 
 from core import rows
 from loyalty import rules
-from loyalty.models import Account, Category, Level, PointsLot, Programme, SpendEntry, TimeWindow
+from loyalty.models import Account, Category, Customer, Level, PointsLot, Programme, SpendEntry, TimeWindow
 
 
 @dataclass(frozen=True)
@@ -104,9 +104,15 @@ def qualifying_spend(account: Account, at: datetime) -> Decimal:
 
 
 def overdue_known(account: Account, at: datetime, points: Decimal | None) -> None:
-    """Remember the points overdue at `at` (read with the account, or none left once expire_lots burned them
-    under the lock), so live_balance need not ask again."""
+    """Remember the points overdue at `at` (read with the account), so live_balance need not ask again."""
     account._overdue = (at, points or Decimal("0.00"))
+
+
+def lots_due_known(account: Account, at: datetime, lots: list[rules.Lot]) -> None:
+    """Remember the lots due at `at`, read under the account's lock (or none left, once burned under it):
+    the burn takes them from here and live_balance adds them up, neither asks again."""
+    account._due = (at, lots)
+    overdue_known(account, at, sum((lot.remaining for lot in lots), Decimal("0.00")))
 
 
 def live_balance(account: Account, at: datetime) -> Decimal:
@@ -126,22 +132,47 @@ def card_state(account: Account, at: datetime) -> rules.CardState:
 
 
 def lots_due(account: Account, at: datetime) -> list[rules.Lot]:
-    """Live lots whose burn date has come: filtered in SQL, since a loyal card holds thousands of lots.
-    Every checkout with a card asks this (nearly always for nothing), so it is hand-written (core/rows.py)."""
+    """Live lots whose burn date has come, soonest first: as read under the lock at `at` if they were
+    (account_details), else filtered in SQL, since a loyal card holds thousands of lots."""
+    known_at, lots = getattr(account, "_due", (None, None))
+    if known_at == at:
+        return lots
+    due = PointsLot.objects.filter(account=account, remaining__gt=0, expires_at__lte=at).order_by("expires_at", "id")
+    return [_as_lot(lot) for lot in due]
+
+
+def _as_lot(lot: PointsLot) -> rules.Lot:
+    return rules.Lot(lot.pk, lot.remaining, lot.expires_at)
+
+
+def account_details(account: Account, at: datetime) -> Account:
+    """What hangs off a locked account, read after the lock (loyalty/locks.py says why not with it): its
+    customer, programme and level, and its lots due at `at`. One statement, looked up by the keys of the
+    locked row, since every checkout with a card asks it."""
+    keys = [account.programme_id, account.level_id, account.pk, connection.ops.adapt_datetimefield_value(at)]
     with connection.cursor() as cursor:
-        cursor.execute(_lots_due_sql(), [account.pk, connection.ops.adapt_datetimefield_value(at)])
-        lots = [rows.instance(PointsLot, row) for row in cursor.fetchall()]
-    return [rules.Lot(lot.pk, lot.remaining, lot.expires_at) for lot in lots]
+        cursor.execute(_account_details_sql(), [*keys, account.customer_id])
+        found = [rows.split(row, Customer, Programme, Level, PointsLot) for row in cursor.fetchall()]
+    [(customer, programme, level, _), *_] = found
+    account.customer, account.programme, account.level = customer, programme, level
+    lots_due_known(account, at, [_as_lot(lot) for *_, lot in found if lot is not None])
+    return account
 
 
 @functools.cache
-def _lots_due_sql() -> str:
-    def col(name):
-        return rows.column(PointsLot, name)
+def _account_details_sql() -> str:
+    def col(model, name):
+        return rows.column(model, name)
 
+    lot = PointsLot
     return (
-        f"SELECT {rows.columns(PointsLot, 'pl')} FROM {rows.table(PointsLot)} pl WHERE pl.{col('account')} = %s "
-        f"AND pl.{col('remaining')} > 0 AND pl.{col('expires_at')} <= %s ORDER BY pl.{col('expires_at')}, pl.id"
+        f"SELECT {rows.columns(Customer, 'cu')}, {rows.columns(Programme, 'p')}, {rows.columns(Level, 'l')}, "
+        f"{rows.columns(lot, 'pl')} FROM {rows.table(Customer)} cu "
+        f"JOIN {rows.table(Programme)} p ON p.id = %s "
+        f"LEFT JOIN {rows.table(Level)} l ON l.id = %s "
+        f"LEFT JOIN {rows.table(lot)} pl ON pl.{col(lot, 'account')} = %s AND pl.{col(lot, 'remaining')} > 0 "
+        f"AND pl.{col(lot, 'expires_at')} <= %s "
+        f"WHERE cu.id = %s ORDER BY pl.{col(lot, 'expires_at')}, pl.id"
     )
 
 

@@ -1,30 +1,35 @@
-"""Write paths of the loyalty core.
+"""Write paths of the points and spend ledger: one call per event, on an account the caller has locked
+(loyalty/locks.py) inside its own transaction, except points_adjust, which is its own.
 
-Two layers:
-- helpers that take an Account the caller has ALREADY LOCKED (`credit`,
-  `debit`, `spend_record`, `account_open`): checkout, refund and card
-  replacement compose them inside their own transaction;
-- top-level services (`points_adjust`, `points_redeem`, `points_earn`) that
-  are their own durable transaction: lock, read, write, audit.
+- account_open: a card's first use opens its account (and credits the welcome bonus);
+- account_purchase_record: a checkout's points redeemed and earned, spend, level, last purchase;
+- account_refund_settle: a refund's points returned and taken back, spend and level;
+- account_replace: a replaced card's account hands spend, level and live lots to a new one;
+- points_adjust: a manager's signed correction, audited.
 
-Points never go below zero: a debit above the balance is rejected, never
-clamped, and the DB constraint on the balance is the backstop.
+Each writes its ledger and spend rows, then the account row with ONE UPDATE of what it moved (the helpers
+below move balance, spend and level in memory only). Points past their burn date burn before any debit,
+even if tonight's job has not run yet. Points never go below zero: a debit above the balance is rejected,
+never clamped, and the DB constraint on the balance is the backstop.
 """
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
 
 from core import rows
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from loyalty import rules
-from loyalty.models import Account, Customer, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
-from loyalty.selectors import lots_covering, lots_due, overdue_known, programme_levels
+from loyalty.locks import account_lock
+from loyalty.models import Account, Customer, Level, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
+from loyalty.selectors import lots_covering, lots_due, lots_due_known, programme_levels, programme_rules
 
 Kind = PointsEntry.Kind
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
 
 
 # --- customers -------------------------------------------------------------------------------
@@ -55,26 +60,113 @@ def customer_find_or_create(*, name: str, phone: str, email: str = "", birthday=
     )
 
 
-# --- accounts and lots (caller holds the lock) -----------------------------------------------
+# --- one call per event, on a locked account --------------------------------------------------
 
 
-def account_lock(account_id: int) -> Account:
-    """Lock one account row for the rest of the transaction."""
-    try:
-        return (
-            Account.objects.select_for_update(of=("self",))
-            .select_related("programme", "level", "customer")
-            .get(pk=account_id)
-        )
-    except Account.DoesNotExist:
-        raise NotFound("No such account.", code="account_not_found") from None
-
-
-def account_open(*, customer: Customer, programme: Programme, at: datetime, replaces: Account | None = None):
-    account = Account.objects.create(customer=customer, programme=programme, replaces=replaces)
-    if programme.welcome_bonus > 0 and replaces is None:
-        credit(account, kind=Kind.WELCOME, points=programme.welcome_bonus, at=at, reason="Welcome bonus")
+def account_open(*, customer: Customer, programme: Programme, at: datetime) -> Account:
+    """A new account for a card's first use, with the programme's welcome bonus."""
+    account = Account.objects.create(customer=customer, programme=programme)
+    if programme.welcome_bonus > 0:
+        _credit(account, kind=Kind.WELCOME, points=programme.welcome_bonus, at=at, reason="Welcome bonus")
+        _save(account, "points_balance")
     return account
+
+
+def account_purchase_record(*, account: Account, receipt_id: int, quote: rules.Quote, at: datetime) -> None:
+    """A checkout's sale on its locked account: the points past their date burn (the quote already left
+    them out), then the points redeemed and earned, the spend paid in money, the level after and the
+    time of the last purchase."""
+    _burn_overdue(account, at)
+    if quote.points_redeemed > 0:
+        _debit(account, kind=Kind.REDEEM, points=quote.points_redeemed, at=at, receipt_id=receipt_id)
+    if quote.points_earned > 0:
+        _credit(account, kind=Kind.EARN, points=quote.points_earned, at=at, receipt_id=receipt_id)
+    level = _level_named(account, quote.level_after)
+    _spend(account, kind=SpendEntry.Kind.PURCHASE, amount=quote.total_due, at=at, level=level, receipt_id=receipt_id)
+    account.last_purchase_at = at
+    _save(account, "points_balance", "spend", "level_id", "last_purchase_at")
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a refund did on the account, for its slip."""
+
+    amount_refunded: Decimal  # the cash back, less what the programme keeps for points already spent
+    points_returned: Decimal  # the points that paid for the refunded part, given back
+    points_reversed: Decimal  # the points it earned, taken back
+    points_shortfall: Decimal  # earned points the customer had already spent: not taken back
+
+
+def account_refund_settle(
+    *, account: Account, receipt_id: int, refund_id: int, cash: Decimal, to_return: Decimal, to_reverse: Decimal,
+    at: datetime,
+) -> Settlement:  # fmt: skip
+    """A refund's share of a purchase undone on the locked account that holds the receipt's points now:
+    `to_return` points given back, up to `to_reverse` taken back, `cash` out of the spend (the level may fall)."""
+    _burn_overdue(account, at)
+    cause = {"receipt_id": receipt_id, "refund_id": refund_id}
+    if to_return > 0:
+        _credit(account, kind=Kind.REFUND, points=to_return, at=at, **cause)
+    taken = min(to_reverse, account.points_balance)
+    if taken > 0:
+        _debit(account, kind=Kind.REFUND, points=taken, at=at, **cause)
+    shortfall = to_reverse - taken
+    programme = account.programme
+    after = rules.level_after_refund(programme_rules(programme), _level_name(account), max(ZERO, account.spend - cash))
+    _spend(account, kind=SpendEntry.Kind.REFUND, amount=-cash, at=at, level=_level_named(account, after),
+           receipt_id=receipt_id)  # fmt: skip
+    _save(account, "points_balance", "spend", "level_id")
+    if shortfall > 0 and programme.refund_shortfall == Programme.RefundShortfall.REDUCE_CASH:
+        # The customer already spent points this purchase earned: keep their value from the cash.
+        cash = max(ZERO, cash - rules.round_money(shortfall * programme.point_value))
+    return Settlement(
+        amount_refunded=cash, points_returned=to_return, points_reversed=taken, points_shortfall=shortfall
+    )
+
+
+def account_replace(*, account: Account, at: datetime, by=None, reason: str) -> Account:
+    """A new account takes over the locked `account` of a replaced card: its spend, level and every live lot
+    (each keeping its burn date) move by ledger rows on both sides, so both keep the trail."""
+    new = Account.objects.create(customer_id=account.customer_id, programme=account.programme, replaces=account)
+    cause = {"created_by": by, "reason": reason}
+    for lot in account.lots.filter(remaining__gt=0).order_by("expires_at", "id"):
+        out = _entry(account, kind=Kind.TRANSFER, points=-lot.remaining, at=at, **cause)
+        _consume(account, out, [(lot.pk, lot.remaining)])
+        account.points_balance -= lot.remaining
+        _credit(new, kind=Kind.TRANSFER, points=lot.remaining, at=at, expires_at=lot.expires_at, **cause)
+    if account.spend:
+        _spend(new, kind=SpendEntry.Kind.TRANSFER, amount=account.spend, at=at, level=account.level)
+        _spend(account, kind=SpendEntry.Kind.TRANSFER, amount=-account.spend, at=at, level=None)
+    elif account.level_id:
+        _spend(new, kind=SpendEntry.Kind.TRANSFER, amount=ZERO, at=at, level=account.level)
+    new.last_purchase_at = account.last_purchase_at
+    _save(account, "points_balance", "spend", "level_id")
+    _save(new, "points_balance", "spend", "level_id", "last_purchase_at")
+    return new
+
+
+# --- a top-level service: its own transaction ------------------------------------------------------
+
+
+def points_adjust(*, account_id: int, points: Decimal, reason: str, by, at: datetime) -> PointsEntry:
+    """A manager's correction, signed, with a mandatory reason; audited with who and when."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("A manual adjustment needs a reason.", details={"reason": ["This field is required."]})
+    if points == 0:
+        raise InvalidInput("An adjustment of zero points changes nothing.")
+    with transaction.atomic(durable=True):
+        account = account_lock(account_id, at=at)
+        if points > 0:
+            entry = _credit(account, kind=Kind.ADJUST, points=points, at=at, created_by=by, reason=reason)
+        else:
+            _burn_overdue(account, at)
+            entry = _debit(account, kind=Kind.ADJUST, points=-points, at=at, created_by=by, reason=reason)
+        _save(account, "points_balance")
+        return entry
+
+
+# --- the ledger's rows; balance, spend and level move in memory, the caller saves the account once -----
 
 
 def lot_expiry(programme: Programme, at: datetime) -> datetime | None:
@@ -82,26 +174,22 @@ def lot_expiry(programme: Programme, at: datetime) -> datetime | None:
     return at + timedelta(days=days) if days else None
 
 
-def credit(
-    account: Account, *, kind: str, points: Decimal, at: datetime, expires_at=..., save_balance=True, **cause
-) -> PointsEntry:
-    """Add points as one entry and one lot. `expires_at` defaults to the programme's lifetime.
-
-    save_balance=False leaves the account row's balance to the caller's own UPDATE of it (spend_record)."""
+def _credit(account: Account, *, kind: str, points: Decimal, at: datetime, expires_at=..., **cause) -> PointsEntry:
+    """Add points as one entry and one lot. `expires_at` defaults to the programme's lifetime."""
     _check_amount(points)
     entry = _entry(account, kind=kind, points=points, at=at, **cause)
     if expires_at is ...:
         expires_at = lot_expiry(account.programme, at)
-    rows.insert(PointsLot, LOT, [(account.pk, entry.pk, points, points, expires_at)])
-    _move_balance(account, points, save=save_balance)
+    lot = {"account": account.pk, "entry": entry.pk, "points": points, "remaining": points, "expires_at": expires_at}
+    rows.insert(PointsLot, [lot])
+    account.points_balance += points
     return entry
 
 
-def debit(account: Account, *, kind: str, points: Decimal, at: datetime, save_balance=True, **cause) -> PointsEntry:
-    """Take points from the lots that burn soonest, as one entry. Rejects an overdraft."""
+def _debit(account: Account, *, kind: str, points: Decimal, at: datetime, **cause) -> PointsEntry:
+    """Take points from the lots that burn soonest, as one entry; the overdue ones are burned already.
+    Rejects an overdraft."""
     _check_amount(points)
-    # Points past their burn date are gone even if tonight's job has not run yet.
-    expire_lots(account, at=at)
     if points > account.points_balance:
         raise rules.InsufficientPoints(
             f"Only {account.points_balance} points are available, not {points.quantize(CENT)}.",
@@ -109,18 +197,24 @@ def debit(account: Account, *, kind: str, points: Decimal, at: datetime, save_ba
         )
     entry = _entry(account, kind=kind, points=-points, at=at, **cause)
     _consume(account, entry, rules.consume_oldest_first(lots_covering(account, points), points))
-    _move_balance(account, -points, save=save_balance)
+    account.points_balance -= points
     return entry
 
 
-LOT = ("account", "entry", "points", "remaining", "expires_at")
+def _burn_overdue(account: Account, at: datetime) -> None:
+    """Burn the lots whose date has come (read under the lock when it was taken): one expire entry per lot."""
+    for lot in rules.expired_lots(lots_due(account, at), at):
+        entry = _entry(account, kind=Kind.EXPIRE, points=-lot.remaining, at=at, burned_lot_id=lot.lot_id)
+        _consume(account, entry, [(lot.lot_id, lot.remaining)])
+        account.points_balance -= lot.remaining
+    lots_due_known(account, at, [])  # nothing past its date is left at `at`
 
 
 def _entry(account: Account, *, kind: str, points: Decimal, at: datetime, **cause) -> PointsEntry:
     """One ledger row: a plain INSERT (core/rows.py), since every checkout writes one or two."""
-    names = ("account", "kind", "points", "created_at", *cause)
-    causes = (getattr(value, "pk", value) for value in cause.values())  # created_by may be a user
-    [pk] = rows.insert(PointsEntry, names, [(account.pk, kind, points, at, *causes)])
+    causes = {name: getattr(value, "pk", value) for name, value in cause.items()}  # created_by may be a user
+    row = {"account": account.pk, "kind": kind, "points": points, "created_at": at, **causes}
+    [pk] = rows.insert(PointsEntry, [row])
     entry = PointsEntry(pk=pk, account=account, kind=kind, points=points, created_at=at, **cause)
     entry._state.adding, entry._state.db = False, connection.alias  # as if read back: it is stored
     return entry
@@ -136,116 +230,29 @@ def _consume(account: Account, entry: PointsEntry, taken: list[tuple[int, Decima
         PointsLot.objects.filter(pk=lot_id).update(remaining=remaining[lot_id] - pts)
 
 
-def _move_balance(account: Account, points: Decimal, save: bool = True) -> None:
-    # The account row is locked (see module docstring): the value read under
-    # the lock plus the movement is exact; the DB constraint keeps it >= 0.
-    account.points_balance += points
-    if save:
-        Account.objects.filter(pk=account.pk).update(points_balance=account.points_balance)
-
-
 def _check_amount(points: Decimal) -> None:
     if points <= 0 or points != points.quantize(CENT):
         raise InvalidInput("Points must be a positive amount with at most two decimals.")
 
 
-def spend_record(
-    account: Account,
-    *,
-    kind: str,
-    amount: Decimal,
-    at: datetime,
-    level=None,
-    purchase: bool = False,
-    save_balance: bool = False,
-    **cause,
-) -> None:
-    """Move level-qualifying spend and set the level (None = base); a purchase also sets the last purchase time.
-
-    save_balance=True also writes the points balance held in `account`, for callers that moved points with
-    save_balance=False: the account row then gets one UPDATE instead of two."""
-    before = account.level.name if account.level_id else ""
-    names = ("account", "kind", "amount", "created_at", "level_before", "level_after", *cause)
-    rows.insert(
-        SpendEntry, names, [(account.pk, kind, amount, at, before, level.name if level else "", *cause.values())]
-    )
-    account.spend = max(Decimal("0.00"), account.spend + amount)
+def _spend(account: Account, *, kind: str, amount: Decimal, at: datetime, level: Level | None, **cause) -> None:
+    """A spend entry moving level-qualifying spend, and the level it leaves (None = base)."""
+    entry = {"account": account.pk, "kind": kind, "amount": amount, "created_at": at}
+    levels = {"level_before": _level_name(account) or "", "level_after": level.name if level else ""}
+    rows.insert(SpendEntry, [entry | levels | cause])
+    account.spend = max(ZERO, account.spend + amount)
     account.level = level
-    changes = {"spend": account.spend, "level": level.pk if level else None}
-    if purchase:
-        account.last_purchase_at = changes["last_purchase_at"] = at
-    if save_balance:
-        changes["points_balance"] = account.points_balance
-    rows.update(Account, account.pk, tuple(changes), tuple(changes.values()))  # every sale: a fixed UPDATE
 
 
-def level_named(account: Account, name: str | None):
+def _save(account: Account, *fields: str) -> None:
+    """The one UPDATE of the locked account row a service makes: `fields` (attribute names) as they are now.
+    A fixed statement (core/rows.py): every sale makes one."""
+    rows.update(Account, account.pk, {name: getattr(account, name) for name in fields})
+
+
+def _level_name(account: Account) -> str | None:
+    return account.level.name if account.level_id else None
+
+
+def _level_named(account: Account, name: str | None) -> Level | None:
     return next((lv for lv in programme_levels(account.programme) if lv.name == name), None) if name else None
-
-
-def account_transfer(old: Account, new: Account, *, at: datetime, by=None, reason: str) -> None:
-    """Move spend, level and every live lot (keeping its burn date) from `old` to `new`.
-
-    Both rows are locked by the caller. Entries on both sides keep the trail.
-    """
-    for lot in old.lots.filter(remaining__gt=0).order_by("expires_at", "id"):
-        out = _entry(old, kind=Kind.TRANSFER, points=-lot.remaining, at=at, created_by=by, reason=reason)
-        _consume(old, out, [(lot.pk, lot.remaining)])
-        _move_balance(old, -lot.remaining)
-        credit(new, kind=Kind.TRANSFER, points=lot.remaining, at=at, expires_at=lot.expires_at, created_by=by,
-               reason=reason)  # fmt: skip
-    if old.spend:
-        spend_record(new, kind=SpendEntry.Kind.TRANSFER, amount=old.spend, at=at, level=old.level)
-        spend_record(old, kind=SpendEntry.Kind.TRANSFER, amount=-old.spend, at=at, level=None)
-    elif old.level_id:
-        spend_record(new, kind=SpendEntry.Kind.TRANSFER, amount=Decimal("0.00"), at=at, level=old.level)
-    Account.objects.filter(pk=new.pk).update(last_purchase_at=old.last_purchase_at)
-
-
-# --- top-level services ----------------------------------------------------------------------
-
-
-def points_adjust(*, account_id: int, points: Decimal, reason: str, by, at: datetime) -> PointsEntry:
-    """A manager's correction, signed, with a mandatory reason; audited with who and when."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("A manual adjustment needs a reason.", details={"reason": ["This field is required."]})
-    if points == 0:
-        raise InvalidInput("An adjustment of zero points changes nothing.")
-    with transaction.atomic(durable=True):
-        account = account_lock(account_id)
-        if points > 0:
-            return credit(account, kind=Kind.ADJUST, points=points, at=at, created_by=by, reason=reason)
-        return debit(account, kind=Kind.ADJUST, points=-points, at=at, created_by=by, reason=reason)
-
-
-def points_redeem(*, account_id: int, points: Decimal, at: datetime, receipt_id: int | None = None) -> PointsEntry:
-    with transaction.atomic(durable=True):
-        account = account_lock(account_id)
-        return debit(account, kind=Kind.REDEEM, points=points, at=at, receipt_id=receipt_id)
-
-
-def points_earn(*, account_id: int, points: Decimal, at: datetime, receipt_id: int | None = None) -> PointsEntry:
-    with transaction.atomic(durable=True):
-        account = account_lock(account_id)
-        return credit(account, kind=Kind.EARN, points=points, at=at, receipt_id=receipt_id)
-
-
-def points_expire(*, account_id: int, at: datetime, job_run: str = "") -> list[PointsEntry]:
-    """Burn every lot of one account whose time has come: one entry per lot."""
-    with transaction.atomic(durable=True):
-        account = account_lock(account_id)
-        return expire_lots(account, at=at, job_run=job_run)
-
-
-def expire_lots(account: Account, *, at: datetime, job_run: str = "") -> list[PointsEntry]:
-    entries = []
-    for lot in rules.expired_lots(lots_due(account, at), at):
-        entry = _entry(
-            account, kind=Kind.EXPIRE, points=-lot.remaining, at=at, job_run=job_run, burned_lot_id=lot.lot_id
-        )
-        _consume(account, entry, [(lot.lot_id, lot.remaining)])
-        _move_balance(account, -lot.remaining)
-        entries.append(entry)
-    overdue_known(account, at, None)  # nothing past its date is left at `at`: live_balance need not look
-    return entries

@@ -1,13 +1,14 @@
 """The common basket read quickly, for the till's hot path; anything else goes to the serializer.
 
 `BasketIn` (pos/apis.py) is the contract: it validates every basket and words every error. Running it
-costs more than a fifth of a checkout's Python time (DRF copies its fields and runs each validator for
-every line), yet nearly every basket a till sends is the plain case: string fields, short codes,
-decimals written as digits. `plain_basket` reads exactly that case and returns what `BasketIn` would
-have produced for it; for anything else (a number sent as JSON number, whitespace to trim, a field
-too long, a value out of range, a missing field) it returns None and the serializer decides, with its
-error messages. So it can only ever accept less than the serializer, never more
-(tests/pos/test_basket_parse.py checks it against the serializer on generated baskets).
+is a large share of a checkout's Python time (DRF copies its fields and runs each validator for every
+line; figures in bench/README.md, "Point of sale"), yet nearly every basket a till sends is the plain
+case: string fields, short codes, decimals written as digits. `plain_basket` reads exactly that case
+and returns what `BasketIn` would have produced for it; for anything else (a number sent as JSON
+number, whitespace to trim, a field too long, a value out of range, a missing field) it returns None
+and the serializer decides, with its error messages. So it can only ever accept less than the
+serializer, never more (tests/pos/test_basket_parse.py checks it against the serializer on generated
+baskets).
 """
 
 import re

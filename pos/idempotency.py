@@ -33,15 +33,15 @@ def run_once(
         if record_id is None:
             return _replay(actor, key, fingerprint)
         status, body = work()
-        rows.update(IdempotencyRecord, record_id, ("status_code", "response"), (status, json.dumps(body)))
+        rows.update(IdempotencyRecord, record_id, {"status_code": status, "response": json.dumps(body)})
         return status, body, False
 
 
 def _claim(scope: str, key: str, endpoint: str, fingerprint: str) -> int | None:
     """Insert the key's record, or None if the key is taken. ON CONFLICT DO NOTHING waits on the unique
     index like a plain INSERT would, but needs no savepoint: one statement instead of three."""
-    names = ("scope", "key", "endpoint", "request_hash")
-    claimed = rows.insert(IdempotencyRecord, names, [(scope, key, endpoint, fingerprint)], skip_taken=("scope", "key"))
+    record = {"scope": scope, "key": key, "endpoint": endpoint, "request_hash": fingerprint}
+    claimed = rows.insert(IdempotencyRecord, [record], skip_taken=("scope", "key"))
     return claimed[0] if claimed else None
 
 

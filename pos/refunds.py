@@ -14,9 +14,8 @@ from decimal import ROUND_CEILING, Decimal
 
 from core.errors import DomainError, NotFound
 from loyalty import rules
-from loyalty.models import Account, PointsEntry, Programme, SpendEntry
-from loyalty.selectors import programme_rules
-from loyalty.services import account_lock, credit, debit, expire_lots, level_named, spend_record
+from loyalty.locks import account_lock_current
+from loyalty.services import account_refund_settle
 from pos.actors import PosActor
 from pos.idempotency import run_once
 from pos.models import Receipt, ReceiptLine, Refund, RefundLine
@@ -120,16 +119,25 @@ def current_card(receipt: Receipt):
     return card_with_account(card.number) if card else None
 
 
-def refund_account_for(receipt: Receipt) -> Account | None:
-    """The account that holds the receipt's points now: after a card replacement, the new card's."""
-    account = receipt.account
-    while account is not None and hasattr(account, "replaced_by"):
-        account = account.replaced_by
-    return account
-
-
 def _settle(receipt: Receipt, lines: list[ReceiptLine], refund: Refund, at: datetime) -> None:
-    """Cash, points and spend for the receipt's refunded share so far, minus what earlier refunds did."""
+    """Cash, points and spend for what this refund adds to the receipt's refunded share."""
+    cash, to_return, to_reverse = _share_added(receipt, lines)
+    refund.amount_refunded = cash
+    if receipt.account_id is None:
+        return
+    # The account that holds the receipt's points now (after a card replacement, the new card's), locked.
+    account = account_lock_current(receipt.account_id, at=at)
+    settled = account_refund_settle(
+        account=account, receipt_id=receipt.pk, refund_id=refund.pk, cash=cash, to_return=to_return,
+        to_reverse=to_reverse, at=at,
+    )  # fmt: skip
+    refund.amount_refunded, refund.points_returned = settled.amount_refunded, settled.points_returned
+    refund.points_reversed, refund.points_shortfall = settled.points_reversed, settled.points_shortfall
+
+
+def _share_added(receipt: Receipt, lines: list[ReceiptLine]) -> tuple[Decimal, Decimal, Decimal]:
+    """(cash, points to return, points to take back): the receipt's refunded share so far, minus what earlier
+    refunds did. The receipt's running totals move to the share so far."""
     goods_so_far = sum((line.refunded_amount for line in lines), ZERO)
     whole = all(line.refunded_quantity == line.quantity for line in lines)
     after_discount = receipt.subtotal - receipt.discount_total
@@ -143,38 +151,13 @@ def _settle(receipt: Receipt, lines: list[ReceiptLine], refund: Refund, at: date
         if whole
         else min(receipt.points_earned, (receipt.points_earned * share).quantize(rules.CENT, rounding=ROUND_CEILING))
     )
-    cash = cash_so_far - receipt.refunded_amount
-    to_return = returned_so_far - receipt.points_returned
-    to_reverse = reversed_so_far - receipt.points_reversed
+    added = (
+        cash_so_far - receipt.refunded_amount,
+        returned_so_far - receipt.points_returned,
+        reversed_so_far - receipt.points_reversed,
+    )
     receipt.refunded_amount, receipt.points_returned, receipt.points_reversed = (
         cash_so_far, returned_so_far, reversed_so_far,
     )  # fmt: skip
     receipt.save(update_fields=["refunded_amount", "points_returned", "points_reversed"])
-    refund.amount_refunded = cash
-    account = refund_account_for(receipt)
-    if account is not None:
-        _settle_account(account_lock(account.pk), receipt, refund, cash, to_return, to_reverse, at)
-
-
-def _settle_account(account, receipt, refund, cash, to_return, to_reverse, at) -> None:
-    expire_lots(account, at=at)
-    cause = {"receipt_id": receipt.pk, "refund_id": refund.pk}
-    if to_return > 0:
-        credit(account, kind=PointsEntry.Kind.REFUND, points=to_return, at=at, **cause)
-    taken = min(to_reverse, account.points_balance)
-    if taken > 0:
-        debit(account, kind=PointsEntry.Kind.REFUND, points=taken, at=at, **cause)
-    shortfall = to_reverse - taken
-    programme = account.programme
-    if shortfall > 0 and programme.refund_shortfall == Programme.RefundShortfall.REDUCE_CASH:
-        # The customer already spent points this purchase earned: keep their value from the cash.
-        refund.amount_refunded = max(ZERO, cash - rules.round_money(shortfall * programme.point_value))
-    refund.points_returned, refund.points_reversed, refund.points_shortfall = to_return, taken, shortfall
-    spend_after = max(ZERO, account.spend - cash)
-    level = rules.level_after_refund(
-        programme_rules(programme), account.level.name if account.level_id else None, spend_after
-    )
-    spend_record(
-        account, kind=SpendEntry.Kind.REFUND, amount=-cash, at=at, level=level_named(account, level),
-        receipt_id=receipt.pk,
-    )  # fmt: skip
+    return added

@@ -1,21 +1,14 @@
-"""Reads for the till: the card body of api.md, receipts as stored."""
+"""Reads for the till: the card body of api.md (of the card scan, cards.selectors), receipts as stored."""
 
-import functools
 from datetime import datetime
 
-from django.db import connection
-from django.db.models import DecimalField
-
 from cards.models import Card
-from cards.selectors import card_from_row, card_with_account_sql
-from core import rows
+from cards.selectors import card_with_account
 from loyalty import rules
-from loyalty.models import MONEY, PointsLot
-from loyalty.selectors import card_state, overdue_known, programme_rules
+from loyalty.selectors import card_state, programme_rules
 from pos.models import Receipt
 
 M2 = rules.CENT
-POINTS_FIELD = DecimalField(**MONEY)  # SQLite sums decimals in floats: back to exact cents
 
 
 def money(value) -> str:
@@ -52,35 +45,6 @@ def card_body(card: Card, at: datetime) -> dict:
         "spend_total": money(state.spend),
         "next_level": next_level,
     }
-
-
-def card_with_account(number: str, at: datetime | None = None) -> Card | None:
-    """The card with its account, customer, programme and level, and (with `at`) the points overdue at
-    that moment (see live_balance): one hand-written statement, since every scan at the till asks it."""
-    with connection.cursor() as cursor:
-        cursor.execute(_card_sql(), [connection.ops.adapt_datetimefield_value(at), number])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    card = card_from_row(row[:-1])
-    if card.account is not None and at is not None:
-        overdue_known(card.account, at, _cents(row[-1]))
-    return card
-
-
-def _cents(total):
-    """A SUM as exact cents: SQLite adds decimals in floats (0.30000000000000004)."""
-    return None if total is None else POINTS_FIELD.to_python(total).quantize(M2)
-
-
-@functools.cache
-def _card_sql() -> str:
-    lot, fk = PointsLot, rows.column
-    overdue = (
-        f", (SELECT SUM(pl.{fk(lot, 'remaining')}) FROM {rows.table(lot)} pl WHERE pl.{fk(lot, 'account')} = a.id "
-        f"AND pl.{fk(lot, 'remaining')} > 0 AND pl.{fk(lot, 'expires_at')} <= %s)"
-    )
-    return card_with_account_sql(join="LEFT JOIN", extra=overdue)
 
 
 def receipt_for_store(receipt_id: int, store_id: int) -> Receipt | None:

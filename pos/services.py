@@ -1,5 +1,5 @@
-"""First use, quote and checkout: the till's write path. Rules come from loyalty.rules;
-this module loads state, locks, and writes receipt, register, ledger, spend."""
+"""First use, quote and checkout: the till's write path. Rules come from loyalty.rules, the ledger
+from loyalty.services; this module locks the card, prices the basket, and writes receipt and register."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -7,14 +7,14 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from cards.lifecycle import activate, card_lock, card_lock_with_account, card_number_checked, refuse_unusable
+from cards.lifecycle import activate, card_number_checked, refuse_unusable
+from cards.locks import card_lock, card_lock_with_account
 from cards.models import Card
 from core import rows
 from core.errors import DomainError, InvalidInput, NotFound
 from loyalty import rules
-from loyalty.models import Account, PointsEntry, SpendEntry
 from loyalty.selectors import card_state, category_table, programme_rules, programme_terms
-from loyalty.services import credit, debit, expire_lots, level_named, spend_record
+from loyalty.services import account_purchase_record
 from pos.actors import PosActor
 from pos.idempotency import run_once
 from pos.models import CardActivation, DiscountEntry, Receipt, ReceiptLine
@@ -41,7 +41,7 @@ def refuse_new_card(card: Card) -> None:
 def card_activate_at_till(*, actor: PosActor, number: str, at: datetime, **customer) -> Card:
     """First use at the till: link the card to its customer and record who did it, in one transaction."""
     with transaction.atomic(durable=True):
-        card = activate(card_lock(number), at=at, **customer)
+        card = activate(card_lock(card_number_checked(number)), at=at, **customer)
         CardActivation.objects.create(
             card=card, store=actor.store, terminal=actor.terminal, cashier=actor.cashier, created_at=at
         )
@@ -99,16 +99,15 @@ def checkout(*, actor: PosActor, key: str, basket: Basket, payload, at: datetime
 def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
     card = account = None
     if basket.card_number:
-        # Lock order everywhere: card, then its account (here both in one statement).
-        card = card_lock_with_account(basket.card_number)
+        # The card, then its account, locked; what hangs off them read after the lock (cards/locks.py).
+        card = card_lock_with_account(card_number_checked(basket.card_number), at=at)
         refuse_new_card(card)
         account = card.account
-        expire_lots(account, at=at)  # points past their date cannot pay for this
     table = sale_categories(card)
     quote = _price(card, basket, at, table)
     receipt_id = _write_receipt(actor, card, account, quote, at, {code: pk for code, (pk, _) in table.items()})
     if account is not None:
-        _move_points_and_spend(account, receipt_id, quote, at)
+        account_purchase_record(account=account, receipt_id=receipt_id, quote=quote, at=at)
     body = quote_body(quote, card, at)
     body.update(
         receipt_id=receipt_id,
@@ -119,60 +118,46 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
     return body
 
 
-RECEIPT = (
-    "store", "terminal", "cashier", "card", "account", "created_at", "subtotal", "discount_total", "points_redeemed",
-    "points_redeemed_amount", "total_due", "points_earned", "card_percent", "max_redeemable_points", "level_before",
-    "level_after",
-)  # fmt: skip
-LINE = (
-    "receipt", "position", "sku", "name", "category", "quantity", "unit_price", "subtotal", "discount_percent",
-    "discount_amount", "total", "earns_points",
-)  # fmt: skip
-REGISTER = (
-    "receipt", "line", "card", "store", "terminal", "cashier", "category", "level", "percent", "amount", "created_at",
-)  # fmt: skip
-
-
 def _write_receipt(actor, card, account, quote: rules.Quote, at: datetime, categories: dict[str, int]) -> int:
     """Receipt, lines and a discount-register row per discounted line: three statements (core/rows.py)."""
-    store_id = actor.store.pk
-    terminal_id = actor.terminal.pk if actor.terminal else None
-    cashier_id = actor.cashier.pk if actor.cashier else None
-    level = quote.level_before or ""
-    [receipt_id] = rows.insert(Receipt, RECEIPT, [(
-        store_id, terminal_id, cashier_id, card and card.pk, account and account.pk, at, quote.subtotal,
-        quote.discount_total, quote.points_redeemed, quote.points_redeemed_amount, quote.total_due,
-        quote.points_earned, quote.card_percent, quote.max_redeemable_points, level, quote.level_after or "",
-    )])  # fmt: skip
-    line_ids = rows.insert(ReceiptLine, LINE, [
-        (receipt_id, position, ln.sku, ln.name, categories[ln.category], ln.quantity, ln.unit_price, ln.subtotal,
-         ln.discount_percent, ln.discount_amount, ln.total, ln.earns_points)
-        for position, ln in enumerate(quote.lines, start=1)
-    ])  # fmt: skip
+    who = {
+        "store": actor.store.pk,
+        "terminal": actor.terminal.pk if actor.terminal else None,
+        "cashier": actor.cashier.pk if actor.cashier else None,
+    }
+    [receipt_id] = rows.insert(Receipt, [who | _receipt_row(quote, card, account, at)])
+    line_ids = rows.insert(
+        ReceiptLine,
+        [_line_row(receipt_id, position, ln, categories) for position, ln in enumerate(quote.lines, start=1)],
+    )
+    # Receipt (and line) first, as in every row here: bench/capture_sql.py finds a row by how it starts.
     register = [
-        (receipt_id, line_id, card.pk, store_id, terminal_id, cashier_id, categories[ln.category], level,
-         ln.discount_percent, ln.discount_amount, at)
+        {"receipt": receipt_id, "line": line_id, "card": card.pk} | who | {
+            "category": categories[ln.category], "level": quote.level_before or "", "percent": ln.discount_percent,
+            "amount": ln.discount_amount, "created_at": at,
+        }
         for line_id, ln in zip(line_ids, quote.lines, strict=True)
         if ln.discount_amount > 0
     ]  # fmt: skip
-    if register:
-        rows.insert(DiscountEntry, REGISTER, register)
+    rows.insert(DiscountEntry, register)
     return receipt_id
 
 
-def _move_points_and_spend(account: Account, receipt_id: int, quote: rules.Quote, at: datetime) -> None:
-    if quote.points_redeemed > 0:
-        debit(
-            account, kind=PointsEntry.Kind.REDEEM, points=quote.points_redeemed, at=at, receipt_id=receipt_id,
-            save_balance=False,
-        )  # fmt: skip
-    if quote.points_earned > 0:
-        credit(
-            account, kind=PointsEntry.Kind.EARN, points=quote.points_earned, at=at, receipt_id=receipt_id,
-            save_balance=False,
-        )  # fmt: skip
-    # Balance, spend, level and last purchase in one UPDATE of the locked account row.
-    spend_record(
-        account, kind=SpendEntry.Kind.PURCHASE, amount=quote.total_due, at=at,
-        level=level_named(account, quote.level_after), receipt_id=receipt_id, purchase=True, save_balance=True,
-    )  # fmt: skip
+def _receipt_row(quote: rules.Quote, card, account, at: datetime) -> dict:
+    return {
+        "card": card and card.pk, "account": account and account.pk, "created_at": at, "subtotal": quote.subtotal,
+        "discount_total": quote.discount_total, "points_redeemed": quote.points_redeemed,
+        "points_redeemed_amount": quote.points_redeemed_amount, "total_due": quote.total_due,
+        "points_earned": quote.points_earned, "card_percent": quote.card_percent,
+        "max_redeemable_points": quote.max_redeemable_points, "level_before": quote.level_before or "",
+        "level_after": quote.level_after or "",
+    }  # fmt: skip
+
+
+def _line_row(receipt_id: int, position: int, ln: rules.QuotedLine, categories: dict[str, int]) -> dict:
+    return {
+        "receipt": receipt_id, "position": position, "sku": ln.sku, "name": ln.name,
+        "category": categories[ln.category], "quantity": ln.quantity, "unit_price": ln.unit_price,
+        "subtotal": ln.subtotal, "discount_percent": ln.discount_percent, "discount_amount": ln.discount_amount,
+        "total": ln.total, "earns_points": ln.earns_points,
+    }  # fmt: skip

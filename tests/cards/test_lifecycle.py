@@ -8,7 +8,7 @@ from cards.services import batch_issue
 from config.api_errors import status_for
 from core.errors import DomainError
 from loyalty.models import Account, Customer, PointsEntry, Programme
-from loyalty.services import points_earn
+from loyalty.services import points_adjust
 from pos.demo import ensure_default_programme
 from tests.factories import T0, active_card
 
@@ -82,7 +82,7 @@ def test_replace_moves_points_spend_and_level_and_keeps_history():
     account.level = account.programme.levels.get(name="Gold")
     account.spend = D("812.00")
     account.save()
-    points_earn(account_id=account.pk, points=D("12.00"), at=T0)
+    points_adjust(account_id=account.pk, points=D("12.00"), reason="Goodwill", by=None, at=T0)
     new_number = batch_issue(count=1).first_number
     new = card_replace(number=old.number, new_number=new_number, at=T0)
     old.refresh_from_db()
@@ -93,4 +93,4 @@ def test_replace_moves_points_spend_and_level_and_keeps_history():
     )  # fmt: skip
     assert (old.account.points_balance, moved.replaces) == (D("0.00"), old.account)
     kinds = list(PointsEntry.objects.filter(account=old.account).values_list("kind", "points"))
-    assert kinds == [("earn", D("12.00")), ("transfer", D("-12.00"))]
+    assert kinds == [("adjust", D("12.00")), ("transfer", D("-12.00"))]

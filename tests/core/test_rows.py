@@ -74,3 +74,42 @@ def test_a_naive_time_is_still_made_aware_by_the_field(settings):
         sent = created(datetime(2026, 12, 4, 19, 0), connection)
     expected = {"postgresql": datetime(2026, 12, 4, 19, 0, tzinfo=UTC), "sqlite": "2026-12-04 19:00:00"}
     assert sent == expected[connection.vendor]  # made aware in the default time zone (UTC), as the ORM does
+
+
+def record(key: str, **fields) -> dict:
+    return {"scope": "terminal:1", "key": key, "endpoint": "checkout", "request_hash": "h"} | fields
+
+
+@pytest.mark.django_db
+def test_rows_go_in_by_field_name_whatever_order_each_row_names_them_in():
+    from pos.models import IdempotencyRecord
+
+    shuffled = dict(reversed(record("k-2", status_code=409).items()))
+    ids = rows.insert(IdempotencyRecord, [record("k-1", status_code=201), shuffled])
+    stored = IdempotencyRecord.objects.filter(pk__in=ids).order_by("pk")
+    assert [(r.scope, r.key, r.endpoint, r.request_hash, r.status_code) for r in stored] == [
+        ("terminal:1", "k-1", "checkout", "h", 201), ("terminal:1", "k-2", "checkout", "h", 409),
+    ]  # fmt: skip
+    assert [r.response for r in stored] == ["", ""]  # a field no row names gets what a new instance holds
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("other", [{}, {"status_code": 201, "response": "{}"}, {"response": "{}"}])
+def test_an_insert_whose_rows_name_different_fields_is_refused_and_writes_nothing(other):
+    from pos.models import IdempotencyRecord
+
+    with pytest.raises(ValueError, match="Every row of one insert names the same fields"):
+        rows.insert(IdempotencyRecord, [record("k-1", status_code=201), record("k-2", **other)])
+    assert IdempotencyRecord.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_taken_key_is_skipped_and_an_update_sets_the_named_fields():
+    from pos.models import IdempotencyRecord
+
+    [first] = rows.insert(IdempotencyRecord, [record("k-1")], skip_taken=("scope", "key"))
+    assert rows.insert(IdempotencyRecord, [record("k-1")], skip_taken=("scope", "key")) == []
+    assert rows.insert(IdempotencyRecord, []) == []
+    rows.update(IdempotencyRecord, first, {"response": '{"ok": 1}', "status_code": 201})
+    stored = IdempotencyRecord.objects.get()
+    assert (stored.pk, stored.status_code, stored.response, stored.request_hash) == (first, 201, '{"ok": 1}', "h")

@@ -1,5 +1,6 @@
 """The nightly job: idle cards step down, old points burn, exactly once."""
 
+import itertools
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -9,28 +10,34 @@ from django.db import transaction
 from django.db.models import Sum
 
 from loyalty import expiry, rules
+from loyalty.locks import account_lock
 from loyalty.models import Account, JobRun, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
-from loyalty.selectors import programme_rules
-from loyalty.services import account_lock, level_named, points_earn, points_redeem, spend_record
+from loyalty.selectors import card_state, category_rules, programme_rules
+from loyalty.services import account_purchase_record, points_adjust
 from loyalty.tasks import nightly_expiry
 from tests.factories import T0, active_card
 
 pytestmark = pytest.mark.django_db
 
 DAY = timedelta(days=1)
+receipts = itertools.count(1)  # a purchase names its receipt; the ledger keeps only the id
 
 
 def buy(account_id: int, amount: str, at) -> None:
-    """A purchase as checkout records it: spend, level by the rules, last purchase time."""
+    """A purchase of `amount` as checkout records it (spend, level by the rules, last purchase time): one
+    line of tobacco, which the demo programme neither discounts nor rewards with points."""
     with transaction.atomic():
-        account = account_lock(account_id)
-        spend = account.spend + D(amount)
-        level = rules.level_after_purchase(
-            programme_rules(account.programme), account.level and account.level.name, spend
+        account = account_lock(account_id, at=at)
+        tobacco = rules.Line(sku="CIG-20", category="tobacco", quantity=D("1"), unit_price=D(amount))
+        quote = rules.quote(
+            programme_rules(account.programme), card_state(account, at), [tobacco], category_rules(), at
         )
-        spend_record(
-            account, kind="purchase", amount=D(amount), at=at, level=level_named(account, level), purchase=True
-        )
+        assert (quote.total_due, quote.points_earned) == (D(amount), D("0"))
+        account_purchase_record(account=account, receipt_id=next(receipts), quote=quote, at=at)
+
+
+def adjust(account_id: int, points: str, at) -> None:
+    points_adjust(account_id=account_id, points=D(points), reason="test", by=None, at=at)
 
 
 def card_at(amount: str, at=T0) -> int:
@@ -143,10 +150,10 @@ def test_small_batches_sweep_every_card_once():
 
 def test_points_past_their_date_burn_one_entry_per_lot_oldest_first():
     account_id = active_card().account_id
-    points_earn(account_id=account_id, points=D("10.00"), at=T0)
-    points_earn(account_id=account_id, points=D("4.00"), at=T0 + DAY)
-    points_earn(account_id=account_id, points=D("3.00"), at=T0 + 30 * DAY)  # not due yet
-    points_redeem(account_id=account_id, points=D("6.00"), at=T0 + 2 * DAY)  # leaves 4.00 of the first lot
+    adjust(account_id, "10.00", at=T0)
+    adjust(account_id, "4.00", at=T0 + DAY)
+    adjust(account_id, "3.00", at=T0 + 30 * DAY)  # not due yet
+    adjust(account_id, "-6.00", at=T0 + 2 * DAY)  # leaves 4.00 of the first lot
     run = expiry.nightly_run(at=T0 + 366 * DAY, trigger="test")
     burns = PointsEntry.objects.filter(kind="expire").order_by("id")
     assert [(e.points, e.job_run, e.burned_lot.points) for e in burns] == [
@@ -162,7 +169,7 @@ def test_points_past_their_date_burn_one_entry_per_lot_oldest_first():
 
 def test_burning_twice_the_same_night_changes_nothing():
     account_id = active_card().account_id
-    points_earn(account_id=account_id, points=D("10.00"), at=T0)
+    adjust(account_id, "10.00", at=T0)
     expiry.nightly_run(at=T0 + 366 * DAY, trigger="test")
     before = (PointsEntry.objects.count(), LotConsumption.objects.count(), points_ledger(account_id))
     second = expiry.nightly_run(at=T0 + 366 * DAY, trigger="test")
@@ -172,9 +179,20 @@ def test_burning_twice_the_same_night_changes_nothing():
 
 def test_a_lot_a_checkout_already_burned_is_not_burned_again():
     account_id = active_card().account_id
-    points_earn(account_id=account_id, points=D("10.00"), at=T0)
-    points_earn(account_id=account_id, points=D("5.00"), at=T0 + 100 * DAY)
-    points_redeem(account_id=account_id, points=D("1.00"), at=T0 + 366 * DAY)  # burns the first lot on its way
+    adjust(account_id, "10.00", at=T0)
+    adjust(account_id, "5.00", at=T0 + 100 * DAY)
+    buy(account_id, "1.00", T0 + 366 * DAY)  # burns the first lot on its way
+    run = expiry.nightly_run(at=T0 + 367 * DAY, trigger="test")
+    assert run.lots_burned == 0
+    assert PointsEntry.objects.filter(kind="expire").count() == 1
+    assert Account.objects.get(pk=account_id).points_balance == D("5.00") == points_ledger(account_id)
+
+
+def test_a_lot_a_debit_already_burned_is_not_burned_again():
+    account_id = active_card().account_id
+    adjust(account_id, "10.00", at=T0)
+    adjust(account_id, "5.00", at=T0 + 100 * DAY)
+    adjust(account_id, "-1.00", at=T0 + 366 * DAY)  # burns the first lot on its way
     run = expiry.nightly_run(at=T0 + 367 * DAY, trigger="test")
     assert run.lots_burned == 0
     assert PointsEntry.objects.filter(kind="expire").count() == 1
@@ -184,7 +202,7 @@ def test_a_lot_a_checkout_already_burned_is_not_burned_again():
 def test_killed_midway_a_rerun_finishes_the_job_and_never_doubles_it(monkeypatch):
     accounts = [active_card().account_id for _ in range(5)]
     for account_id in accounts:
-        points_earn(account_id=account_id, points=D("2.50"), at=T0)
+        adjust(account_id, "2.50", at=T0)
     real_burn, calls = expiry._burn, []
 
     def burn_then_die(*args, **kwargs):
@@ -210,7 +228,7 @@ def test_killed_midway_a_rerun_finishes_the_job_and_never_doubles_it(monkeypatch
 
 def test_expire_inactive_runs_as_of_the_given_moment_and_prints_one_line(capsys):
     gold = card_at("800.00")
-    points_earn(account_id=gold, points=D("12.00"), at=T0)
+    adjust(gold, "12.00", at=T0)
     call_command("expire_inactive", "--at", "2027-03-03T03:00:00+00:00")
     run = JobRun.objects.get()
     assert capsys.readouterr().out == (

@@ -12,7 +12,7 @@ from django.db.models import Sum
 from core.errors import DomainError
 from loyalty import expiry
 from loyalty.models import Account, PointsEntry, PointsLot, SpendEntry
-from loyalty.services import points_earn, points_redeem
+from loyalty.services import points_adjust
 from tests.factories import T0, active_card
 from tests.loyalty.test_expiry import card_at
 
@@ -38,7 +38,7 @@ def in_parallel(*jobs):
 def test_two_sweeps_at_once_step_each_card_and_burn_each_lot_exactly_once():
     cards = [card_at("800.00") for _ in range(30)]
     for account_id in cards:
-        points_earn(account_id=account_id, points=D("3.00"), at=T0)
+        points_adjust(account_id=account_id, points=D("3.00"), reason="test", by=None, at=T0)
     runs = in_parallel(*[lambda: expiry.nightly_run(at=NIGHT, trigger="test", batch=7, workers=2)] * 2)
     assert sum(r.cards_stepped_down for r in runs) == 30
     assert sum(r.lots_burned for r in runs) == 30
@@ -49,25 +49,24 @@ def test_two_sweeps_at_once_step_each_card_and_burn_each_lot_exactly_once():
     }
 
 
-def test_redemptions_during_the_sweep_never_spend_burned_points_and_the_ledger_holds():
+def test_debits_during_the_sweep_never_spend_burned_points_and_the_ledger_holds():
     accounts = [active_card().account_id for _ in range(20)]
+    later = T0 + timedelta(days=200)
     for account_id in accounts:
-        points_earn(account_id=account_id, points=D("5.00"), at=T0)  # burns at NIGHT
-        points_earn(account_id=account_id, points=D("5.00"), at=T0 + timedelta(days=200))  # still live
+        points_adjust(account_id=account_id, points=D("5.00"), reason="test", by=None, at=T0)  # burns at NIGHT
+        points_adjust(account_id=account_id, points=D("5.00"), reason="test", by=None, at=later)  # still live
 
-    def redeem(account_id):
+    def debit(account_id):
         def go():
             try:
-                points_redeem(account_id=account_id, points=D("4.00"), at=NIGHT)
+                points_adjust(account_id=account_id, points=D("-4.00"), reason="test", by=None, at=NIGHT)
                 return "ok"
             except DomainError as error:
                 return error.code
 
         return go
 
-    outcomes = in_parallel(
-        lambda: expiry.nightly_run(at=NIGHT, trigger="test", batch=3), *[redeem(a) for a in accounts]
-    )
+    outcomes = in_parallel(lambda: expiry.nightly_run(at=NIGHT, trigger="test", batch=3), *[debit(a) for a in accounts])
     assert outcomes[1:] == ["ok"] * 20  # the live lot always covers 4.00, whoever burned the old one
     assert PointsEntry.objects.filter(kind="expire").count() == 20  # each old lot burned once, by one of them
     for account_id in accounts:

@@ -1,10 +1,12 @@
-"""Any sequence of point movements keeps the ledger honest.
+"""Any sequence of what moves points keeps the ledger honest: checkouts earning and redeeming, refunds in
+parts, a manager's adjustments, nights of the nightly job, card replacements, each through the service
+production calls.
 
-After every step, for every account: balance == Σ ledger, balance ≥ 0,
-Σ live lots == balance, and each lot's consumptions add up to exactly what
-left it (so no lot is ever spent twice).
+After every step, for every account: balance == Σ ledger, balance ≥ 0, Σ live lots == balance, spend ≥ 0,
+and each lot's consumptions add up to exactly what left it (so no lot is ever spent twice).
 """
 
+import itertools
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -13,14 +15,20 @@ from django.db import transaction
 from django.db.models import Sum
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from cards.lifecycle import card_replace
 from cards.models import Card
 from cards.services import batch_issue
 from core.errors import DomainError
-from loyalty import services
+from loyalty import rules
+from loyalty.expiry import nightly_run
 from loyalty.models import Account, LotConsumption, PointsEntry, PointsLot
+from loyalty.services import points_adjust
+from pos.actors import PosActor, terminal_create
+from pos.models import ReceiptLine, Store
+from pos.refunds import RefundRequest, receipt_refund
+from pos.services import Basket, checkout
 from tests.factories import T0, active_card
 
 
@@ -30,6 +38,8 @@ def total(queryset, field):
 
 
 amounts = st.decimals(min_value=D("0.01"), max_value=D("300.00"), places=2)
+prices = st.decimals(min_value=D("0.00"), max_value=D("150.00"), places=2)
+REFUSED = {"insufficient_points", "redeem_limit_exceeded", "refund_exceeds_receipt"}
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -38,6 +48,10 @@ class LedgerMachine(RuleBasedStateMachine):
         # Each example starts from the same empty database: roll back to here afterwards.
         self.savepoint = transaction.savepoint()
         self.card = active_card()
+        store = Store.objects.create(code="ledger", name="Ledger shop")
+        self.actor = PosActor(store=store, terminal=terminal_create(store=store, name="till-1")[0])
+        self.keys = itertools.count()
+        self.receipts: list[int] = []
         self.now = T0
 
     def teardown(self):
@@ -48,55 +62,64 @@ class LedgerMachine(RuleBasedStateMachine):
     def account_id(self):
         return self.card.account_id
 
-    def _locked(self, fn):
-        with transaction.atomic():
-            return fn(services.account_lock(self.account_id))
+    def balance(self):
+        return Account.objects.get(pk=self.account_id).points_balance
 
-    @rule(points=amounts)
-    def earn(self, points):
-        services.points_earn(account_id=self.account_id, points=points, at=self.now)
-
-    @rule(points=amounts)
-    def redeem(self, points):
-        balance = Account.objects.get(pk=self.account_id).points_balance
+    @rule(
+        price=prices, category=st.sampled_from(["dairy", "tobacco"]), redeem=st.sampled_from(["0", "0.50", "2", "10"])
+    )
+    def buy(self, price, category, redeem):
+        """Two of a product, paid partly with points (or refused: above the balance or the cap)."""
+        line = rules.Line(sku="X", category=category, quantity=D("2"), unit_price=price)
+        basket = Basket(lines=(line,), card_number=self.card.number, redeem_points=D(redeem))
+        key = f"sale-{next(self.keys)}"
         try:
-            services.points_redeem(account_id=self.account_id, points=points, at=self.now)
-            assert points <= balance
+            _, body, _ = checkout(actor=self.actor, key=key, basket=basket, payload={"key": key}, at=self.now)
         except DomainError as error:
-            assert (error.code, points > balance) == ("insufficient_points", True)
+            assert error.code in REFUSED
+            return
+        self.receipts.append(body["receipt_id"])
 
-    @rule(points=amounts)
-    def refund_returns_redeemed_points(self, points):
-        self._locked(lambda a: services.credit(a, kind=PointsEntry.Kind.REFUND, points=points, at=self.now))
-
-    @rule(points=amounts)
-    def refund_takes_back_earned_points(self, points):
+    @precondition(lambda self: self.receipts)
+    @rule(data=st.data(), whole=st.booleans())
+    def refund(self, data, whole):
+        """One of the two, or what is left of a receipt; a receipt refunded in full refuses more."""
+        receipt_id = data.draw(st.sampled_from(self.receipts))
+        request = RefundRequest(lines=() if whole else (("X", D("1")),))
+        key = f"refund-{next(self.keys)}"
         try:
-            self._locked(lambda a: services.debit(a, kind=PointsEntry.Kind.REFUND, points=points, at=self.now))
+            receipt_refund(
+                actor=self.actor, receipt_id=receipt_id, key=key, request=request, payload={"key": key}, at=self.now
+            )
         except DomainError as error:
-            assert error.code == "insufficient_points"
+            assert error.code in REFUSED
+            assert ReceiptLine.objects.get(receipt_id=receipt_id).refunded_quantity > 0  # refunded before
 
     @rule(points=amounts, sign=st.sampled_from([1, -1]))
     def adjust(self, points, sign):
+        balance = self.balance()
         try:
-            services.points_adjust(
-                account_id=self.account_id, points=sign * points, reason="test", by=None, at=self.now
-            )
+            points_adjust(account_id=self.account_id, points=sign * points, reason="test", by=None, at=self.now)
         except DomainError as error:
             assert (error.code, sign) == ("insufficient_points", -1)
+            assert points > balance - self.overdue()
+
+    def overdue(self):
+        lots = PointsLot.objects.filter(account_id=self.account_id, remaining__gt=0, expires_at__lte=self.now)
+        return total(lots, "remaining")
 
     @rule(days=st.integers(min_value=1, max_value=400))
-    def time_passes_and_points_burn(self, days):
+    def a_night_passes(self, days):
         self.now += timedelta(days=days)
-        services.points_expire(account_id=self.account_id, at=self.now)
-        assert not PointsLot.objects.filter(account_id=self.account_id, remaining__gt=0, expires_at__lte=self.now)
+        nightly_run(at=self.now, trigger="test")
+        assert self.overdue() == 0
 
     @rule()
     def replace_card(self):
-        before = Account.objects.get(pk=self.account_id).points_balance
+        before = self.balance()
         new = Card.objects.get(number=batch_issue(count=1).first_number)
         self.card = card_replace(number=self.card.number, new_number=new.number, at=self.now)
-        assert Account.objects.get(pk=self.account_id).points_balance == before
+        assert self.balance() == before
 
     @invariant()
     def ledger_is_honest(self):
@@ -105,6 +128,7 @@ class LedgerMachine(RuleBasedStateMachine):
             live = total(PointsLot.objects.filter(account=account), "remaining")
             assert account.points_balance == ledger == live
             assert account.points_balance >= 0
+            assert account.spend >= 0
 
     @invariant()
     def no_lot_spent_twice(self):

@@ -10,7 +10,7 @@ from django.db.models import Sum
 
 from core.errors import DomainError
 from loyalty.models import Account, PointsEntry
-from loyalty.services import points_earn, points_redeem
+from loyalty.services import points_adjust
 from tests.factories import T0, active_card
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -19,16 +19,16 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 WORKERS = 40
 
 
-def test_100_parallel_redemptions_of_10_from_500_points_exactly_50_succeed():
+def test_100_parallel_debits_of_10_from_500_points_exactly_50_succeed():
     account_id = active_card().account_id
-    points_earn(account_id=account_id, points=D("500.00"), at=T0)
+    points_adjust(account_id=account_id, points=D("500.00"), reason="Opening balance", by=None, at=T0)
     start = threading.Barrier(WORKERS)
 
     def redeem(i):
         if i < WORKERS:
             start.wait()  # the first wave hits the row at the same moment
         try:
-            points_redeem(account_id=account_id, points=D("10.00"), at=T0)
+            points_adjust(account_id=account_id, points=D("-10.00"), reason="Correction", by=None, at=T0)
             return "ok"
         except DomainError as error:
             return error.code
@@ -42,4 +42,6 @@ def test_100_parallel_redemptions_of_10_from_500_points_exactly_50_succeed():
     assert outcomes.count("insufficient_points") == 50
     assert Account.objects.get(pk=account_id).points_balance == D("0.00")
     assert PointsEntry.objects.filter(account_id=account_id).aggregate(s=Sum("points"))["s"] == D("0.00")
-    assert PointsEntry.objects.filter(account_id=account_id, kind="redeem").count() == 50
+    debits = PointsEntry.objects.filter(account_id=account_id, kind="adjust", points__lt=0)
+    assert set(debits.values_list("points", flat=True)) == {D("-10.00")}
+    assert debits.count() == 50

@@ -6,8 +6,9 @@ from django.db.models import Sum
 
 from config.api_errors import status_for
 from core.errors import DomainError
+from loyalty.expiry import nightly_run
 from loyalty.models import Account, LotConsumption, PointsEntry, PointsLot
-from loyalty.services import normalise_phone, points_adjust, points_earn, points_expire, points_redeem
+from loyalty.services import normalise_phone, points_adjust
 from tests.factories import T0, active_card
 
 pytestmark = pytest.mark.django_db
@@ -26,11 +27,15 @@ def state(account_id):
     return account.points_balance, ledger_sum(account_id), lots, PointsEntry.objects.count()
 
 
-def test_earn_then_redeem_takes_the_oldest_lot_first():
+def adjust(account_id, points: str, at=T0, reason="test"):
+    return points_adjust(account_id=account_id, points=D(points), reason=reason, by=None, at=at)
+
+
+def test_a_debit_takes_the_soonest_burning_lot_first():
     account_id = active_card().account_id
-    points_earn(account_id=account_id, points=D("10.00"), at=T0)
-    points_earn(account_id=account_id, points=D("5.00"), at=T0 + timedelta(days=1))
-    points_redeem(account_id=account_id, points=D("12.00"), at=T0 + timedelta(days=2))
+    adjust(account_id, "10.00", at=T0)
+    adjust(account_id, "5.00", at=T0 + timedelta(days=1))
+    adjust(account_id, "-12.00", at=T0 + timedelta(days=2))
     assert state(account_id) == (D("3.00"), D("3.00"), [D("0.00"), D("3.00")], 3)
     taken = list(LotConsumption.objects.order_by("lot_id").values_list("points", flat=True))
     assert taken == [D("10.00"), D("2.00")]
@@ -38,34 +43,53 @@ def test_earn_then_redeem_takes_the_oldest_lot_first():
 
 def test_lots_burn_after_the_programme_lifetime():
     account_id = active_card().account_id
-    points_earn(account_id=account_id, points=D("10.00"), at=T0)
+    adjust(account_id, "10.00", at=T0)
     assert list(PointsLot.objects.values_list("expires_at", flat=True)) == [T0 + timedelta(days=365)]
-    assert points_expire(account_id=account_id, at=T0 + timedelta(days=364)) == []
-    burned = points_expire(account_id=account_id, at=T0 + timedelta(days=365), job_run="run-1")
-    assert [(e.kind, e.points, e.job_run) for e in burned] == [("expire", D("-10.00"), "run-1")]
+    assert nightly_run(at=T0 + timedelta(days=364), trigger="test").lots_burned == 0
+    run = nightly_run(at=T0 + timedelta(days=365), trigger="test")
+    burned = PointsEntry.objects.filter(kind="expire")
+    assert [(e.points, e.job_run, e.burned_lot.points) for e in burned] == [(D("-10.00"), run.label, D("10.00"))]
     assert state(account_id)[:3] == (D("0.00"), D("0.00"), [D("0.00")])
-    assert points_expire(account_id=account_id, at=T0 + timedelta(days=366)) == []  # twice changes nothing
+    assert nightly_run(at=T0 + timedelta(days=366), trigger="test").lots_burned == 0  # twice changes nothing
+    assert PointsEntry.objects.filter(kind="expire").count() == 1
 
 
-def test_redeem_above_balance_is_rejected_and_changes_nothing():
+def test_a_debit_burns_the_points_past_their_date_first_even_before_the_nightly_job():
     account_id = active_card().account_id
-    points_earn(account_id=account_id, points=D("5.00"), at=T0)
+    adjust(account_id, "10.00", at=T0)
+    adjust(account_id, "5.00", at=T0 + timedelta(days=100))
+    with pytest.raises(DomainError) as error:  # 10.00 of the 15.00 burned at T0 + 365 days
+        adjust(account_id, "-5.01", at=T0 + timedelta(days=365))
+    assert error.value.message == "Only 5.00 points are available, not 5.01."
+    assert state(account_id) == (D("15.00"), D("15.00"), [D("10.00"), D("5.00")], 2)  # the refusal burned nothing
+    adjust(account_id, "-1.00", at=T0 + timedelta(days=365))
+    burns = list(PointsEntry.objects.filter(kind="expire").values_list("points", "job_run", "burned_lot__points"))
+    assert burns == [(D("-10.00"), "", D("10.00"))]
+    assert state(account_id) == (D("4.00"), D("4.00"), [D("0.00"), D("4.00")], 4)
+
+
+def test_a_debit_above_the_balance_is_rejected_and_changes_nothing():
+    account_id = active_card().account_id
+    adjust(account_id, "5.00")
     before = state(account_id)
     with pytest.raises(DomainError) as error:
-        points_redeem(account_id=account_id, points=D("5.01"), at=T0)
+        adjust(account_id, "-5.01")
     assert (error.value.code, status_for(error.value)) == ("insufficient_points", 409)
     assert error.value.message == "Only 5.00 points are available, not 5.01."
+    assert error.value.details == {"balance": "5.00", "requested": "5.01"}
     assert state(account_id) == before
 
 
-@pytest.mark.parametrize("points", [D("0"), D("-1.00"), D("0.001")])
-def test_redeem_of_a_non_positive_or_sub_cent_amount_is_rejected(points):
+@pytest.mark.parametrize("points", ["0.001", "-0.001", "-1.005", "2.999"])
+def test_an_adjustment_of_a_sub_cent_amount_is_rejected_and_changes_nothing(points):
     account_id = active_card().account_id
-    points_earn(account_id=account_id, points=D("5.00"), at=T0)
+    adjust(account_id, "5.00")
     before = state(account_id)
     with pytest.raises(DomainError) as error:
-        points_redeem(account_id=account_id, points=points, at=T0)
-    assert error.value.code == "invalid_input"
+        adjust(account_id, points)
+    assert (error.value.code, error.value.message) == (
+        "invalid_input", "Points must be a positive amount with at most two decimals.",
+    )  # fmt: skip
     assert state(account_id) == before
 
 
@@ -118,7 +142,7 @@ def test_a_debit_reads_only_as_many_lots_as_it_needs():
 
     account_id = active_card().account_id
     for day in range(5):
-        points_earn(account_id=account_id, points=D("1.00"), at=T0 + timedelta(days=day))
+        adjust(account_id, "1.00", at=T0 + timedelta(days=day))
     account = Account.objects.get(pk=account_id)
     lots = PointsLot.objects.filter(account_id=account_id).order_by("id")
     assert [lot.lot_id for lot in lots_covering(account, D("3.50"), batch=2)] == [lot.pk for lot in lots[:4]]

@@ -11,11 +11,11 @@ pytestmark = pytest.mark.django_db
 
 def make_gold(points="120.00"):
     """The api.md example card: Gold (5 %), 812.00 spent, 120.00 points."""
-    from loyalty.services import points_earn
+    from loyalty.services import points_adjust
 
     account = account_of()
     Account.objects.filter(pk=account.pk).update(spend=D("812.00"), level=account.programme.levels.get(name="Gold"))
-    points_earn(account_id=account.pk, points=D(points), at=account.created_at)
+    points_adjust(account_id=account.pk, points=D(points), reason="Goodwill", by=None, at=account.created_at)
 
 
 def test_quote_is_the_api_md_example_and_writes_nothing(till):

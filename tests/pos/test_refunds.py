@@ -3,7 +3,7 @@ from decimal import Decimal as D
 import pytest
 
 from loyalty.models import Account, Programme
-from loyalty.services import points_earn
+from loyalty.services import points_adjust
 from pos.models import Receipt
 from tests.pos.helpers import CARD, account_of, activate, buy, ledger_sum, line, refund
 
@@ -31,7 +31,7 @@ def test_refund_of_one_line_gives_back_its_share(till):
 
 def test_refund_in_parts_equals_refund_in_one(till):
     activate(till)
-    points_earn(account_id=account_of().pk, points=D("50.00"), at=account_of().created_at)
+    points_adjust(account_id=account_of().pk, points=D("50.00"), reason="Goodwill", by=None, at=account_of().created_at)
     lines = [line("MILK-1L", quantity="3", unit_price="3.33"), line("BREAD", "bakery", "1", "2.79")]
     receipt = buy(till, lines, redeem="2.00").json()
     rid = receipt["receipt_id"]

@@ -8,11 +8,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from loyalty.models import Category, Level, Programme, TimeWindow
+from loyalty.models import Category, Level, PointsEntry, Programme, TimeWindow
 from loyalty.scale import PlannedLevel, programme_levels_replace
 from pos.actors import terminal_create, terminal_for_token, terminal_revoke
-from pos.models import Store
-from tests.pos.helpers import CARD, account_of, activate, buy, line
+from pos.models import Receipt, Store
+from tests.pos.helpers import CARD, account_of, activate, buy, line, refund
 
 pytestmark = pytest.mark.django_db
 
@@ -48,10 +48,37 @@ def test_a_discounted_checkout_earning_points_is_twelve_statements_one_account_u
     make_silver()  # a discount, so register rows too
     assert buy(till, [line()]).status_code == 201  # terms read
     sql = statements(lambda: buy(till, [line(), line("BREAD-RYE", "bakery", "1", "2.79")]))
-    # terminal, [BEGIN], idempotency claim, card and account lock, lots due, receipt, lines, register rows,
-    # points entry, lot, spend entry, one account update, idempotency answer, [COMMIT]
+    # terminal, [BEGIN], idempotency claim, card and account lock, then the account's customer, programme,
+    # level and lots due, receipt, lines, register rows, points entry, lot, spend entry, one account update,
+    # idempotency answer, [COMMIT]
     assert len([s for s in sql if s not in ("BEGIN", "COMMIT")]) == 12
     assert sum(s.startswith("UPDATE") and "loyalty_account" in s for s in sql) == 1
+
+
+def account_updates(sql: list[str]) -> int:
+    return sum(s.startswith('UPDATE "loyalty_account"') for s in sql)
+
+
+def test_a_checkout_redeeming_and_burning_points_and_its_refund_each_update_the_account_row_once(till):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from loyalty.services import points_adjust
+
+    activate(till)
+    make_silver()
+    long_ago = timezone.now() - timedelta(days=400)
+    for at in (long_ago, timezone.now()):  # the first lot is past its date: the checkout burns it
+        points_adjust(account_id=account_of().pk, points=D("1.00"), reason="test", by=None, at=at)
+    sale = statements(lambda: buy(till, [line()], redeem="0.50"))
+    assert account_updates(sale) == 1
+    # 2.98 less 2 % (0.05) less 0.50 in points is 2.43 paid, earning 0.12: 2.00 - 1.00 burned - 0.50 + 0.12
+    assert (account_of().points_balance, account_of().spend) == (D("0.62"), D("402.43"))
+    assert list(PointsEntry.objects.filter(kind="expire").values_list("points", flat=True)) == [D("-1.00")]
+    receipt_id = Receipt.objects.get().pk
+    assert account_updates(statements(lambda: refund(till, receipt_id))) == 1
+    assert (account_of().points_balance, account_of().spend) == (D("1.00"), D("400.00"))
 
 
 def test_a_level_changed_in_the_admin_prices_the_next_scan(till):
@@ -119,14 +146,14 @@ def test_a_scan_leaves_out_points_past_their_date_in_exact_cents(till):
 
     from django.utils import timezone
 
-    from loyalty.models import PointsEntry, PointsLot
-    from loyalty.services import credit
+    from loyalty.models import PointsLot
+    from loyalty.services import points_adjust
 
     activate(till)
     account = account_of()
     past = timezone.now() - timedelta(days=1)
     for points in ("0.10", "0.20", "5.00"):
-        credit(account, kind=PointsEntry.Kind.ADJUST, points=D(points), at=past, reason="test")
+        points_adjust(account_id=account.pk, points=D(points), reason="test", by=None, at=past)
     PointsLot.objects.filter(account=account, points=D("5.00")).update(expires_at=timezone.now() + timedelta(days=9))
     PointsLot.objects.exclude(points=D("5.00")).filter(account=account).update(expires_at=past)
     body = till.get(f"/api/v1/cards/{CARD}/").json()
@@ -151,6 +178,17 @@ def test_an_unknown_category_at_checkout_is_400_writes_nothing_and_frees_the_key
     assert (Receipt.objects.count(), IdempotencyRecord.objects.count()) == (0, 0)
     assert (account_of().spend, account_of().points_balance) == before
     assert buy(till, [line()], key="k-cat").status_code == 201  # the key was not spent on the refusal
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_checkout_locks_card_and_account_joining_nothing_else_and_reads_the_rest_after(till):
+    activate(till)
+    make_silver()
+    sql = statements(lambda: buy(till, [line()]))
+    [lock] = [s for s in sql if "FOR UPDATE" in s]
+    assert lock.endswith("FOR UPDATE OF c, a") and lock.count(" JOIN ") == 1  # the card's account, nothing more
+    after = sql[sql.index(lock) + 1]
+    assert all(f'"loyalty_{table}"' in after for table in ("customer", "programme", "level", "pointslot"))
 
 
 def prepared_statements() -> dict[str, tuple[int, int]]:
