@@ -1,15 +1,13 @@
 """Who is acting at the till: a terminal (API token) or a cashier (the screen)."""
 
-import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.db import connection
 from django.utils import timezone
 
-from core import rows
 from pos.models import Store, Terminal
+from pos.selectors import terminal_by_token_hash
 
 
 @dataclass(frozen=True)
@@ -36,25 +34,8 @@ def terminal_create(*, store: Store, name: str) -> tuple[Terminal, str]:
 
 
 def terminal_for_token(token: str) -> Terminal | None:
-    """The unrevoked terminal holding `token`, with its store: asked on every API request, so one
-    hand-written statement (core/rows.py) instead of an ORM query that costs more to build than to run."""
-    with connection.cursor() as cursor:
-        cursor.execute(_terminal_sql(), [hash_token(token)])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    terminal, store = rows.split(row, Terminal, Store)
-    terminal.store = store
-    return terminal
-
-
-@functools.cache
-def _terminal_sql() -> str:
-    return (
-        f"SELECT {rows.columns(Terminal, 't')}, {rows.columns(Store, 's')} FROM {rows.table(Terminal)} t "
-        f"JOIN {rows.table(Store)} s ON s.id = t.{rows.column(Terminal, 'store')} "
-        f"WHERE t.{rows.column(Terminal, 'token_hash')} = %s AND t.{rows.column(Terminal, 'revoked_at')} IS NULL"
-    )
+    """The unrevoked terminal holding `token`, with its store (asked on every API request)."""
+    return terminal_by_token_hash(hash_token(token))
 
 
 def terminal_revoke(terminal: Terminal) -> None:

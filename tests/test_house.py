@@ -83,7 +83,6 @@ def test_the_rules_import_no_django_and_read_no_clock():
         assert ".now(" not in text and ".today(" not in text and "time.time(" not in text, path
 
 
-@pytest.mark.xfail(strict=True, reason="the card lock and the terminal lookup move to selectors in this change")
 def test_hand_written_sql_lives_only_in_selectors_the_nightly_job_the_reports_and_core():
     outside = []
     for app in APPS:
