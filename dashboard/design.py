@@ -28,7 +28,7 @@ from dashboard.reports.common import Chart, Column, Series, Table, table_csv
 from dashboard.views import chrome
 from loyalty import rules
 from loyalty.models import Programme
-from loyalty.scale import PlannedLevel, programme_levels_replace
+from loyalty.services import PlannedLevel, programme_levels_replace
 
 log = logging.getLogger(__name__)
 STEP_COLUMNS = [

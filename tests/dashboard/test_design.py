@@ -1,5 +1,5 @@
 """The discount-scale designer (domain.md, "Designing a discount scale") and saving a scale as a
-programme's levels (loyalty.scale)."""
+programme's levels (loyalty.services.levels)."""
 
 import re
 from decimal import Decimal as D
@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 
 from core.errors import DomainError, InvalidInput
 from loyalty.models import Account, Level, Programme
-from loyalty.scale import PlannedLevel, programme_levels_replace
+from loyalty.services import PlannedLevel, programme_levels_replace
 from pos.demo import build_demo
 from tests.dashboard.shop import build_shop
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from loyalty.models import Category, Level, PointsEntry, Programme, TimeWindow
-from loyalty.scale import PlannedLevel, programme_levels_replace
+from loyalty.services import PlannedLevel, programme_levels_replace
 from pos.actors import terminal_create, terminal_for_token, terminal_revoke
 from pos.models import Receipt, Store
 from tests.pos.helpers import CARD, account_of, activate, buy, line, refund

@@ -22,14 +22,13 @@ from django.db import connection, transaction
 
 from core import rows
 from core.errors import InvalidInput
+from core.money import CENT, ZERO
 from loyalty import rules
 from loyalty.locks import account_lock
 from loyalty.models import Account, Customer, Level, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
 from loyalty.selectors import lots_covering, lots_due, lots_due_known, programme_levels, programme_rules
 
 Kind = PointsEntry.Kind
-CENT = Decimal("0.01")
-ZERO = Decimal("0.00")
 
 
 # --- customers -------------------------------------------------------------------------------

@@ -1,0 +1,32 @@
+"""The loyalty programme's write paths (architecture.md: services, `<entity>_<action>`).
+
+- ledger: customers, and the points and spend ledger of an account, one call per event;
+- levels: a programme's discount scale saved as its levels, in one step (the manager's designer).
+
+Callers import from here: `from loyalty.services import account_purchase_record`.
+"""
+
+from loyalty.services.ledger import (
+    Settlement,
+    account_open,
+    account_purchase_record,
+    account_refund_settle,
+    account_replace,
+    customer_find_or_create,
+    normalise_phone,
+    points_adjust,
+)
+from loyalty.services.levels import PlannedLevel, programme_levels_replace
+
+__all__ = [
+    "PlannedLevel",
+    "Settlement",
+    "account_open",
+    "account_purchase_record",
+    "account_refund_settle",
+    "account_replace",
+    "customer_find_or_create",
+    "normalise_phone",
+    "points_adjust",
+    "programme_levels_replace",
+]
