@@ -61,13 +61,10 @@ def card_and_account_for_update(number: str) -> Card | None:
     """The card and its account, both locked (card, then account) in one statement that joins only those
     two; None for an unknown number or a card without an account. Its account's customer, programme and
     level are not read here: see cards/locks.py."""
-    with connection.cursor() as cursor:
-        cursor.execute(_card_and_account_for_update_sql(), [number])
-        row = cursor.fetchone()
-    if row is None:
+    found = rows.one(_card_and_account_for_update_sql(), [number], Card, Account)
+    if found is None:
         return None
-    card, account = rows.split(row, Card, Account)
-    card.account = account
+    card, card.account = found
     return card
 
 

@@ -76,6 +76,15 @@ def split(row, *models) -> list:
     return out
 
 
+def one(sql: str, params: Sequence, *models) -> list | None:
+    """The one row `sql` finds, cut into an instance (or None) per model as `split` does; None without a row.
+    `sql` selects `columns(m1, …), columns(m2, …), …` in the order of `models`."""
+    with database().cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else split(row, *models)
+
+
 def table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 

@@ -3,14 +3,12 @@
 import functools
 from datetime import datetime
 
-from django.db import connection
-
 from cards.models import Card
 from cards.selectors import card_with_account
 from core import rows
 from loyalty import rules
 from loyalty.selectors import card_state, programme_rules
-from pos.models import Receipt
+from pos.models import Receipt, Store, Terminal
 
 M2 = rules.CENT
 
@@ -109,22 +107,15 @@ def refund_summary(refund) -> dict:
 def terminal_by_token_hash(token_hash: str):
     """The unrevoked terminal with this token hash, with its store: asked on every API request, so one
     hand-written statement (core/rows.py) instead of an ORM query that costs more to build than to run."""
-    from pos.models import Store, Terminal
-
-    with connection.cursor() as cursor:
-        cursor.execute(_terminal_sql(), [token_hash])
-        row = cursor.fetchone()
-    if row is None:
+    found = rows.one(_terminal_sql(), [token_hash], Terminal, Store)
+    if found is None:
         return None
-    terminal, store = rows.split(row, Terminal, Store)
-    terminal.store = store
+    terminal, terminal.store = found
     return terminal
 
 
 @functools.cache
 def _terminal_sql() -> str:
-    from pos.models import Store, Terminal
-
     return (
         f"SELECT {rows.columns(Terminal, 't')}, {rows.columns(Store, 's')} FROM {rows.table(Terminal)} t "
         f"JOIN {rows.table(Store)} s ON s.id = t.{rows.column(Terminal, 'store')} "
