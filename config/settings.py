@@ -189,6 +189,12 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# Per terminal (and per cashier on the cashier screen): a burst of API_THROTTLE_BURST requests, refilled at
+# API_THROTTLE_PER_SECOND; beyond that 429 `throttled` (pos/throttling.py, counted in the shared cache).
+API_THROTTLE_BURST = env.int("API_THROTTLE_BURST", default=100)
+API_THROTTLE_PER_SECOND = env.float("API_THROTTLE_PER_SECOND", default=2.0)
+if API_THROTTLE_BURST < 1 or API_THROTTLE_PER_SECOND <= 0:
+    raise ImproperlyConfigured("API_THROTTLE_BURST must be 1 or more and API_THROTTLE_PER_SECOND above 0.")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Loyalty POS API",
     "DESCRIPTION": "Discount cards, points and checkout for external POS systems. See shared/docs/api.md.",
