@@ -218,6 +218,14 @@ def test_the_fifth_wrong_pin_locks_the_card_for_15_minutes_and_then_even_the_rig
     assert sign_in(client, BRUNO, pin(BRUNO)).status_code == 302  # other cards are not affected
 
 
+def test_the_lock_says_when_to_try_again_in_german_too(cards):
+    page = wrong_run(Client(HTTP_ACCEPT_LANGUAGE="de"), ANNA)
+    assert (
+        "Die PIN war 5 Mal falsch. Bitte versuchen Sie es in 15 Minuten wieder, oder lassen Sie sie an der Kasse"
+        " in einer unserer Filialen entsperren." in page
+    )
+
+
 def test_an_unknown_number_locks_after_exactly_as_many_failures_with_the_same_answer(cards):
     answers = {}
     for address, number in (("10.0.0.1", ANNA), ("10.0.0.2", UNKNOWN)):  # 12 attempts: two addresses
@@ -402,7 +410,7 @@ def test_the_manager_unlocks_web_sign_in_on_the_card_page_and_it_is_logged(cards
     card = Card.objects.get(number=ANNA)
     change_page = manager_client.get(reverse("admin:cards_card_change", args=[card.pk])).content.decode()
     unlock_url = reverse("admin:cards_card_unlock_web_signin", args=[card.pk])
-    assert "Locked after 5 wrong PINs" in change_page
+    assert "Locked after 5 wrong PINs, 15 minutes more" in text(change_page.encode())
     assert f'href="{unlock_url}"' in change_page
     assert "Unlock web sign-in" in manager_client.get(unlock_url).content.decode()  # a confirmation first
 
