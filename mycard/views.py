@@ -74,7 +74,7 @@ def _trust_this_device(request: HttpRequest, response: HttpResponse, card: Card,
         signin_guard.trusted_device_cookie(card, device),
         max_age=settings.SIGNIN_TRUSTED_DEVICE_DAYS * 24 * 60 * 60,
         path=reverse("my:signin"),
-        secure=request.is_secure(),
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,  # the latter behind a TLS-ending proxy
         httponly=True,
         samesite="Lax",
     )
