@@ -1,4 +1,5 @@
 import tempfile
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
@@ -8,7 +9,9 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timeuntil
 
 from cards import signin_guard  # the customer page's PIN lockout, lifted here (see web_signin_unlock_view)
 from core.errors import DomainError
@@ -183,12 +186,14 @@ class CardAdmin(admin.ModelAdmin):
 
     @admin.display(description="Web sign-in")
     def web_signin(self, obj):
-        if not signin_guard.web_signin_locked(obj.number):
+        locked_for = signin_guard.web_signin_locked_for(obj.number)
+        if not locked_for:
             return "Open"
         url = reverse("admin:cards_card_unlock_web_signin", args=[obj.pk])
+        now = timezone.now()
         return format_html(
-            'Locked after {} wrong PINs <a class="button" href="{}">Unlock web sign-in</a>',
-            signin_guard.WRONG_PIN_LIMIT, url,
+            'Locked after {} wrong PINs, {} more <a class="button" href="{}">Unlock web sign-in</a>',
+            signin_guard.WRONG_PIN_LIMIT, timeuntil(now + timedelta(seconds=locked_for), now), url,
         )  # fmt: skip
 
     @admin.display(description="Replaced by")

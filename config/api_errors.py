@@ -84,6 +84,9 @@ def api_exception_handler(exc, context):
     details = {}
     if isinstance(exc, exceptions.ValidationError):
         details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+    elif isinstance(exc, exceptions.Throttled):
+        details = {"retry_after": exc.wait}  # whole seconds, as in the Retry-After header
+        message = f"Too many requests from this terminal; try again in {exc.wait} s."
     elif not isinstance(exc.detail, (dict, list)):
         message = str(exc.detail)
     response.data = error_body(code, message, details)

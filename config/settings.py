@@ -141,6 +141,12 @@ else:
 # Behind a reverse proxy every request comes from the proxy: name the META key holding the
 # client's real address (e.g. HTTP_X_REAL_IP, set by the proxy itself), or all customers share one limit.
 RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+# Each run of 5 wrong PINs on a card number locks its web sign-in for the next of these steps (the last one
+# repeats); a browser the customer signed in from before keeps its own ladder for the card, for this many days.
+SIGNIN_LOCK_MINUTES = env.list("SIGNIN_LOCK_MINUTES", cast=int, default=[15, 60, 24 * 60])
+if not SIGNIN_LOCK_MINUTES or min(SIGNIN_LOCK_MINUTES) < 1:
+    raise ImproperlyConfigured(f"SIGNIN_LOCK_MINUTES must be whole minutes, 1 or more, not {SIGNIN_LOCK_MINUTES!r}.")
+SIGNIN_TRUSTED_DEVICE_DAYS = env.int("SIGNIN_TRUSTED_DEVICE_DAYS", default=365)
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
@@ -183,6 +189,12 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# Per terminal (and per cashier on the cashier screen): a burst of API_THROTTLE_BURST requests, refilled at
+# API_THROTTLE_PER_SECOND; beyond that 429 `throttled` (pos/throttling.py, counted in the shared cache).
+API_THROTTLE_BURST = env.int("API_THROTTLE_BURST", default=100)
+API_THROTTLE_PER_SECOND = env.float("API_THROTTLE_PER_SECOND", default=2.0)
+if API_THROTTLE_BURST < 1 or API_THROTTLE_PER_SECOND <= 0:
+    raise ImproperlyConfigured("API_THROTTLE_BURST must be 1 or more and API_THROTTLE_PER_SECOND above 0.")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Loyalty POS API",
     "DESCRIPTION": "Discount cards, points and checkout for external POS systems. See shared/docs/api.md.",

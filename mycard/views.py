@@ -3,11 +3,17 @@
 Customers are not Django users: the session holds the signed-in card's id, nothing else.
 """
 
+import math
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,6 +25,7 @@ from mycard import selectors
 from mycard.forms import ProfileForm, SignInForm
 
 SESSION_CARD = "my_card_id"
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # any fixed moment: timeuntil() words a length, in the page's language
 
 
 def _signed_in_card(request: HttpRequest) -> Card | None:
@@ -45,18 +52,43 @@ def signin(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST)
     if not form.is_valid():
         return _signin_page(request, form)
-    attempt = signin_guard.signin_attempt(form.cleaned_data["number"], form.cleaned_data["pin"])
+    number = form.cleaned_data["number"]
+    device = signin_guard.trusted_device_for(number, request.COOKIES)
+    attempt = signin_guard.signin_attempt(number, form.cleaned_data["pin"], device=device)
     if attempt.card is None:
         # A fresh form: echoing the number back would make the answers for two numbers differ.
-        return _signin_page(request, SignInForm(), failed=True, locked=attempt.locked)
+        return _signin_page(request, SignInForm(), failed=True, retry_in=attempt.retry_in)
     request.session.cycle_key()  # a new session id at sign-in: no session fixation
     rotate_token(request)
     request.session[SESSION_CARD] = attempt.card.pk
-    return redirect("my:card")
+    response = redirect("my:card")
+    _trust_this_device(request, response, attempt.card, device)
+    return response
 
 
-def _signin_page(request: HttpRequest, form: SignInForm, *, failed: bool = False, locked: bool = False):
-    context = {"form": form, "failed": failed, "locked": locked, "lock_limit": signin_guard.WRONG_PIN_LIMIT}
+def _trust_this_device(request: HttpRequest, response: HttpResponse, card: Card, device: str | None) -> None:
+    """Remember (again, for another SIGNIN_TRUSTED_DEVICE_DAYS) that this browser signed in to `card`: it
+    keeps signing in while strangers' wrong PINs lock the card (cards.signin_guard)."""
+    response.set_cookie(
+        signin_guard.trusted_device_cookie_name(card.number),
+        signin_guard.trusted_device_cookie(card, device),
+        max_age=settings.SIGNIN_TRUSTED_DEVICE_DAYS * 24 * 60 * 60,
+        path=reverse("my:signin"),
+        secure=request.is_secure() or settings.SESSION_COOKIE_SECURE,  # the latter behind a TLS-ending proxy
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def _signin_page(request: HttpRequest, form: SignInForm, *, failed: bool = False, retry_in: int = 0):
+    context = {
+        "form": form,
+        "failed": failed,
+        "locked": bool(retry_in),
+        "lock_limit": signin_guard.WRONG_PIN_LIMIT,
+        # Whole minutes, rounded up: the page never invites a try that would still be refused.
+        "retry_after": timeuntil(_EPOCH + timedelta(minutes=math.ceil(retry_in / 60)), _EPOCH),
+    }
     return render(request, "mycard/signin.html", context)
 
 

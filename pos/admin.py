@@ -2,11 +2,14 @@ from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 from core.errors import DomainError
 from pos.actors import terminal_create, terminal_revoke
 from pos.catalogue import products_import
 from pos.models import CardActivation, Cashier, DiscountEntry, Product, Receipt, ReceiptLine, Refund, Store, Terminal
+from pos.throttling import throttled_today
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -34,10 +37,57 @@ class TerminalAddForm(forms.ModelForm):
         fields = ["store", "name"]
 
 
+class ThrottledColumns:
+    """The API throttle's counts (pos/throttling.py, kept in the cache) as two columns and a filter of a
+    change list whose rows call the API under `throttle_scope(obj)`: a manager spots a scraping token."""
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        rows = list(changelist.result_list)
+        counts = throttled_today([self.throttle_scope(obj) for obj in rows])  # one cache round trip a page
+        for obj in rows:
+            obj.throttled_today, obj.last_throttled = counts[self.throttle_scope(obj)]
+        return changelist
+
+    @admin.display(description="Throttled today")
+    def throttled_today_count(self, obj):
+        return getattr(obj, "throttled_today", 0)
+
+    @admin.display(description="Last throttled")
+    def last_throttled_at(self, obj):
+        last = getattr(obj, "last_throttled", None)
+        return date_format(localtime(last), "DATETIME_FORMAT") if last else "-"
+
+
+class ThrottledTodayFilter(admin.SimpleListFilter):
+    title = "API throttle"
+    parameter_name = "throttled"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.throttle_scope = model_admin.throttle_scope
+
+    def lookups(self, request, model_admin):
+        return [("today", "Throttled today")]
+
+    def queryset(self, request, queryset):
+        if self.value() != "today":
+            return queryset
+        # A chain has tens of tills, not thousands: ask the cache about each, in one round trip.
+        scopes = {obj.pk: self.throttle_scope(obj) for obj in queryset}
+        counts = throttled_today(list(scopes.values()))
+        return queryset.filter(pk__in=[pk for pk, scope in scopes.items() if counts[scope][0]])
+
+
 @admin.register(Terminal)
-class TerminalAdmin(admin.ModelAdmin):
-    list_display = ["name", "store", "token_hint", "created_at", "revoked_at"]
-    list_filter = ["store", "revoked_at"]
+class TerminalAdmin(ThrottledColumns, admin.ModelAdmin):
+    list_display = ["name", "store", "token_hint", "created_at", "revoked_at", "throttled_today_count",
+                    "last_throttled_at"]  # fmt: skip
+    list_filter = ["store", "revoked_at", ThrottledTodayFilter]
+
+    def throttle_scope(self, obj):
+        return f"terminal:{obj.pk}"
+
     readonly_fields = ["token_hint", "created_at", "revoked_at"]
     actions = ["revoke"]
 
@@ -69,10 +119,13 @@ class TerminalAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cashier)
-class CashierAdmin(admin.ModelAdmin):
-    list_display = ["user", "store"]
-    list_filter = ["store"]
+class CashierAdmin(ThrottledColumns, admin.ModelAdmin):
+    list_display = ["user", "store", "throttled_today_count", "last_throttled_at"]
+    list_filter = ["store", ThrottledTodayFilter]
     autocomplete_fields = ["user"]
+
+    def throttle_scope(self, obj):
+        return f"cashier:{obj.user_id}"  # the cashier screen's calls (pos.actors.PosActor.scope)
 
 
 class ProductImportForm(forms.Form):

@@ -19,6 +19,7 @@ from pos.models import Product
 from pos.refunds import RefundRequest, receipt_refund
 from pos.selectors import card_body, card_with_account, receipt_body, receipt_for_store
 from pos.services import Basket, card_activate_at_till, checkout, checkout_quote
+from pos.throttling import TerminalThrottle
 
 MAX_LINES = 500
 # Far above any real till, far below what the money columns hold (12 digits):
@@ -31,6 +32,7 @@ MAX_BASKET = Decimal("100000000")
 class PosView(APIView):
     authentication_classes = [TerminalTokenAuthentication, CashierSessionAuthentication]
     permission_classes = [IsPosActor]
+    throttle_classes = [TerminalThrottle]  # per terminal, and per cashier on the screen (pos/throttling.py)
 
     @property
     def actor(self):

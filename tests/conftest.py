@@ -28,6 +28,20 @@ def _nightly_job_in_the_test_transaction(settings):
     settings.NIGHTLY_JOB_WORKERS = 1
 
 
+_buckets = iter(range(10**9))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_api_throttle(monkeypatch):
+    # Each test starts with full buckets: terminals of different tests share primary keys, and the
+    # cache outlives a test (tests/pos/test_throttling.py counts the throttle itself).
+    from pos import throttling
+
+    run = next(_buckets)
+    for name in ("BUCKET_PREFIX", "THROTTLED_PREFIX", "LAST_THROTTLED_PREFIX"):
+        monkeypatch.setattr(f"pos.throttling.{name}", f"test-{run}-{getattr(throttling, name)}")
+
+
 @pytest.fixture
 def manager(django_user_model):
     """A staff user in the managers group (the demo's permissions)."""

@@ -45,7 +45,8 @@ def fresh_cache(settings):
 
 
 class Clock:
-    """time.time() for the cache's expiry and the rate limiter's windows, moved by hand."""
+    """time.time() for the cache's expiry, the rate limiter's windows, the sign-in locks and signed cookies,
+    moved by hand."""
 
     def __init__(self, now: float):
         self.now = now
@@ -63,6 +64,8 @@ def clock(monkeypatch):
     monkeypatch.setattr("django.core.cache.backends.base.time", clock)  # sets expiry times
     monkeypatch.setattr("django.core.cache.backends.locmem.time", clock)  # checks them
     monkeypatch.setattr("django_ratelimit.core.time", clock)
+    monkeypatch.setattr("cards.signin_guard.time", clock)  # when a lock ends
+    monkeypatch.setattr("django.core.signing.time", clock)  # how old a trusted-device cookie is
     return clock
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Permission
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
@@ -175,16 +176,36 @@ def test_empty_fields_are_asked_for_and_count_as_no_attempt(cards, client):
     assert signin_guard.wrong_pins("") == 0
 
 
-# --- the lock after wrong PINs ------------------------------------------------------------
+# --- the lock ladder after wrong PINs -------------------------------------------------------
+
+MINUTE, HOUR, DAY = 60, 3600, 24 * 3600
 
 
-def test_the_fifth_wrong_pin_locks_the_card_and_then_even_the_right_pin_fails(cards, client):
+def wrong_run(client, number, times=5):
+    """`times` wrong PINs on `number`; the last page's text."""
+    for _ in range(times):
+        page = text(sign_in(client, number, wrong_pin(number)))
+    return page
+
+
+def locked_now(number) -> bool:
+    """Does a stranger's device (no cookie, its own address) meet the lock on `number`?"""
+    return LOCKED in text(sign_in(Client(REMOTE_ADDR=f"10.9.{next(_addresses)}.1"), number, wrong_pin(number)))
+
+
+_addresses = iter(range(10**6))
+
+
+def test_the_fifth_wrong_pin_locks_the_card_for_15_minutes_and_then_even_the_right_pin_fails(cards, client):
     for attempt in range(1, 5):
         page = text(sign_in(client, ANNA, wrong_pin(ANNA)))
         assert (GENERIC in page, LOCKED in page, attempt) == (True, False, attempt)
     fifth = text(sign_in(client, ANNA, wrong_pin(ANNA)))
     assert LOCKED in fifth
-    assert "The PIN was wrong 5 times. Please ask at the checkout in any of our stores to unlock it" in fifth
+    assert (
+        "The PIN was wrong 5 times. Please try again in 15 minutes, or ask at the checkout in any of our stores"
+        " to unlock it." in fifth
+    )
     assert GENERIC not in fifth
 
     before = snapshot()
@@ -197,6 +218,14 @@ def test_the_fifth_wrong_pin_locks_the_card_and_then_even_the_right_pin_fails(ca
     assert sign_in(client, BRUNO, pin(BRUNO)).status_code == 302  # other cards are not affected
 
 
+def test_the_lock_says_when_to_try_again_in_german_too(cards):
+    page = wrong_run(Client(HTTP_ACCEPT_LANGUAGE="de"), ANNA)
+    assert (
+        "Die PIN war 5 Mal falsch. Bitte versuchen Sie es in 15 Minuten wieder, oder lassen Sie sie an der Kasse"
+        " in einer unserer Filialen entsperren." in page
+    )
+
+
 def test_an_unknown_number_locks_after_exactly_as_many_failures_with_the_same_answer(cards):
     answers = {}
     for address, number in (("10.0.0.1", ANNA), ("10.0.0.2", UNKNOWN)):  # 12 attempts: two addresses
@@ -207,20 +236,172 @@ def test_an_unknown_number_locks_after_exactly_as_many_failures_with_the_same_an
     assert answers[ANNA] == answers[UNKNOWN]
 
 
-def test_the_lock_ends_24_hours_after_the_first_wrong_pin(cards, client, clock):
-    for _ in range(5):
-        sign_in(client, ANNA, wrong_pin(ANNA))
-    clock.advance(24 * 3600 - 1)
-    assert LOCKED in text(sign_in(client, ANNA, pin(ANNA)))
-    clock.advance(1)
-    assert sign_in(client, ANNA, pin(ANNA)).status_code == 302
+@pytest.mark.parametrize("number", [ANNA, UNKNOWN], ids=["real card", "made-up number"])
+def test_each_run_of_five_wrong_pins_locks_longer_15_minutes_then_1_hour_then_24_hours(cards, clock, number):
+    client = Client()
+    for lock, words in ((15 * MINUTE, "15 minutes"), (HOUR, "1 hour"), (DAY, "1 day"), (DAY, "1 day")):
+        assert locked_now(number) is False
+        assert f"Please try again in {words}," in wrong_run(client, number)
+        clock.advance(lock - 1)
+        page = text(sign_in(client, number, pin(number)))
+        assert "Please try again in 1 minute," in page  # what is left, rounded up to the minute
+        assert signin_guard.web_signin_locked_for(number) == 1
+        clock.advance(1)
+        assert signin_guard.web_signin_locked(number) is False
+        assert signin_guard.wrong_pins(number) == 0  # a new run of five starts
+    if number == ANNA:
+        assert sign_in(client, ANNA, pin(ANNA)).status_code == 302
 
 
-def test_wrong_pins_spread_over_a_day_still_lock(cards, client, clock):
+def test_four_wrong_pins_then_the_wait_is_not_a_lock_and_the_run_counts_on(cards, client, clock):
+    wrong_run(client, ANNA, times=4)
+    clock.advance(HOUR)
+    assert "Please try again in 15 minutes," in wrong_run(client, ANNA, times=1)
+
+
+def test_wrong_pins_spread_over_a_day_still_lock_but_not_over_more(cards, client, clock):
     for _ in range(4):
         sign_in(client, ANNA, wrong_pin(ANNA))
-        clock.advance(5 * 3600)  # 4 × 5 h: still inside the 24 h window opened by the first one
+        clock.advance(5 * HOUR)  # 4 × 5 h: still inside the 24 h window opened by the first one
     assert LOCKED in text(sign_in(client, ANNA, wrong_pin(ANNA)))
+    clock.advance(15 * MINUTE)
+    for _ in range(4):
+        sign_in(client, BRUNO, wrong_pin(BRUNO))
+        clock.advance(6 * HOUR)  # the fifth comes 24 h after the first: a new window
+    assert LOCKED not in text(sign_in(client, BRUNO, wrong_pin(BRUNO)))
+    assert signin_guard.wrong_pins(BRUNO) == 1
+
+
+def test_a_day_without_a_lock_after_the_last_one_ended_starts_the_ladder_again(cards, client, clock):
+    wrong_run(client, ANNA)  # 15 min
+    clock.advance(15 * MINUTE + DAY - 1)  # the lock, then a day less one second
+    assert "Please try again in 1 hour," in wrong_run(client, ANNA)
+    clock.advance(HOUR + DAY)  # the lock, then a whole quiet day
+    assert "Please try again in 15 minutes," in wrong_run(client, ANNA)
+
+
+# --- a device the customer signed in from before ---------------------------------------------
+
+
+def trusted_cookie(client, number):
+    return client.cookies.get(signin_guard.trusted_device_cookie_name(number))
+
+
+def test_signing_in_trusts_this_device_with_that_card_by_a_signed_http_only_cookie(cards, client):
+    assert sign_in(client, ANNA, pin(ANNA)).status_code == 302
+
+    cookie = trusted_cookie(client, ANNA)
+    assert (cookie["max-age"], cookie["path"], cookie["httponly"], cookie["secure"], cookie["samesite"]) == (
+        365 * DAY,
+        "/my/signin/",
+        True,
+        "",
+        "Lax",
+    )
+    assert signin_guard.trusted_device_for(ANNA, {cookie.key: cookie.value}) is not None
+    secure = Client()
+    sign_in(secure, ANNA, pin(ANNA), secure=True)
+    assert trusted_cookie(secure, ANNA)["secure"] is True  # over HTTPS, sent over HTTPS only
+
+
+def test_failures_set_no_trusted_device_cookie(cards, client):
+    sign_in(client, ANNA, wrong_pin(ANNA))
+    sign_in(client, UNKNOWN, "12345678")
+    assert sorted(client.cookies) == ["csrftoken"]
+
+
+def test_a_trusted_device_signs_in_with_the_right_pin_while_strangers_locked_the_card(cards, clock):
+    phone = Client(REMOTE_ADDR="10.0.0.1")
+    sign_in(phone, ANNA, pin(ANNA))
+    phone.post("/my/signout/")
+    stranger = Client(REMOTE_ADDR="10.0.0.2")
+    wrong_run(stranger, ANNA)
+    clock.advance(15 * MINUTE)
+    assert "Please try again in 1 hour," in wrong_run(stranger, ANNA)
+
+    response = sign_in(phone, ANNA, pin(ANNA))
+
+    assert (response.status_code, response["Location"]) == (302, "/my/")
+    assert signed_in_card_id(phone) == Card.objects.get(number=ANNA).pk
+    assert LOCKED in text(sign_in(stranger, ANNA, pin(ANNA)))  # still locked for everyone else
+    assert signin_guard.web_signin_locked_for(ANNA) == HOUR
+
+
+def test_a_trusted_devices_wrong_pins_count_for_the_card_and_lock_the_device_too(cards, clock):
+    phone = Client(REMOTE_ADDR="10.0.0.1")
+    sign_in(phone, ANNA, pin(ANNA))
+    phone.post("/my/signout/")
+
+    assert "Please try again in 15 minutes," in wrong_run(phone, ANNA)
+
+    assert signin_guard.wrong_pins(ANNA) == 5
+    assert locked_now(ANNA) is True
+    assert LOCKED in text(sign_in(phone, ANNA, pin(ANNA)))  # guessing from a stolen phone gets no further
+    clock.advance(15 * MINUTE)
+    assert sign_in(phone, ANNA, pin(ANNA)).status_code == 302
+
+
+def test_another_cards_cookie_does_not_open_a_locked_card(cards):
+    bruno_phone = Client(REMOTE_ADDR="10.0.0.1")
+    sign_in(bruno_phone, BRUNO, pin(BRUNO))
+    bruno_phone.post("/my/signout/")
+    wrong_run(Client(REMOTE_ADDR="10.0.0.2"), ANNA)
+    bruno_cookie = trusted_cookie(bruno_phone, BRUNO).value
+
+    assert LOCKED in text(sign_in(bruno_phone, ANNA, pin(ANNA)))  # holding Bruno's cookie
+    bruno_phone.cookies[signin_guard.trusted_device_cookie_name(ANNA)] = bruno_cookie  # renamed as Anna's
+    assert LOCKED in text(sign_in(bruno_phone, ANNA, pin(ANNA)))
+    assert signed_in_card_id(bruno_phone) is None
+    assert signin_guard.wrong_pins(ANNA) == 5
+
+
+def test_an_altered_cookie_is_ignored(cards):
+    phone = Client(REMOTE_ADDR="10.0.0.1")
+    sign_in(phone, ANNA, pin(ANNA))
+    phone.post("/my/signout/")
+    wrong_run(Client(REMOTE_ADDR="10.0.0.2"), ANNA)
+    name = signin_guard.trusted_device_cookie_name(ANNA)
+    value = phone.cookies[name].value
+    payload, stamp, signature = value.rsplit(":", 2)
+    forged_payload = signing.b64_encode(b'{"card":"' + ANNA.encode() + b'","device":"mine"}').decode()
+    for forged in (
+        f"{payload}:{stamp}:{signature[:-1]}{'A' if signature[-1] != 'A' else 'B'}",  # one character changed
+        f"{forged_payload}:{stamp}:{signature}",  # another payload under the old signature
+        signing.TimestampSigner(salt="another-purpose").sign_object({"card": ANNA, "device": "x"}),
+        "garbage",
+    ):
+        phone.cookies[name] = forged
+        assert LOCKED in text(sign_in(phone, ANNA, pin(ANNA))), forged
+        assert signed_in_card_id(phone) is None
+
+
+def test_a_trusted_device_cookie_older_than_a_year_counts_for_nothing(cards, clock):
+    phone = Client(REMOTE_ADDR="10.0.0.1")
+    sign_in(phone, ANNA, pin(ANNA))
+    phone.post("/my/signout/")
+    clock.advance(365 * DAY + 1)
+    wrong_run(Client(REMOTE_ADDR="10.0.0.2"), ANNA)
+    assert LOCKED in text(sign_in(phone, ANNA, pin(ANNA)))
+
+
+# --- lifting a lock in store ------------------------------------------------------------------
+
+
+def test_unlocking_starts_the_ladder_again_for_the_card_and_its_devices(cards, client, clock):
+    phone = Client(REMOTE_ADDR="10.0.0.1")
+    sign_in(phone, ANNA, pin(ANNA))
+    phone.post("/my/signout/")
+    wrong_run(client, ANNA)
+    clock.advance(15 * MINUTE)
+    wrong_run(client, ANNA)  # 1 h now
+    wrong_run(phone, ANNA)  # the phone locked itself too
+
+    assert signin_guard.web_signin_unlock(ANNA) is True
+
+    assert sign_in(phone, ANNA, pin(ANNA)).status_code == 302
+    assert "Please try again in 15 minutes," in wrong_run(client, ANNA)
+    assert signin_guard.web_signin_unlock(ANNA) is True
+    assert signin_guard.web_signin_unlock(ANNA) is False
 
 
 def test_the_manager_unlocks_web_sign_in_on_the_card_page_and_it_is_logged(cards, client, manager_client):
@@ -229,7 +410,7 @@ def test_the_manager_unlocks_web_sign_in_on_the_card_page_and_it_is_logged(cards
     card = Card.objects.get(number=ANNA)
     change_page = manager_client.get(reverse("admin:cards_card_change", args=[card.pk])).content.decode()
     unlock_url = reverse("admin:cards_card_unlock_web_signin", args=[card.pk])
-    assert "Locked after 5 wrong PINs" in change_page
+    assert "Locked after 5 wrong PINs, 15 minutes more" in text(change_page.encode())
     assert f'href="{unlock_url}"' in change_page
     assert "Unlock web sign-in" in manager_client.get(unlock_url).content.decode()  # a confirmation first
 
@@ -311,12 +492,16 @@ def test_on_redis_wrong_pins_counted_by_many_servers_at_once_are_all_counted(set
     # Each thread gets its own cache connection, as separate server processes would.
     with ThreadPoolExecutor(max_workers=8) as pool:
         locked = list(pool.map(lambda _: signin_guard.wrong_pin_record(UNKNOWN), range(8)))
-    key = cache.make_and_validate_key(signin_guard._counter_key(UNKNOWN))
+    ladder = signin_guard._Ladder.of_card(UNKNOWN)
+    failures_key, step_key = (cache.make_and_validate_key(key) for key in (ladder.failures_key, ladder.step_key))
     try:
         assert signin_guard.wrong_pins(UNKNOWN) == 8
         assert sorted(locked) == [False] * 4 + [True] * 4
-        assert 24 * 3600 - 60 < cache._cache.get_client(key).ttl(key) <= 24 * 3600  # the window kept its expiry
+        assert cache.get(ladder.step_key)["step"] == 0  # one lock, one step: not one per late failure
+        # The run's count lasts as long as the lock (15 min), the step reached a day longer.
+        assert 15 * 60 - 60 < cache._cache.get_client(failures_key).ttl(failures_key) <= 15 * 60
+        assert 15 * 60 + 24 * 3600 - 60 < cache._cache.get_client(step_key).ttl(step_key) <= 15 * 60 + 24 * 3600
         assert signin_guard.web_signin_unlock(UNKNOWN) is True
         assert signin_guard.wrong_pins(UNKNOWN) == 0
     finally:
-        cache.delete(signin_guard._counter_key(UNKNOWN))
+        cache.delete_many([ladder.failures_key, ladder.step_key, signin_guard._generation_key(UNKNOWN)])
