@@ -67,22 +67,24 @@ def _csv(table, name: str, f: ReportFilter) -> HttpResponse:
 
 def _report(request, active: str, title: str, build: Callable, tabs: list | None = None) -> HttpResponse:
     form, f = report_filter(request)
-    with report_session():
-        content: pages.Content = build(request.GET, f)
-    wanted = request.GET.get("csv")
-    if wanted:
-        table = next((t for t in content.tables if t.slug == wanted), None)
-        if table is None:
-            raise Http404("No such table on this page.")
-        return _csv(table, active, f)
-    context = chrome(request, active, f) | {
-        "title": title,
-        "form": form,
-        "content": content,
-        "tabs": tabs or [],
-        "page_query": _page_query(request.GET),
-    }
-    return render(request, "dashboard/report.html", context)
+    # The period's days, Trunc*'s buckets and every time shown: on the chosen store's clock, else the chain's.
+    with timezone.override(f.zone_name):
+        with report_session():
+            content: pages.Content = build(request.GET, f)
+        wanted = request.GET.get("csv")
+        if wanted:
+            table = next((t for t in content.tables if t.slug == wanted), None)
+            if table is None:
+                raise Http404("No such table on this page.")
+            return _csv(table, active, f)
+        context = chrome(request, active, f) | {
+            "title": title,
+            "form": form,
+            "content": content,
+            "tabs": tabs or [],
+            "page_query": _page_query(request.GET),
+        }
+        return render(request, "dashboard/report.html", context)
 
 
 def _tabs(request, name: str, choices: dict[str, str], active: str) -> list[tuple[str, str, bool]]:
@@ -163,4 +165,5 @@ def receipt_detail(request: HttpRequest, receipt_id: int) -> HttpResponse:
     if receipt is None:
         raise Http404("No such receipt.")
     context = chrome(request, "receipts") | {"title": f"Receipt #{receipt.pk}", "receipt": receipt}
-    return render(request, "dashboard/receipt.html", context)
+    with timezone.override(receipt.store.time_zone):  # its times as the store's clock showed them
+        return render(request, "dashboard/receipt.html", context)

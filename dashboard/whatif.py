@@ -37,6 +37,7 @@ from django.db.models import BigIntegerField, Count, F, Sum
 from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
+from core.local_time import local_time
 from dashboard.reports.common import report_session
 from loyalty import rules
 from loyalty.models import Category, Programme, SpendEntry
@@ -242,15 +243,16 @@ def _stream(lines, timed: bool):
     return ordered.values_list(*fields, *(["receipt__created_at"] if timed else [])).iterator(chunk_size=20_000)
 
 
-def _receipts(rows: Iterable[tuple], codes: dict[int, str]):
-    """Group the ordered line stream into receipts: (account, store, local time or None, [(category, cents)])."""
+def _receipts(rows: Iterable[tuple], codes: dict[int, str], zones: dict[int, str]):
+    """Group the ordered line stream into receipts: (account, store, the store's local time or None,
+    [(category, cents)]). Local to the store, as the till priced it: time windows go by its clock."""
     current, lines, head = None, [], None
     for receipt_id, account_id, store_id, category_id, subtotal, *at in rows:
         if receipt_id != current:
             if head is not None:
                 yield (*head, lines)
             current, lines = receipt_id, []
-            head = (account_id, store_id, timezone.localtime(at[0]) if at else None)
+            head = (account_id, store_id, local_time(at[0], zones[store_id]) if at else None)
         lines.append((codes[category_id], subtotal))
     if head is not None:
         yield (*head, lines)
@@ -295,7 +297,8 @@ def replay(proposal: Proposal, *, now: datetime, progress: Callable[[int, int], 
     stream = _stream(lines, timed=any(side.programme.windows for side in sides))
     done = 0
     progress(0, total)
-    for account_id, store_id, at, basket in _receipts(stream, codes):
+    zones = dict(Store.objects.values_list("id", "time_zone"))
+    for account_id, store_id, at, basket in _receipts(stream, codes, zones):
         for side in sides:
             side.purchase(account_id, store_id, at, basket)
         done += 1

@@ -23,12 +23,13 @@ checkout waits at most one batch.
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.local_time import days_back_start
 from loyalty import rules
 from loyalty.models import Account, JobRun, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
 from loyalty.selectors import programme_levels, programme_rules
@@ -98,7 +99,12 @@ IDLE = (
 
 
 def _idle_params(programme: Programme, at: datetime) -> list:
-    cutoff = _when(at - timedelta(days=programme.inactivity_days))
+    """Idle = no purchase (nor step-down) for `inactivity_days` whole calendar days, on the chain's clock
+    (settings.TIME_ZONE): a card last used on 10 January, with 180 days, has 11 January to 9 July without
+    a purchase and steps down in the first run on 10 July, whatever the hour of either and across a DST
+    change. Hours (at - 180 x 24 h) stepped a card bought at 02:00 down on the night of 9 July already,
+    and made the answer depend on when the job ran."""
+    cutoff = _when(days_back_start(at, programme.inactivity_days))
     return [programme.pk, cutoff, cutoff]
 
 

@@ -121,13 +121,21 @@ class TimeWindow(models.Model):
     name = models.CharField(max_length=60)
     weekdays = models.CharField(max_length=7, default="0123456", help_text="Digits, 0 = Monday … 6 = Sunday.")
     start_time = models.TimeField()
-    end_time = models.TimeField(help_text="Exclusive.")
+    end_time = models.TimeField(
+        help_text="Exclusive. An end before the start runs past midnight (Fri 22:00–02:00 is Friday night, "
+        "until Saturday 02:00); 00:00 means until midnight. On the store's clock."
+    )
     extra_percent = models.DecimalField(default=Decimal("0.00"), **PERCENT)
     points_multiplier = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("1.00"))
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(start_time__lt=F("end_time")), name="window_starts_before_it_ends"),
+            # An end before the start is a window past midnight; an equal one would be no window at all.
+            models.CheckConstraint(
+                condition=~Q(start_time=F("end_time")),
+                name="window_start_differs_from_end",
+                violation_error_message="A window cannot end when it starts.",
+            ),  # fmt: skip
             models.CheckConstraint(condition=Q(weekdays__regex=r"^[0-6]{1,7}$"), name="window_weekdays_digits"),
         ]
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 from django.core.paginator import Page, Paginator
 from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
-from django.utils import timezone
 
 from cards.models import Card
+from core.local_time import chain_zone_name, zone
 from loyalty import rules
 from loyalty.models import Account, PointsLot
 from loyalty.selectors import card_state, programme_rules
@@ -67,12 +67,26 @@ def points_balance(account: Account, at: datetime) -> Decimal:
     return card_state(account, at).points_balance
 
 
-def burning_soon(account: Account, at: datetime, days: int = BURN_SOON_DAYS) -> list[Burn]:
-    """Points that burn within `days`, summed per day (in the shop's time zone), soonest first."""
+def customer_zone(account: Account) -> str:
+    """The zone a customer's dates are shown in: that of the store they last bought in (this card or the
+    cards it replaced), else the chain's. A customer reads "burns on 3 March" by the clock where they shop."""
+    last_store = (
+        Receipt.objects.filter(account_id__in=card_accounts(account))
+        .order_by("-created_at", "-id")
+        .values_list("store__time_zone", flat=True)
+        .first()
+    )
+    return last_store or chain_zone_name()
+
+
+def burning_soon(
+    account: Account, at: datetime, days: int = BURN_SOON_DAYS, zone_name: str | None = None
+) -> list[Burn]:
+    """Points that burn within `days`, summed per day (in `zone_name`, the chain's by default), soonest first."""
     per_day = (
         PointsLot.objects.filter(account=account, remaining__gt=0, expires_at__gt=at)
         .filter(expires_at__lte=at + timedelta(days=days))
-        .annotate(day=TruncDate("expires_at", tzinfo=timezone.get_current_timezone()))
+        .annotate(day=TruncDate("expires_at", tzinfo=zone(zone_name)))
         .values("day")
         .annotate(points=Sum("remaining"))
         .order_by("day")

@@ -104,19 +104,22 @@ def card_page(request: HttpRequest) -> HttpResponse:
 def _card_page(request: HttpRequest, card: Card, profile_form: ProfileForm) -> HttpResponse:
     at = timezone.now()
     account = card.account
+    zone_name = selectors.customer_zone(account)
     context = {
         "card": card,
         "customer": account.customer,
         "progress": selectors.level_progress(account, at),
         "points": selectors.points_balance(account, at),
-        "burning": selectors.burning_soon(account, at),
+        "burning": selectors.burning_soon(account, at, zone_name=zone_name),
         "burn_days": selectors.BURN_SOON_DAYS,
         "receipts": selectors.history_page(account, request.GET.get("page")),
         "other_cards": selectors.other_cards(card, at),
         "currency": selectors.chain_currency(),
         "profile_form": profile_form,
     }
-    return render(request, "mycard/card.html", context)
+    # Every date and time on the page (purchases, refunds) in the customer's zone; render() renders now.
+    with timezone.override(zone_name):
+        return render(request, "mycard/card.html", context)
 
 
 @never_cache

@@ -27,7 +27,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "currency"]
+    list_display = ["code", "name", "currency", "time_zone"]
     search_fields = ["code", "name"]
 
 

@@ -261,7 +261,7 @@ class QuoteApi(PosView):
     @extend_schema(request=BasketIn, responses=QuoteOut, summary="Price a basket; writes nothing")
     def post(self, request):
         basket = basket_in(request.data)
-        return Response(checkout_quote(basket=basket, at=timezone.now()))
+        return Response(checkout_quote(basket=basket, at=timezone.now(), store=self.actor.store))
 
 
 class CheckoutApi(PosView):

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Round
 
 from cards.models import Card
+from core.local_time import chain_zone_name, local_time, validate_zone_name
 from loyalty.models import MONEY, PERCENT, Account, Category
 
 QUANTITY = {"max_digits": 12, "decimal_places": 3}
@@ -18,12 +19,21 @@ class Store(models.Model):
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=100)
     currency = models.CharField(max_length=3, default="EUR")
+    time_zone = models.CharField(
+        max_length=64, default=chain_zone_name, validators=[validate_zone_name],
+        help_text="IANA name, e.g. Europe/Berlin. Time windows, receipts' dates and the store's report days "
+        "follow it. New stores get the chain's (DJANGO_TIME_ZONE).",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["code"]
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def local(self, at):
+        """The instant `at` on this store's wall clock: what its time windows and its people go by."""
+        return local_time(at, self.time_zone)
 
 
 class Terminal(models.Model):

@@ -17,7 +17,7 @@ from loyalty.selectors import card_state, category_table, programme_rules, progr
 from loyalty.services import account_purchase_record
 from pos.actors import PosActor
 from pos.idempotency import run_once
-from pos.models import CardActivation, DiscountEntry, Receipt, ReceiptLine
+from pos.models import CardActivation, DiscountEntry, Receipt, ReceiptLine, Store
 from pos.selectors import card_body, card_with_account, line_body, totals_body
 
 
@@ -60,25 +60,27 @@ def sale_categories(card: Card | None) -> dict[str, tuple[int, rules.CategoryRul
     return programme_terms(card.account.programme).categories if card else category_table()
 
 
-def _price(card: Card | None, basket: Basket, at: datetime, table: dict) -> rules.Quote:
+def _price(card: Card | None, basket: Basket, at: datetime, table: dict, store: Store) -> rules.Quote:
+    """The rules decide time windows by the wall clock, so they get the moment as the store's clock shows it;
+    what is stored and compared (burn dates, the ledger) stays the instant `at`."""
     if card is None:
         programme, state = rules.ProgrammeRules(kind=rules.Kind.FIXED), None
     else:
         programme, state = programme_rules(card.account.programme), card_state(card.account, at)
     refuse_unknown_categories(basket, table)
     categories = {code: rule for code, (_, rule) in table.items()}
-    return rules.quote(programme, state, basket.lines, categories, at, basket.redeem_points)
+    return rules.quote(programme, state, basket.lines, categories, store.local(at), basket.redeem_points)
 
 
-def checkout_quote(*, basket: Basket, at: datetime) -> dict:
-    """Price a basket; writes nothing."""
+def checkout_quote(*, basket: Basket, at: datetime, store: Store) -> dict:
+    """Price a basket at `store` (its time windows run on its clock); writes nothing."""
     card = None
     if basket.card_number:
         card = card_with_account(card_number_checked(basket.card_number), at)
         if card is None:
             raise NotFound("This card is not known here.", code="card_not_found")
         refuse_new_card(card)
-    return quote_body(_price(card, basket, at, sale_categories(card)), card, at)
+    return quote_body(_price(card, basket, at, sale_categories(card), store), card, at)
 
 
 def quote_body(quote: rules.Quote, card: Card | None, at: datetime) -> dict:
@@ -104,7 +106,7 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
         refuse_new_card(card)
         account = card.account
     table = sale_categories(card)
-    quote = _price(card, basket, at, table)
+    quote = _price(card, basket, at, table, actor.store)
     receipt_id = _write_receipt(actor, card, account, quote, at, {code: pk for code, (pk, _) in table.items()})
     if account is not None:
         account_purchase_record(account=account, receipt_id=receipt_id, quote=quote, at=at)

@@ -54,6 +54,7 @@ def cashier_screen(request):
         "currency": store.currency,
         "storeCode": store.code,
         "storeName": store.name,
+        "timeZone": store.time_zone,
         "cashier": request.user.get_full_name() or request.user.get_username(),
         "webSigninUrl": reverse("pos:web-signin", args=["NUMBER"]),
     }

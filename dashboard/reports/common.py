@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from core.local_time import chain_zone_name, day_start
 from loyalty.rules import CENT, round_money
 from pos.models import Store
 
@@ -76,7 +77,12 @@ def hashed() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class ReportFilter:
-    """A period of whole days in the chain's time zone (both ends inclusive) and, optionally, one store."""
+    """A period of whole days (both ends inclusive) and, optionally, one store.
+
+    Days are the store's when one is chosen (a sale at 23:30 on its clock is that day's), else the chain's
+    (settings.TIME_ZONE): `zone_name`. The pages run their queries and render inside
+    `timezone.override(zone_name)`, so Trunc* groups by those days in SQL (AT TIME ZONE on PostgreSQL,
+    Django's zone-aware functions on SQLite) and times are shown on that clock."""
 
     start: date
     end: date
@@ -84,13 +90,17 @@ class ReportFilter:
     per: str = ""  # "day" | "week" | "month"; empty: chosen by the length of the period
 
     @property
+    def zone_name(self) -> str:
+        return self.store.time_zone if self.store is not None else chain_zone_name()
+
+    @property
     def since(self) -> datetime:
-        return timezone.make_aware(datetime.combine(self.start, time.min))
+        return day_start(self.start, self.zone_name)
 
     @property
     def until(self) -> datetime:
         """Exclusive: midnight after the last day."""
-        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+        return day_start(self.end + timedelta(days=1), self.zone_name)
 
     @property
     def days(self) -> int:

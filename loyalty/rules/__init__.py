@@ -4,7 +4,8 @@ point lots, discount-scale maths.
 Pure on purpose: the standard library and `core` (plain Python) only; no Django, no clock, no settings.
 The moment of a purchase (`at`) is always a parameter, so every rule is tested with plain values and the
 services around it (checkout, refund, the nightly job) stay thin. `at` is read as given: `at.weekday()`
-and `at.time()` decide time windows, so the caller passes the store's local time.
+and `at.time()` decide time windows, so the caller passes the store's wall-clock time
+(`Store.local(at)`, `core.local_time`); instants compared with it (burn dates) compare as instants.
 
 Money and points are `Decimal`; rounding is `core.money`'s (half-up for what is paid, down for what is
 given). Callers use the names below (`rules.quote`, `rules.LevelRule`, …), not the modules.

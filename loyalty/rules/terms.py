@@ -26,7 +26,13 @@ class LevelRule:
 
 @dataclass(frozen=True)
 class TimeWindowRule:
-    """Active on `weekdays` (0=Monday..6=Sunday) from `start` (inclusive) to `end` (exclusive), same day."""
+    """Active on `weekdays` (0=Monday..6=Sunday) from `start` (inclusive) to `end` (exclusive).
+
+    A window whose end is not after its start runs past midnight: Friday 22:00-02:00 is Friday 22:00 to
+    Saturday 02:00. The hours after midnight belong to the day the window STARTED on, as a shop's
+    "Friday night" does: Saturday 01:30 is in it, Saturday 23:00 is not (that is Saturday night). An end
+    of 00:00 means "until midnight"; start == end would be 24 hours from the start (the admin refuses it).
+    """
 
     weekdays: frozenset[int]
     start: time
@@ -35,7 +41,13 @@ class TimeWindowRule:
     points_multiplier: Decimal = Decimal(1)
 
     def is_active(self, at: datetime) -> bool:
-        return at.weekday() in self.weekdays and self.start <= at.time() < self.end
+        """`at` is the store's wall clock (its weekday and time of day), never a UTC instant."""
+        clock = at.time()
+        if self.start < self.end:
+            return at.weekday() in self.weekdays and self.start <= clock < self.end
+        if clock >= self.start:
+            return at.weekday() in self.weekdays
+        return clock < self.end and (at.weekday() - 1) % 7 in self.weekdays
 
 
 @dataclass(frozen=True)

@@ -77,9 +77,15 @@
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   };
 
+  // Receipts' dates on the store's clock (its time zone from the server), not on the till's own setting.
   const formatTime = (iso) => {
     const d = new Date(iso);
-    return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+    if (Number.isNaN(d.getTime())) return iso;
+    try {
+      return d.toLocaleString(undefined, { timeZone: config.timeZone });
+    } catch (e) {
+      return d.toLocaleString(); // a browser that does not know the zone: its own clock, not nothing
+    }
   };
 
   // --- the API ------------------------------------------------------------------------------

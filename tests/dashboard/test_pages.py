@@ -175,3 +175,45 @@ def test_a_receipt_with_its_lines_and_refunds(manager_client, shop):
     assert "Points redeemed 3.00 (worth 3.00), points earned 0.80, refunded 16.00." in html
     assert '<td class="num">16.00</td><td class="num">3.00</td><td class="num">0.80</td>' in html
     assert manager_client.get("/manager/receipts/999999/").status_code == 404
+
+
+# --- days on the store's clock (issue 13.3) -----------------------------------------------------------
+
+
+@pytest.fixture
+def late_in_berlin(shop):
+    """Riverside moves to Berlin's clock; card A (Gold, 5 %) buys dairy 100.00 there at 23:30 on 7 November
+    (22:30 UTC) and at 00:30 on 9 November (23:30 UTC on the 8th)."""
+    from datetime import UTC, datetime
+
+    from pos.models import Store
+    from tests.dashboard.shop import sell
+
+    Store.objects.filter(code="riverside").update(time_zone="Europe/Berlin")
+    sell("riverside", "cashier2", [("dairy", "100.00")], datetime(2026, 11, 7, 22, 30, tzinfo=UTC), card=CARD_A)
+    sell("riverside", "cashier2", [("dairy", "100.00")], datetime(2026, 11, 8, 23, 30, tzinfo=UTC), card=CARD_A)
+
+
+def discount_days(client, query: str) -> list[str]:
+    lines = client.get(f"/manager/discounts/?{query}&per=day&csv=period").content.decode().splitlines()
+    return [line for line in lines[1:] if line.split(",")[1] != "0"]  # the days with discounts
+
+
+def test_a_stores_report_puts_a_purchase_at_2330_local_on_that_local_day(manager_client, late_in_berlin):
+    assert discount_days(manager_client, "from=2026-11-06&to=2026-11-10&store=riverside") == [
+        "2026-11-07,1,5.00,50.0",
+        "2026-11-09,1,5.00,50.0",
+    ]
+
+
+def test_a_stores_period_ends_at_its_own_midnight(manager_client, late_in_berlin):
+    assert discount_days(manager_client, "from=2026-11-07&to=2026-11-07&store=riverside") == ["2026-11-07,1,5.00,100.0"]
+    assert discount_days(manager_client, "from=2026-11-08&to=2026-11-08&store=riverside") == []
+
+
+def test_the_chains_report_counts_days_on_the_chains_clock(manager_client, late_in_berlin, settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    assert discount_days(manager_client, "from=2026-11-06&to=2026-11-10") == [
+        "2026-11-07,1,5.00,50.0",
+        "2026-11-09,1,5.00,50.0",
+    ]

@@ -10,6 +10,7 @@ import pytest
 from dashboard import tasks, whatif
 from loyalty import rules
 from loyalty.models import Account, Level, PointsEntry, Programme, SpendEntry, TimeWindow
+from pos.models import Store
 from tests.dashboard.shop import build_shop
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
@@ -195,3 +196,14 @@ def test_an_invalid_proposal_is_shown_with_its_errors(manager_client, shop):
 def test_an_unknown_run_is_not_found(manager_client, shop):
     assert manager_client.get("/manager/whatif/nope/").status_code == 404
     assert manager_client.get("/manager/whatif/nope/progress/").status_code == 404
+
+
+def test_time_windows_are_replayed_on_the_clock_of_the_store_that_sold(shop):
+    # Riverside is in Berlin: R3 (3 Nov 10:20 UTC) was sold at 11:20 there, inside an 11:00-11:30 window.
+    Store.objects.filter(code="riverside").update(time_zone="Europe/Berlin")
+    TimeWindow.objects.create(
+        programme=Programme.objects.get(code="default"), name="Late morning", start_time=time(11),
+        end_time=time(11, 30), extra_percent=D("5.00"),
+    )  # fmt: skip
+    # R1 0.00, R2 2.00, R3 (2 + 5 %) x 250.00 = 17.50, R5 1.00; on the chain's clock (UTC) R3 got only 5.00.
+    assert whatif.replay(proposal(), now=NOW)["current"]["discount"] == "20.50"

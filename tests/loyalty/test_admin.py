@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cards.lifecycle import card_activate
 from cards.services import batch_issue
-from loyalty.models import Account, Category, Customer, Level, PointsEntry, Programme
+from loyalty.models import Account, Category, Customer, Level, PointsEntry, Programme, TimeWindow
 from loyalty.services import points_adjust
 from pos.demo import ensure_categories, ensure_default_programme
 
@@ -91,6 +91,29 @@ def test_programme_rolling_spend_without_window_is_a_form_error(manager_client):
         "spend_window_months": ["A rolling spend basis needs the window in months."]
     }
     assert Programme.objects.count() == 0
+
+
+def windows_post(start: str, end: str) -> dict:
+    return programme_post(**{
+        "windows-TOTAL_FORMS": "1", "windows-0-name": "Friday night", "windows-0-weekdays": "4",
+        "windows-0-start_time": start, "windows-0-end_time": end, "windows-0-extra_percent": "3.00",
+        "windows-0-points_multiplier": "1.00",
+    })  # fmt: skip
+
+
+def test_a_window_past_midnight_is_saved(manager_client):
+    response = manager_client.post(reverse("admin:loyalty_programme_add"), windows_post("22:00", "02:00"))
+    assert response.status_code == 302
+    assert list(Programme.objects.get().windows.values_list("weekdays", "start_time", "end_time")) == [
+        ("4", time(22), time(2))
+    ]
+
+
+def test_a_window_that_ends_when_it_starts_is_a_form_error_and_saves_nothing(manager_client):
+    response = manager_client.post(reverse("admin:loyalty_programme_add"), windows_post("08:00", "08:00"))
+    assert response.status_code == 200
+    assert "A window cannot end when it starts." in response.content.decode()
+    assert Programme.objects.count() == 0 and TimeWindow.objects.count() == 0
 
 
 # --- categories ------------------------------------------------------------------------------

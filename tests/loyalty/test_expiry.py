@@ -1,8 +1,9 @@
 """The nightly job: idle cards step down, old points burn, exactly once."""
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -252,3 +253,39 @@ def test_the_scheduled_task_runs_the_job_as_of_now(settings):
     run = JobRun.objects.get(pk=run_id)
     assert (run.trigger, run.status, run.cards_stepped_down) == ("schedule", "finished", 1)
     assert level_and_spend(gold)[0] == "Silver"
+
+
+# --- whole days on the chain's clock --------------------------------------------------------------
+
+
+@pytest.fixture
+def berlin_chain(settings):
+    settings.TIME_ZONE = "Europe/Berlin"
+    return ZoneInfo("Europe/Berlin")
+
+
+def stepped(run) -> int:
+    return run.cards_stepped_down
+
+
+def test_inactivity_counts_whole_days_in_the_chains_zone_not_hours(berlin_chain):
+    # Bought Saturday 10 January 2026 at 02:00 in Berlin; 180 days: 11 January - 9 July are the idle days.
+    gold = card_at("800.00", at=datetime(2026, 1, 10, 2, 0, tzinfo=berlin_chain))
+    assert stepped(expiry.nightly_run(at=datetime(2026, 7, 9, 3, 0, tzinfo=berlin_chain), trigger="test")) == 0
+    assert level_and_spend(gold) == ("Gold", D("800.00"))
+    assert stepped(expiry.nightly_run(at=datetime(2026, 7, 10, 3, 0, tzinfo=berlin_chain), trigger="test")) == 1
+    assert level_and_spend(gold) == ("Silver", D("300.00"))
+
+
+def test_a_purchase_just_after_midnight_in_berlin_counts_to_that_berlin_day(berlin_chain):
+    # 00:30 on 10 January in Berlin is 23:30 on 9 January in UTC: the day is Berlin's 10 January.
+    gold = card_at("800.00", at=datetime(2026, 1, 10, 0, 30, tzinfo=berlin_chain))
+    assert stepped(expiry.nightly_run(at=datetime(2026, 7, 9, 3, 0, tzinfo=berlin_chain), trigger="test")) == 0
+    assert level_and_spend(gold) == ("Gold", D("800.00"))
+
+
+def test_a_purchase_late_in_the_evening_is_idle_from_the_first_minute_of_day_181(berlin_chain):
+    gold = card_at("800.00", at=datetime(2026, 1, 10, 23, 30, tzinfo=berlin_chain))
+    # 00:30 on 10 July in Berlin is still 9 July in UTC.
+    assert stepped(expiry.nightly_run(at=datetime(2026, 7, 10, 0, 30, tzinfo=berlin_chain), trigger="test")) == 1
+    assert level_and_spend(gold) == ("Silver", D("300.00"))

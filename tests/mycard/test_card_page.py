@@ -5,6 +5,7 @@ import ast
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -15,8 +16,8 @@ from django.utils import timezone, translation
 
 from cards.lifecycle import card_activate, card_block, card_replace
 from cards.models import Card
-from loyalty.models import Account, Customer
-from pos.models import Receipt
+from loyalty.models import Account, Customer, PointsLot
+from pos.models import Receipt, Store
 from tests.mycard import support as my_support
 from tests.mycard.support import (
     ANNA,
@@ -302,3 +303,29 @@ def test_every_customer_page_string_is_translated_to_german_and_compiled():
                 assert [translation.ngettext(msgid, plural, n) for n in (1, 2)] == strs
             else:
                 assert translation.gettext(msgid) == strs[0], f"django.mo is older than django.po: {msgid!r}"
+
+
+# --- dates in the customer's zone (issue 13.3) ---------------------------------------------------------
+
+
+def test_dates_are_shown_in_the_zone_of_the_store_the_customer_last_bought_in(demo):
+    """The chain runs on UTC; Riverside is in Berlin. 23:30 UTC on 4 December is 00:30 on 5 December there."""
+    cards_in_every_state()
+    Store.objects.filter(code="riverside").update(time_zone="Europe/Berlin")
+    late = timezone.now().replace(hour=23, minute=30, second=0, microsecond=0) - timedelta(days=3)
+    receipt = buy(BRUNO, late, ("SOFA", "1", "100.00"), store="riverside")
+    PointsLot.objects.filter(account=receipt.account).update(expires_at=late + timedelta(days=10))
+    berlin = late.astimezone(ZoneInfo("Europe/Berlin"))
+    page = signed_in(BRUNO).get("/my/")
+    assert receipt_text(page, receipt).startswith(f"{berlin:%m/%d/%Y} 12:30 a.m. 100.00 EUR Riverside")
+    burn = berlin + timedelta(days=10)
+    assert f"Burning within 30 days {burn:%m/%d/%Y} 5.00 Points burn oldest first" in text(page)
+
+
+def test_a_customer_who_last_bought_in_a_chain_zone_store_reads_the_chains_dates(demo):
+    cards_in_every_state()
+    Store.objects.filter(code="riverside").update(time_zone="Europe/Berlin")
+    late = timezone.now().replace(hour=23, minute=30, second=0, microsecond=0) - timedelta(days=3)
+    buy(BRUNO, late - timedelta(days=1), ("SOFA", "1", "100.00"), store="riverside")
+    receipt = buy(BRUNO, late, ("SOFA", "1", "100.00"), store="central")
+    assert receipt_text(signed_in(BRUNO).get("/my/"), receipt).startswith(f"{late:%m/%d/%Y} 11:30 p.m. 100.00 EUR")

@@ -4,6 +4,7 @@ Screenshots of the key moments go to test-artifacts/ (gitignored) for a person t
 """
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -326,3 +327,31 @@ def test_a_customer_locked_out_of_their_web_page_is_unlocked_at_the_till(page):
 
     scan(page, MILK)  # the sale goes on as usual
     expect(page.locator("#lines-body tr")).to_have_count(1)
+
+
+def test_receipt_dates_are_on_the_stores_clock_not_the_tills(browser, live_server):
+    """Central is in Tokyo, the till's browser is set to New York: 23:30 UTC on 4 December reads 5 December,
+    8:30 in the morning, as the shop's wall clock shows it."""
+    build_demo()
+    Store.objects.filter(code="central").update(time_zone="Asia/Tokyo")
+    actor = PosActor(store=Store.objects.get(code="central"), cashier=User.objects.get(username="cashier1"))
+    line = rules.Line(sku="MILK-1L", name="Milk 1 l", category="dairy", quantity=Decimal(1), unit_price=Decimal("1.49"))
+    _, body, _ = checkout(
+        actor=actor, key="tokyo", basket=Basket(lines=(line,)), payload={"tokyo": 1},
+        at=datetime(2026, 12, 4, 23, 30, tzinfo=UTC),
+    )  # fmt: skip
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, base_url=live_server.url, locale="en-US",
+        timezone_id="America/New_York",
+    )  # fmt: skip
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        log_in(page)
+        page.keyboard.press("F8")
+        expect(page.locator("#refund-receipt")).to_be_focused()
+        page.keyboard.type(str(body["receipt_id"]))
+        page.keyboard.press("Enter")
+        expect(page.locator("#refund-date")).to_have_text("12/5/2026, 8:30:00 AM")
+    finally:
+        context.close()
