@@ -15,10 +15,10 @@ from loyalty import rules
 from loyalty.models import Category
 from pos.authentication import CashierSessionAuthentication, IsPosActor, TerminalTokenAuthentication
 from pos.basket_parse import plain_basket
-from pos.models import Product
+from pos.models import CardReplacement, Product
 from pos.refunds import RefundRequest, receipt_refund
 from pos.selectors import card_body, card_with_account, receipt_body, receipt_for_store
-from pos.services import Basket, card_activate_at_till, checkout, checkout_quote
+from pos.services import Basket, card_activate_at_till, card_replace_at_till, checkout, checkout_quote
 
 MAX_LINES = 500
 # Far above any real till, far below what the money columns hold (12 digits):
@@ -87,6 +87,11 @@ class ActivateIn(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     birthday = serializers.DateField(required=False, allow_null=True, default=None)
     marketing_consent = serializers.BooleanField(required=False, default=False)
+
+
+class ReplaceIn(serializers.Serializer):
+    new_card_number = serializers.CharField(max_length=40, help_text="An issued (fresh) card.")
+    reason = serializers.ChoiceField(choices=CardReplacement.Reason.choices)
 
 
 class LineIn(serializers.Serializer):
@@ -235,6 +240,21 @@ class CardActivateApi(PosView):
         card = card_activate_at_till(actor=self.actor, number=number, at=timezone.now(), **data)
         at = timezone.now()
         return Response(card_body(card_with_account(card.number, at), at), status=201)
+
+
+class CardReplaceApi(PosView):
+    @extend_schema(
+        request=ReplaceIn, responses={201: CardOut}, parameters=[IDEMPOTENCY_HEADER],
+        summary="Move a lost or worn card's customer, level, spend and points to an issued card",
+    )  # fmt: skip
+    def post(self, request, number):
+        key = idempotency_key(request)
+        data = valid(ReplaceIn, request.data).validated_data
+        status, body, replayed = card_replace_at_till(
+            actor=self.actor, key=key, number=number, new_number=data["new_card_number"], reason=data["reason"],
+            payload=request.data, at=timezone.now(),
+        )  # fmt: skip
+        return replay_aware(body, status, replayed)
 
 
 class CategoryListApi(PosView):

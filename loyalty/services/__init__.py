@@ -12,7 +12,7 @@ from loyalty.services.ledger import (
     account_purchase_record,
     account_refund_settle,
     account_replace,
-    customer_find_or_create,
+    customer_create,
     normalise_phone,
     points_adjust,
 )
@@ -25,7 +25,7 @@ __all__ = [
     "account_purchase_record",
     "account_refund_settle",
     "account_replace",
-    "customer_find_or_create",
+    "customer_create",
     "normalise_phone",
     "points_adjust",
     "programme_levels_replace",
