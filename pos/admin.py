@@ -6,7 +6,18 @@ from django.urls import path
 from core.errors import DomainError
 from pos.actors import terminal_create, terminal_revoke
 from pos.catalogue import products_import
-from pos.models import CardActivation, CardReplacement, Cashier, DiscountEntry, Product, Receipt, ReceiptLine, Refund, Store, Terminal
+from pos.models import (
+    CardActivation,
+    CardReplacement,
+    Cashier,
+    DiscountEntry,
+    Product,
+    Receipt,
+    ReceiptLine,
+    Refund,
+    Store,
+    Terminal,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

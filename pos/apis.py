@@ -2,22 +2,25 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from cards.lifecycle import card_number_checked
 from core.errors import InvalidInput, NotFound
 from loyalty import rules
 from loyalty.models import Category
+from loyalty.services import normalise_phone
 from pos.authentication import CashierSessionAuthentication, IsPosActor, TerminalTokenAuthentication
 from pos.basket_parse import plain_basket
 from pos.models import CardReplacement, Product
 from pos.refunds import RefundRequest, receipt_refund
-from pos.selectors import card_body, card_with_account, receipt_body, receipt_for_store
+from pos.selectors import card_body, card_with_account, customers_to_identify, receipt_body, receipt_for_store
 from pos.services import Basket, card_activate_at_till, card_replace_at_till, checkout, checkout_quote
 
 MAX_LINES = 500
@@ -92,6 +95,30 @@ class ActivateIn(serializers.Serializer):
 class ReplaceIn(serializers.Serializer):
     new_card_number = serializers.CharField(max_length=40, help_text="An issued (fresh) card.")
     reason = serializers.ChoiceField(choices=CardReplacement.Reason.choices)
+
+
+class CustomerSearchIn(serializers.Serializer):
+    phone = serializers.CharField(max_length=40)
+    birthday = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="The birthday the customer says; checked, never shown."
+    )
+
+
+class IdentifiedCardOut(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=["active", "blocked"])
+    level = serializers.CharField(allow_null=True)
+    points_balance = serializers.CharField()
+
+
+class IdentifiedCustomerOut(serializers.Serializer):
+    display_name = serializers.CharField(help_text="Shortened: 'Anna K.'")
+    birthday_matches = serializers.BooleanField(allow_null=True, help_text="null when no birthday was sent")
+    cards = IdentifiedCardOut(many=True, help_text="Empty unless the birthday matches.")
+
+
+class CustomerSearchOut(serializers.Serializer):
+    customers = IdentifiedCustomerOut(many=True)
 
 
 class LineIn(serializers.Serializer):
@@ -255,6 +282,33 @@ class CardReplaceApi(PosView):
             payload=request.data, at=timezone.now(),
         )  # fmt: skip
         return replay_aware(body, status, replayed)
+
+
+class CustomerSearchThrottle(SimpleRateThrottle):
+    """Each search is an answer to "who has this phone, born when?": few per terminal (or cashier), so
+    neither phones nor birthdays can be walked through. Rate: POS_CUSTOMER_SEARCH_RATE."""
+
+    scope = "customer_search"
+
+    def get_rate(self):
+        return settings.POS_CUSTOMER_SEARCH_RATE
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.scope}
+
+
+class CustomerSearchApi(PosView):
+    """Before a replacement: find a customer by phone, check the name and birthday they tell."""
+
+    throttle_classes = [CustomerSearchThrottle]
+
+    @extend_schema(
+        request=CustomerSearchIn, responses=CustomerSearchOut,
+        summary="Find who holds a card under a phone; with the birthday they tell, their cards",
+    )  # fmt: skip
+    def post(self, request):
+        data = valid(CustomerSearchIn, request.data).validated_data
+        return Response({"customers": customers_to_identify(normalise_phone(data["phone"]), data["birthday"])})
 
 
 class CategoryListApi(PosView):

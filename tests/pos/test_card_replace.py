@@ -57,7 +57,12 @@ def test_replace_moves_level_spend_and_points_and_answers_with_the_new_card(till
         "next_level": {"name": "Gold", "discount_percent": "5.00", "spend_needed": "300.00"},
     }  # fmt: skip
     old, new = Card.objects.get(number=CARD), Card.objects.get(number=NEW)
-    assert (old.status, old.replaced_by, old.blocked_reason, new.status) == ("replaced", new, "Replaced (lost)", "active")
+    assert (old.status, old.replaced_by, old.blocked_reason, new.status) == (
+        "replaced",
+        new,
+        "Replaced (lost)",
+        "active",
+    )
     assert (new.account.customer_id, new.account.replaces_id) == (silver.customer_id, silver.pk)
     old_account = account_of(CARD)
     assert (old_account.points_balance, old_account.spend, ledger_sum(old_account.pk)) == (0, 0, "0.00")
