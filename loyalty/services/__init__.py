@@ -1,11 +1,13 @@
 """The loyalty programme's write paths (architecture.md: services, `<entity>_<action>`).
 
 - ledger: customers, and the points and spend ledger of an account, one call per event;
+- customers: two records of one person merged by a manager;
 - levels: a programme's discount scale saved as its levels, in one step (the manager's designer).
 
 Callers import from here: `from loyalty.services import account_purchase_record`.
 """
 
+from loyalty.services.customers import customer_merge
 from loyalty.services.ledger import (
     Settlement,
     account_open,
@@ -26,6 +28,7 @@ __all__ = [
     "account_refund_settle",
     "account_replace",
     "customer_create",
+    "customer_merge",
     "normalise_phone",
     "points_adjust",
     "programme_levels_replace",
