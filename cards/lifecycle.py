@@ -78,9 +78,6 @@ def card_block(*, number: str, reason: str, at: datetime | None = None) -> Card:
         return card
 
 
-REPLACE_REASONS = ("lost", "worn", "stolen", "other")
-
-
 def card_replace(*, number: str, new_number: str, by=None, at: datetime | None = None, reason: str = "") -> Card:
     """Move customer, spend, level and points to an issued card; the old one is kept as history."""
     with transaction.atomic(durable=True):

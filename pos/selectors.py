@@ -68,16 +68,20 @@ def customers_to_identify(phone: str, birthday: date | None) -> list[dict]:
         held = list(held)
         customer = held[0].account.customer
         matches = None if birthday is None else customer.birthday == birthday
-        found.append({
-            "display_name": customer.display_name,
-            "birthday_matches": matches,
-            "cards": [
-                {"number": card.number, "status": card.status, "level": card.account.level and card.account.level.name,
-                 "points_balance": money(card.account.points_balance)}
-                for card in held
-            ] if matches else [],
-        })  # fmt: skip
+        shown = [_card_to_replace(card) for card in held] if matches else []
+        found.append({"display_name": customer.display_name, "birthday_matches": matches, "cards": shown})
     return found
+
+
+def _card_to_replace(card: Card) -> dict:
+    account = card.account
+    level = account.level.name if account.level else None
+    return {
+        "number": card.number,
+        "status": card.status,
+        "level": level,
+        "points_balance": money(account.points_balance),
+    }
 
 
 def receipt_for_store(receipt_id: int, store_id: int) -> Receipt | None:
