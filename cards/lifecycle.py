@@ -15,7 +15,7 @@ from cards.numbers import NumberFormatError, normalise
 from core.errors import DomainError, InvalidInput
 from loyalty.locks import account_lock
 from loyalty.models import Programme
-from loyalty.services import account_open, account_replace, customer_find_or_create
+from loyalty.services import account_open, account_replace, customer_create
 
 Status = Card.Status
 
@@ -43,11 +43,12 @@ def programme_for(card: Card) -> Programme:
 
 
 def activate(card: Card, *, name, phone, email="", birthday=None, marketing_consent=False, at: datetime) -> Card:
-    """Link a locked, issued card to a customer (new, or the one with this phone)."""
+    """Link a locked, issued card to a new customer with the name sent. A phone already on file links
+    nobody: whoever types it must not reach that customer's page or points (api.md)."""
     refuse_unusable(card)
     if card.status == Status.ACTIVE:
         raise DomainError("This card is already active.", code="card_already_active")
-    customer, _ = customer_find_or_create(
+    customer = customer_create(
         name=name, phone=phone, email=email, birthday=birthday, marketing_consent=marketing_consent
     )
     card.account = account_open(customer=customer, programme=programme_for(card), at=at)
@@ -77,28 +78,36 @@ def card_block(*, number: str, reason: str, at: datetime | None = None) -> Card:
         return card
 
 
-def card_replace(*, number: str, new_number: str, by=None, at: datetime | None = None) -> Card:
+def card_replace(*, number: str, new_number: str, by=None, at: datetime | None = None, reason: str = "") -> Card:
     """Move customer, spend, level and points to an issued card; the old one is kept as history."""
-    at = at or timezone.now()
     with transaction.atomic(durable=True):
-        # Lock both cards in number order, so two replacements never deadlock.
-        first, second = sorted([card_number_checked(number), card_number_checked(new_number)])
-        if first == second:
-            raise InvalidInput("The new card must be a different card.", code="same_card")
-        locked = {c.number: c for c in (card_lock(first), card_lock(second))}
-        old, new = locked[card_number_checked(number)], locked[card_number_checked(new_number)]
-        if old.status not in (Status.ACTIVE, Status.BLOCKED):
-            raise DomainError(f"Only an active or blocked card can be replaced; this one is {old.status}.",
-                              code=f"card_{old.status}")  # fmt: skip
-        if new.status != Status.ISSUED:
-            raise DomainError("The new card must be a fresh, unused card.", code="card_already_active")
-        new.account = account_replace(
-            account=account_lock(old.account_id, at=at), at=at, by=by, reason=f"Card {old.number} replaced"
-        )
-        new.status, new.activated_at = Status.ACTIVE, at
-        new.save(update_fields=["account", "status", "activated_at"])
-        old.status, old.replaced_by = Status.REPLACED, new
-        if not old.blocked_at:
-            old.blocked_at, old.blocked_reason = at, "Replaced"
-        old.save(update_fields=["status", "replaced_by", "blocked_at", "blocked_reason"])
+        _, new = replace(number, new_number, by=by, at=at or timezone.now(), reason=reason)
         return new
+
+
+def replace(number: str, new_number: str, *, by, at: datetime, reason: str = "") -> tuple[Card, Card]:
+    """The replacement inside the caller's transaction: (old, new), both locked and saved."""
+    # Lock both cards in number order, so two replacements (or a replacement and a checkout, which
+    # locks one card) never deadlock; the old card's account after both cards (cards/locks.py).
+    number, new_number = card_number_checked(number), card_number_checked(new_number)
+    if number == new_number:
+        raise InvalidInput("The new card must be a different card.", code="same_card")
+    locked = {n: card_lock(n) for n in sorted([number, new_number])}
+    old, new = locked[number], locked[new_number]
+    if old.status == Status.REPLACED:
+        raise DomainError("This card was already replaced by a new one.", code="card_replaced")
+    if old.status not in (Status.ACTIVE, Status.BLOCKED):
+        raise DomainError(
+            f"Only an active or blocked card can be replaced; this one is {old.status}.", code="card_not_active"
+        )
+    if new.status != Status.ISSUED:
+        raise DomainError("The new card must be a fresh, unused card.", code="card_not_issued")
+    why = f"Card {old.number} replaced" + (f" ({reason})" if reason else "")
+    new.account = account_replace(account=account_lock(old.account_id, at=at), at=at, by=by, reason=why)
+    new.status, new.activated_at = Status.ACTIVE, at
+    new.save(update_fields=["account", "status", "activated_at"])
+    old.status, old.replaced_by = Status.REPLACED, new
+    if not old.blocked_at:
+        old.blocked_at, old.blocked_reason = at, f"Replaced ({reason})" if reason else "Replaced"
+    old.save(update_fields=["status", "replaced_by", "blocked_at", "blocked_reason"])
+    return old, new

@@ -206,6 +206,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Cards
+# The till's customer search before a card replacement (phone, then the birthday the customer tells):
+# per terminal or cashier, in the shared cache. DRF's form: "30/hour", "5/min".
+POS_CUSTOMER_SEARCH_RATE = env.str("POS_CUSTOMER_SEARCH_RATE", default="30/hour")
 CARDS_MAX_BATCH = 1_000_000
 # Larger batches belong to `cards_issue`: a web request should not run for minutes.
 CARDS_MAX_BATCH_ADMIN = 100_000

@@ -7,6 +7,7 @@ from the "Adjust points" page of an account.
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect
@@ -17,7 +18,7 @@ from django.utils.html import format_html
 
 from core.errors import DomainError
 from loyalty.models import Account, Category, Customer, JobRun, Level, PointsEntry, Programme, SpendEntry, TimeWindow
-from loyalty.services import normalise_phone, points_adjust
+from loyalty.services import customer_merge, normalise_phone, points_adjust
 
 # The reverse OneToOne from cards.Card.account: a lookup by name, no import of `cards`.
 CARD_NUMBER = "card__number"
@@ -115,6 +116,22 @@ class CategoryAdmin(admin.ModelAdmin):
 # --- customers -----------------------------------------------------------------------------------
 
 
+class CustomerMergeForm(forms.Form):
+    keep = forms.TypedChoiceField(
+        coerce=int, widget=forms.RadioSelect, label="Keep",
+        help_text="The other record's cards (with their points, spend and history) move to this one; "
+        "the other record is deleted, its details kept in both records' history.",
+    )  # fmt: skip
+
+    def __init__(self, *args, customers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].choices = [
+            (c.pk, f"#{c.pk} {c.name}, {c.phone}, e-mail {c.email or '-'}, birthday {c.birthday or '-'}, "
+                   f"since {c.created_at:%Y-%m-%d}")
+            for c in customers
+        ]  # fmt: skip
+
+
 class CustomerForm(forms.ModelForm):
     # Longer than the stored column: spaces, dashes and brackets are typed, then normalised away.
     phone = forms.CharField(max_length=40, help_text="Any way it is typed; stored as + and digits.")
@@ -124,7 +141,7 @@ class CustomerForm(forms.ModelForm):
         fields = ["name", "phone", "email", "birthday", "marketing_consent"]
 
     def clean_phone(self) -> str:
-        # Normalised before the unique check, so one phone typed two ways is one customer.
+        # Normalised, so one phone typed two ways is one stored string (and the merge finds them).
         try:
             return normalise_phone(self.cleaned_data["phone"])
         except DomainError as error:
@@ -169,9 +186,41 @@ class CustomerAdmin(PhoneSearchMixin, admin.ModelAdmin):
     search_fields = ["name", "phone", f"accounts__{CARD_NUMBER}"]
     readonly_fields = ["created_at"]
     inlines = [AccountInline]
+    actions = ["merge_customers"]
 
     def has_delete_permission(self, request, obj=None):
         return False  # accounts and their ledgers hang off the customer
+
+    @admin.action(description="Merge two records of one customer (same phone)", permissions=["change"])
+    def merge_customers(self, request, queryset: QuerySet[Customer]):
+        customers = list(queryset.order_by("pk"))
+        if len(customers) != 2 or customers[0].phone != customers[1].phone:
+            self.message_user(request, "Select exactly two customers with the same phone.", messages.ERROR)
+            return None
+        form = CustomerMergeForm(request.POST if "keep" in request.POST else None, customers=customers)
+        if form.is_valid():
+            keep = form.cleaned_data["keep"]
+            drop = next(c.pk for c in customers if c.pk != keep)
+            try:
+                kept = customer_merge(keep_id=keep, drop_id=drop, by=request.user)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                return None
+            self.message_user(
+                request, f"Merged into {kept}: its cards now include the other record's.", messages.SUCCESS
+            )
+            return redirect("admin:loyalty_customer_change", kept.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Merge two customer records",
+            "customers": customers,
+            "form": form,
+            "action": "merge_customers",
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/loyalty/customer/merge.html", context)
 
 
 # --- accounts and the points ledger --------------------------------------------------------------

@@ -175,7 +175,9 @@ class Category(models.Model):
 
 class Customer(models.Model):
     name = models.CharField(max_length=120)
-    phone = models.CharField(max_length=20, unique=True, help_text="Stored normalised: + and digits only.")
+    # Not unique: a phone proves nothing at the till (activation never links by it), so two records may
+    # share one until a manager merges them (loyalty.services.customers). Indexed for the searches.
+    phone = models.CharField(max_length=20, db_index=True, help_text="Stored normalised: + and digits only.")
     email = models.EmailField(blank=True)
     birthday = models.DateField(null=True, blank=True)
     marketing_consent = models.BooleanField(default=False)

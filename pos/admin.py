@@ -8,7 +8,18 @@ from django.utils.timezone import localtime
 from core.errors import DomainError
 from pos.actors import terminal_create, terminal_revoke
 from pos.catalogue import products_import
-from pos.models import CardActivation, Cashier, DiscountEntry, Product, Receipt, ReceiptLine, Refund, Store, Terminal
+from pos.models import (
+    CardActivation,
+    CardReplacement,
+    Cashier,
+    DiscountEntry,
+    Product,
+    Receipt,
+    ReceiptLine,
+    Refund,
+    Store,
+    Terminal,
+)
 from pos.throttling import throttled_today
 
 
@@ -212,4 +223,15 @@ class CardActivationAdmin(ReadOnlyAdmin):
     list_filter = ["store"]
     list_select_related = ["card", "store", "terminal__store", "cashier"]
     search_fields = ["=card__number", "cashier__username"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(CardReplacement)
+class CardReplacementAdmin(ReadOnlyAdmin):
+    """Cards replaced at the till (lost, worn, stolen): old and new card, why, store, terminal or cashier."""
+
+    list_display = ["old_card", "new_card", "reason", "created_at", "store", "terminal", "cashier"]
+    list_filter = ["store", "reason"]
+    list_select_related = ["old_card", "new_card", "store", "terminal__store", "cashier"]
+    search_fields = ["=old_card__number", "=new_card__number", "cashier__username"]
     date_hierarchy = "created_at"

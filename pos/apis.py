@@ -13,13 +13,14 @@ from cards.lifecycle import card_number_checked
 from core.errors import InvalidInput, NotFound
 from loyalty import rules
 from loyalty.models import Category
+from loyalty.services import normalise_phone
 from pos.authentication import CashierSessionAuthentication, IsPosActor, TerminalTokenAuthentication
 from pos.basket_parse import plain_basket
-from pos.models import Product
+from pos.models import CardReplacement, Product
 from pos.refunds import RefundRequest, receipt_refund
-from pos.selectors import card_body, card_with_account, receipt_body, receipt_for_store
-from pos.services import Basket, card_activate_at_till, checkout, checkout_quote
-from pos.throttling import TerminalThrottle
+from pos.selectors import card_body, card_with_account, customers_to_identify, receipt_body, receipt_for_store
+from pos.services import Basket, card_activate_at_till, card_replace_at_till, checkout, checkout_quote
+from pos.throttling import CustomerSearchThrottle, TerminalThrottle
 
 MAX_LINES = 500
 # Far above any real till, far below what the money columns hold (12 digits):
@@ -89,6 +90,35 @@ class ActivateIn(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     birthday = serializers.DateField(required=False, allow_null=True, default=None)
     marketing_consent = serializers.BooleanField(required=False, default=False)
+
+
+class ReplaceIn(serializers.Serializer):
+    new_card_number = serializers.CharField(max_length=40, help_text="An issued (fresh) card.")
+    reason = serializers.ChoiceField(choices=CardReplacement.Reason.choices)
+
+
+class CustomerSearchIn(serializers.Serializer):
+    phone = serializers.CharField(max_length=40)
+    birthday = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="The birthday the customer says; checked, never shown."
+    )
+
+
+class IdentifiedCardOut(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.ChoiceField(choices=["active", "blocked"])
+    level = serializers.CharField(allow_null=True)
+    points_balance = serializers.CharField()
+
+
+class IdentifiedCustomerOut(serializers.Serializer):
+    display_name = serializers.CharField(help_text="Shortened: 'Anna K.'")
+    birthday_matches = serializers.BooleanField(allow_null=True, help_text="null when no birthday was sent")
+    cards = IdentifiedCardOut(many=True, help_text="Empty unless the birthday matches.")
+
+
+class CustomerSearchOut(serializers.Serializer):
+    customers = IdentifiedCustomerOut(many=True)
 
 
 class LineIn(serializers.Serializer):
@@ -237,6 +267,36 @@ class CardActivateApi(PosView):
         card = card_activate_at_till(actor=self.actor, number=number, at=timezone.now(), **data)
         at = timezone.now()
         return Response(card_body(card_with_account(card.number, at), at), status=201)
+
+
+class CardReplaceApi(PosView):
+    @extend_schema(
+        request=ReplaceIn, responses={201: CardOut}, parameters=[IDEMPOTENCY_HEADER],
+        summary="Move a lost or worn card's customer, level, spend and points to an issued card",
+    )  # fmt: skip
+    def post(self, request, number):
+        key = idempotency_key(request)
+        data = valid(ReplaceIn, request.data).validated_data
+        status, body, replayed = card_replace_at_till(
+            actor=self.actor, key=key, number=number, new_number=data["new_card_number"], reason=data["reason"],
+            payload=request.data, at=timezone.now(),
+        )  # fmt: skip
+        return replay_aware(body, status, replayed)
+
+
+class CustomerSearchApi(PosView):
+    """Before a replacement: find a customer by phone, check the name and birthday they tell."""
+
+    # The terminal's own bucket, and a much tighter one of its own: a phone search is identity data.
+    throttle_classes = [TerminalThrottle, CustomerSearchThrottle]
+
+    @extend_schema(
+        request=CustomerSearchIn, responses=CustomerSearchOut,
+        summary="Find who holds a card under a phone; with the birthday they tell, their cards",
+    )  # fmt: skip
+    def post(self, request):
+        data = valid(CustomerSearchIn, request.data).validated_data
+        return Response({"customers": customers_to_identify(normalise_phone(data["phone"]), data["birthday"])})
 
 
 class CategoryListApi(PosView):

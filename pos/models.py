@@ -85,6 +85,33 @@ class CardActivation(models.Model):
         return f"{self.card_id} at {self.store_id}"
 
 
+class CardReplacement(models.Model):
+    """Who moved a customer to a new card at the till (a lost, worn or stolen card), and why: the store,
+    and the terminal or the cashier. Written in the replacement's transaction (pos.services)."""
+
+    class Reason(models.TextChoices):
+        LOST = "lost", "Lost"
+        WORN = "worn", "Worn"
+        STOLEN = "stolen", "Stolen"
+        OTHER = "other", "Other"
+
+    old_card = models.OneToOneField(Card, on_delete=models.PROTECT, related_name="replacement")
+    new_card = models.OneToOneField(Card, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    terminal = models.ForeignKey(Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    cashier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.old_card_id} -> {self.new_card_id} at {self.store_id}"
+
+
 class Product(models.Model):
     sku = models.CharField(max_length=40, unique=True)
     barcode = models.CharField(max_length=14, unique=True, null=True, blank=True)

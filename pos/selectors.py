@@ -1,7 +1,9 @@
-"""Reads for the till: the card body of api.md (of the card scan, cards.selectors), receipts as stored."""
+"""Reads for the till: the card body of api.md (of the card scan, cards.selectors), receipts as stored,
+the customer search of a card replacement."""
 
 import functools
-from datetime import datetime
+import itertools
+from datetime import date, datetime
 
 from cards.models import Card
 from cards.selectors import card_with_account
@@ -46,6 +48,37 @@ def card_body(card: Card, at: datetime) -> dict:
         "points_balance": money(state.points_balance),
         "spend_total": money(state.spend),
         "next_level": next_level,
+    }
+
+
+def customers_to_identify(phone: str, birthday: date | None) -> list[dict]:
+    """The customer search before a card replacement: who holds a replaceable card (active or blocked)
+    under this phone, as the till may see them. A name shortened as on every till screen; the birthday
+    is never handed out, only whether the one the customer told (`birthday`) matches; the cards' numbers
+    only for a match. One query."""
+    cards = (
+        Card.objects.filter(account__customer__phone=phone, status__in=[Card.Status.ACTIVE, Card.Status.BLOCKED])
+        .select_related("account__customer", "account__level")
+        .order_by("account__customer_id", "number")
+    )
+    found = []
+    for _, held in itertools.groupby(cards, key=lambda card: card.account.customer_id):
+        held = list(held)
+        customer = held[0].account.customer
+        matches = None if birthday is None else customer.birthday == birthday
+        shown = [_card_to_replace(card) for card in held] if matches else []
+        found.append({"display_name": customer.display_name, "birthday_matches": matches, "cards": shown})
+    return found
+
+
+def _card_to_replace(card: Card) -> dict:
+    account = card.account
+    level = account.level.name if account.level else None
+    return {
+        "number": card.number,
+        "status": card.status,
+        "level": level,
+        "points_balance": money(account.points_balance),
     }
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from cards.lifecycle import activate, card_number_checked, refuse_unusable
+from cards.lifecycle import activate, card_number_checked, refuse_unusable, replace
 from cards.locks import card_lock, card_lock_with_account
 from cards.models import Card
 from core import rows
@@ -17,7 +17,7 @@ from loyalty.selectors import card_state, category_table, programme_rules, progr
 from loyalty.services import account_purchase_record
 from pos.actors import PosActor
 from pos.idempotency import run_once
-from pos.models import CardActivation, DiscountEntry, Receipt, ReceiptLine, Store
+from pos.models import CardActivation, CardReplacement, DiscountEntry, Receipt, ReceiptLine, Store
 from pos.selectors import card_body, card_with_account, line_body, totals_body
 
 
@@ -46,6 +46,29 @@ def card_activate_at_till(*, actor: PosActor, number: str, at: datetime, **custo
             card=card, store=actor.store, terminal=actor.terminal, cashier=actor.cashier, created_at=at
         )
         return card
+
+
+def card_replace_at_till(
+    *, actor: PosActor, key: str, number: str, new_number: str, reason: str, payload, at: datetime
+) -> tuple[int, dict, bool]:
+    """A lost, worn or stolen card's customer, level, spend and points move to an issued card, once per
+    idempotency key, with who did it and where. Returns (status, body of the new card, replayed)."""
+    if reason not in CardReplacement.Reason.values:
+        raise InvalidInput(
+            f"Say why the card is replaced: one of {', '.join(CardReplacement.Reason.values)}.",
+            details={"reason": ["Not a valid choice."]},
+        )
+
+    def work():
+        by = actor.cashier  # the ledger's transfer rows name the cashier; a terminal is named below
+        old, new = replace(number, new_number, by=by, at=at, reason=reason)
+        CardReplacement.objects.create(
+            old_card=old, new_card=new, reason=reason, store=actor.store, terminal=actor.terminal,
+            cashier=actor.cashier, created_at=at,
+        )  # fmt: skip
+        return 201, card_body(card_with_account(new.number, at), at)
+
+    return run_once(actor=actor, key=key, endpoint="card-replace", payload=[number, payload], work=work)
 
 
 def refuse_unknown_categories(basket: Basket, categories) -> None:

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
-from rest_framework.throttling import BaseThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 from pos.actors import PosActor
 
@@ -111,3 +111,16 @@ def throttled_today(scopes: list[str]) -> dict[str, tuple[int, datetime | None]]
         last = found.get(last_key)
         answer[scope] = (found.get(count_key, 0), datetime.fromtimestamp(last, tz=UTC) if last else None)
     return answer
+
+
+class CustomerSearchThrottle(SimpleRateThrottle):
+    """Each search is an answer to "who has this phone, born when?": few per terminal (or cashier), so
+    neither phones nor birthdays can be walked through. Rate: POS_CUSTOMER_SEARCH_RATE."""
+
+    scope = "customer_search"
+
+    def get_rate(self):
+        return settings.POS_CUSTOMER_SEARCH_RATE
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": request.auth.scope}

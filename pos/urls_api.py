@@ -5,6 +5,8 @@ from pos import apis
 urlpatterns = [
     path("cards/<str:number>/", apis.CardDetailApi.as_view(), name="api-card"),
     path("cards/<str:number>/activate/", apis.CardActivateApi.as_view(), name="api-card-activate"),
+    path("cards/<str:number>/replace/", apis.CardReplaceApi.as_view(), name="api-card-replace"),
+    path("customers/search/", apis.CustomerSearchApi.as_view(), name="api-customer-search"),
     path("categories/", apis.CategoryListApi.as_view(), name="api-categories"),
     path("products/<str:code>/", apis.ProductLookupApi.as_view(), name="api-product"),
     path("checkout/quote/", apis.QuoteApi.as_view(), name="api-quote"),

@@ -1,18 +1,20 @@
 """The loyalty programme's write paths (architecture.md: services, `<entity>_<action>`).
 
 - ledger: customers, and the points and spend ledger of an account, one call per event;
+- customers: two records of one person merged by a manager;
 - levels: a programme's discount scale saved as its levels, in one step (the manager's designer).
 
 Callers import from here: `from loyalty.services import account_purchase_record`.
 """
 
+from loyalty.services.customers import customer_merge
 from loyalty.services.ledger import (
     Settlement,
     account_open,
     account_purchase_record,
     account_refund_settle,
     account_replace,
-    customer_find_or_create,
+    customer_create,
     normalise_phone,
     points_adjust,
 )
@@ -25,7 +27,8 @@ __all__ = [
     "account_purchase_record",
     "account_refund_settle",
     "account_replace",
-    "customer_find_or_create",
+    "customer_create",
+    "customer_merge",
     "normalise_phone",
     "points_adjust",
     "programme_levels_replace",

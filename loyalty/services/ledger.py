@@ -37,7 +37,7 @@ _PHONE_NOISE = re.compile(r"[\s\-().]")
 
 
 def normalise_phone(raw: str) -> str:
-    """'+49 (170) 123-45-67' -> '+491701234567'. One customer, one phone, however typed."""
+    """'+49 (170) 123-45-67' -> '+491701234567': one phone, however typed, is one stored string."""
     phone = _PHONE_NOISE.sub("", raw or "")
     if phone.startswith("00"):
         phone = "+" + phone[2:]
@@ -47,15 +47,15 @@ def normalise_phone(raw: str) -> str:
     return phone
 
 
-def customer_find_or_create(*, name: str, phone: str, email: str = "", birthday=None, marketing_consent=False):
-    """The customer with this phone, or a new one. Returns (customer, created)."""
+def customer_create(*, name: str, phone: str, email: str = "", birthday=None, marketing_consent=False) -> Customer:
+    """A new customer, always: a phone already on file links nobody and reveals nothing (api.md, activate).
+    Two records of one person are merged by a manager (loyalty.services.customers.customer_merge)."""
     phone = normalise_phone(phone)
     name = (name or "").strip()
     if not name:
         raise InvalidInput("The customer's name is required.", details={"name": ["This field is required."]})
-    return Customer.objects.get_or_create(
-        phone=phone,
-        defaults={"name": name, "email": email or "", "birthday": birthday, "marketing_consent": marketing_consent},
+    return Customer.objects.create(
+        name=name, phone=phone, email=email or "", birthday=birthday, marketing_consent=marketing_consent
     )
 
 

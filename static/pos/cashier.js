@@ -25,6 +25,7 @@
     lines: [], // {sku, name, category, quantity, unit_price}: what the API's quote takes
     card: null, // an active card's body, attached to the sale
     pendingCard: null, // an issued card waiting for the activation form
+    replace: null, // {card, phone, chosen, key, bodyJson}: an issued card replacing a lost one
     quote: null,
     pointsError: null,
     categories: {},
@@ -243,6 +244,7 @@
     state.card = card;
     state.pendingCard = null;
     closeActivation();
+    closeReplacement();
     renderCard();
     if (note) showInfo(note);
     scheduleQuote();
@@ -340,6 +342,143 @@
     } finally {
       state.busy = false;
     }
+  });
+
+  // --- a new card replacing a lost or worn one ---------------------------------------------
+  // The customer is found by phone; the names on file are shortened and the birthday is never shown:
+  // the cashier types the birthday the customer tells, and only a match lists that customer's cards.
+
+  const REASONS = { lost: "lost", worn: "worn", stolen: "stolen", other: "other" };
+
+  function openReplacement() {
+    const card = state.pendingCard;
+    if (!card) return;
+    state.replace = { card, phone: null, chosen: null, key: null, bodyJson: null };
+    $("activate-form").hidden = true;
+    $("replace-number").textContent = card.number;
+    $("replace-form").reset();
+    $("rep-found").hidden = true;
+    $("rep-cards").hidden = true;
+    $("rep-card-list").replaceChildren();
+    $("rep-confirm").disabled = true;
+    setFieldError("replace-error", "");
+    $("replace-form").hidden = false;
+    showInfo(`Card ${card.number} replaces a lost card: find the customer by phone.`);
+    $("rep-phone").focus();
+  }
+
+  function closeReplacement() {
+    state.replace = null;
+    state.pendingCard = null;
+    $("replace-form").hidden = true;
+  }
+
+  async function findByPhone() {
+    const phone = $("rep-phone").value.trim();
+    if (!phone) {
+      setFieldError("replace-error", "Type the customer's phone.");
+      return $("rep-phone").focus();
+    }
+    setFieldError("replace-error", "");
+    $("rep-cards").hidden = true;
+    $("rep-confirm").disabled = true;
+    try {
+      const { data } = await api("POST", "customers/search/", { phone });
+      state.replace.phone = phone;
+      if (!data.customers.length) {
+        $("rep-found").hidden = true;
+        setFieldError("replace-error", "No card holder has this phone. Check the number with the customer.");
+        return $("rep-phone").focus();
+      }
+      const names = data.customers.map((c) => c.display_name).join(", ");
+      $("rep-names").textContent =
+        `On file: ${names} – ask the customer for their name and birthday; go on only if the name fits.`;
+      $("rep-found").hidden = false;
+      $("rep-birthday").focus();
+    } catch (error) {
+      setFieldError("replace-error", error.message);
+    }
+  }
+
+  async function checkBirthday() {
+    const r = state.replace;
+    const birthday = $("rep-birthday").value;
+    if (!r.phone || !birthday) {
+      setFieldError("replace-error", "Type the birthday the customer tells.");
+      return $("rep-birthday").focus();
+    }
+    setFieldError("replace-error", "");
+    try {
+      const { data } = await api("POST", "customers/search/", { phone: r.phone, birthday });
+      const cards = data.customers.filter((c) => c.birthday_matches).flatMap((c) =>
+        c.cards.map((card) => ({ ...card, display_name: c.display_name })),
+      );
+      const list = $("rep-card-list");
+      list.replaceChildren();
+      r.chosen = null;
+      $("rep-confirm").disabled = true;
+      if (!cards.length) {
+        $("rep-cards").hidden = true;
+        setFieldError("replace-error",
+          "The birthday does not match. Without a match the card cannot be moved here: a manager can do it in the admin.");
+        return $("rep-birthday").focus();
+      }
+      cards.forEach((card, i) => {
+        const radio = el("input", { type: "radio", name: "rep-card", value: card.number, id: `rep-card-${i}` });
+        radio.addEventListener("change", () => {
+          r.chosen = card.number;
+          $("rep-confirm").disabled = false;
+        });
+        const level = card.level || "No level yet";
+        list.append(el("label", { class: "check", for: `rep-card-${i}` }, radio,
+          `${card.display_name} · card ${card.number} (${card.status}) · ${level} · ${card.points_balance} points`));
+      });
+      $("rep-cards").hidden = false;
+      const first = list.querySelector("input");
+      first.checked = true;
+      first.dispatchEvent(new Event("change"));
+      $("rep-confirm").focus();
+    } catch (error) {
+      setFieldError("replace-error", error.message);
+    }
+  }
+
+  async function confirmReplacement() {
+    const r = state.replace;
+    if (!r || !r.chosen || state.busy) return;
+    const body = { new_card_number: r.card.number, reason: REASONS[$("rep-reason").value] || "other" };
+    const path = `cards/${r.chosen}/replace/`;
+    // One key per replacement: a retry after a lost answer replays it instead of failing on the moved card.
+    const bodyJson = JSON.stringify([path, body]);
+    if (r.bodyJson !== bodyJson) Object.assign(r, { key: uuid(), bodyJson });
+    state.busy = true;
+    try {
+      const { data } = await api("POST", path, body, { "Idempotency-Key": r.key });
+      const old = r.chosen;
+      closeReplacement();
+      attachCard(data, `Card ${data.number} replaces card ${old}: level, spend and points moved. The old card no longer works.`);
+    } catch (error) {
+      setFieldError("replace-error", error.message);
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  $("act-replaces").addEventListener("click", openReplacement);
+  $("rep-find").addEventListener("click", findByPhone);
+  $("rep-check").addEventListener("click", checkBirthday);
+  // Enter in a field runs its own step (the form's submit button stays disabled until a card is chosen,
+  // and a disabled default button would swallow the Enter).
+  for (const [field, step] of [["rep-phone", findByPhone], ["rep-birthday", checkBirthday]]) {
+    $(field).addEventListener("keydown", (event) => {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      step();
+    });
+  }
+  $("replace-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    confirmReplacement();
   });
 
   // --- lines --------------------------------------------------------------------------------
@@ -810,6 +949,7 @@
     quoteSeq++;
     $("points").value = "0.00";
     closeActivation();
+    closeReplacement();
     closeManual();
     clearMessage();
     renderLines();
@@ -995,6 +1135,7 @@
   document.querySelectorAll("[data-close]").forEach((button) =>
     button.addEventListener("click", () => {
       if (button.dataset.close === "activate") closeActivation();
+      else if (button.dataset.close === "replace") closeReplacement();
       else closeManual();
       clearMessage();
       $("scan").focus();
@@ -1006,6 +1147,9 @@
     if (!$("activate-form").hidden) {
       closeActivation();
       showInfo("Card not registered: the sale goes on without it.");
+    } else if (!$("replace-form").hidden) {
+      closeReplacement();
+      showInfo("No card replaced: the sale goes on without the new card.");
     } else if (!$("manual-form").hidden) closeManual();
     else if (state.view === "refund") return backToSale();
     focusHome();
@@ -1043,6 +1187,11 @@
     if (key === "F6") {
       event.preventDefault();
       if (state.view === "sale" && !$("points").disabled) $("points").select();
+      return;
+    }
+    if (key === "F7") {
+      event.preventDefault();
+      if (!$("activate-form").hidden) openReplacement();
       return;
     }
     if (key === "F8") {

@@ -29,11 +29,13 @@ def test_first_use_links_the_card_to_a_new_customer(cards):
     assert (card.account.programme.code, card.account.points_balance, card.account.level) == ("default", 0, None)
 
 
-def test_second_card_with_the_same_phone_joins_the_same_customer(cards):
-    card_activate(number=cards[0], name="Anna Kowalska", phone="+48600100200", at=T0)
+def test_second_card_with_the_same_phone_gets_a_customer_of_its_own(cards):
+    first = card_activate(number=cards[0], name="Anna Kowalska", phone="+48600100200", at=T0)
     second = card_activate(number=cards[1], name="Anna K", phone="0048 600 100 200", at=T0)
-    assert Customer.objects.count() == 1
-    assert second.account.customer.name == "Anna Kowalska"  # the existing profile is not overwritten
+    assert list(Customer.objects.order_by("pk").values_list("name", "phone")) == [
+        ("Anna Kowalska", "+48600100200"), ("Anna K", "+48600100200"),
+    ]  # fmt: skip
+    assert second.account.customer_id != first.account.customer_id
     assert Account.objects.count() == 2
 
 

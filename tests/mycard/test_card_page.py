@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from cards.lifecycle import card_activate, card_block, card_replace
 from cards.models import Card
 from loyalty.models import Account, Customer, PointsLot
+from loyalty.services import customer_merge
 from pos.models import Receipt, Store
 from tests.mycard import support as my_support
 from tests.mycard.support import (
@@ -183,8 +184,11 @@ def test_the_sign_in_page_speaks_german(demo):
     assert "Die Kartennummer oder die PIN stimmt nicht" in page
 
 
-def test_other_cards_of_the_customer_are_listed_but_not_their_receipts(anna, now):
-    card_activate(number=ANNA_SECOND, name="Anna Kowalska", phone="+48 600 100 200")
+def test_other_cards_of_the_customer_are_listed_but_not_their_receipts(anna, now, manager):
+    # A second card never joins a customer by phone at the till: a manager merges the two records.
+    second = card_activate(number=ANNA_SECOND, name="Anna Kowalska", phone="+48 600 100 200")
+    first = Card.objects.get(number=ANNA).account.customer_id
+    customer_merge(keep_id=first, drop_id=second.account.customer_id, by=manager)
     family = buy(ANNA_SECOND, ago(now, 1), ("PEAR", "1", "20.00"))
     page = signed_in(ANNA).get("/my/")
     assert f"Your other cards {ANNA_SECOND} No level yet · 1.00 points" in text(page)

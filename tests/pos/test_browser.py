@@ -4,7 +4,7 @@ Screenshots of the key moments go to test-artifacts/ (gitignored) for a person t
 """
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -79,9 +79,9 @@ def expect_totals(page, *, subtotal, discount, points, total, earn):
     expect(page.locator("#t-earn")).to_have_text(earn)
 
 
-def gold_card() -> str:
+def gold_card(birthday=None) -> str:
     """A regular customer: one 750.00 purchase lifts the card to Gold (700 → 5 %) with 37.50 points."""
-    card_activate(number=GOLD_CARD, name="Greta Goldberg", phone="+48600700700")
+    card_activate(number=GOLD_CARD, name="Greta Goldberg", phone="+48600700700", birthday=birthday)
     actor = PosActor(store=Store.objects.get(code="central"), cashier=User.objects.get(username="cashier1"))
     line = rules.Line(sku="TV-55", name="Television", category="produce", quantity=Decimal(1), unit_price=Decimal(750))
     checkout(
@@ -355,3 +355,66 @@ def test_receipt_dates_are_on_the_stores_clock_not_the_tills(browser, live_serve
         expect(page.locator("#refund-date")).to_have_text("12/5/2026, 8:30:00 AM")
     finally:
         context.close()
+
+
+def test_a_new_card_replaces_a_lost_one_after_the_customer_tells_name_and_birthday(page):
+    from cards.models import Card
+    from pos.models import CardReplacement
+
+    gold_card(birthday=date(1985, 3, 1))  # Greta lost this card; she is at the till with a new one
+    card_activate(number=BLOCKED_CARD, name="Gustav Nowak", phone="+48600700700")  # typed her phone once
+    log_in(page)
+
+    scan(page, NEW_CARD)
+    expect(page.locator("#activate-form")).to_be_visible()
+    expect(page.locator("#act-replaces")).to_have_text("Replaces a lost card? F7")
+    page.keyboard.press("F7")
+    expect(page.locator("#replace-form")).to_be_visible()
+    expect(page.locator("#activate-form")).to_be_hidden()
+    expect(page.locator("#rep-phone")).to_be_focused()
+    page.keyboard.type("0048 600 700 700")
+    page.keyboard.press("Enter")
+    expect(page.locator("#rep-names")).to_have_text(
+        "On file: Greta G., Gustav N. – ask the customer for their name and birthday; go on only if the name fits."
+    )
+    expect(page.locator("#rep-birthday")).to_be_focused()
+
+    page.fill("#rep-birthday", "1985-03-02")  # misheard
+    page.locator("#rep-birthday").press("Enter")
+    expect(page.locator("#replace-error")).to_contain_text("The birthday does not match.")
+    expect(page.locator("#rep-cards")).to_be_hidden()
+    expect(page.locator("#rep-confirm")).to_be_disabled()
+
+    page.fill("#rep-birthday", "1985-03-01")
+    page.locator("#rep-birthday").press("Enter")
+    expect(page.locator("#rep-card-list label")).to_have_count(1)
+    expect(page.locator("#rep-card-list")).to_have_text(f"Greta G. · card {GOLD_CARD} (active) · Gold · 37.50 points")
+    expect(page.locator("#replace-error")).to_be_hidden()
+    expect(page.locator("#rep-confirm")).to_be_focused()
+    page.select_option("#rep-reason", "lost")
+    shot(page, "11-replace-lost-card")
+    page.click("#rep-confirm")
+
+    expect(page.locator("#replace-form")).to_be_hidden()
+    expect(page.locator("#message")).to_have_text(
+        f"Card {NEW_CARD} replaces card {GOLD_CARD}: level, spend and points moved. The old card no longer works."
+    )
+    expect(page.locator("#card-number")).to_have_text(NEW_CARD)
+    expect(page.locator("#card-name")).to_have_text("Greta G.")
+    expect(page.locator("#card-level")).to_have_text("Gold")
+    expect(page.locator("#card-discount")).to_have_text("5.00 %")
+    expect(page.locator("#card-points")).to_have_text("37.50")
+    expect(page.locator("#scan")).to_be_focused()
+    shot(page, "12-replaced-card-attached")
+
+    old, new = Card.objects.get(number=GOLD_CARD), Card.objects.get(number=NEW_CARD)
+    assert (old.status, old.replaced_by_id, new.account.points_balance, new.account.spend) == (
+        "replaced", new.pk, Decimal("37.50"), Decimal("750.00"),
+    )  # fmt: skip
+    record = CardReplacement.objects.get()
+    assert (record.reason, record.store.code, record.cashier.username, record.terminal) == (
+        "lost", "central", "cashier1", None,
+    )  # fmt: skip
+
+    scan(page, GOLD_CARD)  # the lost card, found again, no longer works
+    expect(page.locator("#message")).to_contain_text("This card was replaced by a new one.")

@@ -1,8 +1,17 @@
+from decimal import Decimal
+
 import pytest
+from django.test import Client
+from django.utils import timezone
 
 from cards.lifecycle import card_block
+from cards.models import Card
+from cards.pins import card_pin
 from loyalty.models import Customer
-from tests.pos.helpers import CARD, activate
+from loyalty.services import points_adjust
+from mycard.selectors import other_cards
+from pos.models import Receipt
+from tests.pos.helpers import CARD, account_of, activate, buy, ledger_sum, line
 
 pytestmark = pytest.mark.django_db
 
@@ -25,10 +34,56 @@ def test_activation_links_the_card_and_answers_with_the_card_body(till):
     }  # fmt: skip
 
 
-def test_activation_with_a_known_phone_joins_the_existing_customer(till):
+ANNA_POINTS = Decimal("50.00")
+STRANGER = "2000000000022"
+
+
+@pytest.fixture
+def anna_with_points(till):
+    """Anna's card, with 50 points and an e-mail on file: what a stranger knowing her phone must not reach."""
     activate(till)
-    activate(till, number="2000000000022", phone="0048 600 100 200", name="A. Kowalska")
-    assert Customer.objects.count() == 1
+    anna = account_of(CARD)
+    Customer.objects.filter(pk=anna.customer_id).update(email="anna@example.com")
+    points_adjust(account_id=anna.pk, points=ANNA_POINTS, reason="Goodwill", by=None, at=timezone.now())
+    return anna
+
+
+def test_a_known_phone_makes_a_new_customer_with_the_name_sent(till, anna_with_points):
+    response = till.post(
+        f"/api/v1/cards/{STRANGER}/activate/", {"name": "Bob Nowak", "phone": "0048 600 100 200"}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json() == {
+        "number": STRANGER, "status": "active", "customer": {"display_name": "Bob N."}, "discount_percent": "0.00",
+        "level": None, "points_balance": "0.00", "spend_total": "0.00",
+        "next_level": {"name": "Silver", "discount_percent": "2.00", "spend_needed": "300.00"},
+    }  # fmt: skip
+    assert list(Customer.objects.order_by("pk").values_list("name", "phone")) == [
+        ("Anna Kowalska", "+48600100200"), ("Bob Nowak", "+48600100200"),
+    ]  # fmt: skip
+    assert account_of(STRANGER).customer_id != anna_with_points.customer_id
+
+
+def test_the_new_cards_pin_page_shows_only_its_own_customer(till, anna_with_points):
+    activate(till, number=STRANGER, phone="+48600100200", name="Bob Nowak")
+    client = Client()
+    assert client.post("/my/signin/", {"number": STRANGER, "pin": card_pin(STRANGER)}).status_code == 302
+    page = client.get("/my/").content.decode()
+    assert "Bob Nowak" in page
+    for anna in ("Anna", "anna@example.com", CARD, "50.00"):
+        assert anna not in page
+
+
+def test_the_till_cannot_spend_the_phone_owners_points_through_the_new_card(till, anna_with_points):
+    """Before, the new card's page listed the owner's cards (their numbers are all a till needs to spend)."""
+    activate(till, number=STRANGER, phone="+48600100200", name="Bob Nowak")
+    stranger = Card.objects.select_related("account").get(number=STRANGER)
+    assert other_cards(stranger, timezone.now()) == []
+    response = buy(till, [line(quantity="10", unit_price="10.00")], card=STRANGER, redeem="10.00")
+    assert (response.status_code, response.json()["error"]["code"]) == (409, "insufficient_points")
+    anna = account_of(CARD)
+    assert (anna.points_balance, ledger_sum(anna.pk)) == (ANNA_POINTS, "50.00")
+    assert Receipt.objects.count() == 0
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,9 @@ from django.test import Client
 from django.urls import URLPattern, reverse
 
 from pos import throttling, urls_api
+from pos.apis import CustomerSearchApi
 from pos.models import Receipt, Terminal
-from pos.throttling import TerminalThrottle
+from pos.throttling import CustomerSearchThrottle, TerminalThrottle
 from tests.mycard.support import Clock
 from tests.tills import CENTRAL, RIVERSIDE, terminal_client
 
@@ -119,10 +120,11 @@ def test_a_throttled_checkout_writes_nothing(till, clock):
 
 def test_every_endpoint_of_the_till_api_is_throttled():
     views = [pattern.callback.view_class for pattern in urls_api.urlpatterns if isinstance(pattern, URLPattern)]
-    assert len(views) == 8
-    assert {view.__name__: view.throttle_classes for view in views} == {
-        view.__name__: [TerminalThrottle] for view in views
+    assert len(views) == 10
+    assert {view.__name__: view.throttle_classes[0] for view in views} == {
+        view.__name__: TerminalThrottle for view in views
     }
+    assert CustomerSearchApi.throttle_classes == [TerminalThrottle, CustomerSearchThrottle]
 
 
 def test_the_cashier_screens_calls_count_for_the_cashier_and_not_for_the_stores_terminals(demo, clock):
