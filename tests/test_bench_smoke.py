@@ -23,11 +23,14 @@ pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 180  # seconds per bench: a hung bench fails the test instead of stopping the suite
+# Named after the run's own database too, so that two test runs on one server (two engineers, two
+# branches) never drop each other's bench databases mid-run.
+RUN = re.sub(r"[^a-z0-9_]", "_", str(settings.DATABASES["default"]["NAME"]).lower())[:20]
 NAMES = {
-    "cards": "loyalty_bench_smoke_cards",
-    "pos": "loyalty_bench_smoke_pos",  # pos_bench.py, capture_sql.py and instructions.py share it, as they do
-    "sweep": "loyalty_bench_smoke_sweep",  # the sweep's seed and run: loyalty_bench_smoke_sweep_seed, _run
-    "reports": "loyalty_bench_smoke_reports",
+    "cards": f"loyalty_bench_smoke_{RUN}_cards",
+    "pos": f"loyalty_bench_smoke_{RUN}_pos",  # pos_bench.py, capture_sql.py and instructions.py share it
+    "sweep": f"loyalty_bench_smoke_{RUN}_sweep",  # the sweep's seed and run: …_sweep_seed, …_sweep_run
+    "reports": f"loyalty_bench_smoke_{RUN}_reports",
 }
 
 
