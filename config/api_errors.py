@@ -51,6 +51,7 @@ STATUS_BY_CODE = {
     "discount_exceeds_margin": 422,
     # the rest conflicts with the current state: 409 (card_blocked, insufficient_points, …)
     "conflict": 409,
+    "coupon_invalid": 409,
 }
 
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "loyalty",
     "cards",
+    "promotions",
     "pos",
     "mycard",
     "dashboard",

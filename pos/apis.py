@@ -28,6 +28,7 @@ MAX_LINES = 500
 MAX_QUANTITY = Decimal("100000")
 MAX_UNIT_PRICE = Decimal("1000000")
 MAX_BASKET = Decimal("100000000")
+MAX_COUPONS = 10
 
 
 class PosView(APIView):
@@ -135,6 +136,10 @@ class BasketIn(serializers.Serializer):
     card_number = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None)
     lines = serializers.ListField(child=LineIn(), min_length=1, max_length=MAX_LINES)
     redeem_points = money_field(required=False, default=rules.ZERO, max_value=MAX_BASKET)
+    coupons = serializers.ListField(
+        child=serializers.CharField(max_length=40), required=False, default=list, max_length=MAX_COUPONS,
+        help_text="Coupon codes scanned or typed (dashes and spaces ignored).",
+    )  # fmt: skip
 
     def validate_lines(self, lines):
         # Unknown categories are refused by the checkout itself (pos.services.refuse_unknown_categories),
@@ -158,7 +163,20 @@ class BasketIn(serializers.Serializer):
             ),
             card_number=data["card_number"] or None,
             redeem_points=data["redeem_points"],
+            coupons=tuple(data["coupons"]),
         )
+
+
+class DiscountOut(serializers.Serializer):
+    source = serializers.ChoiceField(choices=["card", "campaign", "coupon"])
+    name = serializers.CharField()
+    percent = serializers.CharField()
+    amount = serializers.CharField()
+
+
+class CouponOut(serializers.Serializer):
+    code = serializers.CharField()
+    discount = serializers.CharField()
 
 
 class QuoteLineOut(serializers.Serializer):
@@ -171,6 +189,7 @@ class QuoteLineOut(serializers.Serializer):
     discount_percent = serializers.CharField()
     discount_amount = serializers.CharField()
     total = serializers.CharField()
+    discounts = DiscountOut(many=True, required=False, help_text="Where the line's discount came from.")
 
 
 class QuoteOut(serializers.Serializer):
@@ -183,6 +202,7 @@ class QuoteOut(serializers.Serializer):
     max_redeemable_points = serializers.CharField()
     lines = QuoteLineOut(many=True)
     card = CardOut(allow_null=True)
+    coupons = CouponOut(many=True, required=False, help_text="Only when coupons were sent.")
 
 
 class CheckoutOut(QuoteOut):

@@ -199,11 +199,14 @@ class ReceiptLine(models.Model):
 
 
 class DiscountEntry(models.Model):
-    """The discount register: one row per discounted line. Every report starts here."""
+    """The discount register: one row per discounted line. Every report starts here.
+
+    `amount` is the line's whole discount: the campaign's and the coupon's shares are named beside it, the
+    rest is the card's. A walk-in's line discounted by a campaign has no card."""
 
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="discounts")
     line = models.OneToOneField(ReceiptLine, on_delete=models.PROTECT, related_name="discount")
-    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+")
+    card = models.ForeignKey(Card, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
     terminal = models.ForeignKey(Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     cashier = models.ForeignKey(
@@ -213,6 +216,12 @@ class DiscountEntry(models.Model):
     level = models.CharField(max_length=40, blank=True)
     percent = models.DecimalField(**PERCENT)
     amount = models.DecimalField(**MONEY)
+    campaign = models.ForeignKey(
+        "promotions.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="register"
+    )
+    campaign_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    coupon = models.ForeignKey("promotions.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    coupon_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
     created_at = models.DateTimeField()
 
     class Meta:

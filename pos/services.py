@@ -1,7 +1,7 @@
 """First use, quote and checkout: the till's write path. Rules come from loyalty.rules, the ledger
 from loyalty.services; this module locks the card, prices the basket, and writes receipt and register."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -18,7 +18,11 @@ from loyalty.services import account_purchase_record
 from pos.actors import PosActor
 from pos.idempotency import run_once
 from pos.models import CardActivation, CardReplacement, DiscountEntry, Receipt, ReceiptLine, Store
-from pos.selectors import card_body, card_with_account, line_body, totals_body
+from pos.selectors import card_body, card_with_account, line_body, money, totals_body
+from promotions import rules as promotions
+from promotions.errors import CouponInvalid
+from promotions.selectors import campaigns_in_force
+from promotions.services import SaleCoupon, coupon_uses_record, coupons_for_sale
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class Basket:
     lines: tuple[rules.Line, ...]
     card_number: str | None = None
     redeem_points: Decimal = Decimal("0.00")
+    coupons: tuple[str, ...] = ()
 
 
 def refuse_new_card(card: Card) -> None:
@@ -83,16 +88,59 @@ def sale_categories(card: Card | None) -> dict[str, tuple[int, rules.CategoryRul
     return programme_terms(card.account.programme).categories if card else category_table()
 
 
-def _price(card: Card | None, basket: Basket, at: datetime, table: dict, store: Store) -> rules.Quote:
-    """The rules decide time windows by the wall clock, so they get the moment as the store's clock shows it;
-    what is stored and compared (burn dates, the ledger) stays the instant `at`."""
+@dataclass(frozen=True)
+class Priced:
+    """A sale priced: the quote, where each line's discount came from, and the coupons it uses."""
+
+    quote: rules.Quote
+    parts: tuple[tuple[promotions.Part, ...], ...]
+    coupons: tuple[SaleCoupon, ...] = ()
+    coupon_discounts: dict = field(default_factory=dict)
+
+
+def _price(
+    card: Card | None, basket: Basket, at: datetime, table: dict, store: Store, *, lock_coupons: bool = False
+) -> Priced:
+    """The rules decide time windows and campaign dates by the wall clock, so they get the moment as the
+    store's clock shows it; what is stored and compared (burn dates, the ledger) stays the instant `at`."""
     if card is None:
-        programme, state = rules.ProgrammeRules(kind=rules.Kind.FIXED), None
+        programme, state, stamp = rules.ProgrammeRules(kind=rules.Kind.FIXED), None, None
     else:
         programme, state = programme_rules(card.account.programme), card_state(card.account, at)
+        stamp = card.account.programme.terms_stamp
     refuse_unknown_categories(basket, table)
     categories = {code: rule for code, (_, rule) in table.items()}
-    return rules.quote(programme, state, basket.lines, categories, store.local(at), basket.redeem_points)
+    local = store.local(at)
+    base, lines = rules.price_lines(programme, state, basket.lines, categories, local)
+    campaigns = campaigns_in_force(stamp, local.date())
+    coupons = coupons_for_sale(
+        basket.coupons, card_id=card and card.pk, kept=campaigns, lock=lock_coupons
+    ) if basket.coupons else []  # fmt: skip
+    if not campaigns and not coupons:  # the plain sale: no promotion to weigh
+        quote = rules.quote_priced(programme, state, base, lines, local, basket.redeem_points)
+        return Priced(quote, tuple(_card_parts(ln) for ln in quote.lines))
+    promoted = promotions.promote(
+        lines, categories, card_percent=base, ceiling=programme.ceiling_percent, campaigns=campaigns,
+        coupons=[c.offer for c in coupons], who=_shopper(card, state), store=store.code, local=local,
+    )  # fmt: skip
+    for c in coupons:  # a coupon that cannot apply says why before anything is paid
+        if c.code in promoted.refusals:
+            closed = promoted.refusals[c.code]
+            raise CouponInvalid(c.code, closed.reason, closed.message)
+    quote = rules.quote_priced(programme, state, base, promoted.lines, local, basket.redeem_points)
+    return Priced(quote, promoted.parts, tuple(coupons), promoted.coupon_discounts)
+
+
+def _card_parts(ln: rules.QuotedLine) -> tuple[promotions.Part, ...]:
+    if ln.discount_amount <= 0:
+        return ()
+    return (promotions.Part("card", "Card", ln.discount_amount, ln.discount_percent),)
+
+
+def _shopper(card: Card | None, state: rules.CardState | None) -> promotions.Shopper:
+    if card is None:
+        return promotions.Shopper()
+    return promotions.Shopper(has_card=True, level=state.level, birthday=card.account.customer.birthday)
 
 
 def checkout_quote(*, basket: Basket, at: datetime, store: Store) -> dict:
@@ -106,12 +154,25 @@ def checkout_quote(*, basket: Basket, at: datetime, store: Store) -> dict:
     return quote_body(_price(card, basket, at, sale_categories(card), store), card, at)
 
 
-def quote_body(quote: rules.Quote, card: Card | None, at: datetime) -> dict:
-    return {
+def quote_body(priced: Priced, card: Card | None, at: datetime) -> dict:
+    quote = priced.quote
+    body = {
         **totals_body(quote),
-        "lines": [line_body(ln, ln.category) for ln in quote.lines],
+        "lines": [
+            line_body(ln, ln.category) | {"discounts": [_part_body(p) for p in parts]}
+            for ln, parts in zip(quote.lines, priced.parts, strict=True)
+        ],
         "card": card_body(card, at) if card else None,
     }
+    if priced.coupons:
+        body["coupons"] = [
+            {"code": c.code, "discount": money(priced.coupon_discounts.get(c.code, rules.ZERO))} for c in priced.coupons
+        ]
+    return body
+
+
+def _part_body(part: promotions.Part) -> dict:
+    return {"source": part.source, "name": part.name, "percent": money(part.percent), "amount": money(part.amount)}
 
 
 def checkout(*, actor: PosActor, key: str, basket: Basket, payload, at: datetime) -> tuple[int, dict, bool]:
@@ -129,11 +190,16 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
         refuse_new_card(card)
         account = card.account
     table = sale_categories(card)
-    quote = _price(card, basket, at, table, actor.store)
-    receipt_id = _write_receipt(actor, card, account, quote, at, {code: pk for code, (pk, _) in table.items()})
+    # The coupons are locked after the card (one order for every checkout), and counted below.
+    priced = _price(card, basket, at, table, actor.store, lock_coupons=True)
+    quote = priced.quote
+    receipt_id = _write_receipt(actor, card, account, priced, at, {code: pk for code, (pk, _) in table.items()})
+    coupon_uses_record(
+        used=priced.coupons, given=priced.coupon_discounts, card_id=card and card.pk, receipt_id=receipt_id, at=at
+    )
     if account is not None:
         account_purchase_record(account=account, receipt_id=receipt_id, quote=quote, at=at)
-    body = quote_body(quote, card, at)
+    body = quote_body(priced, card, at)
     body.update(
         receipt_id=receipt_id,
         created_at=at.isoformat(),
@@ -143,8 +209,9 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
     return body
 
 
-def _write_receipt(actor, card, account, quote: rules.Quote, at: datetime, categories: dict[str, int]) -> int:
+def _write_receipt(actor, card, account, priced: Priced, at: datetime, categories: dict[str, int]) -> int:
     """Receipt, lines and a discount-register row per discounted line: three statements (core/rows.py)."""
+    quote = priced.quote
     who = {
         "store": actor.store.pk,
         "terminal": actor.terminal.pk if actor.terminal else None,
@@ -157,15 +224,25 @@ def _write_receipt(actor, card, account, quote: rules.Quote, at: datetime, categ
     )
     # Receipt (and line) first, as in every row here: bench/capture_sql.py finds a row by how it starts.
     register = [
-        {"receipt": receipt_id, "line": line_id, "card": card.pk} | who | {
+        {"receipt": receipt_id, "line": line_id, "card": card and card.pk} | who | {
             "category": categories[ln.category], "level": quote.level_before or "", "percent": ln.discount_percent,
             "amount": ln.discount_amount, "created_at": at,
-        }
-        for line_id, ln in zip(line_ids, quote.lines, strict=True)
+        } | _promotion_columns(parts, {c.code: c.coupon.pk for c in priced.coupons})
+        for line_id, ln, parts in zip(line_ids, quote.lines, priced.parts, strict=True)
         if ln.discount_amount > 0
     ]  # fmt: skip
     rows.insert(DiscountEntry, register)
     return receipt_id
+
+
+def _promotion_columns(parts: tuple[promotions.Part, ...], coupon_ids: dict[str, int]) -> dict:
+    """Which campaign and which coupon gave how much of a line's discount; the rest is the card's."""
+    campaign = next((p for p in parts if p.source == "campaign"), None)
+    coupon = next((p for p in parts if p.source == "coupon"), None)
+    return {
+        "campaign": campaign and campaign.campaign_id, "campaign_amount": campaign.amount if campaign else rules.ZERO,
+        "coupon": coupon and coupon_ids[coupon.coupon], "coupon_amount": coupon.amount if coupon else rules.ZERO,
+    }  # fmt: skip
 
 
 def _receipt_row(quote: rules.Quote, card, account, at: datetime) -> dict:

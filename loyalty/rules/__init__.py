@@ -38,7 +38,9 @@ from loyalty.rules.pricing import (
     line_percent,
     max_redeemable,
     points_multiplier,
+    price_lines,
     quote,
+    quote_priced,
 )
 from loyalty.rules.scale import ScaleStep, cost_share, design_scale, required_volume, round_up_to_round_number
 from loyalty.rules.terms import CardState, CategoryRule, Kind, LevelRule, Policy, ProgrammeRules, TimeWindowRule
@@ -50,7 +52,8 @@ __all__ = [
     "card_percent", "inactivity_step", "level_after_purchase", "level_after_refund", "level_by_name",
     "level_for_spend", "next_level",
     "Lot", "burning_within", "consume_oldest_first", "expired_lots",
-    "Line", "Quote", "QuotedLine", "line_percent", "max_redeemable", "points_multiplier", "quote",
+    "Line", "Quote", "QuotedLine", "line_percent", "max_redeemable", "points_multiplier",
+    "price_lines", "quote", "quote_priced",
     "ScaleStep", "cost_share", "design_scale", "required_volume", "round_up_to_round_number",
     "CardState", "CategoryRule", "Kind", "LevelRule", "Policy", "ProgrammeRules", "TimeWindowRule",
 ]  # fmt: skip

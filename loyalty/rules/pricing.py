@@ -185,6 +185,20 @@ def quote(
     """Price a receipt: lines, points paying, then what is due, earned and reached. Discounted at the level
     stored BEFORE it; what it adds counts from the next one."""
     base, quoted = price_lines(p, card, lines, categories, at)
+    return quote_priced(p, card, base, quoted, at, redeem_points)
+
+
+def quote_priced(
+    p: ProgrammeRules,
+    card: CardState | None,
+    base: Decimal,
+    quoted: Sequence[QuotedLine],
+    at: datetime,
+    redeem_points: Decimal = Decimal("0"),
+) -> Quote:
+    """Steps 2 and 3 on lines already priced: by `price_lines`, or by it and then a campaign
+    (promotions.rules.promote), so points, spend and levels count what the customer really pays."""
+    quoted = tuple(quoted)
     subtotal = sum((ln.subtotal for ln in quoted), ZERO)
     discount_total = sum((ln.discount_amount for ln in quoted), ZERO)
     after_discount = subtotal - discount_total

@@ -30,7 +30,8 @@ def test_quote_is_the_api_md_example_and_writes_nothing(till):
     }  # fmt: skip
     assert body["lines"] == [
         {"sku": "MILK-1L", "name": "Milk 1 l", "category": "dairy", "quantity": "2", "unit_price": "1.49",
-         "subtotal": "2.98", "discount_percent": "5.00", "discount_amount": "0.14", "total": "2.84"},
+         "subtotal": "2.98", "discount_percent": "5.00", "discount_amount": "0.14", "total": "2.84",
+         "discounts": [{"source": "card", "name": "Card", "percent": "5.00", "amount": "0.14"}]},
     ]  # fmt: skip
     assert body["card"] == {
         "number": CARD, "status": "active", "customer": {"display_name": "Anna K."}, "discount_percent": "5.00",

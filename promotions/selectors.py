@@ -1,0 +1,58 @@
+"""Reads for pricing a sale: the campaigns in force, kept per process, and coupons by code."""
+
+from datetime import date, timedelta
+
+from promotions import rules
+from promotions.models import Campaign, Coupon, CouponUse
+
+# Asked on every sale, changed a few times a month: each process keeps the campaigns that have not ended,
+# under the stamp of the programme row read fresh with the card (loyalty's terms stamp, which every campaign
+# change renews: promotions/signals.py). A campaign that ends while kept is closed by the rules' clock.
+_in_force: dict[str, tuple[rules.CampaignRule, ...]] = {}
+_MAX_KEPT = 64
+
+
+def campaigns_in_force(stamp: str | None, today: date) -> tuple[rules.CampaignRule, ...]:
+    """The campaigns not ended by `today` (a day's margin for the stores' zones). With a stamp, kept per
+    process until the stamp changes; without one (a walk-in: no programme row read), read now."""
+    if stamp is not None and stamp in _in_force:
+        return _in_force[stamp]
+    found = _read_campaigns(today - timedelta(days=1))
+    if stamp is not None:
+        if len(_in_force) >= _MAX_KEPT:
+            _in_force.clear()
+        _in_force[stamp] = found
+    return found
+
+
+def _read_campaigns(since: date, ids: list[int] | None = None) -> tuple[rules.CampaignRule, ...]:
+    query = Campaign.objects.filter(pk__in=ids) if ids is not None else Campaign.objects.filter(ends_on__gte=since)
+    campaigns = list(query.order_by("id"))
+    scoped = [c.pk for c in campaigns if c.scope == Campaign.Scope.CATEGORIES]
+    codes: dict[int, set[str]] = {pk: set() for pk in scoped}
+    if scoped:  # a second statement only when a campaign covers categories
+        through = Campaign.categories.through.objects.filter(campaign_id__in=scoped)
+        for campaign_id, code in through.values_list("campaign_id", "category__code"):
+            codes[campaign_id].add(code)
+    return tuple(c.as_rule(frozenset(codes.get(c.pk, ()))) for c in campaigns)
+
+
+def campaign_rule(campaign_id: int, kept: tuple[rules.CampaignRule, ...]) -> rules.CampaignRule:
+    """A coupon's campaign: from the ones kept, or read (an ended campaign's coupon still says 'expired')."""
+    for rule in kept:
+        if rule.id == campaign_id:
+            return rule
+    return _read_campaigns(date.min, [campaign_id])[0]
+
+
+def coupons_by_code(codes: list[str], *, lock: bool) -> dict[str, Coupon]:
+    """One statement; with `lock`, the coupon rows locked in id order (inside the checkout's transaction),
+    so two checkouts with one code take turns and the second sees the first's use."""
+    query = Coupon.objects.filter(code__in=codes).order_by("id")
+    if lock:
+        query = query.select_for_update(of=("self",))
+    return {coupon.code: coupon for coupon in query}
+
+
+def uses_by_card(coupon: Coupon, card_id: int) -> int:
+    return CouponUse.objects.filter(coupon=coupon, card_id=card_id).count()

@@ -1,0 +1,115 @@
+"""Coupons in a sale: found and checked for the till, their use recorded once, and batches issued.
+
+Checkout (pos/services.py) is the transaction boundary: it locks the card, then asks `coupons_for_sale`
+with `lock=True`, which locks the coupon rows, then prices, then `coupon_uses_record` counts the use.
+A second checkout with the same code waits on the row lock and then sees the code used.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+
+from promotions import rules
+from promotions.errors import CouponInvalid
+from promotions.models import Campaign, Coupon, CouponBatch, CouponUse
+from promotions.selectors import campaign_rule, coupons_by_code, uses_by_card
+
+MAX_BATCH = 1_000_000
+
+
+@dataclass(frozen=True)
+class SaleCoupon:
+    code: str
+    coupon: Coupon
+    offer: rules.CouponOffer
+
+
+def coupons_for_sale(
+    codes: Sequence[str], *, card_id: int | None, kept: tuple[rules.CampaignRule, ...], lock: bool
+) -> list[SaleCoupon]:
+    """The coupons the till sent, each found and within its limits, or CouponInvalid with the reason.
+    Whether its campaign applies to this basket is the rules' question (promotions.rules.promote)."""
+    wanted = list(dict.fromkeys(rules.normalise(code) for code in codes))
+    found = coupons_by_code(wanted, lock=lock) if wanted else {}
+    sale = []
+    for code in wanted:
+        coupon = found.get(code)
+        if coupon is None:
+            typo = len(code) == rules.codes.BODY + 1 and not rules.is_well_formed(code)
+            hint = " It looks mistyped: check the code." if typo else ""
+            raise CouponInvalid(code, "not_found", f"Coupon {code} is not known.{hint}")
+        _refuse_spent(coupon, card_id)
+        sale.append(SaleCoupon(code, coupon, rules.CouponOffer(code, campaign_rule(coupon.campaign_id, kept))))
+    return sale
+
+
+def _refuse_spent(coupon: Coupon, card_id: int | None) -> None:
+    if coupon.max_uses is not None and coupon.uses >= coupon.max_uses:
+        if coupon.single_use:
+            raise CouponInvalid(coupon.code, "used", f"Coupon {rules.printed(coupon.code)} has already been used.")
+        raise CouponInvalid(coupon.code, "limit_reached", f"Coupon {coupon.code} has been used up.")
+    if coupon.max_uses_per_card is not None:
+        if card_id is None:
+            raise CouponInvalid(coupon.code, "not_applicable", f"Coupon {coupon.code} needs a customer card.")
+        if uses_by_card(coupon, card_id) >= coupon.max_uses_per_card:
+            raise CouponInvalid(coupon.code, "limit_reached", f"This card has used coupon {coupon.code} already.")
+
+
+def coupon_uses_record(
+    *, used: Sequence[SaleCoupon], given: dict[str, Decimal], card_id: int | None, receipt_id: int, at: datetime
+) -> None:
+    """Count each coupon's use once: called inside the checkout, on rows `coupons_for_sale` locked."""
+    if not used:
+        return
+    Coupon.objects.filter(pk__in=[c.coupon.pk for c in used]).update(uses=F("uses") + 1)
+    CouponUse.objects.bulk_create(
+        CouponUse(coupon=c.coupon, card_id=card_id, receipt_id=receipt_id, discount=given[c.code], created_at=at)
+        for c in used
+    )
+
+
+def coupon_batch_issue(
+    *, campaign: Campaign, count: int, name: str = "", by=None, new_code: Callable[[], str] = rules.new_code
+) -> CouponBatch:
+    """`count` single-use codes for `campaign`, random (never sequential); a clash with an existing code
+    (odds about 1 in 7 billion per code) is drawn again."""
+    if not 1 <= count <= MAX_BATCH:
+        raise CouponInvalid("", "not_applicable", f"A batch has 1 to {MAX_BATCH:,} coupons.")
+    with transaction.atomic():
+        batch = CouponBatch.objects.create(campaign=campaign, name=name, count=count, created_by=by)
+        codes: set[str] = set()
+        while len(codes) < count:
+            fresh = {new_code() for _ in range(count - len(codes))} - codes
+            fresh -= set(Coupon.objects.filter(code__in=fresh).values_list("code", flat=True))
+            codes |= fresh
+        for chunk in _chunks(sorted(codes), 5000):
+            Coupon.objects.bulk_create(Coupon(code=code, campaign=campaign, batch=batch, max_uses=1) for code in chunk)
+        return batch
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def campaign_with_coupons_issue(
+    *, count: int, percent: Decimal | None, amount: Decimal | None, min_basket: Decimal, days: int, name: str,
+    today: date, by=None,
+) -> CouponBatch:  # fmt: skip
+    """The command's campaign: from today for `days` days, on every category that is not excluded (the
+    rules keep excluded ones out), unlocked by `count` single-use codes."""
+    with transaction.atomic(durable=True):
+        campaign = Campaign.objects.create(
+            name=name or f"Coupons {today:%d.%m.%Y}",
+            starts_on=today,
+            ends_on=today + timedelta(days=days - 1),
+            benefit=Campaign.Benefit.PERCENT if percent is not None else Campaign.Benefit.AMOUNT_PER_RECEIPT,
+            value=percent if percent is not None else amount,
+            min_basket=min_basket,
+            needs_coupon=True,
+        )
+        return coupon_batch_issue(campaign=campaign, count=count, name=name, by=by)
