@@ -1,0 +1,196 @@
+"""Campaigns and coupons at the till, through the API: what each line shows, the refusals with their
+reasons before payment, the register's campaign and coupon, one use per checkout."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from loyalty.models import Category, Level
+from pos.models import DiscountEntry, Receipt
+from promotions.models import Campaign, Coupon, CouponUse
+from tests.pos.helpers import CARD, account_of, activate, line, refund
+from tests.promotions.helpers import coupon_for, ended_campaign, running_campaign
+
+pytestmark = pytest.mark.django_db
+
+MILK = line()  # 2 x 1.49 = 2.98, dairy
+CIGS = line("CIGS", "tobacco", "1", "8.00", "Cigarettes")
+
+
+def quote(till, lines, coupons=None, card=CARD):
+    body = {"card_number": card, "lines": lines}
+    if coupons is not None:
+        body["coupons"] = coupons
+    return till.post("/api/v1/checkout/quote/", body, format="json")
+
+
+def checkout(till, lines, coupons=None, card=CARD, key="k-1"):
+    body = {"card_number": card, "lines": lines}
+    if coupons is not None:
+        body["coupons"] = coupons
+    return till.post("/api/v1/checkout/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def gold():
+    account = account_of()
+    account.level, account.spend = Level.objects.get(name="Gold"), D("800.00")
+    account.save()
+
+
+def test_a_stacking_campaign_shows_on_the_line_beside_the_card(till):
+    activate(till)
+    gold()
+    running_campaign(scope=Campaign.Scope.CATEGORIES, categories=[Category.objects.get(code="dairy")])
+    body = quote(till, [MILK, CIGS]).json()
+    assert body["lines"][0]["discounts"] == [
+        {"source": "card", "name": "Card", "percent": "5.00", "amount": "0.14"},
+        {"source": "campaign", "name": "Summer week", "percent": "10.00", "amount": "0.29"},
+    ]
+    assert (body["lines"][0]["discount_amount"], body["lines"][0]["total"]) == ("0.43", "2.55")
+    assert body["lines"][1]["discounts"] == []  # tobacco stays excluded
+    assert (body["discount_total"], body["total_due"]) == ("0.43", "10.55")
+
+
+def test_a_campaign_for_card_holders_gives_a_walk_in_nothing(till):
+    running_campaign(audience=Campaign.Audience.CARD_HOLDERS)
+    body = quote(till, [MILK], card=None).json()
+    assert (body["discount_total"], body["lines"][0]["discounts"]) == ("0.00", [])
+
+
+def test_a_walk_in_gets_a_campaign_for_everyone_and_the_register_records_it(till):
+    campaign = running_campaign()
+    response = checkout(till, [MILK], card=None)
+    assert response.status_code == 201
+    assert response.json()["lines"][0]["discounts"] == [
+        {"source": "campaign", "name": "Summer week", "percent": "10.00", "amount": "0.29"}
+    ]
+    entry = DiscountEntry.objects.get()
+    assert (entry.card_id, entry.campaign_id, entry.campaign_amount, entry.amount, entry.coupon_id) == (
+        None, campaign.pk, D("0.29"), D("0.29"), None,
+    )  # fmt: skip
+
+
+def test_a_coupon_gives_its_amount_and_is_used_once(till):
+    activate(till)
+    five_off = running_campaign(
+        needs_coupon=True, benefit=Campaign.Benefit.AMOUNT_PER_RECEIPT, value=D("5.00"), ceiling_justification="Tax ok"
+    )
+    coupon = coupon_for(five_off)
+    lines = [line("HOSE", "produce", "1", "20.00", "Hose"), MILK]
+    assert quote(till, lines).json()["discount_total"] == "0.00"  # the campaign needs its coupon
+    body = quote(till, lines, ["abcde-23456"]).json()
+    assert body["coupons"] == [{"code": "ABCDE23456", "discount": "5.00"}]
+    assert [ln["discounts"] for ln in body["lines"]] == [
+        [{"source": "coupon", "name": "Summer week", "percent": "21.80", "amount": "4.36"}],
+        [{"source": "coupon", "name": "Summer week", "percent": "21.47", "amount": "0.64"}],
+    ]
+    response = checkout(till, lines, ["ABCDE-23456"])
+    assert response.status_code == 201
+    assert response.json()["total_due"] == "17.98"
+    coupon.refresh_from_db()
+    assert coupon.uses == 1
+    use = CouponUse.objects.get()
+    assert (use.receipt_id, use.discount, use.card.number) == (response.json()["receipt_id"], D("5.00"), CARD)
+    register = DiscountEntry.objects.order_by("line__position")
+    assert [(e.coupon_id, e.coupon_amount, e.campaign_id) for e in register] == [
+        (coupon.pk, D("4.36"), None), (coupon.pk, D("0.64"), None),
+    ]  # fmt: skip
+
+
+def refusal(response) -> tuple[int, str, str]:
+    error = response.json()["error"]
+    return response.status_code, error["code"], error["details"]["reason"]
+
+
+def test_a_used_single_use_coupon_is_refused_before_payment_and_nothing_is_written(till):
+    activate(till)
+    coupon_for(running_campaign(needs_coupon=True), uses=1)
+    receipts = Receipt.objects.count()
+    assert refusal(quote(till, [MILK], ["ABCDE23456"])) == (409, "coupon_invalid", "used")
+    assert refusal(checkout(till, [MILK], ["ABCDE23456"])) == (409, "coupon_invalid", "used")
+    assert (Receipt.objects.count(), CouponUse.objects.count(), Coupon.objects.get().uses) == (receipts, 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("make", "codes", "reason"),
+    [
+        (lambda: None, ["NOSUCHCODE"], "not_found"),
+        (lambda: coupon_for(ended_campaign(needs_coupon=True)), ["ABCDE23456"], "expired"),
+        (
+            lambda: coupon_for(running_campaign(needs_coupon=True, min_basket=D("50"))),
+            ["ABCDE23456"],
+            "minimum_not_met",
+        ),
+        (
+            lambda: coupon_for(running_campaign(needs_coupon=True, scope=Campaign.Scope.SKUS, skus="HOSE")),
+            ["ABCDE23456"],
+            "not_applicable",
+        ),
+        (lambda: coupon_for(running_campaign(needs_coupon=True), max_uses=3, uses=3), ["ABCDE23456"], "limit_reached"),
+    ],
+)
+def test_a_coupon_that_cannot_apply_says_why(till, make, codes, reason):
+    activate(till)
+    make()
+    assert refusal(quote(till, [MILK], codes)) == (409, "coupon_invalid", reason)
+    assert Receipt.objects.count() == 0
+
+
+def test_a_mistyped_code_says_so(till):
+    activate(till)
+    response = quote(till, [MILK], ["ABCDE23457"])
+    assert refusal(response) == (409, "coupon_invalid", "not_found")
+    assert "mistyped" in response.json()["error"]["message"]
+
+
+def test_a_shared_code_keeps_its_limit_per_card(till):
+    activate(till)
+    coupon_for(running_campaign(needs_coupon=True), code="SUMMER", max_uses=None, max_uses_per_card=1)
+    assert checkout(till, [MILK], ["summer"], key="a").status_code == 201
+    assert refusal(checkout(till, [MILK], ["SUMMER"], key="b")) == (409, "coupon_invalid", "limit_reached")
+    assert Coupon.objects.get().uses == 1
+
+
+def test_a_refund_returns_the_money_paid_and_the_coupon_stays_used(till):
+    activate(till)
+    coupon_for(running_campaign(needs_coupon=True, benefit=Campaign.Benefit.AMOUNT_PER_RECEIPT, value=D("0.50")))
+    receipt = checkout(till, [MILK], ["ABCDE23456"]).json()
+    assert receipt["total_due"] == "2.48"
+    response = refund(till, receipt["receipt_id"])
+    assert (response.status_code, response.json()["amount_refunded"]) == (201, "2.48")
+    assert Coupon.objects.get().uses == 1
+    assert refusal(quote(till, [MILK], ["ABCDE23456"])) == (409, "coupon_invalid", "used")
+
+
+def statements(call) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    sql = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    return len(sql)
+
+
+def test_a_campaign_change_is_seen_by_the_next_sale_and_costs_no_statement_once_kept(till):
+    activate(till)
+    assert quote(till, [MILK]).json()["discount_total"] == "0.00"
+    plain = statements(lambda: quote(till, [MILK]))
+    campaign = running_campaign()  # renews the terms stamp: read again once
+    assert quote(till, [MILK]).json()["discount_total"] == "0.29"
+    assert statements(lambda: quote(till, [MILK])) == plain
+    campaign.value = D("20.00")
+    campaign.save()
+    assert quote(till, [MILK]).json()["discount_total"] == "0.59"
+    campaign.delete()
+    assert quote(till, [MILK]).json()["discount_total"] == "0.00"
+
+
+def test_a_checkout_with_a_coupon_costs_three_statements_more(till):
+    activate(till)
+    gold()  # a discounted sale either way: the register row is no extra
+    coupon_for(running_campaign(needs_coupon=True), max_uses=None)
+    checkout(till, [MILK], key="warm")  # terms and campaigns read
+    plain = statements(lambda: checkout(till, [MILK], key="plain"))
+    with_coupon = statements(lambda: checkout(till, [MILK], ["ABCDE23456"], key="coupon"))
+    # the coupon row locked and read, its use counted, the use row written
+    assert with_coupon - plain == 3
