@@ -1,0 +1,102 @@
+"""coupons_issue and coupons_export, as an operator runs them."""
+
+import csv
+import shutil
+import subprocess
+from datetime import timedelta
+from decimal import Decimal as D
+from io import StringIO
+
+import pypdfium2
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from core.local_time import local_date
+from promotions import rules
+from promotions.models import Campaign, Coupon, CouponBatch
+
+pytestmark = pytest.mark.django_db
+
+
+def issue(*args) -> str:
+
+    out = StringIO()
+    call_command("coupons_issue", *args, stdout=out)
+    return out.getvalue().strip().splitlines()[-1]
+
+
+def test_coupons_issue_makes_a_campaign_and_random_checked_codes_and_prints_the_batch_id():
+    batch_id = issue("--count", "50", "--amount", "5", "--min-basket", "20", "--days", "7", "--name", "Flyer")
+    batch = CouponBatch.objects.get(pk=int(batch_id))
+    campaign = batch.campaign
+    today = local_date(timezone.now())
+    assert (campaign.name, campaign.benefit, campaign.value, campaign.min_basket, campaign.needs_coupon) == (
+        "Flyer", Campaign.Benefit.AMOUNT_PER_RECEIPT, D("5.00"), D("20.00"), True,
+    )  # fmt: skip
+    assert (campaign.starts_on, campaign.ends_on, campaign.scope) == (today, today + timedelta(days=6), "everything")
+    codes = list(Coupon.objects.filter(batch=batch).values_list("code", flat=True))
+    assert len(set(codes)) == 50 and all(rules.is_well_formed(c) for c in codes)
+    assert set(Coupon.objects.values_list("max_uses", flat=True)) == {1}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--count", "0", "--percent", "10"),
+        ("--count", "5", "--percent", "101"),
+        ("--count", "5", "--amount", "abc"),
+        ("--count", "5", "--amount", "-1"),
+        ("--count", "5", "--percent", "10", "--days", "0"),
+    ],
+)
+def test_coupons_issue_refuses_bad_input_with_one_line_and_writes_nothing(args):
+    with pytest.raises(CommandError):
+        issue(*args)
+    assert (Campaign.objects.count(), Coupon.objects.count()) == (0, 0)
+
+
+def test_coupons_export_csv_has_the_code_column(tmp_path):
+    batch = issue("--count", "3", "--percent", "10")
+    out = tmp_path / "c.csv"
+    call_command("coupons_export", batch, "--format", "csv", "--out", str(out), stdout=StringIO())
+    rows = list(csv.DictReader(out.open()))
+    stored = sorted(Coupon.objects.values_list("code", flat=True))
+    assert sorted(rules.normalise(r["code"]) for r in rows) == stored
+    assert all(r["code"][5] == "-" for r in rows)
+
+
+def test_coupons_export_refuses_an_unknown_batch():
+    with pytest.raises(CommandError, match="There is no coupon batch 99"):
+        call_command("coupons_export", "99", "--format", "csv", "--out", "/tmp/x.csv")
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbar-tools not installed (CI installs it)")
+def test_coupons_export_pdf_barcodes_scan(tmp_path):
+    batch = issue("--count", "26", "--percent", "10")  # two pages
+    out = tmp_path / "c.pdf"
+    call_command("coupons_export", batch, "--format", "pdf", "--out", str(out), stdout=StringIO())
+    pdf = pypdfium2.PdfDocument(str(out))
+    assert len(pdf) == 2
+    read = []
+    for i, page in enumerate(pdf):
+        png = tmp_path / f"p{i}.png"
+        page.render(scale=300 / 72).to_pil().save(png)
+        result = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True, check=True)
+        read += result.stdout.split()
+    assert sorted(read) == sorted(Coupon.objects.values_list("code", flat=True))
+
+
+def test_the_admin_lists_campaigns_and_issues_coupons(admin_client):
+    from tests.promotions.helpers import running_campaign
+
+    campaign = running_campaign()
+    assert admin_client.get("/admin/promotions/campaign/").status_code == 200
+    assert admin_client.get(f"/admin/promotions/campaign/{campaign.pk}/change/").status_code == 200
+    response = admin_client.post(
+        "/admin/promotions/campaign/", {"action": "issue_100_coupons", "_selected_action": [campaign.pk]}
+    )
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.needs_coupon, Coupon.objects.filter(campaign=campaign).count()) == (True, 100)
+    assert admin_client.get("/admin/promotions/coupon/").status_code == 200
