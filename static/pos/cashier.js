@@ -27,6 +27,7 @@
     pendingCard: null, // an issued card waiting for the activation form
     replace: null, // {card, phone, chosen, key, bodyJson}: an issued card replacing a lost one
     quote: null,
+    coupons: [], // coupon codes the quote accepted for this sale
     pointsError: null,
     categories: {},
     sale: { key: null, bodyJson: null }, // Idempotency-Key of this sale, reused while the body is the same
@@ -217,8 +218,52 @@
       const { data } = await api("GET", `products/${encodeURIComponent(code)}/`);
       addProduct(data);
     } catch (error) {
-      showError(error.status === 404 ? `Unknown barcode ${code}. Scan again or type the line (F4).` : error.message);
+      if (error.status !== 404) return showError(error.message);
+      // Not a product: perhaps a coupon. The quote decides, and says why one cannot apply.
+      if (state.lines.length && !state.coupons.includes(code)) return couponScanned(code);
+      showError(`Unknown barcode ${code}. Scan again or type the line (F4).`);
     }
+  }
+
+  /** A coupon joins the sale when the quote accepts it; otherwise the quote's reason is shown. */
+  async function couponScanned(code) {
+    try {
+      await api("POST", "checkout/quote/", { ...saleBody(), coupons: [...state.coupons, code] });
+    } catch (error) {
+      if (error.code === "coupon_invalid") return showError(`Coupon ${code}: ${error.message}`);
+      return showError(error.status === 404 ? `Unknown barcode ${code}.` : error.message);
+    }
+    state.coupons.push(code);
+    showInfo(`Coupon ${code} added.`);
+    renderCoupons();
+    scheduleQuote();
+  }
+
+  function renderCoupons() {
+    const given = new Map(((state.quote && state.quote.coupons) || []).map((c) => [c.code, c.discount]));
+    $("coupons").replaceChildren(
+      ...state.coupons.map((code) =>
+        el(
+          "li",
+          {},
+          el("span", { text: `Coupon ${code}` }),
+          el("span", { class: "num good", text: given.has(code.replace(/[\s-]/g, "").toUpperCase()) ? `−${given.get(code.replace(/[\s-]/g, "").toUpperCase())}` : "…" }),
+          el("button", {
+            type: "button", class: "btn btn-small", text: "✕", "aria-label": `Remove coupon ${code}`,
+            onclick: () => { state.coupons = state.coupons.filter((c) => c !== code); renderCoupons(); scheduleQuote(); },
+          }),
+        ),
+      ),
+    );
+    $("coupons").hidden = state.coupons.length === 0;
+  }
+
+  /** What gave a line its discount, in the shop's words: "Card 5.00 % · Summer week −0.29". */
+  function discountSources(q) {
+    if (!q || !q.discounts || !q.discounts.length) return "";
+    return q.discounts
+      .map((d) => (d.source === "card" ? `Card ${d.percent} %` : `${d.source === "coupon" ? "Coupon: " : ""}${d.name} −${d.amount}`))
+      .join(" · ");
   }
 
   async function cardScanned(card) {
@@ -584,6 +629,7 @@
             { class: "col-item" },
             el("span", { class: "item-name", text: line.name || line.sku }),
             el("span", { class: "item-meta", text: `${line.sku} · ${categoryLabel(line.category)}` }),
+            el("span", { class: "item-meta item-promo", text: discountSources(q) }),
           ),
           el("td", { class: "num col-qty" }, qty),
           el("td", { class: "num", text: line.unit_price }),
@@ -610,6 +656,8 @@
       cells[3].textContent = q ? `${q.discount_percent} %` : "…";
       cells[4].textContent = q ? (discounted ? `−${q.discount_amount}` : "0.00") : "…";
       cells[5].textContent = q ? q.total : "…";
+      const promo = row.querySelector(".item-promo");
+      if (promo) promo.textContent = discountSources(q);
       cells[3].classList.toggle("good", Boolean(discounted));
       cells[4].classList.toggle("good", Boolean(discounted));
     });
@@ -682,6 +730,7 @@
       card_number: state.card ? state.card.number : null,
       lines: state.lines.map((ln) => ({ ...ln })),
       redeem_points: redeemValue(),
+      ...(state.coupons.length ? { coupons: [...state.coupons] } : {}),
     };
   }
 
@@ -755,6 +804,7 @@
     $("t-total").textContent = q ? q.total_due : "0.00";
     $("t-earn").textContent = q ? q.points_earned : "0.00";
     fillQuotedFigures();
+    renderCoupons();
     renderPoints();
     $("complete").disabled = !state.lines.length || linesInvalid();
   }
@@ -940,6 +990,7 @@
 
   function newSale() {
     state.lines = [];
+    state.coupons = [];
     state.card = null;
     state.pendingCard = null;
     state.quote = null;
