@@ -10,11 +10,13 @@ from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefe
 from django.db.models.functions import Coalesce, TruncDate
 
 from cards.models import Card
-from core.local_time import chain_zone_name, zone
+from core.local_time import chain_zone_name, local_time, zone
 from loyalty import rules
 from loyalty.models import Account, PointsLot
 from loyalty.selectors import card_state, programme_rules
 from pos.models import Receipt, Refund, Store
+from promotions import rules as promotions
+from promotions.selectors import campaigns_for_customer
 
 BURN_SOON_DAYS = 30
 RECEIPTS_PER_PAGE = 20
@@ -146,3 +148,10 @@ def other_cards(card: Card, at: datetime) -> list[Card]:
 def chain_currency() -> str:
     """One programme across the chain, so one currency: the stores'."""
     return Store.objects.order_by("code").values_list("currency", flat=True).first() or "EUR"
+
+
+def campaigns_now(account: Account, at: datetime, zone_name: str) -> list:
+    """The campaigns this customer can use now, on the clock of the store they shop at."""
+    state = card_state(account, at)
+    who = promotions.Shopper(has_card=True, level=state.level, birthday=account.customer.birthday)
+    return campaigns_for_customer(account.programme.terms_stamp, who, local_time(at, zone_name))

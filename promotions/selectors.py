@@ -56,3 +56,9 @@ def coupons_by_code(codes: list[str], *, lock: bool) -> dict[str, Coupon]:
 
 def uses_by_card(coupon: Coupon, card_id: int) -> int:
     return CouponUse.objects.filter(coupon=coupon, card_id=card_id).count()
+
+
+def campaigns_for_customer(stamp: str, who: rules.Shopper, local) -> list[rules.CampaignRule]:
+    """The campaigns a card holder can use now without a coupon, soonest ending first (the customer page)."""
+    kept = campaigns_in_force(stamp, local.date())
+    return sorted((c for c in kept if rules.open_to_customer(c, who, local)), key=lambda c: (c.ends, c.name))

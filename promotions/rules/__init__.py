@@ -14,12 +14,14 @@ from promotions.rules.campaigns import (
     closed_at,
     covers,
     in_audience,
+    open_to_customer,
 )
 from promotions.rules.codes import check_character, is_well_formed, new_code, normalise, printed
 from promotions.rules.pricing import CouponOffer, Part, Promoted, promote
 
 __all__ = [
     "Audience", "Benefit", "CampaignRule", "Closed", "Combine", "Scope", "Shopper", "age_on", "closed_at",
-    "covers", "in_audience", "check_character", "is_well_formed", "new_code", "normalise", "printed",
+    "covers", "in_audience", "open_to_customer", "check_character", "is_well_formed", "new_code", "normalise",
+    "printed",
     "CouponOffer", "Part", "Promoted", "promote",
 ]  # fmt: skip

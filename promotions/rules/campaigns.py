@@ -7,7 +7,7 @@ Weekday/hour windows are the programme's (`loyalty.rules.TimeWindowRule`): hours
 the day the window started on.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -122,3 +122,9 @@ def covers(c: CampaignRule, sku: str, category: str) -> bool:
     if c.scope == Scope.SKUS:
         return sku in c.skus
     return True
+
+
+def open_to_customer(c: CampaignRule, who: Shopper, local: datetime) -> bool:
+    """For the customer's page: runs now (in some store), is for them, and needs no coupon."""
+    closed = closed_at(replace(c, stores=frozenset()), "", local)
+    return closed is None and not c.needs_coupon and in_audience(c, who, local.date())
