@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
+from core.errors import InvalidInput
 from promotions import rules
 from promotions.errors import CouponInvalid
 from promotions.models import Campaign, Coupon, CouponBatch, CouponUse
@@ -78,7 +79,7 @@ def coupon_batch_issue(
     """`count` single-use codes for `campaign`, random (never sequential); a clash with an existing code
     (odds about 1 in 7 billion per code) is drawn again."""
     if not 1 <= count <= MAX_BATCH:
-        raise CouponInvalid("", "not_applicable", f"A batch has 1 to {MAX_BATCH:,} coupons.")
+        raise InvalidInput(f"A batch has 1 to {MAX_BATCH:,} coupons.")
     with transaction.atomic():
         batch = CouponBatch.objects.create(campaign=campaign, name=name, count=count, created_by=by)
         codes: set[str] = set()
