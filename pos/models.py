@@ -219,9 +219,10 @@ class DiscountEntry(models.Model):
     campaign = models.ForeignKey(
         "promotions.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="register"
     )
-    campaign_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    # db_default too: the bench and reports insert register rows by hand, without these columns
+    campaign_amount = models.DecimalField(**MONEY, default=Decimal("0.00"), db_default=Decimal("0.00"))
     coupon = models.ForeignKey("promotions.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    coupon_amount = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    coupon_amount = models.DecimalField(**MONEY, default=Decimal("0.00"), db_default=Decimal("0.00"))
     created_at = models.DateTimeField()
 
     class Meta:
