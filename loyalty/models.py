@@ -14,7 +14,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+from core import money
+
+# One amount (numeric(12,2)) and a running total over a chain's lifetime (numeric(16,2)): core/money.py.
+MONEY = money.AMOUNT
+TOTAL = money.TOTAL
 PERCENT = {"max_digits": 5, "decimal_places": 2, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
 USUAL_CEILING = Decimal("20.00")
 
@@ -99,7 +103,7 @@ class Programme(models.Model):
 class Level(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="levels")
     name = models.CharField(max_length=40)
-    threshold = models.DecimalField("from spend", **MONEY, validators=[MinValueValidator(0)])
+    threshold = models.DecimalField("from spend", **TOTAL, validators=[MinValueValidator(0)])
     percent = models.DecimalField(**PERCENT)
     perks = models.CharField(max_length=200, blank=True)
 
@@ -201,8 +205,8 @@ class Account(models.Model):
     # rewrite them, and with no indexed column changing PostgreSQL updates the row in place (HOT,
     # with the free space the table's fillfactor keeps). Nothing looks accounts up by either.
     level = models.ForeignKey(Level, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
-    spend = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    points_balance = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    spend = models.DecimalField(**TOTAL, default=Decimal("0.00"))
+    points_balance = models.DecimalField(**TOTAL, default=Decimal("0.00"))
     last_purchase_at = models.DateTimeField(null=True, blank=True)
     # The inactivity clock restarts at a step-down: a card steps down once per idle period, and a
     # rerun of the same night finds nothing left to do.
@@ -354,7 +358,7 @@ class JobRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     cards_stepped_down = models.PositiveIntegerField(default=0)
     lots_burned = models.PositiveIntegerField(default=0)
-    points_burned = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    points_burned = models.DecimalField(**TOTAL, default=Decimal("0.00"))
     error = models.TextField(blank=True)
 
     class Meta:

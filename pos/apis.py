@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cards.lifecycle import card_number_checked
+from core import money
 from core.errors import InvalidInput, NotFound
 from loyalty import rules
 from loyalty.models import Category
@@ -21,11 +22,11 @@ from pos.selectors import card_body, card_with_account, receipt_body, receipt_fo
 from pos.services import Basket, card_activate_at_till, checkout, checkout_quote
 
 MAX_LINES = 500
-# Far above any real till, far below what the money columns hold (12 digits):
-# absurd numbers are a 400, never a database overflow.
-MAX_QUANTITY = Decimal("100000")
-MAX_UNIT_PRICE = Decimal("1000000")
-MAX_BASKET = Decimal("100000000")
+# The limits of core/money.py, which the admin and the CSV import share: absurd numbers are a 400,
+# never a database overflow.
+MAX_QUANTITY = money.MAX_QUANTITY
+MAX_UNIT_PRICE = money.MAX_PRICE
+MAX_BASKET = money.MAX_SALE
 
 
 class PosView(APIView):
@@ -56,8 +57,19 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 # --- serializers ----------------------------------------------------------------------------
 
 
+class UnsignedZeroDecimalField(serializers.DecimalField):
+    """DRF's DecimalField, reading "-0" as 0: a signed zero would be stored and answered as "-0.00"."""
+
+    def to_internal_value(self, data):
+        return money.unsigned(super().to_internal_value(data))
+
+
 def money_field(**kwargs):
-    return serializers.DecimalField(max_digits=12, decimal_places=2, min_value=rules.ZERO, **kwargs)
+    return UnsignedZeroDecimalField(max_digits=12, decimal_places=2, min_value=rules.ZERO, **kwargs)
+
+
+def quantity_field():
+    return UnsignedZeroDecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"), max_value=MAX_QUANTITY)
 
 
 class NextLevelOut(serializers.Serializer):
@@ -93,9 +105,7 @@ class LineIn(serializers.Serializer):
     sku = serializers.CharField(max_length=40)
     name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     category = serializers.CharField(max_length=40)
-    quantity = serializers.DecimalField(
-        max_digits=12, decimal_places=3, min_value=Decimal("0.001"), max_value=MAX_QUANTITY
-    )
+    quantity = quantity_field()
     unit_price = money_field(max_value=MAX_UNIT_PRICE)
 
 
@@ -162,9 +172,7 @@ class CheckoutOut(QuoteOut):
 
 class RefundLineIn(serializers.Serializer):
     sku = serializers.CharField(max_length=40)
-    quantity = serializers.DecimalField(
-        max_digits=12, decimal_places=3, min_value=Decimal("0.001"), max_value=MAX_QUANTITY
-    )
+    quantity = quantity_field()
 
 
 class RefundIn(serializers.Serializer):
