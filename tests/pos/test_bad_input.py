@@ -1,13 +1,19 @@
 """Input the till's API must refuse in words, never with a 500 (issue 13): numbers the columns cannot
 hold, signed zeros, JSON nested without end, bodies sent in chunks."""
 
+import io
+import json
 from decimal import Decimal
 
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
+from config.wsgi import application
 from loyalty.models import Account, PointsEntry, SpendEntry
 from pos.models import IdempotencyRecord, Receipt, ReceiptLine
 from tests.pos.helpers import CARD, account_of, activate, buy, line
+from tests.tills import CENTRAL
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +86,65 @@ def test_minus_zero_is_read_as_zero_and_answered_and_replayed_as_0_00(till, fiel
     stored = ReceiptLine.objects.get(receipt_id=body["receipt_id"])
     assert str(stored.unit_price) == body["lines"][0]["unit_price"]
     assert not str(stored.subtotal).startswith("-")
+
+
+# --- JSON nested without end -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("depth", [33, 1000, 100_000])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/checkout/quote/", "/api/v1/checkout/", "/api/v1/cards/2000000000015/activate/"]
+)
+def test_json_nested_too_deep_is_a_400_on_every_post(till, path, depth):
+    body = '{"lines":' + "[" * depth + "]" * depth + "}"
+    before = written()
+    response = till.generic("POST", path, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="deep")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json() == {
+        "error": {"code": "malformed_request", "message": "The JSON nests deeper than 32 levels.", "details": {}}
+    }
+    assert written() == before
+
+
+def test_json_nested_32_deep_is_read_and_judged_by_its_fields(till):
+    body = {"lines": [line()], "card_number": None, "extra": json.loads("[" * 30 + "]" * 30)}
+    response = till.post("/api/v1/checkout/quote/", body, format="json")
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["total_due"] == "2.98"
+
+
+# --- bodies sent in chunks -------------------------------------------------------------------
+
+
+@pytest.fixture
+def _keep_the_test_connection():
+    """The WSGI app's request signals would close the test's connection (tests/pos/test_apis_fuzz.py)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.mark.usefixtures("_keep_the_test_connection")
+def test_a_chunked_body_without_a_length_is_411_not_read_as_empty(till):
+    """What gunicorn hands Django for `Transfer-Encoding: chunked`: the header, the decoded body, no length."""
+    body = json.dumps({"lines": [line()]}).encode()
+    environ = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/checkout/", "SERVER_NAME": "testserver", "SERVER_PORT": "80",
+        "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body), "wsgi.errors": io.StringIO(),
+        "CONTENT_TYPE": "application/json", "HTTP_TRANSFER_ENCODING": "chunked",
+        "HTTP_AUTHORIZATION": f"Token {CENTRAL}", "HTTP_IDEMPOTENCY_KEY": "chunked",
+    }  # fmt: skip
+    before = written()
+    answer = {}
+    chunks = application(environ, lambda status, headers: answer.update(status=status))
+    assert answer["status"] == "411 Length Required"
+    assert json.loads(b"".join(chunks)) == {
+        "error": {
+            "code": "length_required",
+            "message": "Send the body with a Content-Length header, not in chunks (Transfer-Encoding).",
+            "details": {},
+        }
+    }
+    assert written() == before
