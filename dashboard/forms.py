@@ -15,8 +15,16 @@ from pos.models import Store
 
 PER = [("", "as fits the period"), ("day", "day"), ("week", "week"), ("month", "month")]
 MAX_DAYS = 2 * 366  # two years: beyond that a report is an export job, not a page
+# The calendar a report may ask about. Its ends are far from the ends of Python's calendar, which the
+# reports step past (the day after the period, the period before it) and which year 9999 overflowed.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 PERCENT = {"max_digits": 5, "decimal_places": 2, "min_value": Decimal(0), "max_value": Decimal(100)}
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
+
+
+def on_calendar(day: date) -> None:
+    if not EARLIEST <= day <= LATEST:
+        raise forms.ValidationError(f"Choose a day from {EARLIEST} to {LATEST}.")
 
 
 class FilterForm(forms.Form):
@@ -25,9 +33,9 @@ class FilterForm(forms.Form):
     def __init__(self, data, *, today: date):
         super().__init__(data)
         self.today = today
-        date_input = forms.DateInput(attrs={"type": "date"})
-        self.fields["from"] = forms.DateField(required=False, label="From", widget=date_input)
-        self.fields["to"] = forms.DateField(required=False, label="To", widget=date_input)
+        date_input = forms.DateInput(attrs={"type": "date", "min": EARLIEST.isoformat(), "max": LATEST.isoformat()})
+        self.fields["from"] = forms.DateField(required=False, label="From", widget=date_input, validators=[on_calendar])
+        self.fields["to"] = forms.DateField(required=False, label="To", widget=date_input, validators=[on_calendar])
         self.fields["store"] = forms.ModelChoiceField(
             Store.objects.all(), to_field_name="code", required=False, empty_label="All stores", label="Store"
         )

@@ -175,3 +175,17 @@ def test_a_receipt_with_its_lines_and_refunds(manager_client, shop):
     assert "Points redeemed 3.00 (worth 3.00), points earned 0.80, refunded 16.00." in html
     assert '<td class="num">16.00</td><td class="num">3.00</td><td class="num">0.80</td>' in html
     assert manager_client.get("/manager/receipts/999999/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["from=9999-12-30&to=9999-12-31", "to=9999-12-31", "from=0001-01-01&to=0001-01-02", "from=1999-12-31"],
+)
+@pytest.mark.parametrize("path", [path for path, _ in PAGES])
+def test_a_day_off_the_reports_calendar_is_a_form_error_on_every_page(manager_client, shop, path, query):
+    response = manager_client.get(f"{path}?{query}")
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        name: ["Choose a day from 2000-01-01 to 2099-12-31."] for name in ("from", "to") if f"{name}=" in query
+    }
+    assert "Showing the last 30 days instead." in response.content.decode()
