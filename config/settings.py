@@ -139,9 +139,16 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The customer page's sign-in limits (cards/signin_guard.py) count per client address in this cache.
-# Behind a reverse proxy every request comes from the proxy: name the META key holding the
-# client's real address (e.g. HTTP_X_REAL_IP, set by the proxy itself), or all customers share one limit.
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+# Behind reverse proxies every request comes from the last proxy: name the META key of the header the
+# proxies write the client's address into (e.g. HTTP_X_FORWARDED_FOR or HTTP_X_REAL_IP), and how many
+# proxies of ours stand in front of the application (each appends one address; default 1), or all
+# customers share one limit. core/client_address.py reads them and never fails on what the header holds.
+CLIENT_ADDRESS_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+CLIENT_ADDRESS_TRUSTED_PROXIES = env.int("RATELIMIT_TRUSTED_PROXIES", default=1)
+if CLIENT_ADDRESS_TRUSTED_PROXIES < 1:
+    raise ImproperlyConfigured("RATELIMIT_TRUSTED_PROXIES counts the proxies in front of the application: 1 or more.")
+# django-ratelimit's key="ip" asks this function (a dotted path) for the client's address.
+RATELIMIT_IP_META_KEY = "core.client_address.client_address"
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
