@@ -173,12 +173,16 @@ NIGHTLY_JOB_WORKERS = env.int("NIGHTLY_JOB_WORKERS", default=2)
 # Seeded into django-celery-beat's tables at beat start-up; managers can retime it in the admin.
 # NIGHTLY_JOB_EVERY_SECONDS (tests, demos) replaces the nightly time by a short interval.
 _NIGHTLY_EVERY = env.int("NIGHTLY_JOB_EVERY_SECONDS", default=0)
+_NIGHTLY = _NIGHTLY_EVERY or _cron(env.str("NIGHTLY_JOB_CRON", default="0 3 * * *"))
 CELERY_BEAT_SCHEDULE = {
-    "nightly-expiry": {
-        "task": "loyalty.nightly_expiry",
-        "schedule": _NIGHTLY_EVERY or _cron(env.str("NIGHTLY_JOB_CRON", default="0 3 * * *")),
-    },
+    "nightly-expiry": {"task": "loyalty.nightly_expiry", "schedule": _NIGHTLY},
+    "nightly-idempotency-purge": {"task": "pos.idempotency_purge", "schedule": _NIGHTLY},
 }
+# A till retries a checkout or refund within minutes; after this many days its Idempotency-Key is
+# forgotten (the record, with the whole stored answer, is deleted by the nightly purge).
+IDEMPOTENCY_RETENTION_DAYS = env.int("IDEMPOTENCY_RETENTION_DAYS", default=30)
+if IDEMPOTENCY_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("IDEMPOTENCY_RETENTION_DAYS must be 1 or more.")
 
 # --- REST API
 REST_FRAMEWORK = {
