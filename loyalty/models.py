@@ -13,14 +13,22 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from core import money
+from core.calendar import off_birthdays
 
 # One amount (numeric(12,2)) and a running total over a chain's lifetime (numeric(16,2)): core/money.py.
 MONEY = money.AMOUNT
 TOTAL = money.TOTAL
 PERCENT = {"max_digits": 5, "decimal_places": 2, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
 USUAL_CEILING = Decimal("20.00")
+
+
+def birthday_on_calendar(day) -> None:
+    """1900 to today: a birthday in year 9999 is a typo, and the birthday-month audience would carry it."""
+    if problem := off_birthdays(day, timezone.localdate()):
+        raise ValidationError(problem)
 
 
 def new_terms_stamp() -> str:
@@ -173,7 +181,7 @@ class Customer(models.Model):
     name = models.CharField(max_length=120)
     phone = models.CharField(max_length=20, unique=True, help_text="Stored normalised: + and digits only.")
     email = models.EmailField(blank=True)
-    birthday = models.DateField(null=True, blank=True)
+    birthday = models.DateField(null=True, blank=True, validators=[birthday_on_calendar])
     marketing_consent = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -12,8 +12,9 @@ from rest_framework.views import APIView
 from cards.lifecycle import card_number_checked
 from core import money
 from core.errors import InvalidInput, NotFound
+from core.text import printable
 from loyalty import rules
-from loyalty.models import Category
+from loyalty.models import Category, birthday_on_calendar
 from pos.authentication import CashierSessionAuthentication, IsPosActor, TerminalTokenAuthentication
 from pos.basket_parse import plain_basket
 from pos.models import Product
@@ -94,17 +95,18 @@ class CardOut(serializers.Serializer):
 
 
 class ActivateIn(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
+    name = serializers.CharField(max_length=120, validators=[printable])
     phone = serializers.CharField(max_length=40)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
-    birthday = serializers.DateField(required=False, allow_null=True, default=None)
+    birthday = serializers.DateField(required=False, allow_null=True, default=None, validators=[birthday_on_calendar])
     marketing_consent = serializers.BooleanField(required=False, default=False)
 
 
 class LineIn(serializers.Serializer):
-    sku = serializers.CharField(max_length=40)
-    name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    category = serializers.CharField(max_length=40)
+    # Printable only, as pos/basket_parse.py reads the plain case: a code or name is printed on the receipt.
+    sku = serializers.CharField(max_length=40, validators=[printable])
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="", validators=[printable])
+    category = serializers.CharField(max_length=40, validators=[printable])
     quantity = quantity_field()
     unit_price = money_field(max_value=MAX_UNIT_PRICE)
 
@@ -171,7 +173,7 @@ class CheckoutOut(QuoteOut):
 
 
 class RefundLineIn(serializers.Serializer):
-    sku = serializers.CharField(max_length=40)
+    sku = serializers.CharField(max_length=40, validators=[printable])
     quantity = quantity_field()
 
 
@@ -254,9 +256,12 @@ class CategoryListApi(PosView):
 class ProductLookupApi(PosView):
     @extend_schema(responses=ProductOut, summary="A product by barcode or SKU (for scanning goods)")
     def get(self, request, code):
+        code = code.strip()
+        if not (code.isprintable() and len(code) <= Product._meta.get_field("sku").max_length):
+            raise NotFound("No product has this barcode.", code="product_not_found")  # no product's code: no lookup
         product = (
-            Product.objects.select_related("category").filter(barcode=code.strip()).first()
-            or Product.objects.select_related("category").filter(sku=code.strip()).first()
+            Product.objects.select_related("category").filter(barcode=code).first()
+            or Product.objects.select_related("category").filter(sku=code).first()
         )
         if product is None:
             raise NotFound("No product has this barcode.", code="product_not_found")

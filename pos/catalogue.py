@@ -13,17 +13,12 @@ from django.db import transaction
 
 from core.errors import InvalidInput
 from core.money import MAX_PRICE, unsigned
+from core.text import printable
 from loyalty.models import Category
 from pos.models import Product
 
 COLUMNS = ["sku", "barcode", "name", "category", "price"]
 MAX_PROBLEMS = 20  # named in the answer; a file with more is wrong throughout
-
-
-def printable(value: str) -> None:
-    """No control characters (a NUL, a tab, a line break inside a quoted field) in a code or a name."""
-    if value and "\x00" not in value and not value.isprintable():  # a NUL has Django's own message
-        raise forms.ValidationError("Remove the control characters (such as NUL, tab or line breaks).")
 
 
 class ProductRow(forms.ModelForm):

@@ -148,3 +148,64 @@ def test_a_chunked_body_without_a_length_is_411_not_read_as_empty(till):
         }
     }
     assert written() == before
+
+
+# --- the sweep: paths, text and dates at the ends ------------------------------------------------
+
+HOSTILE_PATH = ["99999999999999999999", "-1", "abc", "%00", "x" * 2000, "%09tab", "2000000000015%00"]
+
+
+@pytest.mark.parametrize("value", HOSTILE_PATH)
+@pytest.mark.parametrize("template", ["/api/v1/cards/{v}/", "/api/v1/products/{v}/", "/api/v1/receipts/{v}/"])
+def test_no_path_is_a_server_error(till, template, value):
+    response = till.get(template.format(v=value))
+    assert response.status_code in (400, 404), response.status_code
+    assert set(response.json()["error"]) == {"code", "message", "details"}
+
+
+def test_a_product_code_no_product_can_have_is_not_found_without_asking_the_database(till, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the terminal's token only
+        response = till.get("/api/v1/products/4006381333931%00/")
+    assert (response.status_code, response.json()["error"]["code"]) == (404, "product_not_found")
+
+
+@pytest.mark.parametrize(
+    ("birthday", "error"),
+    [
+        ("9999-12-31", "A birthday is a day from 1900-01-01 to today."),
+        ("0001-01-01", "A birthday is a day from 1900-01-01 to today."),
+        ("1899-12-31", "A birthday is a day from 1900-01-01 to today."),
+        ("2026-02-30", "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."),
+    ],
+)
+def test_a_birthday_off_the_calendar_is_a_400_naming_it_and_activates_nothing(till, birthday, error):
+    body = {"name": "Anna", "phone": "+48600100200", "birthday": birthday}
+    response = till.post(f"/api/v1/cards/{CARD}/activate/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {"birthday": [error]}
+    assert Account.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("sku", "MILK\x07"), ("name", "Milk\t1 l"), ("category", "dai\nry"), ("sku", "MILK\x00")]
+)
+def test_a_control_character_in_a_line_is_a_400_naming_the_field(till, field, value):
+    response = till.post("/api/v1/checkout/quote/", {"lines": [line(**{field: value})]}, format="json")
+    assert response.status_code == 400
+    message = (
+        "Null characters are not allowed."
+        if "\x00" in value
+        else "Remove the control characters (such as NUL, tab or line breaks)."
+    )
+    assert response.json()["error"]["details"] == {"lines": {"0": {field: [message]}}}
+
+
+def test_a_control_character_in_the_customer_name_is_a_400_and_activates_nothing(till):
+    response = till.post(
+        f"/api/v1/cards/{CARD}/activate/", {"name": "Anna\x1b[2J", "phone": "+48600100200"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["details"] == {
+        "name": ["Remove the control characters (such as NUL, tab or line breaks)."]
+    }
+    assert Account.objects.count() == 0
