@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.middleware.LengthRequiredMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -138,9 +139,16 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The customer page's sign-in limits (cards/signin_guard.py) count per client address in this cache.
-# Behind a reverse proxy every request comes from the proxy: name the META key holding the
-# client's real address (e.g. HTTP_X_REAL_IP, set by the proxy itself), or all customers share one limit.
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+# Behind reverse proxies every request comes from the last proxy: name the META key of the header the
+# proxies write the client's address into (e.g. HTTP_X_FORWARDED_FOR or HTTP_X_REAL_IP), and how many
+# proxies of ours stand in front of the application (each appends one address; default 1), or all
+# customers share one limit. core/client_address.py reads them and never fails on what the header holds.
+CLIENT_ADDRESS_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+CLIENT_ADDRESS_TRUSTED_PROXIES = env.int("RATELIMIT_TRUSTED_PROXIES", default=1)
+if CLIENT_ADDRESS_TRUSTED_PROXIES < 1:
+    raise ImproperlyConfigured("RATELIMIT_TRUSTED_PROXIES counts the proxies in front of the application: 1 or more.")
+# django-ratelimit's key="ip" asks this function (a dotted path) for the client's address.
+RATELIMIT_IP_META_KEY = "core.client_address.client_address"
 # Each run of 5 wrong PINs on a card number locks its web sign-in for the next of these steps (the last one
 # repeats); a browser the customer signed in from before keeps its own ladder for the card, for this many days.
 SIGNIN_LOCK_MINUTES = env.list("SIGNIN_LOCK_MINUTES", cast=int, default=[15, 60, 24 * 60])
@@ -171,19 +179,23 @@ NIGHTLY_JOB_WORKERS = env.int("NIGHTLY_JOB_WORKERS", default=2)
 # Seeded into django-celery-beat's tables at beat start-up; managers can retime it in the admin.
 # NIGHTLY_JOB_EVERY_SECONDS (tests, demos) replaces the nightly time by a short interval.
 _NIGHTLY_EVERY = env.int("NIGHTLY_JOB_EVERY_SECONDS", default=0)
+_NIGHTLY = _NIGHTLY_EVERY or _cron(env.str("NIGHTLY_JOB_CRON", default="0 3 * * *"))
 CELERY_BEAT_SCHEDULE = {
-    "nightly-expiry": {
-        "task": "loyalty.nightly_expiry",
-        "schedule": _NIGHTLY_EVERY or _cron(env.str("NIGHTLY_JOB_CRON", default="0 3 * * *")),
-    },
+    "nightly-expiry": {"task": "loyalty.nightly_expiry", "schedule": _NIGHTLY},
+    "nightly-idempotency-purge": {"task": "pos.idempotency_purge", "schedule": _NIGHTLY},
 }
+# A till retries a checkout or refund within minutes; after this many days its Idempotency-Key is
+# forgotten (the record, with the whole stored answer, is deleted by the nightly purge).
+IDEMPOTENCY_RETENTION_DAYS = env.int("IDEMPOTENCY_RETENTION_DAYS", default=30)
+if IDEMPOTENCY_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("IDEMPOTENCY_RETENTION_DAYS must be 1 or more.")
 
 # --- REST API
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.BoundedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.errors import DomainError
+from core.money import MAX_SALE
 from loyalty.models import Account, Category, Customer, JobRun, Level, PointsEntry, Programme, SpendEntry, TimeWindow
 from loyalty.services import customer_merge, normalise_phone, points_adjust
 
@@ -239,8 +240,9 @@ class PointsEntryInline(ReadOnlyInline):
 
 class AdjustPointsForm(forms.Form):
     points = forms.DecimalField(
-        max_digits=12, decimal_places=2, help_text="Signed: 10.00 credits ten points, -10.00 takes ten away."
-    )
+        max_digits=12, decimal_places=2, min_value=-MAX_SALE, max_value=MAX_SALE,
+        help_text="Signed: 10.00 credits ten points, -10.00 takes ten away.",
+    )  # fmt: skip
     reason = forms.CharField(max_length=200, help_text="Kept in the ledger with your name.")
 
     def clean_points(self):
@@ -311,7 +313,8 @@ class AccountAdmin(PhoneSearchMixin, admin.ModelAdmin):
                     by=request.user, at=timezone.now(),
                 )  # fmt: skip
             except DomainError as error:
-                form.add_error(None, error.message)
+                # A refusal about one field (the balance it would overflow) is shown at that field.
+                form.add_error("points" if "points" in error.details else None, error.message)
             else:
                 self.message_user(request, f"Adjusted by {entry.points} points: {entry.reason}", messages.SUCCESS)
                 return redirect("admin:loyalty_account_change", account.pk)

@@ -264,7 +264,7 @@ class IdempotencyRecord(models.Model):
     status_code = models.PositiveSmallIntegerField(default=0)
     # Text, not jsonb: PostgreSQL's jsonb reorders keys, and a replay must be byte-identical.
     response = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)  # the nightly purge finds old ones by it
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_once_per_scope")]

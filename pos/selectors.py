@@ -8,6 +8,7 @@ from datetime import date, datetime
 from cards.models import Card
 from cards.selectors import card_with_account
 from core import rows
+from core.money import money_text
 from loyalty import rules
 from loyalty.selectors import card_state, programme_rules
 from pos.models import Receipt, Store, Terminal
@@ -16,8 +17,8 @@ M2 = rules.CENT
 
 
 def money(value) -> str:
-    """Money and points go over the wire as strings with exactly two decimals."""
-    return str(value.quantize(M2))
+    """Money and points go over the wire as strings with exactly two decimals (never "-0.00")."""
+    return money_text(value)
 
 
 def quantity_str(quantity) -> str:

@@ -22,7 +22,7 @@ from django.db import connection, transaction
 
 from core import rows
 from core.errors import InvalidInput
-from core.money import CENT, ZERO
+from core.money import AMOUNT_MAX, CENT, MAX_SALE, ZERO, refuse_above_total
 from loyalty import rules
 from loyalty.locks import account_lock
 from loyalty.models import Account, Customer, Level, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
@@ -75,6 +75,10 @@ def account_purchase_record(*, account: Account, receipt_id: int, quote: rules.Q
     """A checkout's sale on its locked account: the points past their date burn (the quote already left
     them out), then the points redeemed and earned, the spend paid in money, the level after and the
     time of the last purchase."""
+    # Before any row is written: a sale the account's totals could not hold is refused as a whole (400).
+    what = "this card's lifetime"
+    refuse_above_total(account.spend + quote.total_due, field="lines", what=f"{what} spend")
+    refuse_above_total(account.points_balance + quote.points_earned, field="lines", what=f"{what} points balance")
     _burn_overdue(account, at)
     if quote.points_redeemed > 0:
         _debit(account, kind=Kind.REDEEM, points=quote.points_redeemed, at=at, receipt_id=receipt_id)
@@ -154,9 +158,13 @@ def points_adjust(*, account_id: int, points: Decimal, reason: str, by, at: date
         raise InvalidInput("A manual adjustment needs a reason.", details={"reason": ["This field is required."]})
     if points == 0:
         raise InvalidInput("An adjustment of zero points changes nothing.")
+    if abs(points) > MAX_SALE:
+        message = f"Adjust by at most {MAX_SALE:,} points at a time."
+        raise InvalidInput(message, details={"points": [message]})
     with transaction.atomic(durable=True):
         account = account_lock(account_id, at=at)
         if points > 0:
+            refuse_above_total(account.points_balance + points, field="points", what="the points balance")
             entry = _credit(account, kind=Kind.ADJUST, points=points, at=at, created_by=by, reason=reason)
         else:
             _burn_overdue(account, at)
@@ -176,6 +184,7 @@ def lot_expiry(programme: Programme, at: datetime) -> datetime | None:
 def _credit(account: Account, *, kind: str, points: Decimal, at: datetime, expires_at=..., **cause) -> PointsEntry:
     """Add points as one entry and one lot. `expires_at` defaults to the programme's lifetime."""
     _check_amount(points)
+    refuse_above_total(account.points_balance + points, field="points", what="the points balance")  # backstop
     entry = _entry(account, kind=kind, points=points, at=at, **cause)
     if expires_at is ...:
         expires_at = lot_expiry(account.programme, at)
@@ -232,10 +241,13 @@ def _consume(account: Account, entry: PointsEntry, taken: list[tuple[int, Decima
 def _check_amount(points: Decimal) -> None:
     if points <= 0 or points != points.quantize(CENT):
         raise InvalidInput("Points must be a positive amount with at most two decimals.")
+    if points > AMOUNT_MAX:  # one ledger row's column (core/money.py); the callers' limits are far below
+        raise InvalidInput(f"One entry can move at most {AMOUNT_MAX:,} points.")
 
 
 def _spend(account: Account, *, kind: str, amount: Decimal, at: datetime, level: Level | None, **cause) -> None:
     """A spend entry moving level-qualifying spend, and the level it leaves (None = base)."""
+    refuse_above_total(account.spend + amount, field="spend", what="the spend")  # backstop
     entry = {"account": account.pk, "kind": kind, "amount": amount, "created_at": at}
     levels = {"level_before": _level_name(account) or "", "level_after": level.name if level else ""}
     rows.insert(SpendEntry, [entry | levels | cause])

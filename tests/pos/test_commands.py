@@ -27,7 +27,20 @@ def test_terminal_create_makes_the_store_and_prints_a_working_token():
             ["--store", "bad code!", "--name", "t"],
             "The store code must be 1-20 letters, digits, - or _, not 'bad code!'.",
         ),
-        (["--store", "s1", "--name", " "], "The terminal name must be 1-60 characters."),
+        (["--store", "s1", "--name", " "], "The terminal name is required."),
+        (["--store", "s1", "--name", "t" * 61], "The terminal name must be at most 60 characters (it has 61)."),
+        (
+            ["--store", "s1", "--name", "till\x00"],
+            "The terminal name must not hold control characters (such as NUL, tab or line breaks).",
+        ),
+        (
+            ["--store", "s1", "--name", "t", "--store-name", "s" * 101],
+            "The store name must be at most 100 characters (it has 101).",
+        ),
+        (
+            ["--store", "s1", "--name", "t", "--store-name", "Mitte\x00"],
+            "The store name must not hold control characters (such as NUL, tab or line breaks).",
+        ),
     ],
 )
 def test_terminal_create_bad_input_is_one_line(args, message):
