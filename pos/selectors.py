@@ -2,15 +2,17 @@
 
 import functools
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Sum
 
 from cards.models import Card
 from cards.selectors import card_with_account
 from core import rows
 from loyalty import rules
 from loyalty.selectors import card_state, programme_rules
-from pos.models import Receipt
+from pos.models import Clawback, Receipt
 
 M2 = rules.CENT
 
@@ -54,6 +56,22 @@ def card_body(card: Card, at: datetime) -> dict:
 def receipt_for_store(receipt_id: int, store_id: int) -> Receipt | None:
     """A terminal sees only its own store's receipts: others are simply not found."""
     return Receipt.objects.filter(pk=receipt_id, store_id=store_id).first()
+
+
+def receipts_with_lines(receipt_ids: list[int]) -> dict[int, Receipt]:
+    """Receipts by id, each with its lines in till order (two queries)."""
+    return Receipt.objects.prefetch_related("lines").in_bulk(receipt_ids)
+
+
+def taken_back_so_far(account_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """receipt -> (kept, recorded): the unearned level discount refunds have taken back on it so far."""
+    sums = (
+        Clawback.objects.filter(receipt__account_id__in=account_ids)
+        .values("receipt_id")
+        .annotate(kept=Sum("kept"), recorded=Sum("recorded"))
+    )
+    # Quantized: SQLite adds decimals as floats.
+    return {row["receipt_id"]: (row["kept"].quantize(M2), row["recorded"].quantize(M2)) for row in sums}
 
 
 TOTALS = (
