@@ -107,8 +107,26 @@ def receipt_body(receipt: Receipt, at: datetime) -> dict:
         ],
         "card": card_body(card_with_account(card.number, at), at) if card else None,
         "refunds": [
-            refund_summary(refund) for refund in receipt.refunds.order_by("id").prefetch_related("lines__line")
+            refund_summary(refund)
+            for refund in receipt.refunds.order_by("id").prefetch_related("lines__line", "clawbacks")
         ],
+        # Level discount on this receipt that refunds of earlier purchases showed was never earned.
+        "clawbacks_taken": [
+            {"receipt_id": c.receipt_id, "refund_id": c.refund_id, "refunded_receipt_id": c.refund.receipt_id}
+            | clawback_summary(c)
+            for c in receipt.clawbacks.select_related("refund").order_by("id")
+        ],
+    }
+
+
+def clawback_summary(clawback) -> dict:
+    return {
+        "created_at": clawback.created_at.isoformat(),
+        "level_given": clawback.level_given or None,
+        "level_earned": clawback.level_earned or None,
+        "unearned": money(clawback.unearned),
+        "kept": money(clawback.kept),
+        "recorded": money(clawback.recorded),
     }
 
 
@@ -120,6 +138,12 @@ def refund_summary(refund) -> dict:
         "points_returned": money(refund.points_returned),
         "points_reversed": money(refund.points_reversed),
         "points_shortfall": money(refund.points_shortfall),
+        "clawback_kept": money(refund.clawback_kept),
+        "clawback_recorded": money(refund.clawback_recorded),
+        "clawbacks": [
+            {"receipt_id": c.receipt_id} | clawback_summary(c)
+            for c in sorted(refund.clawbacks.all(), key=lambda c: c.pk)
+        ],
         "lines": [{"sku": rl.line.sku, "quantity": quantity_str(rl.quantity)} for rl in refund.lines.all()],
     }
 
