@@ -6,7 +6,18 @@ from django.urls import path
 from core.errors import DomainError
 from pos.actors import terminal_create, terminal_revoke
 from pos.catalogue import products_import
-from pos.models import CardActivation, Cashier, DiscountEntry, Product, Receipt, ReceiptLine, Refund, Store, Terminal
+from pos.models import (
+    CardActivation,
+    Cashier,
+    Clawback,
+    DiscountEntry,
+    Product,
+    Receipt,
+    ReceiptLine,
+    Refund,
+    Store,
+    Terminal,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -136,9 +147,22 @@ class ReceiptAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["id", "receipt", "created_at", "amount_refunded", "points_returned", "points_reversed",
-                    "points_shortfall"]  # fmt: skip
+    list_display = ["id", "receipt", "created_at", "goods_amount", "amount_refunded", "points_returned",
+                    "points_reversed", "points_shortfall", "clawback_kept", "clawback_recorded"]  # fmt: skip
     search_fields = ["=receipt__id"]
+
+
+@admin.register(Clawback)
+class ClawbackAdmin(ReadOnlyAdmin):
+    """Level discount refunds showed was never earned, per later receipt: what was kept from the refund's cash
+    and what was recorded (loyalty/rules/clawback.py)."""
+
+    list_display = ["created_at", "refund", "receipt", "level_given", "level_earned", "unearned", "kept",
+                    "recorded"]  # fmt: skip
+    list_filter = ["level_given"]
+    search_fields = ["=receipt__id", "=refund__receipt__id", "=receipt__card__number"]
+    list_select_related = ["refund", "receipt"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(DiscountEntry)

@@ -28,26 +28,31 @@ def unearned_at_refund(
     the refunded receipt's spend is refunded; and what this refund takes (or gives back) on each."""
     lineage = account_lineage(account)
     moves = [*spend_moves(lineage), rules.SpendMove(rules.REFUND, -cash, receipt.pk)]  # this refund, to be written
+    spend_now = account.spend - cash
     sold = [m.receipt_id for m in moves if m.kind == rules.PURCHASE]
     if receipt.pk not in sold:
         return (), []  # sold before the spend ledger knew receipts: nothing to reprice against
     from_refunded = sold[sold.index(receipt.pk) :]
     taken = taken_back_so_far(lineage)
-    before = sum((sum(taken.get(rid, (ZERO, ZERO))) for rid in sold[: sold.index(receipt.pk)]), ZERO)
+
+    def taken_on(rid: int) -> Decimal:
+        return sum(taken.get(rid, (ZERO, ZERO)), ZERO)
+
+    before = sum((taken_on(rid) for rid in sold[: sold.index(receipt.pk)]), ZERO)
     programme = account.programme
     categories = dict(programme_terms(programme).categories.values())  # category id -> rule
     receipts = receipts_with_lines(from_refunded)
     found = rules.unearned_discounts(
         programme_rules(programme),
-        [_sold(receipts[rid], moves, categories, sum(taken.get(rid, (ZERO, ZERO)))) for rid in from_refunded],
+        [_sold(receipts[rid], moves, spend_now, categories, taken_on(rid)) for rid in from_refunded],
         before,
     )
     dues = [(f.receipt_id, f.due, *taken.get(f.receipt_id, (ZERO, ZERO))) for f in found if f.due]
     return found, dues
 
 
-def _sold(receipt: Receipt, moves, categories, taken_back: Decimal) -> rules.SoldReceipt:
-    spend_before, refunded_since = rules.spend_around(moves, receipt.pk)
+def _sold(receipt: Receipt, moves, spend_now: Decimal, categories, taken_back: Decimal) -> rules.SoldReceipt:
+    spend_before, refunded_since = rules.spend_around(moves, receipt.pk, spend_now)
     return rules.SoldReceipt(
         receipt_id=receipt.pk, at=receipt.created_at, level_before=receipt.level_before or None,
         spend_before=spend_before, refunded_since=refunded_since, taken_back=taken_back,

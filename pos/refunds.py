@@ -40,11 +40,17 @@ def receipt_refund(*, actor: PosActor, receipt_id: int, key: str, request: Refun
 
 
 def _refund(actor: PosActor, receipt_id: int, request: RefundRequest, at: datetime) -> dict:
-    # The receipt row lock serialises refunds of one receipt: two tills refunding
-    # the same line at once get one success and one 409.
-    receipt = Receipt.objects.select_for_update().filter(pk=receipt_id, store=actor.store).first()
-    if receipt is None:
+    # Whose receipt it is never changes: read unlocked, so that the locks go account, then receipt.
+    owner = Receipt.objects.filter(pk=receipt_id, store=actor.store).values("account_id").first()
+    if owner is None:
         raise NotFound("There is no such receipt in this store.", code="receipt_not_found")
+    # The account first (after a card replacement, the one holding the receipt's points now): a refund may take
+    # back discount on the customer's later receipts, and inserting those rows waits on any later receipt's
+    # row lock; with the account lock taken first, that receipt's own refund waits here instead of deadlocking.
+    account = account_lock_current(owner["account_id"], at=at) if owner["account_id"] else None
+    # Then the receipt row: it serialises refunds of one receipt (a walk-in receipt's only lock): two tills
+    # refunding the same line at once get one success and one 409.
+    receipt = Receipt.objects.select_for_update().get(pk=receipt_id)
     lines = list(receipt.lines.order_by("position"))
     plan = _plan(lines, request)
     refund = Refund.objects.create(
@@ -52,7 +58,7 @@ def _refund(actor: PosActor, receipt_id: int, request: RefundRequest, at: dateti
         amount_refunded=ZERO, points_returned=ZERO, points_reversed=ZERO,
     )  # fmt: skip
     refund.goods_amount = _refund_lines(refund, plan)
-    clawbacks = _settle(receipt, lines, refund, at)
+    clawbacks = _settle(receipt, lines, refund, account, at)
     refund.save()
     card = current_card(receipt)
     return {
@@ -125,16 +131,14 @@ def current_card(receipt: Receipt):
     return card_with_account(card.number) if card else None
 
 
-def _settle(receipt: Receipt, lines: list[ReceiptLine], refund: Refund, at: datetime) -> list[dict]:
+def _settle(receipt: Receipt, lines: list[ReceiptLine], refund: Refund, account, at: datetime) -> list[dict]:
     """Cash, points and spend for what this refund adds to the receipt's refunded share, and the level discount
     it shows later purchases never earned. Returns the slip's breakdown of that discount."""
     cash, to_return, to_reverse = _share_added(receipt, lines)
     refund.amount_refunded = cash
-    if receipt.account_id is None:
+    if account is None:
         return []
-    # The account that holds the receipt's points now (after a card replacement, the new card's), locked;
-    # the purchases sold since are read after it, so none is sold or refunded meanwhile.
-    account = account_lock_current(receipt.account_id, at=at)
+    # Read under the account's lock: no purchase of the customer's is sold or refunded meanwhile.
     found, dues = unearned_at_refund(account, receipt, cash)
     settled = account_refund_settle(
         account=account, receipt_id=receipt.pk, refund_id=refund.pk, cash=cash, to_return=to_return,

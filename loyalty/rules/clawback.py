@@ -112,25 +112,26 @@ class SpendMove:
 PURCHASE, REFUND, CLAWBACK = "purchase", "refund", "clawback"
 
 
-def spend_around(moves: Sequence[SpendMove], receipt_id: int) -> tuple[Decimal, Decimal]:
+def spend_around(moves: Sequence[SpendMove], receipt_id: int, spend_now: Decimal) -> tuple[Decimal, Decimal]:
     """(spend before the receipt was sold, spend refunded since of purchases sold before it), from the account's
-    spend ledger (every account the card's history went through, in the order written). Take-backs are left
-    out: `unearned_discounts` counts them afresh."""
+    spend ledger (every account the card's history went through, in the order written) and `spend_now`, the
+    spend once every move has been made. Counted back from `spend_now`, as the levels were reached from the
+    account's spend, not from a sum of its whole history. Take-backs before the receipt are left out:
+    `unearned_discounts` counts them afresh."""
     sold_before: set[int] = set()
-    spend = refunded_since = ZERO
-    seen = False
+    spend_before, refunded_since, seen = spend_now, ZERO, False
     for move in moves:
-        if move.kind == CLAWBACK:
-            continue
-        if not seen and move.kind == PURCHASE and move.receipt_id == receipt_id:
-            seen = True
-        elif not seen:
-            spend += move.amount
+        seen = seen or (move.kind == PURCHASE and move.receipt_id == receipt_id)
+        if not seen:
             if move.kind == PURCHASE:
                 sold_before.add(move.receipt_id)
-        elif move.kind == REFUND and move.receipt_id in sold_before:
+            elif move.kind == CLAWBACK:
+                spend_before -= move.amount
+            continue
+        spend_before -= move.amount
+        if move.kind == REFUND and move.receipt_id in sold_before:
             refunded_since -= move.amount  # refund moves are negative
-    return spend, refunded_since
+    return spend_before, refunded_since
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def take_back(
         if due < 0:
             cleared = min(-due, recorded_so_far)
             paid_back = min(-due - cleared, kept_so_far)
-            kept, recorded = -paid_back, -cleared
+            kept, recorded = ZERO - paid_back, ZERO - cleared  # never -0.00 on a slip
         else:
             kept = min(due, cash) if keep_from_cash else ZERO
             recorded = due - kept

@@ -53,8 +53,8 @@ def test_the_issue_buy_1500_then_300_refund_the_1500_takes_back_all_21():
         SpendMove(PURCHASE, D("279.00"), 2),
         SpendMove(REFUND, D("-1500.00"), 1),
     ]
-    assert spend_around(moves, 1) == (ZERO, ZERO)
-    assert spend_around(moves, 2) == (D("1500.00"), D("1500.00"))
+    assert spend_around(moves, 1, D("279.00")) == (ZERO, ZERO)
+    assert spend_around(moves, 2, D("279.00")) == (D("1500.00"), D("1500.00"))
     refunded = sold(1, None, [("dairy", "1", "1500.00")], refunded={0: "1"})
     later = sold(2, "Platinum", [("dairy", "1", "300.00")], spend_before="1500.00", refunded_since="1500.00")
     assert later.lines[0].discount_amount == D("21.00")
@@ -141,20 +141,22 @@ def test_a_level_still_held_takes_nothing_back():
     assert (found.level_earned, found.unearned, found.due) == ("Gold", ZERO, ZERO)
 
 
-def test_spend_around_reads_the_ledger_in_order():
+def test_spend_around_reads_the_ledger_in_order_back_from_the_spend_now():
     moves = [
         SpendMove(PURCHASE, D("500.00"), 1),
         SpendMove(REFUND, D("-100.00"), 1),  # before receipt 2: already in its spend
+        SpendMove(CLAWBACK, D("4.00"), 1),  # a take-back before it: left out, counted afresh
         SpendMove(PURCHASE, D("300.00"), 2),
         SpendMove(REFUND, D("-200.00"), 1),  # after 2, of a purchase before it: counts
         SpendMove(REFUND, D("-50.00"), 2),  # its own refund: not
-        SpendMove(CLAWBACK, D("9.00"), 2),  # a take-back: counted afresh by unearned_discounts
+        SpendMove(CLAWBACK, D("9.00"), 2),  # a take-back after it: not
         SpendMove(PURCHASE, D("80.00"), 3),
         SpendMove(REFUND, D("-80.00"), 3),  # a later purchase's refund: not
-        SpendMove("transfer", D("450.00"), None),
     ]
-    assert spend_around(moves, 2) == (D("400.00"), D("200.00"))
-    assert spend_around(moves, 3) == (D("450.00"), ZERO)
+    assert spend_around(moves, 2, D("463.00")) == (D("400.00"), D("200.00"))
+    assert spend_around(moves, 3, D("463.00")) == (D("450.00"), ZERO)
+    # The spend as the account holds it wins over a sum from zero (history from before the ledger, a step down):
+    assert spend_around(moves, 3, D("1463.00")) == (D("1450.00"), ZERO)
 
 
 def test_take_back_keeps_from_the_cash_then_records_what_it_cannot():
@@ -175,3 +177,9 @@ def test_what_is_no_longer_owed_clears_the_record_then_is_paid_back_first():
     takings, cash = take_back(dues, ZERO, True)
     assert takings == (Taking(2, D("-15.00"), D("-6.00")), Taking(3, D("10.00"), ZERO))
     assert cash == D("5.00")
+
+
+def test_a_record_cleared_pays_nothing_back_and_writes_no_minus_zero():
+    takings, cash = take_back([(2, D("-6.00"), ZERO, D("6.00"))], D("10.00"), True)
+    assert (takings, cash) == ((Taking(2, ZERO, D("-6.00")),), D("10.00"))
+    assert str(takings[0].kept) == "0.00"
