@@ -124,3 +124,22 @@ def test_a_retried_refund_replays_and_takes_nothing_twice(till):
     assert again["Idempotent-Replayed"] == "true"
     assert again.content == first.content
     assert (Clawback.objects.count(), state()) == (1, (D("13.95"), D("300.00"), "Silver"))
+
+
+def test_the_later_receipt_the_till_and_the_manager_see_what_was_taken_back(till, manager_client):
+    activate(till)
+    big = buy(till, [line("TV", quantity="1", unit_price="1500.00")]).json()
+    small = buy(till, [line("MILK-1L", quantity="1", unit_price="300.00")]).json()
+    refund_id = refund(till, big["receipt_id"]).json()["refund_id"]
+
+    taken = till.get(f"/api/v1/receipts/{small['receipt_id']}/").json()["clawbacks_taken"]
+    assert [{k: v for k, v in c.items() if k != "created_at"} for c in taken] == [
+        {"receipt_id": small["receipt_id"], "refund_id": refund_id, "refunded_receipt_id": big["receipt_id"],
+         "level_given": "Platinum", "level_earned": None, "unearned": "21.00", "kept": "21.00", "recorded": "0.00"},
+    ]  # fmt: skip
+    page = manager_client.get(f"/manager/receipts/{small['receipt_id']}/").content.decode()
+    assert "Level discount taken back on this receipt" in page
+    assert f'<a href="/manager/receipts/{big["receipt_id"]}/">#{big["receipt_id"]}</a>' in page
+    page = manager_client.get(f"/manager/receipts/{big['receipt_id']}/").content.decode()
+    assert f'on receipt <a href="/manager/receipts/{small["receipt_id"]}/">#{small["receipt_id"]}</a>' in page
+    assert manager_client.get("/admin/pos/clawback/").status_code == 200
