@@ -81,6 +81,11 @@ def line_unearned(p: ProgrammeRules, line: SoldLine, percent_earned_by_card: Dec
     return LineUnearned(line.sku, kept, line.discount_percent, earned, amount)
 
 
+def _earned(line: SoldLine) -> LineUnearned:
+    kept = line.quantity - line.refunded_quantity
+    return LineUnearned(line.sku, kept, line.discount_percent, line.discount_percent, ZERO)
+
+
 def unearned_discounts(
     p: ProgrammeRules, receipts: Sequence[SoldReceipt], unearned_before: Decimal = ZERO
 ) -> tuple[ReceiptUnearned, ...]:
@@ -91,8 +96,12 @@ def unearned_discounts(
     for receipt in receipts:
         spend = max(ZERO, receipt.spend_before - receipt.refunded_since + found)
         level = level_after_refund(p, receipt.level_before, spend)
-        percent = card_percent(p, level)
-        lines = tuple(line_unearned(p, line, percent, receipt.at) for line in receipt.lines)
+        if level == receipt.level_before:
+            # The level stands: nothing to take, even if the programme's percents changed since the sale.
+            lines = tuple(_earned(line) for line in receipt.lines)
+        else:
+            percent = card_percent(p, level)
+            lines = tuple(line_unearned(p, line, percent, receipt.at) for line in receipt.lines)
         unearned = sum((line.amount for line in lines), ZERO)
         found += unearned
         due = unearned - receipt.taken_back

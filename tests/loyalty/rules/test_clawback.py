@@ -141,6 +141,20 @@ def test_a_level_still_held_takes_nothing_back():
     assert (found.level_earned, found.unearned, found.due) == ("Gold", ZERO, ZERO)
 
 
+def test_a_level_that_stands_takes_nothing_even_if_its_percent_changed_since_the_sale():
+    # Sold at Platinum's 7 %; Platinum is now 6 %: the spend still reaches Platinum, so nothing is unearned.
+    later = sold(2, "Platinum", [("dairy", "1", "300.00")], spend_before="3000.00", refunded_since="1000.00")
+    cheaper = replace(
+        DEMO, levels=tuple(replace(lv, percent=D("6")) if lv.name == "Platinum" else lv for lv in DEMO.levels)
+    )
+    [found] = unearned_discounts(cheaper, [later])
+    assert (found.level_earned, found.unearned, [ln.percent_earned for ln in found.lines]) == (
+        "Platinum",
+        ZERO,
+        [D("7")],
+    )
+
+
 def test_spend_around_reads_the_ledger_in_order_back_from_the_spend_now():
     moves = [
         SpendMove(PURCHASE, D("500.00"), 1),
