@@ -17,6 +17,7 @@ from decimal import ROUND_CEILING, Decimal
 from core.errors import DomainError, NotFound
 from loyalty import rules
 from loyalty.locks import account_lock_current
+from loyalty.models import Account
 from loyalty.services import account_refund_settle
 from pos.actors import PosActor
 from pos.clawbacks import clawbacks_record, unearned_at_refund
@@ -131,7 +132,9 @@ def current_card(receipt: Receipt):
     return card_with_account(card.number) if card else None
 
 
-def _settle(receipt: Receipt, lines: list[ReceiptLine], refund: Refund, account, at: datetime) -> list[dict]:
+def _settle(
+    receipt: Receipt, lines: list[ReceiptLine], refund: Refund, account: Account | None, at: datetime
+) -> list[dict]:
     """Cash, points and spend for what this refund adds to the receipt's refunded share, and the level discount
     it shows later purchases never earned. Returns the slip's breakdown of that discount."""
     cash, to_return, to_reverse = _share_added(receipt, lines)
