@@ -333,13 +333,16 @@ class LotConsumption(models.Model):
 
 
 class SpendEntry(models.Model):
-    """A movement of level-qualifying spend: purchase, refund, inactivity step, transfer."""
+    """A movement of level-qualifying spend: purchase, refund, inactivity step, transfer, discount taken back."""
 
     class Kind(models.TextChoices):
         PURCHASE = "purchase", "Purchase"
         REFUND = "refund", "Refund"
         INACTIVITY = "inactivity", "Inactivity step"
         TRANSFER = "transfer", "Transfer (card replaced)"
+        # Level discount a refund showed was never earned, kept from the refund's cash: money paid for a
+        # purchase the customer keeps (receipt_id names it), so it counts as spend.
+        CLAWBACK = "clawback", "Unearned level discount taken back"
 
     # Indexed by `spend_account_time` (account, created_at), which also serves lookups by account.
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="spend_entries", db_index=False)

@@ -103,6 +103,23 @@ def qualifying_spend(account: Account, at: datetime) -> Decimal:
     return max(Decimal("0.00"), total or Decimal("0.00"))
 
 
+def account_lineage(account: Account) -> list[int]:
+    """The account and the ones it took over from replaced cards (newest first): one customer's history on
+    this programme, whatever card each purchase was made with."""
+    ids, before = [account.pk], account.replaces_id
+    while before is not None:
+        ids.append(before)
+        before = Account.objects.filter(pk=before).values_list("replaces_id", flat=True).first()
+    return ids
+
+
+def spend_moves(account_ids: list[int]) -> list[rules.SpendMove]:
+    """The spend ledger of these accounts in the order it was written (ids: purchases on a card are serialised
+    by its account's lock, so the order of the rows is the order the levels were reached in)."""
+    moves = SpendEntry.objects.filter(account_id__in=account_ids).order_by("id")
+    return [rules.SpendMove(*row) for row in moves.values_list("kind", "amount", "receipt_id")]
+
+
 def overdue_known(account: Account, at: datetime, points: Decimal | None) -> None:
     """Remember the points overdue at `at` (read with the account), so live_balance need not ask again."""
     account._overdue = (at, points or Decimal("0.00"))

@@ -213,6 +213,27 @@ class RefundIn(serializers.Serializer):
     lines = serializers.ListField(child=RefundLineIn(), max_length=MAX_LINES, required=False, default=list)
 
 
+class ClawbackLineOut(serializers.Serializer):
+    sku = serializers.CharField()
+    quantity = serializers.CharField(help_text="Still kept by the customer (not refunded).")
+    percent_given = serializers.CharField()
+    percent_earned = serializers.CharField()
+    unearned = serializers.CharField()
+
+
+class ClawbackOut(serializers.Serializer):
+    """Level discount a later receipt got at a level the refunded spend had reached."""
+
+    receipt_id = serializers.IntegerField(help_text="The later receipt the discount is taken back on.")
+    level_given = serializers.CharField(allow_null=True)
+    level_earned = serializers.CharField(allow_null=True, help_text="Its level without the refunded spend.")
+    unearned = serializers.CharField(help_text="Unearned on that receipt in all, after this refund.")
+    kept = serializers.CharField(help_text="Kept from this refund's cash (negative: paid back).")
+    recorded = serializers.CharField(help_text="Recorded, not kept (negative: an earlier record cleared).")
+    lines = ClawbackLineOut(many=True, required=False, help_text="In the refund's answer.")
+    created_at = serializers.CharField(required=False, help_text="In the stored receipt's refunds.")
+
+
 class RefundOut(serializers.Serializer):
     refund_id = serializers.IntegerField()
     receipt_id = serializers.IntegerField()
@@ -220,12 +241,21 @@ class RefundOut(serializers.Serializer):
     points_returned = serializers.CharField()
     points_reversed = serializers.CharField()
     points_shortfall = serializers.CharField()
+    clawback_kept = serializers.CharField(help_text="Σ clawbacks kept: already out of amount_refunded.")
+    clawback_recorded = serializers.CharField()
+    clawbacks = ClawbackOut(many=True)
     lines = RefundLineIn(many=True)
     card = CardOut(allow_null=True)
 
 
+class ClawbackTakenOut(ClawbackOut):
+    refund_id = serializers.IntegerField()
+    refunded_receipt_id = serializers.IntegerField()
+
+
 class ReceiptOut(CheckoutOut):
     refunds = RefundOut(many=True)
+    clawbacks_taken = ClawbackTakenOut(many=True)
 
 
 class CategoryOut(serializers.ModelSerializer):

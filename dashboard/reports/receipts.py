@@ -80,7 +80,9 @@ def receipts_table(f: ReportFilter, n: Narrowing) -> Table:
 def receipt_detail(receipt_id: int) -> Receipt | None:
     return (
         Receipt.objects.select_related("store", "terminal", "cashier", "card", "account__customer")
-        .prefetch_related("lines__category", "lines__discount", "refunds__lines__line")
+        .prefetch_related(
+            "lines__category", "lines__discount", "refunds__lines__line", "refunds__clawbacks", "clawbacks__refund"
+        )
         .filter(pk=receipt_id)
         .first()
     )
