@@ -15,10 +15,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from core.errors import DomainError
 from core.money import MAX_SALE
 from loyalty.models import Account, Category, Customer, JobRun, Level, PointsEntry, Programme, SpendEntry, TimeWindow
+from loyalty.selectors import NIGHTLY_LATE, last_nightly_runs
 from loyalty.services import customer_merge, normalise_phone, points_adjust
 
 # The reverse OneToOne from cards.Card.account: a lookup by name, no import of `cards`.
@@ -365,6 +367,19 @@ class JobRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # runs come from the schedule or `expire_inactive`
+
+    def changelist_view(self, request, extra_context=None):
+        # A Celery beat that stopped leaves no error anywhere: the age of the last finished run shows it.
+        latest, finished = last_nightly_runs()
+        if finished is None:
+            messages.warning(request, "The nightly job has never finished a run.")
+        else:
+            age = timesince(finished.finished_at)
+            level = messages.INFO if timezone.now() - finished.finished_at < NIGHTLY_LATE else messages.WARNING
+            messages.add_message(request, level, f"Last nightly run finished {age} ago.")
+        if latest is not None and latest.status == JobRun.Status.FAILED:
+            messages.error(request, f"The latest nightly run failed: {latest.error[:200]}")
+        return super().changelist_view(request, extra_context)
 
     def has_change_permission(self, request, obj=None):
         return False

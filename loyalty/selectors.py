@@ -3,7 +3,7 @@
 import functools
 import itertools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -12,7 +12,17 @@ from django.db.models import F, Sum
 
 from core import rows
 from loyalty import rules
-from loyalty.models import Account, Category, Customer, Level, PointsLot, Programme, SpendEntry, TimeWindow
+from loyalty.models import (
+    Account,
+    Category,
+    Customer,
+    JobRun,
+    Level,
+    PointsLot,
+    Programme,
+    SpendEntry,
+    TimeWindow,
+)
 
 
 @dataclass(frozen=True)
@@ -212,3 +222,18 @@ def _as_lots(queryset) -> list[rules.Lot]:
         rules.Lot(i, remaining, expires)
         for i, remaining, expires in queryset.values_list("id", "remaining", "expires_at")
     ]
+
+
+# The nightly job's JobRun.job (loyalty/expiry.py writes it).
+NIGHTLY_JOB = "nightly"
+# The job runs once a day: a finished run older than a day and a bit means the schedule stopped.
+NIGHTLY_LATE = timedelta(hours=26)
+
+
+def last_nightly_runs() -> tuple[JobRun | None, JobRun | None]:
+    """The nightly job's latest run (any status) and latest finished run: one row each from a small table.
+
+    Their age tells an operator whether Celery beat still starts the job (`/healthz`, the admin's Job runs).
+    """
+    runs = JobRun.objects.filter(job=NIGHTLY_JOB).order_by("-started_at", "-id")
+    return runs.first(), runs.filter(status=JobRun.Status.FINISHED).first()
