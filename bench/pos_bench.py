@@ -45,8 +45,11 @@ def bench_env(database_url: str) -> dict:
         **os.environ,
         "DATABASE_URL": database_url,
         "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "bench-secret",
-        "CARD_PIN_SECRET": "bench-pin-secret",
+        "DJANGO_SECRET_KEY": "bench-secret-key-not-for-production-0123",
+        "CARD_PIN_SECRET": "bench-pin-secret-not-for-production-0123",
+        # Plain HTTP on loopback, and static names without collectstatic's manifest: the bench measures the API.
+        "DJANGO_HTTPS": "false",
+        "DJANGO_STATIC_MANIFEST": "false",
         "BENCH_TOKEN": TOKEN,
         "BENCH_CARD": CARD,
         # One token, four wrk clients, thousands of requests a second: far past any till's throttle, which
@@ -75,7 +78,7 @@ def prepare() -> None:
     url = ENV["DATABASE_URL"]
     pg.ensure(url)
     manage("migrate", "--noinput", "-v", "0")
-    manage("loyalty_demo")
+    manage("loyalty_demo", "--allow-production")  # the bench runs with DEBUG off, as production does
     manage("shell", "-c", (
         "from cards.lifecycle import card_activate; from cards.models import Card\n"
         f"for i, c in enumerate(Card.objects.filter(status='issued').order_by('number')[:{CUSTOMERS}]):\n"

@@ -31,8 +31,10 @@ from bench import pg  # noqa: E402
 DB = pg.database_url("loyalty_reports_bench")
 os.environ["DATABASE_URL"] = DB  # never the DATABASE_URL of the shell (a developer's or the tests' database)
 os.environ.setdefault("DJANGO_DEBUG", "false")  # no query log kept in memory, as in production
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-secret")
-os.environ.setdefault("CARD_PIN_SECRET", "bench-pin-secret")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-secret-key-not-for-production-0123")
+os.environ.setdefault("CARD_PIN_SECRET", "bench-pin-secret-not-for-production-0123")
+os.environ.setdefault("DJANGO_HTTPS", "false")  # the pages are asked over plain HTTP on loopback
+os.environ.setdefault("DJANGO_STATIC_MANIFEST", "false")  # no collectstatic for a bench
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402

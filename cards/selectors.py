@@ -10,10 +10,10 @@ from django.db.models import DecimalField
 
 from cards.models import Card
 from core import rows
-from loyalty.models import MONEY, Account, Customer, Level, PointsLot, Programme
+from loyalty.models import TOTAL, Account, Customer, Level, PointsLot, Programme
 from loyalty.selectors import overdue_known
 
-POINTS_FIELD = DecimalField(**MONEY)  # SQLite sums decimals in floats: back to exact cents
+POINTS_FIELD = DecimalField(**TOTAL)  # SQLite sums decimals in floats: back to exact cents
 CENT = Decimal("0.01")
 
 

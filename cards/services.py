@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from core.errors import InvalidInput
+from core.text import plain_text
 
 from .models import Card, CardBatch, CardSeries
 from .numbers import DEFAULT_PREFIX, MAX_SERIAL, card_number, is_valid_prefix
@@ -40,10 +41,11 @@ def batch_issue(
 ) -> CardBatch:
     """Create a batch of `count` issued cards with fresh, unique numbers."""
     count, prefix = validate_batch_request(count=count, prefix=prefix, max_count=max_count)
+    name = plain_text(name, field="name", max_length=CardBatch._meta.get_field("name").max_length)
     with transaction.atomic(durable=True):
         first_serial = _allocate_serials(prefix, count)
         batch = CardBatch.objects.create(
-            name=name.strip(),
+            name=name,
             prefix=prefix,
             first_serial=first_serial,
             count=count,

@@ -16,17 +16,43 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked: a deploy that forgets the variable must not serve tracebacks. bin/run and the tests ask.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
+# Both keys guard something an attacker can test offline: SECRET_KEY signs sessions and CSRF tokens, and a
+# customer holds a card number and its PIN (an HMAC under CARD_PIN_SECRET), so a short key is found by trying.
+SECRET_MIN_LENGTH = 32
 _DEV_SECRET = "dev-only-insecure-secret-key-change-me"
 _DEV_PIN_SECRET = "dev-only-card-pin-secret-change-me"
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
 # PINs are an HMAC of the card number under this key: never stored, never
 # derivable without it, and re-exportable for the print shop at any time.
 # Rotating it changes every printed PIN, so it is separate from SECRET_KEY.
-CARD_PIN_SECRET = env.str("CARD_PIN_SECRET", default=_DEV_PIN_SECRET)
-if not DEBUG and (SECRET_KEY == _DEV_SECRET or CARD_PIN_SECRET == _DEV_PIN_SECRET):
-    raise ImproperlyConfigured("Set DJANGO_SECRET_KEY and CARD_PIN_SECRET when DJANGO_DEBUG is off.")
+CARD_PIN_SECRET = env.str("CARD_PIN_SECRET", default=_DEV_PIN_SECRET if DEBUG else "")
+if not DEBUG:
+    for _name, _value in (("DJANGO_SECRET_KEY", SECRET_KEY), ("CARD_PIN_SECRET", CARD_PIN_SECRET)):
+        if len(_value) < SECRET_MIN_LENGTH or _value in (_DEV_SECRET, _DEV_PIN_SECRET):
+            _why = "is not set" if not _value else f"is {len(_value)} characters, fewer than {SECRET_MIN_LENGTH}"
+            if _value in (_DEV_SECRET, _DEV_PIN_SECRET):
+                _why = "is the published development value"
+            raise ImproperlyConfigured(
+                f"{_name} {_why}: with DJANGO_DEBUG off set it to a random value of at least "
+                f"{SECRET_MIN_LENGTH} characters (python3 -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+
+# HTTPS (default on in production): secure cookies, HSTS, and a redirect to https:// for a request the proxy
+# marks `X-Forwarded-Proto: http`. DJANGO_HTTPS=false is for a trial on plain HTTP only.
+HTTPS = env.bool("DJANGO_HTTPS", default=not DEBUG)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # /healthz is asked over plain HTTP by the load balancer, compose and systemd checks, from inside.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -38,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from our own static files, no CDN
@@ -51,7 +78,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.request_log.RequestLogMiddleware",  # first: times and logs everything below it, redirects included
+    "config.middleware.LengthRequiredMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files from the app itself, before sessions and auth
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -59,7 +89,26 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
+
+# The pages load scripts, styles, fonts and images from this origin only (no CDN, no inline script; Chart.js,
+# Swagger UI and the admin's files are served from our static files), checked page by page in a browser by
+# tests/test_csp.py. Nothing may frame the pages, and forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 ROOT_URLCONF = "config.urls"
 
@@ -126,8 +175,24 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
+# WhiteNoise serves STATIC_ROOT from the application (no separate web server needed). In production the
+# names carry a content hash (cashier.3f2a9c1b.js) and are served gzip/brotli-compressed with a ten-year
+# `Cache-Control: max-age=315360000, immutable`; a new release has new names, so no till keeps an old script.
+# The hashed names need `collectstatic`'s manifest, which bin/run and the tests do not build: with DEBUG on
+# the files come straight from the app folders (WHITENOISE_USE_FINDERS) under their own names.
+STATIC_MANIFEST = env.bool("DJANGO_STATIC_MANIFEST", default=not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/admin/login/"
 
@@ -139,9 +204,16 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # The customer page's sign-in limits (cards/signin_guard.py) count per client address in this cache.
-# Behind a reverse proxy every request comes from the proxy: name the META key holding the
-# client's real address (e.g. HTTP_X_REAL_IP, set by the proxy itself), or all customers share one limit.
-RATELIMIT_IP_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+# Behind reverse proxies every request comes from the last proxy: name the META key of the header the
+# proxies write the client's address into (e.g. HTTP_X_FORWARDED_FOR or HTTP_X_REAL_IP), and how many
+# proxies of ours stand in front of the application (each appends one address; default 1), or all
+# customers share one limit. core/client_address.py reads them and never fails on what the header holds.
+CLIENT_ADDRESS_META_KEY = env.str("RATELIMIT_IP_META_KEY", default="") or None
+CLIENT_ADDRESS_TRUSTED_PROXIES = env.int("RATELIMIT_TRUSTED_PROXIES", default=1)
+if CLIENT_ADDRESS_TRUSTED_PROXIES < 1:
+    raise ImproperlyConfigured("RATELIMIT_TRUSTED_PROXIES counts the proxies in front of the application: 1 or more.")
+# django-ratelimit's key="ip" asks this function (a dotted path) for the client's address.
+RATELIMIT_IP_META_KEY = "core.client_address.client_address"
 # Each run of 5 wrong PINs on a card number locks its web sign-in for the next of these steps (the last one
 # repeats); a browser the customer signed in from before keeps its own ladder for the card, for this many days.
 SIGNIN_LOCK_MINUTES = env.list("SIGNIN_LOCK_MINUTES", cast=int, default=[15, 60, 24 * 60])
@@ -172,19 +244,23 @@ NIGHTLY_JOB_WORKERS = env.int("NIGHTLY_JOB_WORKERS", default=2)
 # Seeded into django-celery-beat's tables at beat start-up; managers can retime it in the admin.
 # NIGHTLY_JOB_EVERY_SECONDS (tests, demos) replaces the nightly time by a short interval.
 _NIGHTLY_EVERY = env.int("NIGHTLY_JOB_EVERY_SECONDS", default=0)
+_NIGHTLY = _NIGHTLY_EVERY or _cron(env.str("NIGHTLY_JOB_CRON", default="0 3 * * *"))
 CELERY_BEAT_SCHEDULE = {
-    "nightly-expiry": {
-        "task": "loyalty.nightly_expiry",
-        "schedule": _NIGHTLY_EVERY or _cron(env.str("NIGHTLY_JOB_CRON", default="0 3 * * *")),
-    },
+    "nightly-expiry": {"task": "loyalty.nightly_expiry", "schedule": _NIGHTLY},
+    "nightly-idempotency-purge": {"task": "pos.idempotency_purge", "schedule": _NIGHTLY},
 }
+# A till retries a checkout or refund within minutes; after this many days its Idempotency-Key is
+# forgotten (the record, with the whole stored answer, is deleted by the nightly purge).
+IDEMPOTENCY_RETENTION_DAYS = env.int("IDEMPOTENCY_RETENTION_DAYS", default=30)
+if IDEMPOTENCY_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("IDEMPOTENCY_RETENTION_DAYS must be 1 or more.")
 
 # --- REST API
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.api_errors.api_exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.BoundedJSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
@@ -214,9 +290,25 @@ CARDS_MAX_BATCH = 1_000_000
 # Larger batches belong to `cards_issue`: a web request should not run for minutes.
 CARDS_MAX_BATCH_ADMIN = 100_000
 
+# One JSON line per request on stderr from config/request_log.py (method, path with card numbers masked,
+# status, duration, terminal/cashier); never a query string, a header or a body, so no PIN or token.
+# gunicorn's own access log stays off (it would print query strings).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"format": "%(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "requests": {"class": "logging.StreamHandler", "formatter": "line"},
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
+    "loggers": {
+        "loyalty.requests": {
+            "handlers": ["requests"],
+            "level": env.str("REQUEST_LOG_LEVEL", default="INFO"),
+            "propagate": False,
+        },
+        # Its 4xx/5xx warnings repeat what the request line says (the 500's traceback still logs).
+        "django.request": {"level": "ERROR"},
+    },
 }

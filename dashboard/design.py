@@ -170,7 +170,8 @@ def _proposal(form: WhatIfForm) -> whatif.Proposal:
 
 @manager_required
 def whatif_form(request: HttpRequest) -> HttpResponse:
-    programme = Programme.objects.filter(pk=request.GET.get("programme") or 0).first()
+    wanted = request.GET.get("programme", "")
+    programme = Programme.objects.filter(pk=int(wanted)).first() if wanted.isascii() and wanted.isdigit() else None
     programme = programme or Programme.objects.filter(is_default=True).first() or Programme.objects.first()
     form = WhatIfForm(request.POST or None, initial=whatif_initial(programme) if programme else {})
     if request.method == "POST" and form.is_valid():

@@ -8,6 +8,8 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from core import money
+from core.calendar import FIRST_DAY, LAST_DAY, off_calendar
 from dashboard.reports.common import ReportFilter, default_period
 from loyalty import rules
 from loyalty.models import Category, Programme
@@ -15,8 +17,16 @@ from pos.models import Store
 
 PER = [("", "as fits the period"), ("day", "day"), ("week", "week"), ("month", "month")]
 MAX_DAYS = 2 * 366  # two years: beyond that a report is an export job, not a page
+# The calendar a report may ask about (core/calendar.py): the reports step past its ends (the day after the
+# period, the period before it), which at year 9999 overflowed.
+EARLIEST, LATEST = FIRST_DAY, LAST_DAY
 PERCENT = {"max_digits": 5, "decimal_places": 2, "min_value": Decimal(0), "max_value": Decimal(100)}
 MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
+
+
+def on_calendar(day: date) -> None:
+    if problem := off_calendar(day):
+        raise forms.ValidationError(problem)
 
 
 class FilterForm(forms.Form):
@@ -25,9 +35,9 @@ class FilterForm(forms.Form):
     def __init__(self, data, *, today: date):
         super().__init__(data)
         self.today = today
-        date_input = forms.DateInput(attrs={"type": "date"})
-        self.fields["from"] = forms.DateField(required=False, label="From", widget=date_input)
-        self.fields["to"] = forms.DateField(required=False, label="To", widget=date_input)
+        date_input = forms.DateInput(attrs={"type": "date", "min": EARLIEST.isoformat(), "max": LATEST.isoformat()})
+        self.fields["from"] = forms.DateField(required=False, label="From", widget=date_input, validators=[on_calendar])
+        self.fields["to"] = forms.DateField(required=False, label="To", widget=date_input, validators=[on_calendar])
         self.fields["store"] = forms.ModelChoiceField(
             Store.objects.all(), to_field_name="code", required=False, empty_label="All stores", label="Store"
         )
@@ -145,6 +155,14 @@ class WhatIfForm(forms.Form):
                 levels.append(rules.LevelRule(name, Decimal(threshold), Decimal(percent)))
             except (ValueError, ArithmeticError):
                 raise forms.ValidationError(f"Line {number}: write name; from spend; percent.") from None
+            level = levels[-1]
+            # The limits of a saved level (loyalty.models.Level): what the replay could not price is said here.
+            if not (level.name and len(level.name) <= 40 and level.name.isprintable()):
+                raise forms.ValidationError(f"Line {number}: a level's name is 1 to 40 printable characters.")
+            if not (level.threshold.is_finite() and 0 <= level.threshold <= money.TOTAL_MAX):
+                raise forms.ValidationError(f"Line {number}: the spend must be from 0 to {money.TOTAL_MAX:,}.")
+            if not (level.percent.is_finite() and 0 <= level.percent <= 100):
+                raise forms.ValidationError(f"Line {number}: the percent must be from 0 to 100.")
         if len({lv.threshold for lv in levels}) != len(levels):
             raise forms.ValidationError("Two levels start at the same spend.")
         return levels

@@ -137,11 +137,20 @@ def suspicious_report(request: HttpRequest, pattern: str = "two-stores") -> Http
 # --- the receipts behind the figures ------------------------------------------------------------
 
 
+MAX_ROW_ID = 2**63 - 1  # a bigint: a larger number is no row's, and SQLite cannot even be asked for it
+
+
+def row_id(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and int(text) <= MAX_ROW_ID else None
+
+
 def narrowing(query: QueryDict) -> receipts.Narrowing:
-    ids = tuple(int(i) for i in query.get("ids", "").split(",") if i.strip().isdigit())
+    ids = tuple(i for i in map(row_id, query.get("ids", "").split(",")) if i is not None)
+    cashier = query.get("cashier", "").strip()
     return receipts.Narrowing(
         card=query.get("card", "").strip(),
-        cashier=query.get("cashier", "").strip(),
+        cashier=cashier if cashier == "none" or row_id(cashier) is not None else "",
         discounted=query.get("discounted") == "1",
         ids=ids,
     )

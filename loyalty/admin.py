@@ -15,9 +15,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from core.errors import DomainError
+from core.money import MAX_SALE
 from loyalty.models import Account, Category, Customer, JobRun, Level, PointsEntry, Programme, SpendEntry, TimeWindow
+from loyalty.selectors import NIGHTLY_LATE, last_nightly_runs
 from loyalty.services import customer_merge, normalise_phone, points_adjust
 
 # The reverse OneToOne from cards.Card.account: a lookup by name, no import of `cards`.
@@ -239,8 +242,9 @@ class PointsEntryInline(ReadOnlyInline):
 
 class AdjustPointsForm(forms.Form):
     points = forms.DecimalField(
-        max_digits=12, decimal_places=2, help_text="Signed: 10.00 credits ten points, -10.00 takes ten away."
-    )
+        max_digits=12, decimal_places=2, min_value=-MAX_SALE, max_value=MAX_SALE,
+        help_text="Signed: 10.00 credits ten points, -10.00 takes ten away.",
+    )  # fmt: skip
     reason = forms.CharField(max_length=200, help_text="Kept in the ledger with your name.")
 
     def clean_points(self):
@@ -311,7 +315,8 @@ class AccountAdmin(PhoneSearchMixin, admin.ModelAdmin):
                     by=request.user, at=timezone.now(),
                 )  # fmt: skip
             except DomainError as error:
-                form.add_error(None, error.message)
+                # A refusal about one field (the balance it would overflow) is shown at that field.
+                form.add_error("points" if "points" in error.details else None, error.message)
             else:
                 self.message_user(request, f"Adjusted by {entry.points} points: {entry.reason}", messages.SUCCESS)
                 return redirect("admin:loyalty_account_change", account.pk)
@@ -362,6 +367,19 @@ class JobRunAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # runs come from the schedule or `expire_inactive`
+
+    def changelist_view(self, request, extra_context=None):
+        # A Celery beat that stopped leaves no error anywhere: the age of the last finished run shows it.
+        latest, finished = last_nightly_runs()
+        if finished is None:
+            messages.warning(request, "The nightly job has never finished a run.")
+        else:
+            age = timesince(finished.finished_at)
+            level = messages.INFO if timezone.now() - finished.finished_at < NIGHTLY_LATE else messages.WARNING
+            messages.add_message(request, level, f"Last nightly run finished {age} ago.")
+        if latest is not None and latest.status == JobRun.Status.FAILED:
+            messages.error(request, f"The latest nightly run failed: {latest.error[:200]}")
+        return super().changelist_view(request, extra_context)
 
     def has_change_permission(self, request, obj=None):
         return False

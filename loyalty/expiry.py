@@ -32,9 +32,9 @@ from django.utils import timezone
 from core.local_time import days_back_start
 from loyalty import rules
 from loyalty.models import Account, JobRun, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
-from loyalty.selectors import programme_levels, programme_rules
+from loyalty.selectors import NIGHTLY_JOB, programme_levels, programme_rules
 
-JOB = "nightly"
+JOB = NIGHTLY_JOB
 BATCH = 5_000  # accounts per transaction: a fraction of a second of locks, so a checkout never waits long
 
 ACCOUNT = Account._meta.db_table

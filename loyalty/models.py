@@ -13,10 +13,22 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+from core import money
+from core.calendar import off_birthdays
+
+# One amount (numeric(12,2)) and a running total over a chain's lifetime (numeric(16,2)): core/money.py.
+MONEY = money.AMOUNT
+TOTAL = money.TOTAL
 PERCENT = {"max_digits": 5, "decimal_places": 2, "validators": [MinValueValidator(0), MaxValueValidator(100)]}
 USUAL_CEILING = Decimal("20.00")
+
+
+def birthday_on_calendar(day) -> None:
+    """1900 to today: a birthday in year 9999 is a typo, and the birthday-month audience would carry it."""
+    if problem := off_birthdays(day, timezone.localdate()):
+        raise ValidationError(problem)
 
 
 def new_terms_stamp() -> str:
@@ -99,7 +111,7 @@ class Programme(models.Model):
 class Level(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="levels")
     name = models.CharField(max_length=40)
-    threshold = models.DecimalField("from spend", **MONEY, validators=[MinValueValidator(0)])
+    threshold = models.DecimalField("from spend", **TOTAL, validators=[MinValueValidator(0)])
     percent = models.DecimalField(**PERCENT)
     perks = models.CharField(max_length=200, blank=True)
 
@@ -179,7 +191,7 @@ class Customer(models.Model):
     # share one until a manager merges them (loyalty.services.customers). Indexed for the searches.
     phone = models.CharField(max_length=20, db_index=True, help_text="Stored normalised: + and digits only.")
     email = models.EmailField(blank=True)
-    birthday = models.DateField(null=True, blank=True)
+    birthday = models.DateField(null=True, blank=True, validators=[birthday_on_calendar])
     marketing_consent = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -211,8 +223,8 @@ class Account(models.Model):
     # rewrite them, and with no indexed column changing PostgreSQL updates the row in place (HOT,
     # with the free space the table's fillfactor keeps). Nothing looks accounts up by either.
     level = models.ForeignKey(Level, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
-    spend = models.DecimalField(**MONEY, default=Decimal("0.00"))
-    points_balance = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    spend = models.DecimalField(**TOTAL, default=Decimal("0.00"))
+    points_balance = models.DecimalField(**TOTAL, default=Decimal("0.00"))
     last_purchase_at = models.DateTimeField(null=True, blank=True)
     # The inactivity clock restarts at a step-down: a card steps down once per idle period, and a
     # rerun of the same night finds nothing left to do.
@@ -321,13 +333,16 @@ class LotConsumption(models.Model):
 
 
 class SpendEntry(models.Model):
-    """A movement of level-qualifying spend: purchase, refund, inactivity step, transfer."""
+    """A movement of level-qualifying spend: purchase, refund, inactivity step, transfer, discount taken back."""
 
     class Kind(models.TextChoices):
         PURCHASE = "purchase", "Purchase"
         REFUND = "refund", "Refund"
         INACTIVITY = "inactivity", "Inactivity step"
         TRANSFER = "transfer", "Transfer (card replaced)"
+        # Level discount a refund showed was never earned, kept from the refund's cash: money paid for a
+        # purchase the customer keeps (receipt_id names it), so it counts as spend.
+        CLAWBACK = "clawback", "Unearned level discount taken back"
 
     # Indexed by `spend_account_time` (account, created_at), which also serves lookups by account.
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="spend_entries", db_index=False)
@@ -364,7 +379,7 @@ class JobRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     cards_stepped_down = models.PositiveIntegerField(default=0)
     lots_burned = models.PositiveIntegerField(default=0)
-    points_burned = models.DecimalField(**MONEY, default=Decimal("0.00"))
+    points_burned = models.DecimalField(**TOTAL, default=Decimal("0.00"))
     error = models.TextField(blank=True)
 
     class Meta:

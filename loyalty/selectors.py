@@ -3,7 +3,7 @@
 import functools
 import itertools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
@@ -12,7 +12,17 @@ from django.db.models import F, Sum
 
 from core import rows
 from loyalty import rules
-from loyalty.models import Account, Category, Customer, Level, PointsLot, Programme, SpendEntry, TimeWindow
+from loyalty.models import (
+    Account,
+    Category,
+    Customer,
+    JobRun,
+    Level,
+    PointsLot,
+    Programme,
+    SpendEntry,
+    TimeWindow,
+)
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,23 @@ def qualifying_spend(account: Account, at: datetime) -> Decimal:
     since = at - relativedelta(months=programme.spend_window_months)
     total = SpendEntry.objects.filter(account=account, created_at__gt=since).aggregate(s=Sum("amount"))["s"]
     return max(Decimal("0.00"), total or Decimal("0.00"))
+
+
+def account_lineage(account: Account) -> list[int]:
+    """The account and the ones it took over from replaced cards (newest first): one customer's history on
+    this programme, whatever card each purchase was made with."""
+    ids, before = [account.pk], account.replaces_id
+    while before is not None:
+        ids.append(before)
+        before = Account.objects.filter(pk=before).values_list("replaces_id", flat=True).first()
+    return ids
+
+
+def spend_moves(account_ids: list[int]) -> list[rules.SpendMove]:
+    """The spend ledger of these accounts in the order it was written (ids: purchases on a card are serialised
+    by its account's lock, so the order of the rows is the order the levels were reached in)."""
+    moves = SpendEntry.objects.filter(account_id__in=account_ids).order_by("id")
+    return [rules.SpendMove(*row) for row in moves.values_list("kind", "amount", "receipt_id")]
 
 
 def overdue_known(account: Account, at: datetime, points: Decimal | None) -> None:
@@ -195,3 +222,18 @@ def _as_lots(queryset) -> list[rules.Lot]:
         rules.Lot(i, remaining, expires)
         for i, remaining, expires in queryset.values_list("id", "remaining", "expires_at")
     ]
+
+
+# The nightly job's JobRun.job (loyalty/expiry.py writes it).
+NIGHTLY_JOB = "nightly"
+# The job runs once a day: a finished run older than a day and a bit means the schedule stopped.
+NIGHTLY_LATE = timedelta(hours=26)
+
+
+def last_nightly_runs() -> tuple[JobRun | None, JobRun | None]:
+    """The nightly job's latest run (any status) and latest finished run: one row each from a small table.
+
+    Their age tells an operator whether Celery beat still starts the job (`/healthz`, the admin's Job runs).
+    """
+    runs = JobRun.objects.filter(job=NIGHTLY_JOB).order_by("-started_at", "-id")
+    return runs.first(), runs.filter(status=JobRun.Status.FINISHED).first()

@@ -12,6 +12,7 @@ from pos.models import (
     CardActivation,
     CardReplacement,
     Cashier,
+    Clawback,
     DiscountEntry,
     Product,
     Receipt,
@@ -200,9 +201,22 @@ class ReceiptAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["id", "receipt", "created_at", "amount_refunded", "points_returned", "points_reversed",
-                    "points_shortfall"]  # fmt: skip
+    list_display = ["id", "receipt", "created_at", "goods_amount", "amount_refunded", "points_returned",
+                    "points_reversed", "points_shortfall", "clawback_kept", "clawback_recorded"]  # fmt: skip
     search_fields = ["=receipt__id"]
+
+
+@admin.register(Clawback)
+class ClawbackAdmin(ReadOnlyAdmin):
+    """Level discount refunds showed was never earned, per later receipt: what was kept from the refund's cash
+    and what was recorded (loyalty/rules/clawback.py)."""
+
+    list_display = ["created_at", "refund", "receipt", "level_given", "level_earned", "unearned", "kept",
+                    "recorded"]  # fmt: skip
+    list_filter = ["level_given"]
+    search_fields = ["=receipt__id", "=refund__receipt__id", "=receipt__card__number"]
+    list_select_related = ["refund", "receipt"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(DiscountEntry)

@@ -10,9 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cards.lifecycle import card_number_checked
+from core import money
 from core.errors import InvalidInput, NotFound
+from core.text import printable
 from loyalty import rules
-from loyalty.models import Category
+from loyalty.models import Category, birthday_on_calendar
 from loyalty.services import normalise_phone
 from pos.authentication import CashierSessionAuthentication, IsPosActor, TerminalTokenAuthentication
 from pos.basket_parse import plain_basket
@@ -23,11 +25,11 @@ from pos.services import Basket, card_activate_at_till, card_replace_at_till, ch
 from pos.throttling import CustomerSearchThrottle, TerminalThrottle
 
 MAX_LINES = 500
-# Far above any real till, far below what the money columns hold (12 digits):
-# absurd numbers are a 400, never a database overflow.
-MAX_QUANTITY = Decimal("100000")
-MAX_UNIT_PRICE = Decimal("1000000")
-MAX_BASKET = Decimal("100000000")
+# The limits of core/money.py, which the admin and the CSV import share: absurd numbers are a 400,
+# never a database overflow.
+MAX_QUANTITY = money.MAX_QUANTITY
+MAX_UNIT_PRICE = money.MAX_PRICE
+MAX_BASKET = money.MAX_SALE
 MAX_COUPONS = 10
 
 
@@ -60,8 +62,19 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 # --- serializers ----------------------------------------------------------------------------
 
 
+class UnsignedZeroDecimalField(serializers.DecimalField):
+    """DRF's DecimalField, reading "-0" as 0: a signed zero would be stored and answered as "-0.00"."""
+
+    def to_internal_value(self, data):
+        return money.unsigned(super().to_internal_value(data))
+
+
 def money_field(**kwargs):
-    return serializers.DecimalField(max_digits=12, decimal_places=2, min_value=rules.ZERO, **kwargs)
+    return UnsignedZeroDecimalField(max_digits=12, decimal_places=2, min_value=rules.ZERO, **kwargs)
+
+
+def quantity_field():
+    return UnsignedZeroDecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"), max_value=MAX_QUANTITY)
 
 
 class NextLevelOut(serializers.Serializer):
@@ -86,10 +99,10 @@ class CardOut(serializers.Serializer):
 
 
 class ActivateIn(serializers.Serializer):
-    name = serializers.CharField(max_length=120)
+    name = serializers.CharField(max_length=120, validators=[printable])
     phone = serializers.CharField(max_length=40)
     email = serializers.EmailField(required=False, allow_blank=True, default="")
-    birthday = serializers.DateField(required=False, allow_null=True, default=None)
+    birthday = serializers.DateField(required=False, allow_null=True, default=None, validators=[birthday_on_calendar])
     marketing_consent = serializers.BooleanField(required=False, default=False)
 
 
@@ -123,12 +136,11 @@ class CustomerSearchOut(serializers.Serializer):
 
 
 class LineIn(serializers.Serializer):
-    sku = serializers.CharField(max_length=40)
-    name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
-    category = serializers.CharField(max_length=40)
-    quantity = serializers.DecimalField(
-        max_digits=12, decimal_places=3, min_value=Decimal("0.001"), max_value=MAX_QUANTITY
-    )
+    # Printable only, as pos/basket_parse.py reads the plain case: a code or name is printed on the receipt.
+    sku = serializers.CharField(max_length=40, validators=[printable])
+    name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="", validators=[printable])
+    category = serializers.CharField(max_length=40, validators=[printable])
+    quantity = quantity_field()
     unit_price = money_field(max_value=MAX_UNIT_PRICE)
 
 
@@ -213,14 +225,33 @@ class CheckoutOut(QuoteOut):
 
 
 class RefundLineIn(serializers.Serializer):
-    sku = serializers.CharField(max_length=40)
-    quantity = serializers.DecimalField(
-        max_digits=12, decimal_places=3, min_value=Decimal("0.001"), max_value=MAX_QUANTITY
-    )
+    sku = serializers.CharField(max_length=40, validators=[printable])
+    quantity = quantity_field()
 
 
 class RefundIn(serializers.Serializer):
     lines = serializers.ListField(child=RefundLineIn(), max_length=MAX_LINES, required=False, default=list)
+
+
+class ClawbackLineOut(serializers.Serializer):
+    sku = serializers.CharField()
+    quantity = serializers.CharField(help_text="Still kept by the customer (not refunded).")
+    percent_given = serializers.CharField()
+    percent_earned = serializers.CharField()
+    unearned = serializers.CharField()
+
+
+class ClawbackOut(serializers.Serializer):
+    """Level discount a later receipt got at a level the refunded spend had reached."""
+
+    receipt_id = serializers.IntegerField(help_text="The later receipt the discount is taken back on.")
+    level_given = serializers.CharField(allow_null=True)
+    level_earned = serializers.CharField(allow_null=True, help_text="Its level without the refunded spend.")
+    unearned = serializers.CharField(help_text="Unearned on that receipt in all, after this refund.")
+    kept = serializers.CharField(help_text="Kept from this refund's cash (negative: paid back).")
+    recorded = serializers.CharField(help_text="Recorded, not kept (negative: an earlier record cleared).")
+    lines = ClawbackLineOut(many=True, required=False, help_text="In the refund's answer.")
+    created_at = serializers.CharField(required=False, help_text="In the stored receipt's refunds.")
 
 
 class RefundOut(serializers.Serializer):
@@ -230,12 +261,21 @@ class RefundOut(serializers.Serializer):
     points_returned = serializers.CharField()
     points_reversed = serializers.CharField()
     points_shortfall = serializers.CharField()
+    clawback_kept = serializers.CharField(help_text="Σ clawbacks kept: already out of amount_refunded.")
+    clawback_recorded = serializers.CharField()
+    clawbacks = ClawbackOut(many=True)
     lines = RefundLineIn(many=True)
     card = CardOut(allow_null=True)
 
 
+class ClawbackTakenOut(ClawbackOut):
+    refund_id = serializers.IntegerField()
+    refunded_receipt_id = serializers.IntegerField()
+
+
 class ReceiptOut(CheckoutOut):
     refunds = RefundOut(many=True)
+    clawbacks_taken = ClawbackTakenOut(many=True)
 
 
 class CategoryOut(serializers.ModelSerializer):
@@ -328,9 +368,12 @@ class CategoryListApi(PosView):
 class ProductLookupApi(PosView):
     @extend_schema(responses=ProductOut, summary="A product by barcode or SKU (for scanning goods)")
     def get(self, request, code):
+        code = code.strip()
+        if not (code.isprintable() and len(code) <= Product._meta.get_field("sku").max_length):
+            raise NotFound("No product has this barcode.", code="product_not_found")  # no product's code: no lookup
         product = (
-            Product.objects.select_related("category").filter(barcode=code.strip()).first()
-            or Product.objects.select_related("category").filter(sku=code.strip()).first()
+            Product.objects.select_related("category").filter(barcode=code).first()
+            or Product.objects.select_related("category").filter(sku=code).first()
         )
         if product is None:
             raise NotFound("No product has this barcode.", code="product_not_found")

@@ -9,7 +9,9 @@ first attempt failed (and rolled back), the retry simply does the work.
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 
 from core import rows
@@ -53,3 +55,22 @@ def _replay(actor: PosActor, key: str, fingerprint: str) -> tuple[int, dict, boo
             code="idempotency_key_reused",
         )
     return record.status_code, json.loads(record.response), True
+
+
+PURGE_BATCH = 5_000
+
+
+def idempotency_records_purge(*, at: datetime) -> int:
+    """Drop the records older than the retry window (IDEMPOTENCY_RETENTION_DAYS before `at`): after it no
+    till retries, and each record keeps a whole answer. A record exactly at the window's edge is kept.
+    In short batches, so a checkout waiting on the unique index never waits long. Returns how many went."""
+    cutoff = at - timedelta(days=settings.IDEMPOTENCY_RETENTION_DAYS)
+    deleted = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                IdempotencyRecord.objects.filter(created_at__lt=cutoff).values_list("pk", flat=True)[:PURGE_BATCH]
+            )
+            if not batch:
+                return deleted
+            deleted += IdempotencyRecord.objects.filter(pk__in=batch).delete()[0]

@@ -248,9 +248,46 @@ class Refund(models.Model):
     points_shortfall = models.DecimalField(
         **MONEY, default=Decimal("0.00"), help_text="Earned points already spent, so not taken back."
     )
+    # db_default too: rows written by hand (bench/reports_bench.py) name only the older columns.
+    clawback_kept = models.DecimalField(
+        **MONEY, default=Decimal("0.00"), db_default=Decimal("0.00"),
+        help_text="Unearned level discount on later receipts kept from the cash (negative: paid back).",
+    )  # fmt: skip
+    clawback_recorded = models.DecimalField(
+        **MONEY,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+        help_text="Unearned level discount recorded, not kept from the cash.",
+    )
 
     def __str__(self):
         return f"Refund {self.pk} of receipt {self.receipt_id}"
+
+
+class Clawback(models.Model):
+    """Level discount a refund showed was never earned: a receipt sold after the refunded one was priced at a
+    level the refunded spend had reached (loyalty/rules/clawback.py). One row per refund and receipt, signed:
+    a later refund of that receipt itself clears or pays back what it no longer owes. Σ kept + recorded over
+    a receipt's rows is what is taken back on it so far."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="clawbacks")
+    receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="clawbacks")
+    created_at = models.DateTimeField()
+    level_given = models.CharField(max_length=40, blank=True, help_text="The level the receipt was priced at.")
+    level_earned = models.CharField(
+        max_length=40, blank=True, help_text="The level it would have been priced at without the refunded spend."
+    )
+    unearned = models.DecimalField(**MONEY, help_text="Unearned discount on the receipt in all, after this refund.")
+    kept = models.DecimalField(**MONEY, help_text="Kept from the refund's cash (negative: paid back).")
+    recorded = models.DecimalField(**MONEY, help_text="Recorded, not kept (negative: an earlier record cleared).")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "unearned discount taken back"
+        verbose_name_plural = "unearned discounts taken back"
+
+    def __str__(self):
+        return f"{self.kept + self.recorded} on receipt {self.receipt_id} (refund {self.refund_id})"
 
 
 class RefundLine(models.Model):
@@ -274,7 +311,7 @@ class IdempotencyRecord(models.Model):
     status_code = models.PositiveSmallIntegerField(default=0)
     # Text, not jsonb: PostgreSQL's jsonb reorders keys, and a replay must be byte-identical.
     response = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)  # the nightly purge finds old ones by it
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_once_per_scope")]

@@ -5,7 +5,9 @@ in money, the points that paid for it returned, the points it earned taken back,
 and the refunded amount out of the level-qualifying spend (the level may fall).
 Every running total is cumulative ("refunded so far"), rounded once, so that
 refunding a receipt in any number of parts gives back exactly what refunding it
-whole would: buy → earn → refund → repeat gains nothing.
+whole would: buy → earn → refund → repeat gains nothing. Nor does buying to reach a level, buying more at
+it, then refunding the first: the discount the level gave the later purchases is taken back
+(pos/clawbacks.py).
 """
 
 from dataclasses import dataclass
@@ -15,8 +17,10 @@ from decimal import ROUND_CEILING, Decimal
 from core.errors import DomainError, NotFound
 from loyalty import rules
 from loyalty.locks import account_lock_current
+from loyalty.models import Account
 from loyalty.services import account_refund_settle
 from pos.actors import PosActor
+from pos.clawbacks import clawbacks_record, unearned_at_refund
 from pos.idempotency import run_once
 from pos.models import Receipt, ReceiptLine, Refund, RefundLine
 from pos.selectors import card_body, card_with_account, money, quantity_str
@@ -37,11 +41,17 @@ def receipt_refund(*, actor: PosActor, receipt_id: int, key: str, request: Refun
 
 
 def _refund(actor: PosActor, receipt_id: int, request: RefundRequest, at: datetime) -> dict:
-    # The receipt row lock serialises refunds of one receipt: two tills refunding
-    # the same line at once get one success and one 409.
-    receipt = Receipt.objects.select_for_update().filter(pk=receipt_id, store=actor.store).first()
-    if receipt is None:
+    # Whose receipt it is never changes: read unlocked, so that the locks go account, then receipt.
+    owner = Receipt.objects.filter(pk=receipt_id, store=actor.store).values("account_id").first()
+    if owner is None:
         raise NotFound("There is no such receipt in this store.", code="receipt_not_found")
+    # The account first (after a card replacement, the one holding the receipt's points now): a refund may take
+    # back discount on the customer's later receipts, and inserting those rows waits on any later receipt's
+    # row lock; with the account lock taken first, that receipt's own refund waits here instead of deadlocking.
+    account = account_lock_current(owner["account_id"], at=at) if owner["account_id"] else None
+    # Then the receipt row: it serialises refunds of one receipt (a walk-in receipt's only lock): two tills
+    # refunding the same line at once get one success and one 409.
+    receipt = Receipt.objects.select_for_update().get(pk=receipt_id)
     lines = list(receipt.lines.order_by("position"))
     plan = _plan(lines, request)
     refund = Refund.objects.create(
@@ -49,7 +59,7 @@ def _refund(actor: PosActor, receipt_id: int, request: RefundRequest, at: dateti
         amount_refunded=ZERO, points_returned=ZERO, points_reversed=ZERO,
     )  # fmt: skip
     refund.goods_amount = _refund_lines(refund, plan)
-    _settle(receipt, lines, refund, at)
+    clawbacks = _settle(receipt, lines, refund, account, at)
     refund.save()
     card = current_card(receipt)
     return {
@@ -59,6 +69,9 @@ def _refund(actor: PosActor, receipt_id: int, request: RefundRequest, at: dateti
         "points_returned": money(refund.points_returned),
         "points_reversed": money(refund.points_reversed),
         "points_shortfall": money(refund.points_shortfall),
+        "clawback_kept": money(refund.clawback_kept),
+        "clawback_recorded": money(refund.clawback_recorded),
+        "clawbacks": clawbacks,
         "lines": [{"sku": line.sku, "quantity": quantity_str(qty)} for line, qty in plan],
         "card": card_body(card, at) if card and card.account_id else None,
     }
@@ -119,20 +132,24 @@ def current_card(receipt: Receipt):
     return card_with_account(card.number) if card else None
 
 
-def _settle(receipt: Receipt, lines: list[ReceiptLine], refund: Refund, at: datetime) -> None:
-    """Cash, points and spend for what this refund adds to the receipt's refunded share."""
+def _settle(
+    receipt: Receipt, lines: list[ReceiptLine], refund: Refund, account: Account | None, at: datetime
+) -> list[dict]:
+    """Cash, points and spend for what this refund adds to the receipt's refunded share, and the level discount
+    it shows later purchases never earned. Returns the slip's breakdown of that discount."""
     cash, to_return, to_reverse = _share_added(receipt, lines)
     refund.amount_refunded = cash
-    if receipt.account_id is None:
-        return
-    # The account that holds the receipt's points now (after a card replacement, the new card's), locked.
-    account = account_lock_current(receipt.account_id, at=at)
+    if account is None:
+        return []
+    # Read under the account's lock: no purchase of the customer's is sold or refunded meanwhile.
+    found, dues = unearned_at_refund(account, receipt, cash)
     settled = account_refund_settle(
         account=account, receipt_id=receipt.pk, refund_id=refund.pk, cash=cash, to_return=to_return,
-        to_reverse=to_reverse, at=at,
+        to_reverse=to_reverse, at=at, unearned=dues,
     )  # fmt: skip
     refund.amount_refunded, refund.points_returned = settled.amount_refunded, settled.points_returned
     refund.points_reversed, refund.points_shortfall = settled.points_reversed, settled.points_shortfall
+    return clawbacks_record(refund=refund, found=found, takings=settled.takings, at=at)
 
 
 def _share_added(receipt: Receipt, lines: list[ReceiptLine]) -> tuple[Decimal, Decimal, Decimal]:

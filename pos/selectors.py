@@ -4,20 +4,24 @@ the customer search of a card replacement."""
 import functools
 import itertools
 from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Sum
 
 from cards.models import Card
 from cards.selectors import card_with_account
 from core import rows
+from core.money import money_text
 from loyalty import rules
 from loyalty.selectors import card_state, programme_rules
-from pos.models import Receipt, Store, Terminal
+from pos.models import Clawback, Receipt, Store, Terminal
 
 M2 = rules.CENT
 
 
 def money(value) -> str:
-    """Money and points go over the wire as strings with exactly two decimals."""
-    return str(value.quantize(M2))
+    """Money and points go over the wire as strings with exactly two decimals (never "-0.00")."""
+    return money_text(value)
 
 
 def quantity_str(quantity) -> str:
@@ -87,6 +91,22 @@ def receipt_for_store(receipt_id: int, store_id: int) -> Receipt | None:
     return Receipt.objects.filter(pk=receipt_id, store_id=store_id).first()
 
 
+def receipts_with_lines(receipt_ids: list[int]) -> dict[int, Receipt]:
+    """Receipts by id, each with its lines in till order (two queries)."""
+    return Receipt.objects.prefetch_related("lines").in_bulk(receipt_ids)
+
+
+def taken_back_so_far(account_ids: list[int]) -> dict[int, tuple[Decimal, Decimal]]:
+    """receipt -> (kept, recorded): the unearned level discount refunds have taken back on it so far."""
+    sums = (
+        Clawback.objects.filter(receipt__account_id__in=account_ids)
+        .values("receipt_id")
+        .annotate(kept=Sum("kept"), recorded=Sum("recorded"))
+    )
+    # Quantized: SQLite adds decimals as floats.
+    return {row["receipt_id"]: (row["kept"].quantize(M2), row["recorded"].quantize(M2)) for row in sums}
+
+
 TOTALS = (
     "subtotal", "discount_total", "points_redeemed", "points_redeemed_amount", "total_due", "points_earned",
     "max_redeemable_points",
@@ -120,8 +140,26 @@ def receipt_body(receipt: Receipt, at: datetime) -> dict:
         ],
         "card": card_body(card_with_account(card.number, at), at) if card else None,
         "refunds": [
-            refund_summary(refund) for refund in receipt.refunds.order_by("id").prefetch_related("lines__line")
+            refund_summary(refund)
+            for refund in receipt.refunds.order_by("id").prefetch_related("lines__line", "clawbacks")
         ],
+        # Level discount on this receipt that refunds of earlier purchases showed was never earned.
+        "clawbacks_taken": [
+            {"receipt_id": c.receipt_id, "refund_id": c.refund_id, "refunded_receipt_id": c.refund.receipt_id}
+            | clawback_summary(c)
+            for c in receipt.clawbacks.select_related("refund").order_by("id")
+        ],
+    }
+
+
+def clawback_summary(clawback) -> dict:
+    return {
+        "created_at": clawback.created_at.isoformat(),
+        "level_given": clawback.level_given or None,
+        "level_earned": clawback.level_earned or None,
+        "unearned": money(clawback.unearned),
+        "kept": money(clawback.kept),
+        "recorded": money(clawback.recorded),
     }
 
 
@@ -133,6 +171,12 @@ def refund_summary(refund) -> dict:
         "points_returned": money(refund.points_returned),
         "points_reversed": money(refund.points_reversed),
         "points_shortfall": money(refund.points_shortfall),
+        "clawback_kept": money(refund.clawback_kept),
+        "clawback_recorded": money(refund.clawback_recorded),
+        "clawbacks": [
+            {"receipt_id": c.receipt_id} | clawback_summary(c)
+            for c in sorted(refund.clawbacks.all(), key=lambda c: c.pk)
+        ],
         "lines": [{"sku": rl.line.sku, "quantity": quantity_str(rl.quantity)} for rl in refund.lines.all()],
     }
 

@@ -28,7 +28,10 @@ def matching(f: ReportFilter, n: Narrowing) -> QuerySet:
     if n.ids:
         qs = Receipt.objects.filter(pk__in=n.ids)  # explicit receipts: whatever the period
     if n.card:
-        qs = qs.filter(card__number=n.card)
+        # A link carries a card number; anything else (a NUL byte, a page of text) is no card's: no receipts.
+        qs = (
+            qs.filter(card__number=n.card) if n.card.isascii() and n.card.isdigit() and len(n.card) <= 20 else qs.none()
+        )
     if n.cashier == "none":
         qs = qs.filter(cashier__isnull=True)
     elif n.cashier.isdigit():
@@ -77,7 +80,9 @@ def receipts_table(f: ReportFilter, n: Narrowing) -> Table:
 def receipt_detail(receipt_id: int) -> Receipt | None:
     return (
         Receipt.objects.select_related("store", "terminal", "cashier", "card", "account__customer")
-        .prefetch_related("lines__category", "lines__discount", "refunds__lines__line")
+        .prefetch_related(
+            "lines__category", "lines__discount", "refunds__lines__line", "refunds__clawbacks", "clawbacks__refund"
+        )
         .filter(pk=receipt_id)
         .first()
     )

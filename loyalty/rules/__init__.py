@@ -1,5 +1,5 @@
 """The loyalty rules as pure functions, by sub-domain: the programme's terms, levels, pricing a receipt,
-point lots, discount-scale maths.
+point lots, discount-scale maths, the unearned level discount a refund takes back.
 
 Pure on purpose: the standard library and `core` (plain Python) only; no Django, no clock, no settings.
 The moment of a purchase (`at`) is always a parameter, so every rule is tested with plain values and the
@@ -12,6 +12,21 @@ given). Callers use the names below (`rules.quote`, `rules.LevelRule`, …), not
 """
 
 from core.money import CENT, HUNDRED, TENTH, ZERO, round_down, round_money
+from loyalty.rules.clawback import (
+    CLAWBACK,
+    PURCHASE,
+    REFUND,
+    LineUnearned,
+    ReceiptUnearned,
+    SoldLine,
+    SoldReceipt,
+    SpendMove,
+    Taking,
+    line_unearned,
+    spend_around,
+    take_back,
+    unearned_discounts,
+)
 from loyalty.rules.errors import (
     DiscountExceedsMargin,
     InsufficientPoints,
@@ -46,6 +61,8 @@ from loyalty.rules.scale import ScaleStep, cost_share, design_scale, required_vo
 from loyalty.rules.terms import CardState, CategoryRule, Kind, LevelRule, Policy, ProgrammeRules, TimeWindowRule
 
 __all__ = [
+    "CLAWBACK", "PURCHASE", "REFUND", "LineUnearned", "ReceiptUnearned", "SoldLine", "SoldReceipt", "SpendMove",
+    "Taking", "line_unearned", "spend_around", "take_back", "unearned_discounts",
     "CENT", "HUNDRED", "TENTH", "ZERO", "round_down", "round_money",
     "DiscountExceedsMargin", "InsufficientPoints", "InvalidInput", "NegativeRedeem", "RedeemLimitExceeded",
     "RuleError", "UnknownCategory",

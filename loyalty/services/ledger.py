@@ -14,6 +14,7 @@ never clamped, and the DB constraint on the balance is the backstop.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,7 +23,7 @@ from django.db import connection, transaction
 
 from core import rows
 from core.errors import InvalidInput
-from core.money import CENT, ZERO
+from core.money import AMOUNT_MAX, CENT, MAX_SALE, ZERO, refuse_above_total
 from loyalty import rules
 from loyalty.locks import account_lock
 from loyalty.models import Account, Customer, Level, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
@@ -75,6 +76,10 @@ def account_purchase_record(*, account: Account, receipt_id: int, quote: rules.Q
     """A checkout's sale on its locked account: the points past their date burn (the quote already left
     them out), then the points redeemed and earned, the spend paid in money, the level after and the
     time of the last purchase."""
+    # Before any row is written: a sale the account's totals could not hold is refused as a whole (400).
+    what = "this card's lifetime"
+    refuse_above_total(account.spend + quote.total_due, field="lines", what=f"{what} spend")
+    refuse_above_total(account.points_balance + quote.points_earned, field="lines", what=f"{what} points balance")
     _burn_overdue(account, at)
     if quote.points_redeemed > 0:
         _debit(account, kind=Kind.REDEEM, points=quote.points_redeemed, at=at, receipt_id=receipt_id)
@@ -90,18 +95,21 @@ def account_purchase_record(*, account: Account, receipt_id: int, quote: rules.Q
 class Settlement:
     """What a refund did on the account, for its slip."""
 
-    amount_refunded: Decimal  # the cash back, less what the programme keeps for points already spent
+    amount_refunded: Decimal  # the cash back, less what the programme keeps for points spent and discount unearned
     points_returned: Decimal  # the points that paid for the refunded part, given back
     points_reversed: Decimal  # the points it earned, taken back
     points_shortfall: Decimal  # earned points the customer had already spent: not taken back
+    takings: tuple[rules.Taking, ...] = ()  # unearned level discount on later purchases, kept or recorded
 
 
 def account_refund_settle(
     *, account: Account, receipt_id: int, refund_id: int, cash: Decimal, to_return: Decimal, to_reverse: Decimal,
-    at: datetime,
+    at: datetime, unearned: Sequence[tuple[int, Decimal, Decimal, Decimal]] = (),
 ) -> Settlement:  # fmt: skip
     """A refund's share of a purchase undone on the locked account that holds the receipt's points now:
-    `to_return` points given back, up to `to_reverse` taken back, `cash` out of the spend (the level may fall)."""
+    `to_return` points given back, up to `to_reverse` taken back, `cash` out of the spend (the level may fall).
+    `unearned`: (receipt, due, kept so far, recorded so far) of the level discount this refund shows was
+    never earned (loyalty/rules/clawback.py), taken back as the programme treats points already spent."""
     _burn_overdue(account, at)
     cause = {"receipt_id": receipt_id, "refund_id": refund_id}
     if to_return > 0:
@@ -111,16 +119,34 @@ def account_refund_settle(
         _debit(account, kind=Kind.REFUND, points=taken, at=at, **cause)
     shortfall = to_reverse - taken
     programme = account.programme
-    after = rules.level_after_refund(programme_rules(programme), _level_name(account), max(ZERO, account.spend - cash))
-    _spend(account, kind=SpendEntry.Kind.REFUND, amount=-cash, at=at, level=_level_named(account, after),
-           receipt_id=receipt_id)  # fmt: skip
-    _save(account, "points_balance", "spend", "level_id")
-    if shortfall > 0 and programme.refund_shortfall == Programme.RefundShortfall.REDUCE_CASH:
+    keep_from_cash = programme.refund_shortfall == Programme.RefundShortfall.REDUCE_CASH
+    paid_back = cash
+    if shortfall > 0 and keep_from_cash:
         # The customer already spent points this purchase earned: keep their value from the cash.
-        cash = max(ZERO, cash - rules.round_money(shortfall * programme.point_value))
+        paid_back = max(ZERO, paid_back - rules.round_money(shortfall * programme.point_value))
+    takings, paid_back = rules.take_back(unearned, paid_back, keep_from_cash)
+    _refund_spend(account, receipt_id=receipt_id, goods=cash, takings=takings, at=at)
+    _save(account, "points_balance", "spend", "level_id")
     return Settlement(
-        amount_refunded=cash, points_returned=to_return, points_reversed=taken, points_shortfall=shortfall
-    )
+        amount_refunded=paid_back, points_returned=to_return, points_reversed=taken, points_shortfall=shortfall,
+        takings=takings,
+    )  # fmt: skip
+
+
+def _refund_spend(account: Account, *, receipt_id: int, goods: Decimal, takings, at: datetime) -> None:
+    """The refunded goods out of the spend; the unearned discount kept from the cash back in (it is money paid
+    for goods the customer keeps, as at the till), one entry per receipt it was kept for. The level falls to
+    what the spend left supports, never rises."""
+    kept = sum((t.kept for t in takings), ZERO)
+    spend_after = max(ZERO, account.spend - goods + kept)
+    after = _level_named(account, rules.level_after_refund(programme_rules(account.programme), _level_name(account),
+                                                           spend_after))  # fmt: skip
+    _spend(account, kind=SpendEntry.Kind.REFUND, amount=-goods, at=at, level=after, receipt_id=receipt_id)
+    for taking in takings:
+        if taking.kept:
+            _spend(account, kind=SpendEntry.Kind.CLAWBACK, amount=taking.kept, at=at, level=after,
+                   receipt_id=taking.receipt_id)  # fmt: skip
+    account.spend = spend_after  # the entries' sum, without clamping midway
 
 
 def account_replace(*, account: Account, at: datetime, by=None, reason: str) -> Account:
@@ -154,9 +180,13 @@ def points_adjust(*, account_id: int, points: Decimal, reason: str, by, at: date
         raise InvalidInput("A manual adjustment needs a reason.", details={"reason": ["This field is required."]})
     if points == 0:
         raise InvalidInput("An adjustment of zero points changes nothing.")
+    if abs(points) > MAX_SALE:
+        message = f"Adjust by at most {MAX_SALE:,} points at a time."
+        raise InvalidInput(message, details={"points": [message]})
     with transaction.atomic(durable=True):
         account = account_lock(account_id, at=at)
         if points > 0:
+            refuse_above_total(account.points_balance + points, field="points", what="the points balance")
             entry = _credit(account, kind=Kind.ADJUST, points=points, at=at, created_by=by, reason=reason)
         else:
             _burn_overdue(account, at)
@@ -176,6 +206,7 @@ def lot_expiry(programme: Programme, at: datetime) -> datetime | None:
 def _credit(account: Account, *, kind: str, points: Decimal, at: datetime, expires_at=..., **cause) -> PointsEntry:
     """Add points as one entry and one lot. `expires_at` defaults to the programme's lifetime."""
     _check_amount(points)
+    refuse_above_total(account.points_balance + points, field="points", what="the points balance")  # backstop
     entry = _entry(account, kind=kind, points=points, at=at, **cause)
     if expires_at is ...:
         expires_at = lot_expiry(account.programme, at)
@@ -232,10 +263,13 @@ def _consume(account: Account, entry: PointsEntry, taken: list[tuple[int, Decima
 def _check_amount(points: Decimal) -> None:
     if points <= 0 or points != points.quantize(CENT):
         raise InvalidInput("Points must be a positive amount with at most two decimals.")
+    if points > AMOUNT_MAX:  # one ledger row's column (core/money.py); the callers' limits are far below
+        raise InvalidInput(f"One entry can move at most {AMOUNT_MAX:,} points.")
 
 
 def _spend(account: Account, *, kind: str, amount: Decimal, at: datetime, level: Level | None, **cause) -> None:
     """A spend entry moving level-qualifying spend, and the level it leaves (None = base)."""
+    refuse_above_total(account.spend + amount, field="spend", what="the spend")  # backstop
     entry = {"account": account.pk, "kind": kind, "amount": amount, "created_at": at}
     levels = {"level_before": _level_name(account) or "", "level_after": level.name if level else ""}
     rows.insert(SpendEntry, [entry | levels | cause])

@@ -1141,6 +1141,18 @@
     if (d.points_shortfall && d.points_shortfall !== "0.00") {
       parts.push(el("p", { text: `Points already spent, not taken back: ${d.points_shortfall}` }));
     }
+    // Later purchases priced at a level this refund's spend had reached: their extra discount, kept or owed.
+    for (const c of d.clawbacks || []) {
+      const how = c.kept.startsWith("-") || c.recorded.startsWith("-")
+        ? `${c.kept.replace("-", "")} paid back, ${c.recorded.replace("-", "")} no longer owed`
+        : `${c.kept} kept from the cash${c.recorded !== "0.00" ? `, ${c.recorded} recorded as owed` : ""}`;
+      parts.push(
+        el("p", {
+          class: "clawback",
+          text: `Receipt #${c.receipt_id} was priced at ${c.level_given || "base"}, earned ${c.level_earned || "base"}: discount ${how}`,
+        }),
+      );
+    }
     if (d.card) {
       parts.push(
         el("p", {

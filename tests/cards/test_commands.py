@@ -39,6 +39,22 @@ def test_cards_issue_bad_count_is_one_line_and_writes_nothing(count, message):
     assert CardBatch.objects.count() == 0 and Card.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--name", "n" * 101], "The name must be at most 100 characters (it has 101)."),
+        (["--name", "spring\x00"], "The name must not hold control characters (such as NUL, tab or line breaks)."),
+        (["--name", "two\nlines"], "The name must not hold control characters (such as NUL, tab or line breaks)."),
+        (["--program", "std\x00"], "There is no programme with code 'std\\x00'."),
+    ],
+)
+def test_cards_issue_bad_name_or_programme_is_one_line_and_writes_nothing(args, message):
+    with pytest.raises(CommandError) as error:
+        run("cards_issue", "--count", "3", *args)
+    assert str(error.value) == message
+    assert CardBatch.objects.count() == 0 and Card.objects.count() == 0
+
+
 def test_cards_export_writes_the_file_and_prints_its_path(tmp_path):
     run("cards_issue", "--count", "2", "--verbosity", "0")
     batch = CardBatch.objects.get()

@@ -4,7 +4,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from core.money import round_down, round_money
+from core.money import money_text, round_down, round_money
 
 
 def is_cents(x: D) -> bool:
@@ -25,3 +25,11 @@ def is_cents(x: D) -> bool:
 def test_rounding(x, money, down):
     assert round_money(D(x)) == D(money) and is_cents(round_money(D(x)))
     assert round_down(D(x)) == D(down) and is_cents(round_down(D(x)))
+
+
+@pytest.mark.parametrize(
+    ("x", "text"), [("-0", "0.00"), ("-0.00", "0.00"), ("-0.004", "0.00"), ("0", "0.00"), ("-1.5", "-1.50")]
+)
+def test_zero_is_never_signed_in_money_text_or_rounding(x, text):
+    assert money_text(D(x)) == text
+    assert str(round_down(D(x))) == text and str(round_money(D(x))) == text

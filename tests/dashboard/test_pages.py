@@ -217,3 +217,68 @@ def test_the_chains_report_counts_days_on_the_chains_clock(manager_client, late_
         "2026-11-07,1,5.00,50.0",
         "2026-11-09,1,5.00,50.0",
     ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["from=9999-12-30&to=9999-12-31", "to=9999-12-31", "from=0001-01-01&to=0001-01-02", "from=1999-12-31"],
+)
+@pytest.mark.parametrize("path", [path for path, _ in PAGES])
+def test_a_day_off_the_reports_calendar_is_a_form_error_on_every_page(manager_client, shop, path, query):
+    response = manager_client.get(f"{path}?{query}")
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        name: ["Choose a day from 2000-01-01 to 2099-12-31."] for name in ("from", "to") if f"{name}=" in query
+    }
+    assert "Showing the last 30 days instead." in response.content.decode()
+
+
+HOSTILE = ["99999999999999999999", "-1", "abc", "%00", "x" * 5000, "9999-12-31", "0001-01-01", "1e999999", "NaN", "-0"]
+WITH_PARAMETERS = [
+    "/manager/receipts/?ids={v}&cashier={v}",
+    "/manager/receipts/?card={v}",
+    "/manager/?markup={v}&per={v}&store={v}",
+    "/manager/suspicious/?minutes={v}&per_day={v}",
+    "/manager/suspicious/cashiers/?gap={v}&times={v}&min_receipts={v}",
+    "/manager/whatif/?programme={v}",
+    "/manager/scale/?mode=ask&ask-volume={v}&ask-current={v}&ask-asked={v}&ask-wanted={v}&ask-rate={v}",
+    "/manager/scale/answer.csv?pays={v}&discount={v}&markup={v}&new_discount={v}&extra_margin={v}",
+    "/manager/points/?csv={v}",
+]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+@pytest.mark.parametrize("template", WITH_PARAMETERS)
+def test_no_page_parameter_is_a_server_error(manager_client, shop, template, value):
+    response = manager_client.get(template.format(v=value))
+    assert response.status_code in (200, 400, 404), response.status_code
+
+
+def test_a_card_that_is_no_number_narrows_the_receipts_to_none(manager_client, shop):
+    response = manager_client.get(f"/manager/receipts/?{PERIOD}&card=2000%00")
+    assert response.status_code == 200
+    assert response.context["content"].tables[0].rows == []
+
+
+@pytest.mark.parametrize(
+    ("levels", "error"),
+    [
+        ("Gold; NaN; 5", "Line 1: the spend must be from 0 to 9,999,999,999,999.99."),
+        ("Gold; 1e999999; 5", "Line 1: the spend must be from 0 to 9,999,999,999,999.99."),
+        ("Gold; 700; 101", "Line 1: the percent must be from 0 to 100."),
+        ("Gold; 700; -Infinity", "Line 1: the percent must be from 0 to 100."),
+        ("G\x07old; 700; 5", "Line 1: a level's name is 1 to 40 printable characters."),
+        ("{}; 700; 5".format("G" * 41), "Line 1: a level's name is 1 to 40 printable characters."),
+    ],
+)
+def test_a_what_if_level_that_cannot_be_priced_is_a_form_error(manager_client, shop, levels, error):
+    from loyalty.models import Programme
+
+    programme = Programme.objects.get(is_default=True)
+    data = {
+        "programme": programme.pk, "months": "12", "kind": "cumulative", "base_percent": "0", "levels": levels,
+        "ceiling_percent": "20", "earn_percent": "5", "point_value": "1",
+    }  # fmt: skip
+    response = manager_client.post("/manager/whatif/", data)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"levels": [error]}

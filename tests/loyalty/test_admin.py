@@ -262,6 +262,42 @@ def test_debit_above_the_balance_is_a_form_error_and_changes_nothing(manager_cli
     assert PointsEntry.objects.count() == 1
 
 
+@pytest.mark.parametrize("points", ["9999999999.99", "-9999999999.99", "100000000.01"])
+def test_an_adjustment_above_the_limit_is_a_field_error_and_changes_nothing(manager_client, two_customers, points):
+    anna, _ = two_customers
+    points_adjust(account_id=anna.pk, points=Decimal("10.00"), reason="Goodwill", by=None, at=timezone.now())
+    response = adjust(manager_client, anna, points, "Fat finger")
+    assert response.status_code == 200
+    bound = "greater than or equal to -100000000" if points.startswith("-") else "less than or equal to 100000000"
+    assert response.context["form"].errors == {"points": [f"Ensure this value is {bound}."]}
+    anna.refresh_from_db()
+    assert anna.points_balance == Decimal("10.00") == ledger_sum(anna)
+    assert PointsEntry.objects.count() == 1
+
+
+def test_an_adjustment_the_balance_cannot_hold_is_a_field_error_and_changes_nothing(manager_client, two_customers):
+    anna, _ = two_customers
+    Account.objects.filter(pk=anna.pk).update(points_balance=Decimal("9999999999999.00"))
+    response = adjust(manager_client, anna, "1.00", "Goodwill")
+    assert response.status_code == 200
+    message = (
+        "This would take the points balance to 10,000,000,000,000.00, "
+        "above the 9,999,999,999,999.99 that can be stored."
+    )
+    assert response.context["form"].errors == {"points": [message]}
+    anna.refresh_from_db()
+    assert anna.points_balance == Decimal("9999999999999.00")
+    assert PointsEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize("points", ["-0", "-0.00", "0"])
+def test_a_zero_adjustment_however_signed_is_refused(manager_client, two_customers, points):
+    anna, _ = two_customers
+    response = adjust(manager_client, anna, points, "Nothing")
+    assert response.context["form"].errors == {"points": ["An adjustment of zero points changes nothing."]}
+    assert PointsEntry.objects.count() == 0
+
+
 @pytest.mark.parametrize(
     ("points", "reason", "errors"),
     [

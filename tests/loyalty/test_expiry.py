@@ -246,6 +246,15 @@ def test_expire_inactive_rejects_a_bad_date_and_changes_nothing():
     assert (JobRun.objects.count(), SpendEntry.objects.filter(kind="inactivity").count()) == (0, 0)
 
 
+@pytest.mark.parametrize("at", ["0001-01-01T00:00", "9999-12-31T23:59", "1999-12-31T23:59"])
+def test_expire_inactive_refuses_a_day_off_the_calendar_and_changes_nothing(at):
+    card_at("800.00")
+    with pytest.raises(CommandError) as error:
+        call_command("expire_inactive", "--at", at)
+    assert str(error.value) == f"--at {at}: Choose a day from 2000-01-01 to 2099-12-31."
+    assert (JobRun.objects.count(), SpendEntry.objects.filter(kind="inactivity").count()) == (0, 0)
+
+
 def test_the_scheduled_task_runs_the_job_as_of_now(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     gold = card_at("800.00", at=T0)  # T0 is in March 2026: long idle by the clock of any test run

@@ -100,7 +100,8 @@ def test_the_progress_bar_shows_the_way_from_gold_to_platinum(anna):
     html = signed_in(ANNA).get("/my/").content.decode()
     # (802.00 − 700.00) / (1500.00 − 700.00) = 12.75 %, drawn as 12 % (never full before it is reached)
     assert 'aria-valuenow="12"' in html
-    assert 'style="width: 12%"' in html
+    assert '<progress class="bar" max="100" value="12"' in html
+    assert 'style="' not in html  # the Content-Security-Policy refuses style attributes
 
 
 def test_points_balance_and_what_burns_in_the_next_30_days(anna, now):

@@ -8,12 +8,14 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
+from cards.numbers import card_number
 from config.wsgi import application
 from pos.demo import build_demo
-from tests.tills import CENTRAL
+from tests.tills import CENTRAL, terminal_client
 
 pytestmark = pytest.mark.django_db
 
@@ -75,3 +77,92 @@ def test_the_schema_lists_every_pos_operation():
 def test_no_input_gives_a_server_error(index):
     build_demo()
     fuzz(sorted(operations(), key=lambda op: (op.method, op.path))[index])
+
+
+# --- issue 13: what the schema does not describe, generated ------------------------------------
+
+POSTS = ["/api/v1/checkout/quote/", "/api/v1/checkout/", "/api/v1/cards/2000000000022/activate/"]
+
+# Any JSON at all, nested up to far past the parser's bound (config/parsers.py: 32 levels).
+any_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=40,
+)
+
+
+def nested(depth: int, kind: str) -> str:
+    return ("[" * depth + "]" * depth) if kind == "list" else ('{"a":' * depth + "1" + "}" * depth)
+
+
+# Decimal strings at the edges: signed zeros, exponents, more digits than any column, not numbers at all.
+edge_decimal = st.one_of(
+    st.sampled_from(["1", "2.5", "1.49", "0", "-0", "-0.00", "-0.000"]),  # valid, so most baskets get priced
+    st.sampled_from(["1e20", "1E-999999", "NaN", "-Infinity", "sNaN", "1_000", " 1 ", "", "1000000", "100000"]),
+    st.decimals(allow_nan=False, allow_infinity=False).map(str),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+)
+edge_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=200)
+
+
+def assert_answered(response):
+    assert response.status_code < 500, (response.status_code, response.content[:300])
+    if response.status_code >= 400:
+        body = response.json()
+        assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    else:
+        assert '"-0.00"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("path", POSTS)
+def test_any_json_body_is_answered_never_a_server_error(path):
+    build_demo()
+    till = terminal_client(CENTRAL)
+
+    @given(body=any_json, depth=st.integers(min_value=0, max_value=3000), kind=st.sampled_from(["list", "dict"]))
+    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck))
+    def run(body, depth, kind):
+        for raw in (json.dumps(body), nested(depth, kind), '{"lines": ' + nested(depth, kind) + "}"):
+            response = till.generic("POST", path, raw, content_type="application/json", HTTP_IDEMPOTENCY_KEY="fuzz")
+            assert_answered(response)
+
+    run()
+
+
+@pytest.mark.parametrize("path", POSTS[:2])
+def test_edge_numbers_and_text_in_a_basket_are_answered_never_a_server_error(path):
+    build_demo()
+    till = terminal_client(CENTRAL)
+    keys = iter(range(10**9))
+
+    @given(
+        quantity=edge_decimal, unit_price=edge_decimal, redeem=edge_decimal, sku=edge_text | st.just("MILK-1L"),
+        name=edge_text | st.just("Milk"),
+        card=st.sampled_from([None, "2000000000015", "2000000000015\x00", "9" * 200]),
+    )  # fmt: skip
+    @example(quantity="2", unit_price="-0", redeem="-0", sku="MILK-1L", name="Milk", card=None)
+    @example(quantity="100000", unit_price="1000000", redeem="0", sku="TV", name="TV", card=None)
+    @settings(max_examples=EXAMPLES_PER_OPERATION * 2, deadline=None, suppress_health_check=list(HealthCheck))
+    def run(quantity, unit_price, redeem, sku, name, card):
+        line = {"sku": sku, "name": name, "category": "dairy", "quantity": quantity, "unit_price": unit_price}
+        body = {"card_number": card, "lines": [line] * 3, "redeem_points": redeem}
+        assert_answered(till.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY=f"edge-{next(keys)}"))
+
+    run()
+
+
+def test_edge_text_and_dates_in_an_activation_are_answered_never_a_server_error():
+    build_demo()
+    till = terminal_client(CENTRAL)
+    numbers = iter(card_number("000", serial) for serial in range(2, 10**6))  # the demo's issued cards, then unknown
+
+    @given(
+        name=edge_text, phone=edge_text, email=edge_text,
+        birthday=st.one_of(st.none(), st.dates().map(str), edge_text),
+    )  # fmt: skip
+    @settings(max_examples=EXAMPLES_PER_OPERATION * 2, deadline=None, suppress_health_check=list(HealthCheck))
+    def run(name, phone, email, birthday):
+        body = {"name": name, "phone": phone, "email": email, "birthday": birthday}
+        assert_answered(till.post(f"/api/v1/cards/{next(numbers)}/activate/", body, format="json"))
+
+    run()

@@ -23,7 +23,7 @@ class Command(BaseCommand):
             count, prefix = validate_batch_request(count=count, prefix=prefix)
             chosen = None
             if program:
-                chosen = Programme.objects.filter(code=program).first()
+                chosen = Programme.objects.filter(code=program).first() if program.isprintable() else None
                 if chosen is None:
                     raise CommandError(f"There is no programme with code {program!r}.")
             with tqdm(total=count, unit="card", file=self.stderr, disable=options["verbosity"] == 0) as bar:

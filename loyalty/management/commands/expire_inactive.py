@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from core.calendar import off_calendar
 from loyalty.expiry import nightly_run
 
 
@@ -29,5 +30,7 @@ class Command(BaseCommand):
             moment = datetime.fromisoformat(raw)
         except ValueError:
             raise CommandError(f"--at must be an ISO date-time such as 2026-11-23T03:00, not {raw!r}.") from None
+        if problem := off_calendar(moment.date()):  # the job steps back a lifetime from it: year 1 overflowed
+            raise CommandError(f"--at {raw}: {problem}")
         # A manager types local time; the job compares aware timestamps.
         return timezone.make_aware(moment) if timezone.is_naive(moment) else moment

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 
+from core.errors import InvalidInput
+from core.text import plain_text
 from pos.actors import terminal_create
 from pos.models import Store
 
@@ -17,8 +19,11 @@ class Command(BaseCommand):
         code, name = store.strip().lower(), name.strip()
         if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 20:
             raise CommandError(f"The store code must be 1-20 letters, digits, - or _, not {store!r}.")
-        if not name or len(name) > 60:
-            raise CommandError("The terminal name must be 1-60 characters.")
+        try:
+            name = plain_text(name, field="terminal_name", max_length=60, required=True)
+            store_name = plain_text(store_name, field="store_name", max_length=Store._meta.get_field("name").max_length)
+        except InvalidInput as error:
+            raise CommandError(error.message) from None
         try:
             with transaction.atomic():
                 shop, created = Store.objects.get_or_create(code=code, defaults={"name": store_name or code})

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cards', '0002_card_account_card_replaced_by_cardbatch_programme_and_more'),
-        ('pos', '0006_card_replacement'),
+        ('pos', '0008_refund_clawbacks'),
         ('promotions', '0001_campaigns_and_coupons'),
     ]
 
