@@ -1,9 +1,8 @@
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
 from cards import exports
 from cards.models import CardBatch
+from core.files import CannotWrite, write_whole
 
 
 class Command(BaseCommand):
@@ -20,15 +19,8 @@ class Command(BaseCommand):
         found = CardBatch.objects.filter(pk=int(batch)).first()
         if found is None:
             raise CommandError(f"There is no card batch {batch}.")
-        path = Path(out)
-        if not path.parent.is_dir():
-            raise CommandError(f"The folder {path.parent} does not exist.")
-        partial = path.with_name(path.name + ".partial")
         try:
-            with partial.open("wb") as handle:
-                exports.export_batch(found, format, handle)
-            partial.replace(path)  # a killed export never leaves a half file under the real name
-        except OSError as error:
-            partial.unlink(missing_ok=True)
-            raise CommandError(f"Could not write {path}: {error.strerror}.") from None
+            path = write_whole(out, lambda handle: exports.export_batch(found, format, handle))
+        except CannotWrite as error:
+            raise CommandError(str(error)) from None
         self.stdout.write(str(path))
