@@ -14,12 +14,12 @@ from core.local_time import chain_zone_name, local_time, zone
 from loyalty import rules
 from loyalty.models import Account, PointsLot
 from loyalty.selectors import card_state, programme_rules
-from pos.models import Receipt, Refund, Store
+from pos.models import Receipt, ReceiptLine, Refund, Store
 from promotions import rules as promotions
 from promotions.selectors import campaigns_for_customer
 
 BURN_SOON_DAYS = 30
-RECEIPTS_PER_PAGE = 20
+RECEIPTS_PER_PAGE = 10  # one row each: a phone's page stays short, the profile below within reach
 ZERO = Decimal("0.00")
 
 
@@ -107,14 +107,24 @@ def card_accounts(account: Account) -> list[int]:
 
 
 def purchase_history(account: Account) -> QuerySet[Receipt]:
-    """Receipts of this card (and the cards it replaced), newest first, each with its refunds."""
-    refunds = Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id"))
+    """Receipts of this card (and the cards it replaced), newest first: one row each, the receipt's page
+    (`receipt_of`) has the lines and refunds."""
     return (
         Receipt.objects.filter(account_id__in=card_accounts(account))
         .select_related("store", "card")
-        .prefetch_related(refunds)
         .order_by("-created_at", "-id")
     )
+
+
+def receipt_of(account: Account, receipt_id: int) -> Receipt | None:
+    """One receipt of this card (or a card it replaced) with its lines, their discounts and its refunds;
+    None for anyone else's receipt, so that another customer's receipt is as unknown as a missing one."""
+    lines = Prefetch(
+        "lines",
+        queryset=ReceiptLine.objects.select_related("discount__campaign").order_by("position"),
+    )
+    refunds = Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id"))
+    return purchase_history(account).filter(pk=receipt_id).prefetch_related(lines, refunds).first()
 
 
 def history_page(account: Account, page: str | int | None) -> Page:

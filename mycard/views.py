@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -121,6 +121,22 @@ def _card_page(request: HttpRequest, card: Card, profile_form: ProfileForm) -> H
     # Every date and time on the page (purchases, refunds) in the customer's zone; render() renders now.
     with timezone.override(zone_name):
         return render(request, "mycard/card.html", context)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def receipt_page(request: HttpRequest, receipt_id: int) -> HttpResponse:
+    """One purchase as on the paper receipt: lines, discounts, points, refunds. The signed-in card's only."""
+    card = _signed_in_card(request)
+    if card is None:
+        return redirect("my:signin")
+    receipt = selectors.receipt_of(card.account, receipt_id)
+    if receipt is None:
+        raise Http404("No such receipt on this card.")
+    page = request.GET.get("page", "")
+    context = {"card": card, "receipt": receipt, "back_page": page if page.isdigit() else ""}
+    with timezone.override(selectors.customer_zone(card.account)):
+        return render(request, "mycard/receipt.html", context)
 
 
 @never_cache
