@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from cards.models import Card
 from core.local_time import chain_zone_name, local_time, zone
+from core.money import round_down
 from loyalty import rules
 from loyalty.models import Account, PointsLot
 from loyalty.selectors import card_state, programme_rules
@@ -40,6 +41,20 @@ class Burn:
     points: Decimal
 
 
+@dataclass(frozen=True)
+class PointsWorth:
+    """What the points mean at the checkout, in the programme's terms."""
+
+    points: Decimal
+    amount: Decimal  # money off they pay, rounded down like the till (loyalty.rules.pricing.redeem)
+    point_value: Decimal  # money value of one point
+    cap_percent: Decimal  # points pay at most this share of a purchase's amount after discount
+
+    @property
+    def can_pay(self) -> bool:
+        return self.point_value > 0 and self.cap_percent > 0
+
+
 def signed_in_card(card_id: int) -> Card | None:
     """The card in the session, if it may still see the page: blocked or replaced since sign-in, it may not."""
     return (
@@ -67,6 +82,12 @@ def level_progress(account: Account, at: datetime) -> LevelProgress:
 
 def points_balance(account: Account, at: datetime) -> Decimal:
     return card_state(account, at).points_balance
+
+
+def points_worth(account: Account, points: Decimal) -> PointsWorth:
+    programme = programme_rules(account.programme)
+    cap = min(max(programme.redeem_cap_percent, ZERO), Decimal(100))  # as the till clamps it
+    return PointsWorth(points, round_down(points * programme.point_value), programme.point_value, cap)
 
 
 def customer_zone(account: Account) -> str:

@@ -105,11 +105,13 @@ def _card_page(request: HttpRequest, card: Card, profile_form: ProfileForm) -> H
     at = timezone.now()
     account = card.account
     zone_name = selectors.customer_zone(account)
+    points = selectors.points_balance(account, at)
     context = {
         "card": card,
         "customer": account.customer,
         "progress": selectors.level_progress(account, at),
-        "points": selectors.points_balance(account, at),
+        "points": points,
+        "worth": selectors.points_worth(account, points),
         "burning": selectors.burning_soon(account, at, zone_name=zone_name),
         "burn_days": selectors.BURN_SOON_DAYS,
         "receipts": selectors.history_page(account, request.GET.get("page")),

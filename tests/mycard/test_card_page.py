@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 
 from cards.lifecycle import card_activate, card_block, card_replace
 from cards.models import Card
-from loyalty.models import Account, Customer, PointsLot
+from loyalty.models import Account, Customer, PointsLot, Programme
 from loyalty.services import customer_merge
 from pos.models import Receipt, Store
 from tests.mycard import support as my_support
@@ -90,6 +90,7 @@ def day(moment, fmt: str) -> str:
     return timezone.localtime(moment).strftime(fmt)
 
 
+RULE = "At the checkout, points pay up to 20 % of a purchase. 1 point = 1.00 EUR."
 EN_DAY = "%-d %b %Y"  # 4 Dec 2026
 EN_DAY_TIME = "%-d %b %Y, %H:%M"  # 4 Dec 2026, 18:40
 
@@ -114,8 +115,31 @@ def test_the_progress_bar_shows_the_way_from_gold_to_platinum(anna):
 def test_points_balance_and_what_burns_in_the_next_30_days(anna, now):
     page = text(signed_in(ANNA).get("/my/"))
     first, second = ago(now, 350) + timedelta(days=365), ago(now, 340) + timedelta(days=365)
-    assert "Points 35.09 Burning within 30 days" in page
+    assert f"Points 35.09 35.09 points = 35.09 EUR off {RULE} Burning within 30 days" in page
     assert f"{day(first, EN_DAY)} 25.37 {day(second, EN_DAY)} 0.47 Points burn oldest first" in page
+
+
+def test_the_points_say_what_they_are_worth_and_how_much_of_a_purchase_they_pay(anna):
+    page = text(signed_in(ANNA).get("/my/"))
+    assert f"Points 35.09 35.09 points = 35.09 EUR off {RULE}" in page
+
+
+def test_the_worth_follows_the_programmes_point_value_and_cap_rounded_down_like_the_till(anna):
+    Programme.objects.update(point_value=Decimal("0.50"), redeem_cap_percent=Decimal("12.50"))
+    page = text(signed_in(ANNA).get("/my/"))
+    assert "35.09 points = 17.54 EUR off" in page  # 17.545, never more than the till gives
+    assert "points pay up to 12.5 % of a purchase. 1 point = 0.50 EUR." in page
+    german = text(signed_in(ANNA, "de").get("/my/"))
+    assert "35,09 Punkte = 17,54 EUR Rabatt" in german
+    assert "An der Kasse bezahlen Punkte bis zu 12,5 % eines Einkaufs. 1 Punkt = 0,50 EUR." in german
+
+
+@pytest.mark.parametrize("change", [{"point_value": Decimal("0.00")}, {"redeem_cap_percent": Decimal("0.00")}])
+def test_points_that_cannot_pay_say_so_instead_of_a_worth(anna, change):
+    Programme.objects.update(**change)
+    page = text(signed_in(ANNA).get("/my/"))
+    assert "Points 35.09 Points cannot pay at the checkout at the moment." in page
+    assert "EUR off" not in page
 
 
 def test_points_already_past_their_date_are_not_in_the_balance_nor_burning(anna, now):
@@ -123,14 +147,14 @@ def test_points_already_past_their_date_are_not_in_the_balance_nor_burning(anna,
     lot.expires_at = now - timedelta(minutes=1)  # tonight's job has not burned it yet
     lot.save()
     page = text(signed_in(ANNA).get("/my/"))
-    assert "Points 34.62 Burning within 30 days" in page
+    assert f"Points 34.62 34.62 points = 34.62 EUR off {RULE} Burning within 30 days" in page
     assert "0.47" not in page.split("Burning within 30 days")[1].split("Points burn oldest first")[0]
 
 
 def test_nothing_burning_says_so(demo):
     cards_in_every_state()
     page = text(signed_in(ANNA).get("/my/"))
-    assert "Points 0.00 Burning within 30 days None: no points burn in this time." in page
+    assert f"Points 0.00 0.00 points = 0.00 EUR off {RULE} Burning within 30 days None: no points burn" in page
     assert "Your discount 0 % No level yet" in page
     assert "Spend 300.00 EUR more for 2 % (Silver)" in page
     assert "No purchases yet." in page
