@@ -12,6 +12,8 @@ urlpatterns = [
     path("signout/", views.signout, name="signout"),
     path("profile/", views.profile, name="profile"),
     path("receipts/<int:receipt_id>/", views.receipt_page, name="receipt"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
     # Django's set_language view (POST language + next): the language switcher on every page.
     path("i18n/", include("django.conf.urls.i18n")),
 ]

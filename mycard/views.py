@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timeuntil
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,6 +24,7 @@ from django_ratelimit.decorators import ratelimit
 from cards import signin_guard
 from cards.models import Card
 from mycard import selectors
+from mycard.barcode import card_barcode_svg
 from mycard.forms import ProfileForm, SignInForm
 
 SESSION_CARD = "my_card_id"
@@ -108,6 +111,7 @@ def _card_page(request: HttpRequest, card: Card, profile_form: ProfileForm) -> H
     points = selectors.points_balance(account, at)
     context = {
         "card": card,
+        "barcode": card_barcode_svg(card.number, _("Barcode of card %(number)s") % {"number": card.number}),
         "customer": account.customer,
         "progress": selectors.level_progress(account, at),
         "points": points,
@@ -160,3 +164,43 @@ def signout(request: HttpRequest) -> HttpResponse:
     request.session.flush()
     messages.info(request, _("You are signed out."))
     return redirect("my:signin")
+
+
+# --- installable, and the card offline -------------------------------------------------------------------
+# A web app manifest makes /my/ installable on the home screen; the service worker keeps the last card page
+# shown, so the barcode opens at the till without network. (Apple/Google Wallet passes would need the
+# issuers' signing certificates: not done.)
+
+
+@require_http_methods(["GET"])
+def manifest(request: HttpRequest) -> HttpResponse:
+    card_page_url = reverse("my:card")
+    icons = [
+        {"src": static(f"mycard/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+        for size in (192, 512)
+    ]
+    body = {
+        "name": _("Loyalty card"),
+        "short_name": _("My card"),
+        "description": _("Your loyalty card: barcode, discount, points and purchases."),
+        "lang": get_language(),
+        "id": card_page_url,
+        "start_url": card_page_url,
+        "scope": card_page_url,
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#f2f4f7",
+        "theme_color": "#13293d",
+        "icons": [*icons, {**icons[-1], "purpose": "maskable"}],
+    }
+    response = JsonResponse(body, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_http_methods(["GET"])
+def service_worker(request: HttpRequest) -> HttpResponse:
+    # Served under /my/ (not /static/): a worker controls only the pages under the folder it comes from.
+    response = render(request, "mycard/sw.js", content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"  # a new release's worker is found at the next visit
+    return response
