@@ -312,3 +312,35 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# --- E-mail, and the customer's reminder e-mails (mycard/reminders.py)
+# Either EMAIL_URL (smtp://user:pass@host:25, smtp+tls://…:587, smtp+ssl://…:465, consolemail://) or the
+# EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER / EMAIL_HOST_PASSWORD / EMAIL_USE_TLS / EMAIL_USE_SSL variables.
+# Neither: e-mails are printed on the console (development), never sent.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+elif env.str("EMAIL_HOST", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+if globals().get("EMAIL_USE_TLS") and globals().get("EMAIL_USE_SSL"):
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other: STARTTLS (587) or TLS (465).")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)  # seconds: a hung mail server must not hold a worker
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Loyalty card <loyalty@localhost>")
+# Links in e-mails (the unsubscribe link) need the site's address: scheme and host, no path.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Points about to burn: one reminder this many days before (the daily run at REMINDER_BURN_HOUR, chain time).
+REMINDER_BURN_DAYS = env.int("REMINDER_BURN_DAYS", default=14)
+REMINDER_BURN_HOUR = env.int("REMINDER_BURN_HOUR", default=9)
+if not 1 <= REMINDER_BURN_DAYS <= 365 or not 0 <= REMINDER_BURN_HOUR <= 23:
+    raise ImproperlyConfigured("REMINDER_BURN_DAYS must be 1..365 and REMINDER_BURN_HOUR 0..23.")
+CELERY_BEAT_SCHEDULE["mycard-burn-reminders"] = {
+    "task": "mycard.burn_reminders",
+    "schedule": crontab(minute=0, hour=REMINDER_BURN_HOUR),
+}

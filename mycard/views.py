@@ -18,12 +18,13 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from cards import signin_guard
 from cards.models import Card
-from mycard import selectors
+from mycard import reminders, selectors
 from mycard.barcode import card_barcode_svg
 from mycard.forms import ProfileForm, SignInForm
 
@@ -123,6 +124,8 @@ def _card_page(request: HttpRequest, card: Card, profile_form: ProfileForm) -> H
         "currency": selectors.chain_currency(),
         "profile_form": profile_form,
         "campaigns": selectors.campaigns_now(account, at, zone_name),
+        "reminders_on": reminders.reminders_on(account.customer),
+        "reminder_days": settings.REMINDER_BURN_DAYS,
     }
     # Every date and time on the page (purchases, refunds) in the customer's zone; render() renders now.
     with timezone.override(zone_name):
@@ -157,6 +160,41 @@ def profile(request: HttpRequest) -> HttpResponse:
     form.save()
     messages.success(request, _("Your details are saved."))
     return redirect("my:card")
+
+
+@never_cache
+@require_POST
+def reminders_toggle(request: HttpRequest) -> HttpResponse:
+    """The customer turns reminder e-mails on or off (a button on /my/ that says which)."""
+    card = _signed_in_card(request)
+    if card is None:
+        return redirect("my:signin")
+    customer = card.account.customer
+    enabled = request.POST.get("enabled") == "on"
+    if enabled and not customer.email:
+        messages.error(request, _("Please add your e-mail address first: the reminders need somewhere to go."))
+    else:
+        reminders.reminders_set(customer=customer, enabled=enabled, language=get_language(), at=timezone.now())
+        if enabled:
+            messages.success(request, _("Reminders are on. We write to %(email)s.") % {"email": customer.email})
+        else:
+            messages.success(request, _("Reminders are off."))
+    return redirect(reverse("my:card") + "#reminders")
+
+
+@never_cache
+@csrf_exempt  # the token is the credential; mail clients' one-click unsubscribe POSTs without a CSRF token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in every reminder e-mail: no sign-in. GET asks (link checkers and previews follow links),
+    POST turns the reminders off (the button, or the mail client's List-Unsubscribe-Post)."""
+    customer = reminders.unsubscribe_customer(token)
+    if customer is None:
+        return render(request, "mycard/unsubscribe.html", {"invalid": True}, status=404)
+    done = request.method == "POST"
+    if done and reminders.reminders_on(customer):
+        reminders.reminders_set(customer=customer, enabled=False, language=get_language(), at=timezone.now())
+    return render(request, "mycard/unsubscribe.html", {"done": done, "token": token})
 
 
 @require_POST
