@@ -168,6 +168,20 @@ def test_on_a_phone_the_card_opens_offline_once_seen_and_is_forgotten_at_sign_ou
     assert kept is False, "the signed-out card page is still kept on the phone"
 
 
+def test_on_a_phone_the_customer_turns_reminders_on_and_off(open_page, shop):
+    page = open_page(PHONE)
+    page.goto("/my/signin/")
+    sign_in(page, ANNA, pin(ANNA))
+    page.get_by_role("button", name="Turn reminders on").click()
+    expect(page).to_have_url(re.compile(r"/my/#reminders$"))
+    expect(page.locator(".msg-success")).to_have_text("Reminders are on. We write to anna@example.com.")
+    expect(page.locator("#reminders-state")).to_have_text(re.compile(r"^\s*On\s+to anna@example.com\s*$"))
+    assert page.locator("#reminders").bounding_box()["y"] < page.evaluate("window.scrollY") + 844
+    shot(page, "11-phone-reminders-on")
+    page.get_by_role("button", name="Turn reminders off").click()
+    expect(page.locator("#reminders-state")).to_have_text(re.compile(r"^\s*Off\s*$"))
+
+
 def test_on_a_phone_the_fifth_wrong_pin_locks_web_sign_in(open_page):
     page = open_page(PHONE)
     page.goto("/my/signin/")

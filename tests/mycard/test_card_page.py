@@ -166,7 +166,7 @@ def test_purchase_history_newest_first_one_row_each_opening_its_receipt(anna, no
     html = page.content.decode()
     assert html.index(f"receipt-{big.pk}") < html.index(f"receipt-{second.pk}") < html.index(f"receipt-{first.pk}")
     assert receipt_text(page, big) == (
-        f"{day(ago(now, 10), EN_DAY_TIME)} Central Market 85.00 EUR +4.25 points · −10.00 Refunded"
+        f"{day(ago(now, 10), EN_DAY_TIME)} Central Market 85.00 EUR +4.25 / −10.00 points Refunded"
     )
     assert receipt_text(page, first) == f"{day(ago(now, 350), EN_DAY_TIME)} Central Market 750.00 EUR +37.50 points"
     assert receipt_text(page, second) == f"{day(ago(now, 340), EN_DAY_TIME)} Central Market 9.50 EUR +0.47 points"
@@ -196,7 +196,7 @@ def test_german_amounts_dates_and_words(anna, now):
     with translation.override("de"):
         assert f"{date_format(timezone.localtime(burn), 'j. N Y')} 25,37" in page
         assert f"{date_format(timezone.localtime(ago(now, 10)), 'j. N Y')}, 09:30 Central Market 85,00 EUR" in page
-    assert "+4,25 Punkte · −10,00 Erstattet" in page
+    assert "+4,25 / −10,00 Punkte Erstattet" in page
     assert "Riverside 1.234,50 EUR" in text(signed_in(BRUNO, "de").get("/my/"))
 
 
