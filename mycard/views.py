@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
@@ -140,8 +140,8 @@ def receipt_page(request: HttpRequest, receipt_id: int) -> HttpResponse:
     if card is None:
         return redirect("my:signin")
     receipt = selectors.receipt_of(card.account, receipt_id)
-    if receipt is None:
-        raise Http404("No such receipt on this card.")
+    if receipt is None:  # another card's receipt answers exactly like a missing one
+        return render(request, "mycard/receipt_not_found.html", status=404)
     page = request.GET.get("page", "")
     context = {"card": card, "receipt": receipt, "back_page": page if page.isdigit() else ""}
     with timezone.override(selectors.customer_zone(card.account)):

@@ -65,6 +65,8 @@ def test_another_customers_receipt_is_not_found_like_a_missing_one(purchases):
     other = client.get(f"/my/receipts/{purchases['sofa'].pk}/")
     missing = client.get(f"/my/receipts/{Receipt.objects.order_by('pk').last().pk + 100}/")
     assert (other.status_code, missing.status_code) == (404, 404)
+    assert text(other) == text(missing)
+    assert "Receipt not found This card has no such receipt." in text(other)
     assert "1,234.50" not in text(other)
 
 
