@@ -392,3 +392,16 @@ def test_on_postgresql_two_workers_sending_the_same_reminder_at_once_send_it_onc
     assert sorted(results) == [False, True]
     assert len(smtp.messages) == 1
     assert SentReminder.objects.count() == 1
+
+
+def test_the_back_office_lists_consents_and_sent_reminders_read_only(anna, smtp, settings, admin_client):
+    settings.REMINDER_BURN_DAYS = 20
+    consent(anna)
+    [(account_id, days)] = reminders.burn_days_due(timezone.now()).items()
+    tasks.burn_reminder(account_id, [d.isoformat() for d in days])
+    consents = admin_client.get("/admin/mycard/reminderconsent/")
+    sent = admin_client.get("/admin/mycard/sentreminder/")
+    assert (consents.status_code, sent.status_code) == (200, 200)
+    assert "Anna Kowalska" in text(consents)
+    assert "anna@example.com" in text(sent)
+    assert admin_client.post(f"/admin/mycard/reminderconsent/{anna.pk}/change/", {}).status_code == 403
