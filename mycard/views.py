@@ -3,6 +3,7 @@
 Customers are not Django users: the session holds the signed-in card's id, nothing else.
 """
 
+import hashlib
 import math
 from datetime import UTC, datetime, timedelta
 
@@ -236,9 +237,17 @@ def manifest(request: HttpRequest) -> HttpResponse:
     return response
 
 
+OFFLINE_FILES = ["mycard/my.css", "mycard/my.js", "mycard/icon-192.png"]  # what the kept card page needs
+
+
 @require_http_methods(["GET"])
 def service_worker(request: HttpRequest) -> HttpResponse:
     # Served under /my/ (not /static/): a worker controls only the pages under the folder it comes from.
-    response = render(request, "mycard/sw.js", content_type="text/javascript")
+    files = [static(name) for name in OFFLINE_FILES]
+    # A release with new files (their names carry a content hash in production) gets a new cache, and the
+    # new worker deletes the old one.
+    version = hashlib.sha256("\n".join(files).encode()).hexdigest()[:12]
+    context = {"files": files, "cache": f"my-card-{version}"}
+    response = render(request, "mycard/sw.js", context, content_type="text/javascript")
     response["Cache-Control"] = "no-cache"  # a new release's worker is found at the next visit
     return response

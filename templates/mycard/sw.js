@@ -1,4 +1,4 @@
-{% load static %}// The customer page's service worker (served from {% url 'my:service_worker' %}, so it controls /my/ only).
+// The customer page's service worker (served from {% url 'my:service_worker' %}, so it controls /my/ only).
 // What it is for: the card's barcode at the till with no network. It keeps the last card page it saw and
 // the files that page needs; every other request goes to the network as before.
 // - the card page: network first (always the live figures when online), the kept copy when offline;
@@ -6,15 +6,11 @@
 // - signing out forgets the kept page (it holds the customer's name and figures).
 "use strict";
 
-const CACHE = "my-card-v1";
+const CACHE = "{{ cache }}";
 const CARD_PAGE = "{% url 'my:card' %}";
 const SIGN_IN = "{% url 'my:signin' %}";
 const SIGN_OUT = "{% url 'my:signout' %}";
-const FILES = [
-  "{% static 'mycard/my.css' %}",
-  "{% static 'mycard/my.js' %}",
-  "{% static 'mycard/icon-192.png' %}",
-];
+const FILES = [{% for file in files %}"{{ file|escapejs }}"{% if not forloop.last %}, {% endif %}{% endfor %}];
 
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {

@@ -114,3 +114,13 @@ def test_the_service_worker_is_served_from_my_so_that_it_controls_my():
     worker = response.content.decode()
     assert 'const CARD_PAGE = "/my/";' in worker
     assert '"/static/mycard/my.css"' in worker
+    assert 'const CACHE = "my-card-' in worker
+
+
+def test_new_files_make_a_new_worker_with_a_new_cache(monkeypatch):
+    before = Client().get("/my/sw.js").content
+    # A release: in production the names carry the files' content hash (my.3f2a9c1b.css).
+    monkeypatch.setattr("mycard.views.static", lambda name: "/static/" + name.replace(".", ".3f2a9c1b.", 1))
+    after = Client().get("/my/sw.js").content.decode()
+    assert '"/static/mycard/my.3f2a9c1b.css"' in after
+    assert after.split('const CACHE = "')[1][:21] != before.decode().split('const CACHE = "')[1][:21]
