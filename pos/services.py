@@ -236,12 +236,20 @@ def _write_receipt(actor, card, account, priced: Priced, at: datetime, categorie
 
 
 def _promotion_columns(parts: tuple[promotions.Part, ...], coupon_ids: dict[str, int]) -> dict:
-    """Which campaign and which coupon gave how much of a line's discount; the rest is the card's."""
+    """Which campaign and which coupon gave how much of a line's discount, each with the percent the
+    checkout answered; the rest is the card's. Two coupons on one line are kept as one share (the first
+    one named): the card's share stays right and the line's shares still add up to its discount."""
+    card = next((p for p in parts if p.source == "card"), None)
     campaign = next((p for p in parts if p.source == "campaign"), None)
-    coupon = next((p for p in parts if p.source == "coupon"), None)
+    coupons = [p for p in parts if p.source == "coupon"]
+    coupon_amount = sum((p.amount for p in coupons), rules.ZERO)
+    coupon_percent = coupons[0].percent if len(coupons) == 1 else sum((p.percent for p in coupons), rules.ZERO)
     return {
+        "card_percent": card.percent if card else rules.ZERO,
         "campaign": campaign and campaign.campaign_id, "campaign_amount": campaign.amount if campaign else rules.ZERO,
-        "coupon": coupon and coupon_ids[coupon.coupon], "coupon_amount": coupon.amount if coupon else rules.ZERO,
+        "campaign_percent": campaign.percent if campaign else rules.ZERO,
+        "coupon": coupon_ids[coupons[0].coupon] if coupons else None, "coupon_amount": coupon_amount,
+        "coupon_percent": coupon_percent if coupons else rules.ZERO,
     }  # fmt: skip
 
 

@@ -194,3 +194,35 @@ def test_a_checkout_with_a_coupon_costs_three_statements_more(till):
     with_coupon = statements(lambda: checkout(till, [MILK], ["ABCDE23456"], key="coupon"))
     # the coupon row locked and read, its use counted, the use row written
     assert with_coupon - plain == 3
+
+
+def test_the_stored_receipt_repeats_each_lines_discounts_as_the_checkout_answered(till):
+    activate(till)
+    gold()  # 5 % card
+    dairy = Category.objects.get(code="dairy")
+    running_campaign(scope=Campaign.Scope.CATEGORIES, categories=[dairy])  # 10 % stacked
+    coupon_for(running_campaign(name="Coupon euro", needs_coupon=True, benefit="amount_receipt", value=D("0.50")))
+    bread = line("BREAD", "bakery", "1", "2.00", "Bread")
+    sold = checkout(till, [MILK, bread, CIGS], ["ABCDE23456"]).json()
+    stored = till.get(f"/api/v1/receipts/{sold['receipt_id']}/").json()
+    assert [ln["discounts"] for ln in stored["lines"]] == [ln["discounts"] for ln in sold["lines"]]
+    assert stored["lines"][0]["discounts"] == [
+        {"source": "card", "name": "Card", "percent": "5.00", "amount": "0.14"},
+        {"source": "campaign", "name": "Summer week", "percent": "10.00", "amount": "0.29"},
+        {"source": "coupon", "name": "Coupon euro", "percent": "5.36", "amount": "0.16"},  # trimmed to 20 %
+    ]
+    for ln in stored["lines"]:
+        assert sum((D(p["amount"]) for p in ln["discounts"]), D(0)) == D(ln["discount_amount"])
+    assert sum((D(ln["discount_amount"]) for ln in stored["lines"]), D(0)) == D(stored["discount_total"])
+    assert stored["lines"][2]["discounts"] == []  # tobacco stays excluded
+
+
+def test_a_walk_ins_stored_receipt_names_the_justified_fixed_price_campaign_alone(till):
+    running_campaign(benefit=Campaign.Benefit.FIXED_PRICE, value=D("1.00"), ceiling_justification="Clearance")
+    sold = checkout(till, [MILK], card=None).json()
+    stored = till.get(f"/api/v1/receipts/{sold['receipt_id']}/").json()
+    assert (
+        stored["lines"][0]["discounts"]
+        == sold["lines"][0]["discounts"]
+        == [{"source": "campaign", "name": "Summer week", "percent": "32.88", "amount": "0.98"}]
+    )
