@@ -116,7 +116,7 @@ def _card_page(request: HttpRequest, card: Card, profile_form: ProfileForm) -> H
         "other_cards": selectors.other_cards(card, at),
         "currency": selectors.chain_currency(),
         "profile_form": profile_form,
-        "campaigns": selectors.campaigns_now(account, at, zone_name),
+        "offers": selectors.offers_now(account, at, zone_name),
     }
     # Every date and time on the page (purchases, refunds) in the customer's zone; render() renders now.
     with timezone.override(zone_name):

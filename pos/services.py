@@ -114,7 +114,8 @@ def _price(
     base, lines = rules.price_lines(programme, state, basket.lines, categories, local)
     campaigns = campaigns_in_force(stamp, local.date())
     coupons = coupons_for_sale(
-        basket.coupons, card_id=card and card.pk, kept=campaigns, lock=lock_coupons
+        basket.coupons, card_id=card and card.pk, customer_id=card and card.account.customer_id, kept=campaigns,
+        lock=lock_coupons,
     ) if basket.coupons else []  # fmt: skip
     if not campaigns and not coupons:  # the plain sale: no promotion to weigh
         quote = rules.quote_priced(programme, state, base, lines, local, basket.redeem_points)

@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 
 from promotions.models import Campaign, Coupon, CouponBatch, CouponUse
-from promotions.rules import normalise
+from promotions.rules import new_code, normalise
 from promotions.services import coupon_batch_issue
 
 
@@ -51,16 +51,18 @@ class CouponBatchAdmin(ReadOnlyAdmin):
 
 @admin.register(Coupon)
 class CouponAdmin(admin.ModelAdmin):
-    """Shared codes are added here (code, campaign, limits); printed batches come from the campaign's action."""
+    """Shared codes and personal coupons (one customer's; shown on their /my/ page) are added here; printed
+    batches come from the campaign's action."""
 
-    list_display = ["__str__", "campaign", "batch", "uses", "max_uses", "max_uses_per_card"]
+    list_display = ["__str__", "campaign", "batch", "customer", "uses", "max_uses", "max_uses_per_card"]
     list_filter = ["campaign"]
     search_fields = ["code"]
     readonly_fields = ["uses"]
-    fields = ["code", "campaign", "max_uses", "max_uses_per_card", "uses"]
+    raw_id_fields = ["customer"]
+    fields = ["code", "campaign", "customer", "max_uses", "max_uses_per_card", "uses"]
 
     def save_model(self, request, obj, form, change):
-        obj.code = normalise(obj.code)  # as the till looks it up
+        obj.code = normalise(obj.code) or new_code()  # as the till looks it up
         super().save_model(request, obj, form, change)
 
 

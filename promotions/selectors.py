@@ -62,3 +62,18 @@ def campaigns_for_customer(stamp: str, who: rules.Shopper, local) -> list[rules.
     """The campaigns a card holder can use now without a coupon, soonest ending first (the customer page)."""
     kept = campaigns_in_force(stamp, local.date())
     return sorted((c for c in kept if rules.open_to_customer(c, who, local)), key=lambda c: (c.ends, c.name))
+
+
+def personal_coupons(customer_id: int, local) -> list[tuple[str, rules.CampaignRule]]:
+    """The customer's own coupons still to use, as (printed code, campaign), usable soonest first: not used
+    up, their campaign not ended on the clock `local` (one statement, two when a campaign covers categories)."""
+    today = local.date()
+    coupons = [
+        c
+        for c in Coupon.objects.filter(customer_id=customer_id, campaign__ends_on__gte=today).order_by("id")
+        if c.max_uses is None or c.uses < c.max_uses
+    ]
+    found = {r.id: r for r in _read_campaigns(today, list({c.campaign_id for c in coupons}))} if coupons else {}
+    offers = [(rules.printed(c.code), found[c.campaign_id]) for c in coupons]
+    offers = [(code, rule) for code, rule in offers if local.replace(tzinfo=None) <= rule.ends]
+    return sorted(offers, key=lambda o: (o[1].starts, o[1].ends, o[0]))

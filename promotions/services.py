@@ -30,8 +30,9 @@ class SaleCoupon:
 
 
 def coupons_for_sale(
-    codes: Sequence[str], *, card_id: int | None, kept: tuple[rules.CampaignRule, ...], lock: bool
-) -> list[SaleCoupon]:
+    codes: Sequence[str], *, card_id: int | None, kept: tuple[rules.CampaignRule, ...], lock: bool,
+    customer_id: int | None = None,
+) -> list[SaleCoupon]:  # fmt: skip
     """The coupons the till sent, each found and within its limits, or CouponInvalid with the reason.
     Whether its campaign applies to this basket is the rules' question (promotions.rules.promote)."""
     wanted = list(dict.fromkeys(rules.normalise(code) for code in codes))
@@ -44,6 +45,7 @@ def coupons_for_sale(
             hint = " It looks mistyped: check the code." if typo else ""
             raise CouponInvalid(code, "not_found", f"Coupon {code} is not known.{hint}")
         _refuse_spent(coupon, card_id)
+        _refuse_someone_elses(coupon, customer_id)
         sale.append(SaleCoupon(code, coupon, rules.CouponOffer(code, campaign_rule(coupon.campaign_id, kept))))
     return sale
 
@@ -58,6 +60,17 @@ def _refuse_spent(coupon: Coupon, card_id: int | None) -> None:
             raise CouponInvalid(coupon.code, "not_applicable", f"Coupon {coupon.code} needs a customer card.")
         if uses_by_card(coupon, card_id) >= coupon.max_uses_per_card:
             raise CouponInvalid(coupon.code, "limit_reached", f"This card has used coupon {coupon.code} already.")
+
+
+def _refuse_someone_elses(coupon: Coupon, customer_id: int | None) -> None:
+    """A personal coupon is for its customer's cards only: a walk-in or another card is told so."""
+    if coupon.customer_id is None or coupon.customer_id == customer_id:
+        return
+    if customer_id is None:
+        raise CouponInvalid(
+            coupon.code, "not_applicable", f"Coupon {coupon.code} is personal: scan the customer's card."
+        )
+    raise CouponInvalid(coupon.code, "not_applicable", f"Coupon {coupon.code} belongs to another customer.")
 
 
 def coupon_uses_record(

@@ -226,3 +226,21 @@ def test_a_walk_ins_stored_receipt_names_the_justified_fixed_price_campaign_alon
         == sold["lines"][0]["discounts"]
         == [{"source": "campaign", "name": "Summer week", "percent": "32.88", "amount": "0.98"}]
     )
+
+
+def test_a_personal_coupon_is_for_its_customers_card_only(till):
+    from loyalty.models import Customer
+
+    activate(till)
+    activate(till, "2000000000022", phone="+48600100300", name="Bruno Weber")
+    anna = Customer.objects.get(name="Anna Kowalska")
+    coupon_for(running_campaign(needs_coupon=True), customer=anna)
+    assert refusal(quote(till, [MILK], ["ABCDE23456"], card=None)) == (409, "coupon_invalid", "not_applicable")
+    assert refusal(checkout(till, [MILK], ["ABCDE23456"], card="2000000000022")) == (
+        409, "coupon_invalid", "not_applicable",
+    )  # fmt: skip
+    assert (Receipt.objects.count(), Coupon.objects.get().uses) == (0, 0)
+    assert checkout(till, [MILK], ["ABCDE-23456"], key="anna").json()["coupons"] == [
+        {"code": "ABCDE23456", "discount": "0.29"}
+    ]
+    assert Coupon.objects.get().uses == 1
