@@ -190,7 +190,7 @@ class Side:
             pct, earns = self.factor(card.level, category, at)
             off = subtotal * pct // 10000
             if promo is not None:
-                extra = promo.extra(category, subtotal, off)
+                extra = promo.line_cents(category, subtotal, off)
                 given += extra
                 off += extra
             discount += off

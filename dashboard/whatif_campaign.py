@@ -82,7 +82,7 @@ class CampaignReplay:
             return False
         return c.audience != LEVELS or level in c.levels  # every replayed receipt is a card holder's
 
-    def extra(self, category: str, subtotal: int, off: int) -> int:
+    def line_cents(self, category: str, subtotal: int, off: int) -> int:
         """The campaign's cents on a line that has `off` cents of card discount already."""
         limit = self._limit(category)
         if limit is None:
