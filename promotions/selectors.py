@@ -2,6 +2,8 @@
 
 from datetime import date, timedelta
 
+from django.db import connection
+
 from promotions import rules
 from promotions.models import Campaign, Coupon, CouponUse
 
@@ -45,13 +47,28 @@ def campaign_rule(campaign_id: int, kept: tuple[rules.CampaignRule, ...]) -> rul
     return _read_campaigns(date.min, [campaign_id])[0]
 
 
-def coupons_by_code(codes: list[str], *, lock: bool) -> dict[str, Coupon]:
-    """One statement; with `lock`, the coupon rows locked in id order (inside the checkout's transaction),
-    so two checkouts with one code take turns and the second sees the first's use."""
-    query = Coupon.objects.filter(code__in=codes).order_by("id")
-    if lock:
-        query = query.select_for_update(of=("self",))
-    return {coupon.code: coupon for coupon in query}
+def coupons_by_code(codes: list[str]) -> dict[str, Coupon]:
+    """One statement, no lock: the quote's read, and the reason a checkout could not take a code."""
+    return {coupon.code: coupon for coupon in Coupon.objects.filter(code__in=codes).order_by("id")}
+
+
+def coupons_take(codes: list[str]) -> dict[str, Coupon]:
+    """The checkout's one statement per sale: each code that still has a use left gets it counted, its row
+    locked until the sale commits, and comes back (the count after this use). A second checkout with the
+    same code waits on the row, then re-checks the condition against the first one's count (PostgreSQL's
+    READ COMMITTED re-evaluates the WHERE on the newest row), so a spent code comes back from neither.
+    If the sale then fails, the transaction rolls the count back. Codes missing from the answer are unknown
+    or used up: `coupons_by_code` tells which."""
+    marks = ", ".join(["%s"] * len(codes))
+    # The rows locked in id order (the inner SELECT), as every checkout does: two sales with the same two
+    # shared codes never wait on each other crosswise. SQLite locks the whole file and has no FOR UPDATE.
+    lock = " ORDER BY id FOR UPDATE" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"UPDATE promotions_coupon SET uses = uses + 1 "
+        f"WHERE id IN (SELECT id FROM promotions_coupon WHERE code IN ({marks}){lock}) "
+        "AND (max_uses IS NULL OR uses < max_uses) RETURNING *"
+    )
+    return {coupon.code: coupon for coupon in Coupon.objects.raw(sql, codes)}
 
 
 def uses_by_card(coupon: Coupon, card_id: int) -> int:
