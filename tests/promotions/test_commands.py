@@ -100,3 +100,27 @@ def test_the_admin_lists_campaigns_and_issues_coupons(admin_client):
     campaign.refresh_from_db()
     assert (campaign.needs_coupon, Coupon.objects.filter(campaign=campaign).count()) == (True, 100)
     assert admin_client.get("/admin/promotions/coupon/").status_code == 200
+
+
+def test_coupons_issue_for_a_campaign_set_up_in_the_admin():
+    from tests.promotions.helpers import running_campaign
+
+    summer = running_campaign(needs_coupon=True, benefit=Campaign.Benefit.AMOUNT_PER_RECEIPT, value=D("5.00"))
+    batch = CouponBatch.objects.get(pk=int(issue("--count", "5000", "--campaign", str(summer.pk))))
+    assert (batch.campaign, batch.name, batch.count, summer.coupons.count()) == (summer, "Summer week", 5000, 5000)
+    assert Campaign.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: 999, "There is no campaign 999."),
+        (lambda: Campaign.objects.create(name="Open", starts_on="2026-07-01", ends_on="2026-07-07", value=10).pk,
+         "applies without a coupon: tick 'needs coupon' first."),
+    ],
+)  # fmt: skip
+def test_coupons_issue_for_a_campaign_refuses_one_that_cannot_take_coupons(make, message):
+    campaign_id = make()
+    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        issue("--count", "5", "--campaign", str(campaign_id))
+    assert Coupon.objects.count() == 0
