@@ -177,7 +177,7 @@ def campaigns_page(query: QueryDict, f: ReportFilter) -> Content:
     issued, used = sum(r["issued"] for r in rows), sum(r["used"] for r in rows)
     headline = [
         ("Campaigns in the period", f"{len(rows):,}"),
-        ("Receipts with a campaign", f"{sum(r['receipts'] for r in rows):,}"),
+        ("Receipts, summed over campaigns", f"{sum(r['receipts'] for r in rows):,}"),
         ("Discount cost", f"{cost:,}"),
         ("Coupons used / issued", f"{used:,} / {issued:,}"),
     ]

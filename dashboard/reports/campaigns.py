@@ -31,7 +31,7 @@ NOTE = (
     "Campaigns that ran in the period, each over its own days (to today while it runs) against the same "
     "number of days just before it. Receipts and cost from the discount register (the campaign's share, or "
     "its coupons'); covered revenue is what the lines the campaign covers sold for after discounts, in its "
-    "stores, refunds not deducted. Coupons: codes issued, codes used at least once, and uses in all."
+    "stores, refunds not deducted."
 )
 
 
@@ -148,9 +148,13 @@ COLUMNS = [
     Column("before", "Covered revenue, same days before", "money"),
     Column("change", "Change, %", "percent"),
     Column("cost_share", "Cost, % of covered revenue", "percent"),
+]
+COUPON_COLUMNS = [
+    Column("campaign", "Campaign"),
     Column("issued", "Coupons issued", "int"),
     Column("used", "Coupons used", "int"),
-    Column("uses", "Coupon uses", "int"),
+    Column("used_share", "Used, % of issued", "percent"),
+    Column("uses", "Uses in all", "int"),
 ]
 
 
@@ -190,7 +194,6 @@ def per_campaign(f: ReportFilter, today: date) -> Table:
 def coupons_table(rows: list[dict]) -> Table:
     """Coupons issued against used, per campaign that has coupons."""
     with_coupons = [r for r in rows if r["issued"]]
-    columns = [COLUMNS[0], COLUMNS[8], COLUMNS[9], Column("used_share", "Used, % of issued", "percent")]
     for r in with_coupons:
         r["used_share"] = share(r["used"], r["issued"])
     chart = Chart(
@@ -199,4 +202,5 @@ def coupons_table(rows: list[dict]) -> Table:
         [Series("Issued", [r["issued"] for r in with_coupons]), Series("Used", [r["used"] for r in with_coupons])],
         horizontal=True,
     )
-    return Table("coupons", "Coupons issued and used", columns, with_coupons, chart)
+    note = "Codes issued, codes used at least once (a shared code counts once), and uses in all."
+    return Table("coupons", "Coupons issued and used", COUPON_COLUMNS, with_coupons, chart, note)

@@ -103,4 +103,9 @@ def test_the_page_draws_both_charts_and_its_csv_is_the_table(manager_client, sum
     assert "Summer week" in html and "1 / 3" in html
     csv = manager_client.get("/manager/campaigns/?from=2026-07-01&to=2026-07-31&csv=campaigns").content.decode()
     assert csv == table_csv(campaigns.per_campaign(JULY, date.today()))
-    assert csv.splitlines()[1] == "Summer week,01.07.2026–07.07.2026,3,9.00,76.00,20.00,280.0,11.8,0,0,0"
+    assert csv.splitlines()[1] == "Summer week,01.07.2026–07.07.2026,3,9.00,76.00,20.00,280.0,11.8"
+    coupons = manager_client.get("/manager/campaigns/?from=2026-07-01&to=2026-07-31&csv=coupons").content.decode()
+    assert coupons.splitlines() == [
+        'Campaign,Coupons issued,Coupons used,"Used, % of issued",Uses in all',
+        "Five off,3,1,33.3,1",
+    ]
