@@ -1,5 +1,6 @@
 """The manager's back office for campaigns and coupons: set up, issue a batch, see uses."""
 
+from django import forms
 from django.contrib import admin, messages
 
 from promotions.models import Campaign, Coupon, CouponBatch, CouponUse
@@ -7,8 +8,39 @@ from promotions.rules import new_code, normalise
 from promotions.services import coupon_batch_issue
 
 
+class CampaignForm(forms.ModelForm):
+    """What the database cannot check alone: a scope or an audience that names nothing would quietly cover
+    nothing or no one, and half an hour window would be ignored."""
+
+    class Meta:
+        model = Campaign
+        fields = [
+            "name", "starts_on", "starts_time", "ends_on", "ends_time", "weekdays", "window_start", "window_end",
+            "stores", "scope", "categories", "skus", "benefit", "value", "min_basket", "combine",
+            "ceiling_justification", "audience", "levels", "min_age", "needs_coupon",
+        ]  # fmt: skip
+
+    def clean(self):
+        data = super().clean()
+        scope, audience = data.get("scope"), data.get("audience")
+        if scope == Campaign.Scope.CATEGORIES and not data.get("categories"):
+            self.add_error("categories", "Choose the categories it covers (or cover everything).")
+        if scope == Campaign.Scope.SKUS and not data.get("skus", "").strip():
+            self.add_error("skus", "Name the SKUs it covers (or cover everything).")
+        if audience == Campaign.Audience.LEVELS and not data.get("levels", "").strip():
+            self.add_error("levels", "Name the levels it is for.")
+        if audience == Campaign.Audience.MIN_AGE and not data.get("min_age"):
+            self.add_error("min_age", "Give the least age, in whole years.")
+        if (data.get("window_start") is None) != (data.get("window_end") is None):
+            self.add_error("window_end", "Give both hours of the window, or neither.")
+        if data.get("benefit") != Campaign.Benefit.FIXED_PRICE and data.get("value") == 0:
+            self.add_error("value", "A benefit of 0 gives nothing.")
+        return data
+
+
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
     list_display = ["name", "starts_on", "ends_on", "benefit", "value", "audience", "needs_coupon", "combine"]
     list_filter = ["needs_coupon", "benefit", "audience"]
     search_fields = ["name"]

@@ -124,3 +124,30 @@ def test_coupons_issue_for_a_campaign_refuses_one_that_cannot_take_coupons(make,
     with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(".", r"\.")):
         issue("--count", "5", "--campaign", str(campaign_id))
     assert Coupon.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"scope": "categories"}, "categories", "Choose the categories it covers (or cover everything)."),
+        ({"scope": "skus"}, "skus", "Name the SKUs it covers (or cover everything)."),
+        ({"audience": "levels"}, "levels", "Name the levels it is for."),
+        ({"audience": "min_age", "min_age": "0"}, "min_age", "Give the least age, in whole years."),
+        ({"window_start": "22:00"}, "window_end", "Give both hours of the window, or neither."),
+        ({"value": "0"}, "value", "A benefit of 0 gives nothing."),
+        ({"value": "120"}, None, "Constraint “campaign_percent_at_most_100” is violated."),
+    ],
+)  # fmt: skip
+def test_the_admin_refuses_a_campaign_that_would_cover_nothing_or_no_one(changes, field, message):
+    from promotions.admin import CampaignForm
+
+    data = {
+        "name": "Summer week", "starts_on": "2026-07-01", "starts_time": "00:00", "ends_on": "2026-07-07",
+        "ends_time": "23:59", "scope": "everything", "benefit": "percent", "value": "10", "min_basket": "0",
+        "audience": "card_holders", "min_age": "0", "combine": "stack",
+    } | changes  # fmt: skip
+    form = CampaignForm(data)
+    assert not form.is_valid()
+    assert form.errors[field or "__all__"] == [message]
+    assert CampaignForm(data | {"scope": "everything", "audience": "card_holders", "window_start": "",
+                                "value": "10", "min_age": "18"}).is_valid()  # fmt: skip
