@@ -151,3 +151,11 @@ def test_the_admin_refuses_a_campaign_that_would_cover_nothing_or_no_one(changes
     assert form.errors[field or "__all__"] == [message]
     assert CampaignForm(data | {"scope": "everything", "audience": "card_holders", "window_start": "",
                                 "value": "10", "min_age": "18"}).is_valid()  # fmt: skip
+
+
+def test_the_campaign_list_links_each_campaign_to_its_figures(admin_client):
+    from tests.promotions.helpers import running_campaign
+
+    summer = running_campaign()
+    html = admin_client.get("/admin/promotions/campaign/").content.decode()
+    assert f'href="/manager/campaigns/?from={summer.starts_on:%Y-%m-%d}&amp;to={summer.ends_on:%Y-%m-%d}"' in html
