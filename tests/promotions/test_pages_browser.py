@@ -84,3 +84,26 @@ def test_the_customer_sees_offers_and_personal_coupons_on_a_phone(browser, live_
     width = page.evaluate("document.documentElement.scrollWidth")
     context.close()
     assert (errors, width) == ([], 390)
+
+
+def test_the_what_if_replays_a_proposed_campaign_on_a_desktop(browser, live_server):
+    from tests.dashboard.shop import build_shop
+
+    build_shop()
+    context, page, errors = context_page(browser, live_server, viewport={"width": 1440, "height": 900})
+    page.goto("/manager/whatif/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", "manager-demo")
+    page.keyboard.press("Enter")
+    page.fill("#id_campaign-name", "Dairy day")
+    page.fill("#id_campaign-percent", "10")
+    page.fill("#id_campaign-starts", "2026-11-03")
+    page.fill("#id_campaign-ends", "2026-11-03")
+    page.locator("#whatif-campaign input[value=dairy]").check()
+    page.locator("#whatif-campaign").screenshot(path=str(ARTIFACTS / "manager-whatif-campaign-form.png"))
+    page.get_by_role("button", name="Replay").click()
+    expect(page.locator("#campaign")).to_contain_text("Dairy day")
+    expect(page.locator("canvas[data-chart][data-drawn=true]")).to_have_count(4)
+    page.screenshot(path=str(ARTIFACTS / "manager-whatif-campaign.png"), full_page=True)
+    context.close()
+    assert errors == []
