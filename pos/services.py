@@ -22,7 +22,7 @@ from pos.selectors import card_body, card_with_account, line_body, money, totals
 from promotions import rules as promotions
 from promotions.errors import CouponInvalid
 from promotions.selectors import campaigns_in_force
-from promotions.services import SaleCoupon, coupon_uses_record, coupons_for_sale
+from promotions.services import SaleCoupon, coupon_use_rows, coupons_for_sale
 
 
 @dataclass(frozen=True)
@@ -195,9 +195,6 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
     priced = _price(card, basket, at, table, actor.store, lock_coupons=True)
     quote = priced.quote
     receipt_id = _write_receipt(actor, card, account, priced, at, {code: pk for code, (pk, _) in table.items()})
-    coupon_uses_record(
-        used=priced.coupons, given=priced.coupon_discounts, card_id=card and card.pk, receipt_id=receipt_id, at=at
-    )
     if account is not None:
         account_purchase_record(account=account, receipt_id=receipt_id, quote=quote, at=at)
     body = quote_body(priced, card, at)
@@ -211,7 +208,8 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
 
 
 def _write_receipt(actor, card, account, priced: Priced, at: datetime, categories: dict[str, int]) -> int:
-    """Receipt, lines and a discount-register row per discounted line: three statements (core/rows.py)."""
+    """Receipt, lines and a discount-register row per discounted line, with the coupons' use rows: three
+    statements (core/rows.py)."""
     quote = priced.quote
     who = {
         "store": actor.store.pk,
@@ -232,7 +230,12 @@ def _write_receipt(actor, card, account, priced: Priced, at: datetime, categorie
         for line_id, ln, parts in zip(line_ids, quote.lines, priced.parts, strict=True)
         if ln.discount_amount > 0
     ]  # fmt: skip
-    rows.insert(DiscountEntry, register)
+    # A coupon's use row goes with the register (one statement on PostgreSQL): an accepted coupon always
+    # discounts some line, so there is a register row to carry it.
+    uses = coupon_use_rows(
+        used=priced.coupons, given=priced.coupon_discounts, card_id=card and card.pk, receipt_id=receipt_id, at=at
+    )
+    rows.insert(DiscountEntry, register, along=uses if priced.coupons else None)
     return receipt_id
 
 

@@ -2,8 +2,9 @@
 
 Checkout (pos/services.py) is the transaction boundary: it locks the card, then asks `coupons_for_sale`
 with `lock=True`, which takes each code's use (counted, its row locked: one statement), then prices, then
-`coupon_uses_record` writes the use row. A second checkout with the same code waits on the row lock and
-then finds no use left; a sale that fails after taking a code rolls its count back.
+writes the use rows (`coupon_use_rows`) in the statement that writes its discount register. A second
+checkout with the same code waits on the row lock and then finds no use left; a sale that fails after
+taking a code rolls its count back.
 """
 
 from collections.abc import Callable, Sequence
@@ -89,16 +90,15 @@ def _refuse_someone_elses(coupon: Coupon, customer_id: int | None) -> None:
     raise CouponInvalid(coupon.code, "not_applicable", f"Coupon {coupon.code} belongs to another customer.")
 
 
-def coupon_uses_record(
+def coupon_use_rows(
     *, used: Sequence[SaleCoupon], given: dict[str, Decimal], card_id: int | None, receipt_id: int, at: datetime
-) -> None:
-    """Each coupon's use on this receipt, inside the checkout: `coupons_for_sale` counted it already."""
-    if not used:
-        return
-    CouponUse.objects.bulk_create(
-        CouponUse(coupon=c.coupon, card_id=card_id, receipt_id=receipt_id, discount=given[c.code], created_at=at)
+) -> tuple[type[CouponUse], list[dict]]:
+    """Each coupon's use on this receipt, as rows for the checkout to write with its register (one statement
+    for both on PostgreSQL: core.rows.insert's `along`). `coupons_for_sale` counted the use already."""
+    return CouponUse, [
+        {"coupon": c.coupon.pk, "card": card_id, "receipt_id": receipt_id, "discount": given[c.code], "created_at": at}
         for c in used
-    )
+    ]
 
 
 def coupon_batch_issue(
