@@ -60,6 +60,7 @@ def test_the_page_replays_a_proposed_campaign_and_shows_its_table(manager_client
     assert response.status_code == 302
     page = manager_client.get(response["Location"]).content.decode()
     assert "The proposed campaign" in page and page.count("<canvas data-chart=") == 4
+    assert "Campaign Dairy day: 10 % from 2026-11-03 to 2026-11-03 on dairy, for card holders." in page
     rows = re.findall(r"<tr><td>Dairy day</td>(.*?)</tr>", page, re.S)
     assert re.findall(r">([-\d.,]+)<", rows[0])[:2] == ["1", "10.00"]
 
