@@ -5,6 +5,7 @@ and the pgbench floor (the SQL real checkouts issue, without Python).
     .venv/bin/python bench/pos_bench.py                # needs wrk and pgbench (Debian: wrk, postgresql)
     BENCH_FRESH=1 .venv/bin/python bench/pos_bench.py  # on a new database (the last one dropped first)
     BENCH_SMOKE=1 .venv/bin/python bench/pos_bench.py  # the whole path at a tiny size, in seconds
+    .venv/bin/python bench/pos_bench.py promotions     # only: checkouts with campaigns and a coupon vs plain
 
 The bench database (BENCH_DATABASE_URL, default loyalty_bench on 127.0.0.1) is made if it is missing;
 a rerun keeps it (and vacuums it). Load generator and server share the machine's 2 cores, as the issue asks.
@@ -217,10 +218,18 @@ def report(label: str, result: dict) -> None:
     print(line, flush=True)
 
 
+def promotions() -> None:
+    """Two campaigns and a coupon against the plain checkout, in process (bench/promotions_bench.py)."""
+    subprocess.run([sys.executable, str(ROOT / "bench" / "promotions_bench.py")], cwd=ROOT, env=ENV, check=True)
+
+
 def main() -> None:
     if pg.fresh_requested():
         pg.drop(DB)
     prepare()
+    if sys.argv[1:] == ["promotions"]:
+        promotions()
+        return
     cards = {**ENV, "BENCH_CARDS": " ".join(active_cards())}
     server = start_server()
     try:

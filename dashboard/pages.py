@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.http import QueryDict
 from django.utils import timezone
 
-from dashboard.reports import customers, discounts, holders, points, suspicious
+from dashboard.reports import campaigns, customers, discounts, holders, points, suspicious
 from dashboard.reports.common import (
     ZERO,
     Chart,
@@ -168,6 +168,21 @@ def levels_page(query: QueryDict, f: ReportFilter) -> Content:
 
 def cards_page(query: QueryDict, f: ReportFilter) -> Content:
     return Content([customers.activity(f), customers.batches()])
+
+
+def campaigns_page(query: QueryDict, f: ReportFilter) -> Content:
+    table = campaigns.per_campaign(f, timezone.localdate())
+    rows = table.rows
+    cost = sum((r["cost"] for r in rows), ZERO)
+    issued, used = sum(r["issued"] for r in rows), sum(r["used"] for r in rows)
+    headline = [
+        ("Campaigns in the period", f"{len(rows):,}"),
+        ("Receipts, summed over campaigns", f"{sum(r['receipts'] for r in rows):,}"),
+        ("Discount cost", f"{cost:,}"),
+        ("Coupons used / issued", f"{used:,} / {issued:,}"),
+    ]
+    onwards = [("What a proposed campaign would have cost: what-if", "manager:whatif")]
+    return Content([table, campaigns.coupons_table(rows)], headline, [], onwards)
 
 
 # (parameter, label, lowest, highest, the pattern it tunes)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("holders/", views.holders_report, name="holders"),
     path("suspicious/", views.suspicious_report, name="suspicious"),
     path("suspicious/<slug:pattern>/", views.suspicious_report, name="suspicious-by"),
+    path("campaigns/", views.campaigns_report, name="campaigns"),
     path("receipts/", views.receipts_list, name="receipts"),
     path("receipts/<int:receipt_id>/", views.receipt_detail, name="receipt"),
     path("scale/", design.scale, name="scale"),

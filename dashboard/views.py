@@ -26,6 +26,7 @@ NAV = [
     ("cards", "Cards"),
     ("holders", "Card holders"),
     ("suspicious", "Suspicious"),
+    ("campaigns", "Campaigns"),
     ("receipts", "Receipts"),
     ("scale", "Scale designer"),
     ("whatif", "What-if"),
@@ -108,6 +109,11 @@ def discounts_report(request: HttpRequest, by: str = "period") -> HttpResponse:
 @manager_required
 def points_report(request: HttpRequest) -> HttpResponse:
     return _report(request, "points", "Points: earned, redeemed, burned, outstanding", pages.points_page)
+
+
+@manager_required
+def campaigns_report(request: HttpRequest) -> HttpResponse:
+    return _report(request, "campaigns", "Campaigns: cost, covered revenue, coupons", pages.campaigns_page)
 
 
 @manager_required

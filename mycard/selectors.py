@@ -13,11 +13,11 @@ from cards.models import Card
 from core.local_time import chain_zone_name, local_time, zone
 from core.money import round_down
 from loyalty import rules
-from loyalty.models import Account, PointsLot
+from loyalty.models import Account, Category, PointsLot
 from loyalty.selectors import card_state, programme_rules
 from pos.models import Receipt, ReceiptLine, Refund, Store
 from promotions import rules as promotions
-from promotions.selectors import campaigns_for_customer
+from promotions.selectors import campaigns_for_customer, personal_coupons
 
 BURN_SOON_DAYS = 30
 RECEIPTS_PER_PAGE = 10  # one row each: a phone's page stays short, the profile below within reach
@@ -186,3 +186,43 @@ def campaigns_now(account: Account, at: datetime, zone_name: str) -> list:
     state = card_state(account, at)
     who = promotions.Shopper(has_card=True, level=state.level, birthday=account.customer.birthday)
     return campaigns_for_customer(account.programme.terms_stamp, who, local_time(at, zone_name))
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A campaign or a personal coupon as the customer reads it: what it gives, on what, until when."""
+
+    name: str
+    benefit: str  # promotions.rules.Benefit
+    value: Decimal
+    min_basket: Decimal
+    starts: datetime  # the store's wall clock
+    ends: datetime
+    covers: tuple[str, ...]  # category names, or SKUs; empty: everything not excluded
+    code: str = ""  # a personal coupon's printed code
+    started: bool = True
+
+
+def offers_now(account: Account, at: datetime, zone_name: str) -> dict[str, list[Offer]]:
+    """The campaigns this customer can use now (no coupon needed) and their own coupons still to use,
+    on the clock of the store they shop at."""
+    local = local_time(at, zone_name)
+    campaigns = campaigns_now(account, at, zone_name)
+    coupons = personal_coupons(account.customer_id, local)
+    wanted = {code for rule in [*campaigns, *(r for _, r in coupons)] for code in rule.categories}
+    names = dict(Category.objects.filter(code__in=wanted).values_list("code", "name")) if wanted else {}
+    wall = local.replace(tzinfo=None)
+    return {
+        "campaigns": [_offer(rule, names) for rule in campaigns],
+        "coupons": [_offer(rule, names, code=code, started=rule.starts <= wall) for code, rule in coupons],
+    }
+
+
+def _offer(rule: promotions.CampaignRule, names: dict[str, str], code: str = "", started: bool = True) -> Offer:
+    if rule.scope == promotions.Scope.CATEGORIES:
+        covers = tuple(sorted(names.get(c, c) for c in rule.categories))
+    elif rule.scope == promotions.Scope.SKUS:
+        covers = tuple(sorted(rule.skus))
+    else:
+        covers = ()
+    return Offer(rule.name, rule.benefit, rule.value, rule.min_basket, rule.starts, rule.ends, covers, code, started)

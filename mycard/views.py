@@ -124,7 +124,7 @@ def _card_page(request: HttpRequest, card: Card, profile_form: ProfileForm) -> H
         "other_cards": selectors.other_cards(card, at),
         "currency": selectors.chain_currency(),
         "profile_form": profile_form,
-        "campaigns": selectors.campaigns_now(account, at, zone_name),
+        "offers": selectors.offers_now(account, at, zone_name),
         "reminders_on": reminders.reminders_on(account.customer),
         "reminder_days": settings.REMINDER_BURN_DAYS,
     }

@@ -113,3 +113,19 @@ def test_a_taken_key_is_skipped_and_an_update_sets_the_named_fields():
     rows.update(IdempotencyRecord, first, {"response": '{"ok": 1}', "status_code": 201})
     stored = IdempotencyRecord.objects.get()
     assert (stored.pk, stored.status_code, stored.response, stored.request_hash) == (first, 201, '{"ok": 1}', "h")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("many", [1, 30])  # 30 rows: the arrays (UNNEST) form on PostgreSQL
+def test_rows_along_go_in_with_the_insert_in_one_statement_on_postgresql(many, django_assert_num_queries):
+    from pos.models import IdempotencyRecord
+
+    along = (IdempotencyRecord, [record(f"a-{i}") for i in range(many)])
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+        ids = rows.insert(IdempotencyRecord, [record(f"m-{i}") for i in range(many)], along=along)
+    assert len(ids) == many and set(IdempotencyRecord.objects.filter(pk__in=ids).values_list("key", flat=True)) == {
+        f"m-{i}" for i in range(many)
+    }
+    assert IdempotencyRecord.objects.filter(key__startswith="a-").count() == many
+    assert rows.insert(IdempotencyRecord, [], along=(IdempotencyRecord, [record("b-1")])) == []
+    assert IdempotencyRecord.objects.filter(key="b-1").count() == 1  # written alone when nothing goes with it
