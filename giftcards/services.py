@@ -254,13 +254,15 @@ def gift_card_payments_record(*, taken: list[tuple[int, Payment]], receipt_id: i
 # --- refunds ----------------------------------------------------------------------------------------
 
 
-def gift_card_refund(*, receipt_id: int, refund_id: int, amount: Decimal, where: Where, at: datetime) -> list[Payment]:
+def gift_card_refund(
+    *, receipt_id: int, refund_id: int, amount: Decimal, where: Where, at: datetime
+) -> list[Payment] | None:
     """Give `amount` of a refund back to the gift cards that paid receipt `receipt_id`, first paid first, each
     up to what it paid net of earlier refunds; the caller pays the rest as cash. Inside the refund's
     transaction, which already holds the receipt's row lock (one refund of a receipt at a time); the cards
     are locked in id order. A card since blocked or expired takes nothing back: that share is cash (a stolen
     card's balance was moved to a new card by a manager; the refund goes to the person at the till).
-    Returns what went back to which card."""
+    Returns what went back to which card; None when no gift card paid the receipt."""
     paid: dict[int, Decimal] = {}
     for card_id, moved in (
         GiftCardEntry.objects.filter(receipt_id=receipt_id, kind__in=[Kind.PAY, Kind.REFUND])
@@ -268,6 +270,8 @@ def gift_card_refund(*, receipt_id: int, refund_id: int, amount: Decimal, where:
         .values_list("gift_card_id", "amount")
     ):
         paid[card_id] = paid.get(card_id, ZERO) - moved
+    if not paid:
+        return None
     owed = {card_id: left for card_id, left in paid.items() if left > 0}
     if not owed or amount <= 0:
         return []

@@ -55,7 +55,7 @@ def plain_basket(data, *, max_lines: int, max_quantity: Decimal, max_price: Deci
     """The Basket `BasketIn` would build from `data`, when `data` is the plain case; None otherwise."""
     if type(data) is not dict or type(data.get("lines")) is not list or not 1 <= len(data["lines"]) <= max_lines:
         return None
-    if "coupons" in data:  # coupons are the serializer's to read (BasketIn.coupons)
+    if "coupons" in data or "gift_card_payments" in data:  # the serializer's to read (BasketIn)
         return None
     card_number = data.get("card_number")
     if card_number is not None and card_number != "" and _text(card_number, 10_000) is None:
