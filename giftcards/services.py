@@ -20,7 +20,7 @@ from cards.models import CardSeries
 from core import rows
 from core.errors import InvalidInput
 from core.local_time import local_date
-from core.money import AMOUNT_MAX, ZERO
+from core.money import AMOUNT_MAX, CENT, ZERO
 from core.text import plain_text
 
 from . import errors
@@ -66,8 +66,12 @@ def batch_rules_checked(*, count, min_load, max_balance, validity_years, max_cou
         raise InvalidInput(f"The gift card count must be a whole number, not {count!r}.") from None
     if not 1 <= count <= max_count:
         raise InvalidInput(f"The gift card count must be between 1 and {max_count:,}, not {count:,}.")
-    min_load, max_balance = Decimal(str(min_load)), Decimal(str(max_balance))
-    if not (ZERO < min_load <= max_balance <= AMOUNT_MAX) or min_load.as_tuple().exponent < -2:
+    try:
+        min_load, max_balance = Decimal(str(min_load)), Decimal(str(max_balance))
+        in_cents = all(x.is_finite() and x == x.quantize(CENT) for x in (min_load, max_balance))
+    except ArithmeticError:
+        in_cents = False
+    if not in_cents or not (ZERO < min_load <= max_balance <= AMOUNT_MAX):
         raise InvalidInput("Loads need 0 < minimum load ≤ maximum balance, in cents.")
     least = settings.GIFT_CARD_MIN_VALIDITY_YEARS
     if validity_years is not None and not least <= int(validity_years) <= 30:
