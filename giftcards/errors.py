@@ -27,5 +27,6 @@ def insufficient(number: str, balance) -> DomainError:
     )
 
 
-def invalid_amount(message: str, **details) -> InvalidInput:
-    return InvalidInput(message, code="invalid_amount", details=details)
+def invalid_amount(message: str) -> InvalidInput:
+    """The message says it all (the limits, what is due): no field details for the till to repeat."""
+    return InvalidInput(message, code="invalid_amount")

@@ -203,6 +203,7 @@
 
   async function handleScan(code) {
     clearMessage();
+    if (/^29\d{11}$/.test(code) && window.posGiftCards) return window.posGiftCards.scanned(code); // gift card range
     if (/^2\d{12}$/.test(code)) {
       try {
         const { data } = await api("GET", `cards/${code}/`);
@@ -731,6 +732,7 @@
       lines: state.lines.map((ln) => ({ ...ln })),
       redeem_points: redeemValue(),
       ...(state.coupons.length ? { coupons: [...state.coupons] } : {}),
+      ...(window.posGiftCards ? window.posGiftCards.saleBody() : {}),
     };
   }
 
@@ -806,6 +808,7 @@
     fillQuotedFigures();
     renderCoupons();
     renderPoints();
+    if (window.posGiftCards) window.posGiftCards.quoted(q);
     $("complete").disabled = !state.lines.length || linesInvalid();
   }
 
@@ -972,6 +975,7 @@
       ),
       ...receiptRow("Total", withCurrency(r.total_due), "grand"),
       ...receiptRow("Points earned", r.points_earned),
+      ...(window.posGiftCards ? window.posGiftCards.receiptRows(r, receiptRow) : []),
     );
     const cardBox = $("receipt-card");
     cardBox.replaceChildren();
@@ -996,6 +1000,7 @@
     state.quote = null;
     state.pointsError = null;
     state.sale = { key: null, bodyJson: null };
+    if (window.posGiftCards) window.posGiftCards.reset();
     clearTimeout(quoteTimer);
     quoteSeq++;
     $("points").value = "0.00";
@@ -1267,6 +1272,10 @@
       $("scan").focus();
     }
   });
+
+  // The gift card panel (static/pos/giftcards.js) works through these.
+  window.posTill = { api, state, showError, showInfo, clearMessage, scheduleQuote, flushQuote, uuid, cents, fromCents,
+    normaliseNumber, withCurrency, MONEY_RE };
 
   // --- start ----------------------------------------------------------------------------------
 
