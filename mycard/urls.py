@@ -11,6 +11,7 @@ urlpatterns = [
     path("signin/", views.signin, name="signin"),
     path("signout/", views.signout, name="signout"),
     path("profile/", views.profile, name="profile"),
+    path("", include("giftcards.urls")),  # /my/gift-card/: a gift card's balance and history
     # Django's set_language view (POST language + next): the language switcher on every page.
     path("i18n/", include("django.conf.urls.i18n")),
 ]
