@@ -21,6 +21,7 @@ PAGES = [
     ("/manager/levels/", 2),
     ("/manager/cards/", 2),
     ("/manager/holders/", 2),
+    ("/manager/gift-cards/", 4),
     ("/manager/suspicious/", 0),
     ("/manager/suspicious/often/", 1),
     ("/manager/suspicious/cashiers/", 1),
@@ -66,7 +67,7 @@ def test_every_report_page_shows_its_charts_and_keeps_the_filter_in_every_link(
     assert html.count("<canvas data-chart=") == charts
     assert html.count('type="application/json"') == charts
     nav = re.findall(r'<nav aria-label="Reports">(.*?)</nav>', html, re.S)[0]
-    assert nav.count(f"?from=2026-11-01&amp;to=2026-11-10&amp;{store}") == 10
+    assert nav.count(f"?from=2026-11-01&amp;to=2026-11-10&amp;{store}") == 11
     assert 'value="2026-11-01"' in html and '<option value="riverside" selected>' in html
     assert "/static/dashboard/chart.umd.min.js" in html  # our own copy, no CDN
     assert "://" not in "".join(re.findall(r'<script src="([^"]+)"', html))
