@@ -30,7 +30,7 @@ local template = [[{"card_number": "%s", "lines": [
  {"sku": "APPLE-KG", "category": "produce", "quantity": "1.235", "unit_price": "2.49"},
  {"sku": "CIG-20", "category": "tobacco", "quantity": "1", "unit_price": "8.20"},
  {"sku": "COFFEE-PROMO", "category": "promo", "quantity": "1", "unit_price": "5.99"}]%s}]]
-local gift_template = [[, "gift_card_payments": [{"number": "%s", "amount": "1.00"}]]]
+local gift_template = [==[, "gift_card_payments": [{"number": "%s", "amount": "1.00"}]]==]
 
 request = function()
   counter = counter + 1
