@@ -190,3 +190,15 @@ def test_expiry_takes_the_balance_once():
     card.refresh_from_db()
     assert (card.status, card.balance) == ("expired", D("0.00"))
     assert list(GiftCardEntry.objects.filter(kind="expire").values_list("amount", flat=True)) == [D("-50.00")]
+
+
+def test_the_nightly_task_is_scheduled_and_expires_through_the_service(settings, monkeypatch):
+    from giftcards import tasks
+
+    assert settings.CELERY_BEAT_SCHEDULE["nightly-gift-card-expiry"]["task"] == "giftcards.expire"
+    card = sold("20.00", validity_years=3)
+    monkeypatch.setattr(tasks.timezone, "now", lambda: AT + timedelta(days=3 * 366 + 1))
+    assert tasks.expire.delay().get() == 1
+    assert tasks.expire.delay().get() == 0  # safe to run twice
+    card.refresh_from_db()
+    assert (card.status, card.balance) == ("expired", D("0.00"))
