@@ -16,6 +16,7 @@ from core.text import printable
 from loyalty import rules
 from loyalty.models import Category, birthday_on_calendar
 from loyalty.services import normalise_phone
+from pos import basket_parse
 from pos.authentication import CashierSessionAuthentication, IsPosActor, TerminalTokenAuthentication
 from pos.basket_parse import plain_basket
 from pos.models import CardReplacement, Product
@@ -31,7 +32,7 @@ MAX_QUANTITY = money.MAX_QUANTITY
 MAX_UNIT_PRICE = money.MAX_PRICE
 MAX_BASKET = money.MAX_SALE
 MAX_COUPONS = 10
-MAX_GIFT_CARDS = 10
+MAX_GIFT_CARDS = basket_parse.MAX_GIFT_CARDS
 
 
 class PosView(APIView):
