@@ -1143,6 +1143,7 @@
       el("h2", {}, "Refunded ", el("strong", { id: "refund-amount", text: d.amount_refunded }), ` ${CURRENCY}`),
       el("p", { text: `Points returned to the card: ${d.points_returned} · points taken back: ${d.points_reversed}` }),
     ];
+    if (window.posGiftCards) parts.push(...window.posGiftCards.refundLines(d, el)); // back onto gift cards, rest cash
     if (d.points_shortfall && d.points_shortfall !== "0.00") {
       parts.push(el("p", { text: `Points already spent, not taken back: ${d.points_shortfall}` }));
     }

@@ -185,6 +185,13 @@
         .flatMap((p) => row(`Gift card ${p.number} (left ${p.balance_after})`, `−${p.amount}`))
         .concat(r.gift_card_payments ? row("Paid otherwise", till().withCurrency(r.due_after_gift_cards), "grand") : []);
     },
+    refundLines(d, el) {
+      if (!d.gift_card_refunds) return [];
+      return [
+        ...d.gift_card_refunds.map((g) => el("p", { class: "gift-refund", text: `Back onto gift card ${g.number}: ${g.amount}` })),
+        el("p", { class: "gift-refund" }, "Cash to hand back: ", el("strong", { id: "refund-cash", text: till().withCurrency(d.cash_refunded) })),
+      ];
+    },
     reset() {
       Object.assign(gift, { card: null, payments: [], quote: null });
       $("gift-panel").hidden = true;

@@ -1,13 +1,19 @@
 """Gift cards on the cashier screen in a real browser at a 1280×800 till: sell one, then pay a sale with it
 and cash for the rest."""
 
+from decimal import Decimal
 from decimal import Decimal as D
 
 import pytest
+from django.db import transaction
+from django.utils import timezone
 
 from giftcards.models import GiftCard, GiftCardEntry
-from giftcards.services import gift_cards_issue
-from pos.models import Receipt
+from giftcards.services import Where, gift_card_load, gift_cards_issue
+from loyalty import rules
+from pos.actors import PosActor
+from pos.models import Receipt, Terminal
+from pos.services import Basket, checkout
 from tests.browser import BROWSER_TEST, expect
 from tests.pos.test_browser import BREAD, MILK, log_in, page, scan, shot  # noqa: F401  (the page fixture)
 
@@ -70,3 +76,29 @@ def test_a_blocked_gift_card_says_so(page, gift_numbers):  # noqa: F811
     expect(page.locator("#gift-sell")).to_be_disabled()
     page.keyboard.press("Escape")
     expect(page.locator("#gift-panel")).to_be_hidden()
+
+
+def test_a_refund_says_what_goes_back_onto_the_gift_card_and_what_in_cash(page, gift_numbers):  # noqa: F811
+    card = gift_numbers[0]
+    with transaction.atomic():
+        gift_card_load(number=card, amount=Decimal("20.00"), where=Where(), at=timezone.now())
+    terminal = Terminal.objects.select_related("store").get(store__code="central")
+    basket = Basket(
+        lines=(
+            rules.Line(
+                sku="MILK-1L", name="Milk", category="dairy", quantity=Decimal("10"), unit_price=Decimal("3.00")
+            ),
+        ),
+        gift_card_payments=((card, Decimal("20.00")),),
+    )
+    _, body, _ = checkout(actor=PosActor(store=terminal.store, terminal=terminal), key="r", basket=basket, payload={},
+                          at=timezone.now())  # fmt: skip
+    log_in(page)
+    page.keyboard.press("F8")
+    page.fill("#refund-receipt", str(body["receipt_id"]))
+    page.keyboard.press("Enter")
+    page.click("#refund-all")
+    expect(page.locator("#refund-result")).to_contain_text(f"Back onto gift card {card}: 20.00")
+    expect(page.locator("#refund-cash")).to_have_text("10.00 EUR")
+    shot(page, "giftcard-refund")
+    assert GiftCard.objects.get(number=card).balance == Decimal("20.00")
