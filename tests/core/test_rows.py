@@ -21,6 +21,8 @@ WRITTEN = [
     ("loyalty", "PointsLot"),
     ("loyalty", "SpendEntry"),
     ("loyalty", "Account"),
+    ("giftcards", "GiftCard"),  # rows.subtract at checkout
+    ("giftcards", "GiftCardEntry"),
 ]
 SAMPLES = [
     0, 7, 2**40, None, True, False, "", "Platinum", "naïve ✓", D("0.00"), D("12.345"), D("-3.10"),
@@ -113,3 +115,17 @@ def test_a_taken_key_is_skipped_and_an_update_sets_the_named_fields():
     rows.update(IdempotencyRecord, first, {"response": '{"ok": 1}', "status_code": 201})
     stored = IdempotencyRecord.objects.get()
     assert (stored.pk, stored.status_code, stored.response, stored.request_hash) == (first, 201, '{"ok": 1}', "h")
+
+
+@pytest.mark.django_db
+def test_subtract_takes_only_from_a_row_that_holds_enough_and_matches():
+    from giftcards.models import GiftCard
+    from giftcards.services import gift_cards_issue
+
+    number = gift_cards_issue(count=1).first_number
+    GiftCard.objects.filter(number=number).update(balance=D("10.00"), status="active")
+    taken = rows.subtract(GiftCard, "balance", D("4.00"), where={"number": number, "status": "active"})
+    assert (taken.number, taken.balance) == (number, D("6.00"))
+    assert rows.subtract(GiftCard, "balance", D("6.01"), where={"number": number, "status": "active"}) is None
+    assert rows.subtract(GiftCard, "balance", D("1.00"), where={"number": number, "status": "blocked"}) is None
+    assert GiftCard.objects.get(number=number).balance == D("6.00")
