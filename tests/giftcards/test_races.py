@@ -95,3 +95,23 @@ def test_a_refund_and_a_payment_at_once_keep_the_ledger(card):
     )
     assert card_row.balance >= 0
     assert_balances_equal_ledgers()
+
+
+def test_two_nightly_jobs_at_once_expire_each_card_once():
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from giftcards.services import Where, gift_card_load, gift_cards_expire
+
+    batch = gift_cards_issue(count=6)
+    sold_at = timezone.now() - timedelta(days=3 * 366 + 2)
+    for number in batch.cards.values_list("number", flat=True):
+        with transaction.atomic():
+            gift_card_load(number=number, amount=D("10.00"), where=Where(), at=sold_at)
+    expired = in_parallel(2, lambda i: gift_cards_expire(at=timezone.now()))
+    assert sum(expired) == 6
+    assert GiftCardEntry.objects.filter(kind="expire").count() == 6
+    assert set(GiftCard.objects.values_list("status", "balance")) == {("expired", D("0.00"))}
+    assert_balances_equal_ledgers()
