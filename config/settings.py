@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "loyalty",
     "cards",
+    "giftcards",
     "promotions",
     "pos",
     "mycard",
@@ -248,12 +249,18 @@ _NIGHTLY = _NIGHTLY_EVERY or _cron(env.str("NIGHTLY_JOB_CRON", default="0 3 * * 
 CELERY_BEAT_SCHEDULE = {
     "nightly-expiry": {"task": "loyalty.nightly_expiry", "schedule": _NIGHTLY},
     "nightly-idempotency-purge": {"task": "pos.idempotency_purge", "schedule": _NIGHTLY},
+    "nightly-gift-card-expiry": {"task": "giftcards.expire", "schedule": _NIGHTLY},
 }
 # A till retries a checkout or refund within minutes; after this many days its Idempotency-Key is
 # forgotten (the record, with the whole stored answer, is deleted by the nightly purge).
 IDEMPOTENCY_RETENTION_DAYS = env.int("IDEMPOTENCY_RETENTION_DAYS", default=30)
 if IDEMPOTENCY_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("IDEMPOTENCY_RETENTION_DAYS must be 1 or more.")
+
+# --- Gift cards (giftcards/): the shortest validity a batch may have (many countries' law: 3 years), and the
+# currency their balances are in (one per chain).
+GIFT_CARD_MIN_VALIDITY_YEARS = env.int("GIFT_CARD_MIN_VALIDITY_YEARS", default=3)
+GIFT_CARD_CURRENCY = env.str("GIFT_CARD_CURRENCY", default="EUR")
 
 # --- REST API
 REST_FRAMEWORK = {

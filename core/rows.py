@@ -255,3 +255,28 @@ def _insert_sql(model, names: tuple[str, ...], count: int, skip_taken: tuple[str
         f"INSERT INTO {table(model)} ({', '.join(quote(f.column) for f in fields)}) "
         f"{rows}{skip} RETURNING {quote(model._meta.pk.column)}"
     )
+
+
+def subtract(model, field: str, amount, *, where: Mapping[str, Any]):
+    """`field -= amount` on the one row whose columns equal `where`, only if it holds at least `amount`: one
+    conditional UPDATE … RETURNING, the row as an instance, or None when no row qualifies (not there, too
+    little, another state). The row stays locked to the end of the transaction; a concurrent taker waits,
+    then PostgreSQL re-checks the condition on the new value, so two takers never overdraw it."""
+    db = database()
+    names = tuple(where)
+    preparers = _preparers(model, (field, *names), db.vendor)
+    value = preparers[0](amount, db)
+    params = [value, value, *(prepare(where[n], db) for n, prepare in zip(names, preparers[1:], strict=True))]
+    with db.cursor() as cursor:
+        cursor.execute(_subtract_sql(model, field, names, db.vendor), params)
+        row = cursor.fetchone()
+    return None if row is None else instance(model, row, db)
+
+
+@functools.cache
+def _subtract_sql(model, field: str, names: tuple[str, ...], vendor: str) -> str:
+    quote = connection.ops.quote_name
+    target = column(model, field)
+    conditions = "".join(f" AND {column(model, name)} = %s" for name in names)
+    returning = ", ".join(quote(f.column) for f in model._meta.concrete_fields)
+    return f"UPDATE {table(model)} SET {target} = {target} - %s WHERE {target} >= %s{conditions} RETURNING {returning}"

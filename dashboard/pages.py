@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.http import QueryDict
 from django.utils import timezone
 
-from dashboard.reports import campaigns, customers, discounts, holders, points, suspicious
+from dashboard.reports import campaigns, customers, discounts, giftcards, holders, points, suspicious
 from dashboard.reports.common import (
     ZERO,
     Chart,
@@ -213,3 +213,19 @@ def suspicious_page(pattern: str) -> Callable[[QueryDict, ReportFilter], Content
         return Content([table], [("Findings", str(suspicious.count_findings(table)))], params)
 
     return build
+
+
+def gift_cards_page(query: QueryDict, f: ReportFilter) -> Content:
+    today = giftcards.today_local(timezone.now())
+    owed = giftcards.liability(today)
+    movements = giftcards.movements(f)
+    sums = {key: sum((r[key] for r in movements.rows), ZERO) for key in ("loaded", "spent", "expired")}
+    headline = [
+        ("Owed now: loaded, not spent", f"{owed['owed']:,}"),
+        ("Cards holding money", f"{owed['cards']:,}"),
+        ("Past their date, expiring tonight", f"{owed['past']:,}"),
+        ("Loaded in the period", f"{sums['loaded']:,}"),
+        ("Spent in the period", f"{sums['spent']:,}"),
+        ("Breakage in the period", f"{sums['expired']:,}"),
+    ]
+    return Content([movements, giftcards.per_store(f), giftcards.expiring(today), giftcards.breakage(f)], headline)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("levels/", views.levels_report, name="levels"),
     path("cards/", views.cards_report, name="cards"),
     path("holders/", views.holders_report, name="holders"),
+    path("gift-cards/", views.gift_cards_report, name="gift-cards"),
     path("suspicious/", views.suspicious_report, name="suspicious"),
     path("suspicious/<slug:pattern>/", views.suspicious_report, name="suspicious-by"),
     path("campaigns/", views.campaigns_report, name="campaigns"),

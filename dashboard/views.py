@@ -25,6 +25,7 @@ NAV = [
     ("levels", "Levels"),
     ("cards", "Cards"),
     ("holders", "Card holders"),
+    ("gift-cards", "Gift cards"),
     ("suspicious", "Suspicious"),
     ("campaigns", "Campaigns"),
     ("receipts", "Receipts"),
@@ -124,6 +125,13 @@ def levels_report(request: HttpRequest) -> HttpResponse:
 @manager_required
 def cards_report(request: HttpRequest) -> HttpResponse:
     return _report(request, "cards", "Cards: active, inactive, per batch", pages.cards_page)
+
+
+@manager_required
+def gift_cards_report(request: HttpRequest) -> HttpResponse:
+    return _report(
+        request, "gift-cards", "Gift cards: what the chain owes, sold, spent, expiring", pages.gift_cards_page
+    )
 
 
 @manager_required

@@ -12,6 +12,7 @@ from cards.models import Card
 from cards.selectors import card_with_account
 from core import rows
 from core.money import money_text
+from giftcards.selectors import paid_total, receipt_gift_cards
 from loyalty import rules
 from loyalty.selectors import card_state, programme_rules
 from pos.models import Clawback, Receipt, ReceiptLine, Store, Terminal
@@ -130,7 +131,8 @@ def receipt_body(receipt: Receipt, at: datetime) -> dict:
     card = receipt.card
     shares = ("category", "discount__campaign", "discount__coupon__campaign")  # one statement with the lines
     lines = list(receipt.lines.select_related(*shares).order_by("position"))
-    return {
+    gift_paid, gift_back = receipt_gift_cards(receipt.pk)
+    body = {
         "receipt_id": receipt.pk,
         "created_at": receipt.created_at.isoformat(),
         "store": receipt.store.code,
@@ -153,6 +155,14 @@ def receipt_body(receipt: Receipt, at: datetime) -> dict:
             for c in receipt.clawbacks.select_related("refund").order_by("id")
         ],
     }
+    if gift_paid:  # paid (in part) by gift cards: what each paid, and what each refund gave back to them
+        body["gift_card_payments"] = gift_paid
+        body["due_after_gift_cards"] = money(receipt.total_due - paid_total(gift_paid))
+        for refund in body["refunds"]:
+            back = gift_back.get(refund["refund_id"], [])
+            refund["gift_card_refunds"] = back
+            refund["cash_refunded"] = money(Decimal(refund["amount_refunded"]) - paid_total(back))
+    return body
 
 
 def stored_discounts(line: ReceiptLine) -> list[dict]:

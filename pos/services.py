@@ -12,6 +12,8 @@ from cards.locks import card_lock, card_lock_with_account
 from cards.models import Card
 from core import rows
 from core.errors import DomainError, InvalidInput, NotFound
+from giftcards.services import Where, gift_card_payments_quote, gift_card_payments_record, gift_card_take
+from giftcards.services import payments_checked as gift_card_payments_checked
 from loyalty import rules
 from loyalty.selectors import card_state, category_table, programme_rules, programme_terms
 from loyalty.services import account_purchase_record
@@ -33,6 +35,7 @@ class Basket:
     card_number: str | None = None
     redeem_points: Decimal = Decimal("0.00")
     coupons: tuple[str, ...] = ()
+    gift_card_payments: tuple[tuple[str, Decimal], ...] = ()  # (number as sent, amount)
 
 
 def refuse_new_card(card: Card) -> None:
@@ -152,7 +155,27 @@ def checkout_quote(*, basket: Basket, at: datetime, store: Store) -> dict:
         if card is None:
             raise NotFound("This card is not known here.", code="card_not_found")
         refuse_new_card(card)
-    return quote_body(_price(card, basket, at, sale_categories(card), store), card, at)
+    body = quote_body(_price(card, basket, at, sale_categories(card), store), card, at)
+    if basket.gift_card_payments:
+        payments = gift_card_payments_checked(basket.gift_card_payments, Decimal(body["total_due"]))
+        _gift_cards_body(body, gift_card_payments_quote(payments=payments, at=at))
+    return body
+
+
+def _gift_cards_body(body: dict, payments) -> None:
+    body["gift_card_payments"] = [
+        {"number": p.number, "amount": money(p.amount), "balance_after": money(p.balance_after)} for p in payments
+    ]
+    body["due_after_gift_cards"] = money(Decimal(body["total_due"]) - sum((p.amount for p in payments), rules.ZERO))
+
+
+def where(actor: PosActor) -> Where:
+    """Where a gift card's money moved: the till's store, terminal or cashier."""
+    return Where(
+        store_id=actor.store.pk,
+        terminal_id=actor.terminal.pk if actor.terminal else None,
+        cashier_id=actor.cashier.pk if actor.cashier else None,
+    )
 
 
 def quote_body(priced: Priced, card: Card | None, at: datetime) -> dict:
@@ -194,10 +217,19 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
     # The coupons are locked after the card (one order for every checkout), and counted below.
     priced = _price(card, basket, at, table, actor.store, lock_coupons=True)
     quote = priced.quote
+    # The gift cards last (after card and coupons, in number order): one conditional UPDATE each, which locks.
+    gift_cards = [
+        gift_card_take(payment=p, at=at)
+        for p in gift_card_payments_checked(basket.gift_card_payments, quote.total_due)
+    ] if basket.gift_card_payments else []  # fmt: skip
     receipt_id = _write_receipt(actor, card, account, priced, at, {code: pk for code, (pk, _) in table.items()})
+    if gift_cards:
+        gift_card_payments_record(taken=gift_cards, receipt_id=receipt_id, where=where(actor), at=at)
     if account is not None:
         account_purchase_record(account=account, receipt_id=receipt_id, quote=quote, at=at)
     body = quote_body(priced, card, at)
+    if gift_cards:
+        _gift_cards_body(body, [p for _, p in gift_cards])
     body.update(
         receipt_id=receipt_id,
         created_at=at.isoformat(),

@@ -22,6 +22,7 @@ PAGES = [
     ("/manager/levels/", 2),
     ("/manager/cards/", 2),
     ("/manager/holders/", 2),
+    ("/manager/gift-cards/", 4),
     ("/manager/suspicious/", 0),
     ("/manager/suspicious/often/", 1),
     ("/manager/suspicious/cashiers/", 1),

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from pos.demo import build_demo
+from pos.demo_giftcards import build_gift_cards
 from pos.demo_history import build_history
 
 
@@ -21,5 +22,5 @@ class Command(BaseCommand):
                 "refusing to create the demo with DJANGO_DEBUG off: its logins and tokens are public "
                 "(pass --allow-production for a trial install)"
             )
-        for line in [*build_demo(), *build_history()]:
+        for line in [*build_demo(), *build_gift_cards(), *build_history()]:
             self.stdout.write(line)
