@@ -32,7 +32,7 @@ def sign_in(client, number, pin):
 def test_the_right_pin_shows_balance_expiry_and_what_it_paid(client, card):
     assert sign_in(client, card.number, card_pin(card.number))["Location"] == PAGE
     page = client.get(PAGE).content.decode()
-    assert "37.70 EUR" in page and "Pays until 1 March 2029" in page
+    assert "37.70 EUR" in page and "Pays until 1 Mar 2029" in page
     assert "Paid a purchase" in page and "receipt 41" in page and "-12.30" in page and "+50.00" in page
     client.post("/my/gift-card/signout/")
     assert "Show the balance" in client.get(PAGE).content.decode()
@@ -51,6 +51,14 @@ def test_every_failure_is_the_same_page_and_five_lock_the_number(client, card):
     locked = sign_in(client, card.number, card_pin(card.number))  # the right PIN, but locked now
     assert b"locked" in locked.content and b"15" in locked.content
     assert "37.70" not in client.get(PAGE).content.decode()
+
+
+def test_the_page_speaks_german_with_day_month_dates(client, card):
+    client.post("/my/i18n/setlang/", {"language": "de", "next": PAGE})
+    assert "Guthaben anzeigen" in client.get(PAGE).content.decode()
+    sign_in(client, card.number, card_pin(card.number))
+    page = client.get(PAGE).content.decode()
+    assert "Gültig bis 1. März 2029 (letzter Tag)." in page and "Einkauf bezahlt" in page and "Kassenbon 41" in page
 
 
 def test_the_loyalty_sign_in_page_links_here(client):
