@@ -33,6 +33,7 @@
     sale: { key: null, bodyJson: null }, // Idempotency-Key of this sale, reused while the body is the same
     refund: { receipt: null, key: null, bodyJson: null },
     busy: false,
+    multiplier: null, // "3" after "3*": the quantity of the next product scanned
   };
 
   // --- small helpers ------------------------------------------------------------------------
@@ -188,17 +189,52 @@
   // Scans run one after another: a scanner can send the next code before the last lookup answered.
   let scanChain = Promise.resolve();
 
+  // "3*" before a scan (or "3*" Enter, then the scan) sells three: the multiplier waits for the next product.
+  const MULTIPLIER_RE = /^(\d{1,6}(?:[.,]\d{1,3})?)\s*[*xX×]\s*(\S*)$/;
+
   $("scan-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const code = $("scan").value.trim();
+    const typed = $("scan").value.trim();
     $("scan").value = "";
-    if (!code) return;
+    const times = typed.match(MULTIPLIER_RE);
+    if (times) {
+      const qty = normaliseNumber(times[1]);
+      if (!QTY_RE.test(qty) || thousandths(qty) === 0) return showError(`Quantity ${times[1]}: a number above 0.`);
+      setMultiplier(qty);
+      if (times[2]) queueScan(times[2]);
+      return;
+    }
+    if (typed) queueScan(typed);
+  });
+
+  function setMultiplier(qty) {
+    state.multiplier = qty;
+    $("multiplier").textContent = qty ? `× ${qty}` : "";
+    $("multiplier").hidden = !qty;
+  }
+
+  function queueScan(code) {
     scanChain = scanChain
       .then(() => handleScan(code))
       .catch((error) => showError(error.message))
       .finally(() => {
         if (document.activeElement === document.body) focusHome();
       });
+  }
+
+  // A scanner's code reaches the till whatever field has focus (static/pos/scanner.js).
+  window.posScanner.listen({
+    isHome: (node) => node === $("scan") || node === $("refund-receipt"),
+    onScan: (code) => {
+      if (state.view === "receipt") newSale();
+      if (state.view === "refund") {
+        $("refund-receipt").value = code;
+        $("refund-find").requestSubmit();
+        return;
+      }
+      queueScan(code);
+      $("scan").focus();
+    },
   });
 
   async function handleScan(code) {
@@ -216,7 +252,9 @@
     }
     try {
       const { data } = await api("GET", `products/${encodeURIComponent(code)}/`);
-      addProduct(data);
+      const qty = state.multiplier || "1";
+      setMultiplier(null);
+      addProduct(data, qty);
     } catch (error) {
       if (error.status !== 404) return showError(error.message);
       // Not a product: perhaps a coupon. The quote decides, and says why one cannot apply.
@@ -528,16 +566,16 @@
 
   // --- lines --------------------------------------------------------------------------------
 
-  function addProduct(product) {
+  function addProduct(product, qty = "1") {
     const same = state.lines.find((ln) => ln.sku === product.sku && ln.unit_price === product.price);
     if (same && QTY_RE.test(same.quantity)) {
-      same.quantity = fromThousandths(thousandths(same.quantity) + 1000);
+      same.quantity = fromThousandths(thousandths(same.quantity) + thousandths(qty));
     } else {
       state.lines.push({
         sku: product.sku,
         name: product.name,
         category: product.category,
-        quantity: "1",
+        quantity: qty,
         unit_price: product.price,
       });
     }
@@ -605,6 +643,9 @@
         if (event.key === "Enter") {
           event.preventDefault();
           $("scan").focus();
+        } else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+          event.preventDefault();
+          focusLine(i + (event.key === "ArrowUp" ? -1 : 1));
         }
       });
       const remove = el("button", {
@@ -642,6 +683,22 @@
     });
     $("empty-basket").hidden = state.lines.length > 0;
   }
+
+  /** The quantity box of line `index` (from the scan field: ↑ or F3 goes to the last line); past the end, the scan field. */
+  function focusLine(index) {
+    const inputs = $("lines-body").querySelectorAll("input.qty");
+    if (index < 0 || index >= inputs.length) return $("scan").focus();
+    inputs[index].focus();
+    inputs[index].select();
+  }
+  const focusLastLine = () => state.lines.length && focusLine(state.lines.length - 1);
+
+  $("scan").addEventListener("keydown", (event) => {
+    if (event.key === "ArrowUp" && state.lines.length) {
+      event.preventDefault();
+      focusLastLine();
+    }
+  });
 
   /** Quote figures in the table without rebuilding the inputs (the cashier may be typing in one). */
   function fillQuotedFigures() {
@@ -998,6 +1055,7 @@
     state.sale = { key: null, bodyJson: null };
     clearTimeout(quoteTimer);
     quoteSeq++;
+    setMultiplier(null);
     $("points").value = "0.00";
     closeActivation();
     closeReplacement();
@@ -1241,6 +1299,11 @@
       if (state.view === "receipt") return newSale();
       if (state.view === "refund") return backToSale();
       return $("scan").focus();
+    }
+    if (key === "F3") {
+      event.preventDefault();
+      if (state.view === "sale") focusLastLine();
+      return;
     }
     if (key === "F4") {
       event.preventDefault();
