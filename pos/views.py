@@ -56,6 +56,7 @@ def cashier_screen(request):
         "storeName": store.name,
         "timeZone": store.time_zone,
         "cashier": request.user.get_full_name() or request.user.get_username(),
+        "cashierKey": str(request.user.pk),  # whose basket and parked sales the browser keeps
         "webSigninUrl": reverse("pos:web-signin", args=["NUMBER"]),
     }
     return render(request, "pos/cashier.html", {"store": store, "pos_config": config})

@@ -226,6 +226,7 @@
   window.posScanner.listen({
     isHome: (node) => node === $("scan") || node === $("refund-receipt"),
     onScan: (code) => {
+      if (dialogOpen()) return; // answer the question first
       if (state.view === "receipt") newSale();
       if (state.view === "refund") {
         $("refund-receipt").value = code;
@@ -792,6 +793,7 @@
   }
 
   function scheduleQuote() {
+    keepBasket();
     clearTimeout(quoteTimer);
     $("totals").classList.add("stale");
     quoteTimer = setTimeout(() => {
@@ -1040,6 +1042,7 @@
         }),
       );
     }
+    basketStore.clear();
     setView("receipt");
     showInfo(`Sale complete. Receipt no. ${r.receipt_id}, total ${withCurrency(r.total_due)}.`);
     $("new-sale").focus();
@@ -1064,6 +1067,7 @@
     renderLines();
     renderCard();
     renderQuote();
+    basketStore.clear();
     setView("sale");
     $("scan").focus();
   }
@@ -1226,6 +1230,173 @@
   $("refund-selected").addEventListener("click", refundSelected);
   $("refund-all").addEventListener("click", () => postRefund({ lines: [] }));
 
+
+  // --- confirmations --------------------------------------------------------------------------
+  // One modal dialog for every "are you sure": Enter confirms, Esc cancels, nothing else reaches the till.
+
+  const dialogOpen = () => Boolean(document.querySelector("dialog[open]"));
+
+  /**
+   * Ask; resolves true when confirmed. extra: nodes shown under the lines (a reason to choose);
+   * check(): a sentence when the answer is not complete yet (the dialog stays open).
+   */
+  function confirmDialog({ title, lines = [], extra = [], ok, check = () => "", focus = null }) {
+    const dialog = $("confirm-dialog");
+    $("confirm-title").textContent = title;
+    $("confirm-lines").replaceChildren(...lines.map((text) => el("li", { text })));
+    $("confirm-extra").replaceChildren(...extra);
+    $("confirm-ok").textContent = ok;
+    setFieldError("confirm-error", "");
+    return new Promise((resolve) => {
+      const onSubmit = (event) => {
+        if (event.submitter && event.submitter.value === "cancel") return;
+        const problem = check();
+        if (problem) {
+          event.preventDefault();
+          setFieldError("confirm-error", problem);
+        }
+      };
+      const onKey = (event) => {
+        // Enter anywhere in the dialog (a radio, a text box) confirms; the buttons answer for themselves.
+        if (event.key !== "Enter" || event.target.tagName === "BUTTON") return;
+        event.preventDefault();
+        $("confirm-ok").click();
+      };
+      $("confirm-form").addEventListener("submit", onSubmit);
+      dialog.addEventListener("keydown", onKey);
+      dialog.addEventListener(
+        "close",
+        () => {
+          $("confirm-form").removeEventListener("submit", onSubmit);
+          dialog.removeEventListener("keydown", onKey);
+          resolve(dialog.returnValue === "ok");
+          focusHome();
+        },
+        { once: true },
+      );
+      dialog.returnValue = "";
+      dialog.showModal();
+      (focus || $("confirm-ok")).focus();
+    });
+  }
+
+  // --- the basket kept through a reload, parked sales, void ---------------------------------------
+
+  const basketStore = window.posBasketStore(config.storeCode, config.cashierKey);
+
+  const basketNow = () => ({
+    lines: state.lines.map((ln) => ({ ...ln })),
+    cardNumber: state.card ? state.card.number : null,
+    cardName: state.card && state.card.customer ? state.card.customer.display_name : null,
+    coupons: [...state.coupons],
+    points: $("points").value,
+    sale: state.sale,
+    total: state.quote ? state.quote.total_due : null,
+  });
+
+  function keepBasket() {
+    if (state.view === "sale") basketStore.save(basketNow());
+  }
+
+  /** Put a kept or parked basket back on the screen; its card is read again (level and points may have moved). */
+  async function restoreBasket(kept, note) {
+    state.lines = kept.lines || [];
+    state.coupons = kept.coupons || [];
+    state.sale = kept.sale || { key: null, bodyJson: null };
+    $("points").value = kept.points || "0.00";
+    renderLines();
+    renderCoupons();
+    if (kept.cardNumber) {
+      try {
+        const { data } = await api("GET", `cards/${kept.cardNumber}/`);
+        if (data.status === "active") attachCard(data, null);
+        else showError(await unusableCardMessage(data));
+      } catch (error) {
+        showError(`Card ${kept.cardNumber}: ${error.message}`);
+      }
+    }
+    scheduleQuote();
+    if (note) showInfo(note);
+  }
+
+  const saleSummary = (b) => {
+    const n = b.lines.length;
+    return `${n} line${n === 1 ? "" : "s"}${b.total ? `, ${withCurrency(b.total)}` : ""}${b.cardName ? `, card of ${b.cardName}` : ""}`;
+  };
+
+  async function voidSale() {
+    if (state.view !== "sale" || state.busy) return;
+    if (!state.lines.length && !state.card && !state.coupons.length) return showInfo("The sale is empty: nothing to void.");
+    const yes = await confirmDialog({
+      title: "Void this sale?",
+      lines: [saleSummary(basketNow()), "Nothing is charged; the lines and the card are taken off."],
+      ok: "Void sale",
+    });
+    if (!yes) return;
+    newSale();
+    showInfo("Sale voided.");
+  }
+
+  function renderParkedCount() {
+    const n = basketStore.parked().length;
+    $("parked-count").textContent = String(n);
+    $("parked-open").hidden = n === 0;
+  }
+
+  async function parkSale() {
+    await scanChain.catch(() => {}); // a scan still being looked up belongs to this sale
+    if (state.view !== "sale" || state.busy) return;
+    if (!state.lines.length) return openParked();
+    const basket = basketNow();
+    const at = new Date().toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", timeZone: config.timeZone });
+    if (!basketStore.park(basket, `${at} · ${saleSummary(basket)}`)) {
+      return showError("20 sales are parked already: recall or void one first.");
+    }
+    newSale();
+    renderParkedCount();
+    showInfo(`Sale parked (${saleSummary(basket)}). F10 or “Parked” recalls it.`);
+  }
+
+  function openParked() {
+    const parked = basketStore.parked();
+    if (!parked.length) return showInfo("No parked sales.");
+    $("parked-list").replaceChildren(
+      ...parked.map((p, i) =>
+        el("li", {}, el("span", { text: p.label }),
+          el("button", { type: "button", class: "btn btn-small", "data-id": p.id, text: `Recall ${i < 9 ? i + 1 : ""}`.trim(),
+            onclick: () => recallParked(p.id) })),
+      ),
+    );
+    $("parked-dialog").showModal();
+    $("parked-list").querySelector("button").focus();
+  }
+
+  async function recallParked(id) {
+    $("parked-dialog").close();
+    if (state.lines.length) {
+      return showError("Finish, park or void the sale on screen first, then recall the parked one.");
+    }
+    const parked = basketStore.take(id);
+    renderParkedCount();
+    if (!parked) return;
+    newSale();
+    await restoreBasket(parked, `Parked sale recalled (${saleSummary(parked)}).`);
+  }
+
+  $("parked-dialog").addEventListener("keydown", (event) => {
+    if (!/^[1-9]$/.test(event.key)) return;
+    const buttons = $("parked-list").querySelectorAll("button");
+    const button = buttons[Number(event.key) - 1];
+    if (button) {
+      event.preventDefault();
+      button.click();
+    }
+  });
+  $("parked-dialog").addEventListener("close", () => focusHome());
+  $("park-sale").addEventListener("click", parkSale);
+  $("parked-open").addEventListener("click", openParked);
+  $("void-sale").addEventListener("click", voidSale);
+
   // --- views and keys -----------------------------------------------------------------------
 
   function setView(view) {
@@ -1264,6 +1435,11 @@
   );
 
   function escape() {
+    if (state.view === "sale" && ($("scan").value || state.multiplier)) {
+      $("scan").value = "";
+      setMultiplier(null);
+      return clearMessage();
+    }
     if (!$("message").hidden) return clearMessage();
     if (!$("activate-form").hidden) {
       closeActivation();
@@ -1273,6 +1449,7 @@
       showInfo("No card replaced: the sale goes on without the new card.");
     } else if (!$("manual-form").hidden) closeManual();
     else if (state.view === "refund") return backToSale();
+    else if (state.view === "sale" && state.lines.length) return voidSale(); // with a confirmation
     focusHome();
   }
 
@@ -1280,6 +1457,17 @@
 
   document.addEventListener("keydown", (event) => {
     const key = event.key;
+    if (dialogOpen()) return; // the dialog's own keys: Enter confirms, Esc cancels
+    if (key === "F10") {
+      event.preventDefault();
+      if (state.view === "receipt") newSale();
+      if (state.view === "sale") parkSale();
+      return;
+    }
+    if (key === "Delete" && event.ctrlKey) {
+      event.preventDefault();
+      return voidSale();
+    }
     if (key === "F9" || (key === "Enter" && (event.ctrlKey || event.metaKey))) {
       event.preventDefault();
       if (state.view === "sale") complete();
@@ -1338,6 +1526,9 @@
   renderQuote();
   loadCategories();
   setView("sale");
+  renderParkedCount();
+  const kept = basketStore.current();
+  if (kept) restoreBasket(kept, "The sale on screen before the reload is back.");
   // Focus only once the handlers exist: a scan into a plain form would reload the page as ?scan=….
   $("scan").focus();
   document.body.dataset.ready = "true";

@@ -2,6 +2,9 @@
 void / park / a basket that survives a reload, refunds with a confirmation and a reason, a second card,
 the manual line, errors heard as well as read, the PIN slip again, and the till in German."""
 
+from django.contrib.auth.models import User
+
+from pos.models import Cashier, Receipt, Store
 from tests.browser import BROWSER_TEST, expect
 from tests.pos import test_browser as till
 from tests.pos.test_browser import BREAD, MILK, log_in, scan, shot
@@ -73,3 +76,73 @@ def test_a_multiplier_before_a_scan_and_a_key_to_the_last_line(till_page):
     page.keyboard.press("F3")
     expect(page.locator("#lines-body input.qty").nth(1)).to_be_focused()
     expect(page.locator("#t-subtotal")).to_have_text("15.63")  # 3 × 1.49 + 4 × 2.79
+
+
+def test_void_asks_first_park_and_recall_and_a_reload_keeps_the_basket_and_card(till_page):
+    page = till_page
+    gold = till.gold_card()
+    log_in(page)
+    scan(page, gold)
+    scan(page, MILK)
+    scan(page, BREAD)
+    expect(page.locator("#t-total")).not_to_have_text("0.00")
+
+    page.reload()  # F5: the basket and the card come back
+    expect(page.locator("#lines-body tr")).to_have_count(2)
+    expect(page.locator("#card-name")).to_have_text("Greta G.")
+    expect(page.locator("#message")).to_have_text("The sale on screen before the reload is back.")
+    expect(page.locator("#t-subtotal")).to_have_text("4.28")
+
+    page.keyboard.press("F10")  # park it
+    expect(page.locator("#lines-body tr")).to_have_count(0)
+    expect(page.locator("#card-info")).to_be_hidden()
+    expect(page.locator("#parked-count")).to_have_text("1")
+    expect(page.locator("#message")).to_contain_text("Sale parked (2 lines")
+    scan(page, BREAD)  # the next customer
+    page.keyboard.press("F10")
+    expect(page.locator("#parked-count")).to_have_text("2")
+
+    page.keyboard.press("F10")  # nothing on screen: the parked sales to recall
+    expect(page.locator("#parked-dialog")).to_be_visible()
+    expect(page.locator("#parked-list li")).to_have_count(2)
+    expect(page.locator("#parked-list li").first).to_contain_text("2 lines, 4.08 EUR, card of Greta G.")
+    shot(page, "17-03-parked-sales")
+    page.keyboard.press("1")
+    expect(page.locator("#parked-dialog")).to_be_hidden()
+    expect(page.locator("#lines-body tr")).to_have_count(2)
+    expect(page.locator("#card-name")).to_have_text("Greta G.")
+    expect(page.locator("#parked-count")).to_have_text("1")
+
+    page.keyboard.press("Control+Delete")
+    expect(page.locator("#confirm-dialog")).to_be_visible()
+    expect(page.locator("#confirm-title")).to_have_text("Void this sale?")
+    shot(page, "17-04-void-confirmation")
+    page.keyboard.press("Escape")  # kept
+    expect(page.locator("#confirm-dialog")).to_be_hidden()
+    expect(page.locator("#lines-body tr")).to_have_count(2)
+    page.keyboard.press("Escape")  # Esc clears the message first ("Parked sale recalled")
+    expect(page.locator("#message")).to_be_hidden()
+    page.keyboard.press("Escape")  # then, on a sale, asks the same question
+    expect(page.locator("#confirm-dialog")).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("#lines-body tr")).to_have_count(0)
+    expect(page.locator("#card-info")).to_be_hidden()
+    expect(page.locator("#message")).to_have_text("Sale voided.")
+    expect(page.locator("#scan")).to_be_focused()
+    page.reload()
+    expect(page.locator("#lines-body tr")).to_have_count(0)
+    expect(page.locator("#parked-count")).to_have_text("1")
+    assert Receipt.objects.count() == 1  # only the gold card's setup: nothing was sold
+
+    log_in_as_the_other_cashier_of_the_store(page)
+    expect(page.locator("#parked-open")).to_be_hidden()  # another cashier's parked sales are not theirs
+
+
+def log_in_as_the_other_cashier_of_the_store(page):
+    User.objects.create_user("cashier3", password="cashier-demo")
+    Cashier.objects.create(user=User.objects.get(username="cashier3"), store=Store.objects.get(code="central"))
+    page.locator("#logout").click()
+    page.fill("#id_username", "cashier3")
+    page.fill("#id_password", "cashier-demo")
+    page.keyboard.press("Enter")
+    expect(page.locator("body[data-ready=true]")).to_have_count(1)
