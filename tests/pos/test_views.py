@@ -59,6 +59,7 @@ def test_cashier_sees_the_screen_with_store_name_currency_and_themselves(cashier
         "storeCode": "north",
         "storeName": "North Mall",
         "cashier": "Anna Nowak",
+        "cashierKey": str(cashier.pk),  # whose basket and parked sales the browser keeps
         "timeZone": "UTC",  # the store's, here the chain's default
         "webSigninUrl": "/pos/cards/NUMBER/web-signin/",
     }
