@@ -20,7 +20,7 @@ from cards.lifecycle import card_number_checked
 from cards.models import Card
 from config.api_errors import domain_error_response, error_body
 from core.errors import DomainError
-from pos.models import Cashier
+from pos.models import Cashier, Refund
 
 
 class CashierLoginForm(AuthenticationForm):
@@ -58,6 +58,7 @@ def cashier_screen(request):
         "cashier": request.user.get_full_name() or request.user.get_username(),
         "cashierKey": str(request.user.pk),  # whose basket and parked sales the browser keeps
         "webSigninUrl": reverse("pos:web-signin", args=["NUMBER"]),
+        "refundReasons": [[value, str(label)] for value, label in Refund.Reason.choices],
     }
     return render(request, "pos/cashier.html", {"store": store, "pos_config": config})
 

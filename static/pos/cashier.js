@@ -1078,28 +1078,100 @@
 
   // --- refunds --------------------------------------------------------------------------------
 
+  const CARD_RE = /^2\d{12}$/;
+
   $("refund-find").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const number = $("refund-receipt").value.replace(/\D/g, "");
-    if (!number) return showError("Type the receipt number.");
+    const typed = $("refund-receipt").value.trim();
+    // The customer's card instead of the receipt: their receipts in this store.
+    if (CARD_RE.test(typed)) {
+      $("refund-receipt").value = "";
+      $("search-card").value = typed;
+      $("search-date").value = "";
+      $("search-amount").value = "";
+      return searchReceipts(1);
+    }
+    const number = typed.replace(/\D/g, "");
+    if (!number) return showError("Type the receipt number, or scan the customer's card.");
     clearMessage();
     $("refund-result").hidden = true;
     await loadRefundReceipt(number);
   });
 
-  async function loadRefundReceipt(number) {
+  // --- finding a receipt without its number: by card, day and amount ---------------------------
+
+  let searchPage = 1;
+
+  $("refund-search").addEventListener("submit", (event) => {
+    event.preventDefault();
+    searchReceipts(1);
+  });
+  $("refund-found-more").addEventListener("click", () => searchReceipts(searchPage + 1));
+
+  async function searchReceipts(page) {
+    const query = new URLSearchParams();
+    const card = $("search-card").value.replace(/\s/g, "");
+    const amount = normaliseNumber($("search-amount").value);
+    if (card) query.set("card", card);
+    if ($("search-date").value) query.set("date", $("search-date").value);
+    if (amount) {
+      if (!MONEY_RE.test(amount)) return showError("Amount paid: an amount like 12.50.");
+      query.set("amount", fromCents(cents(amount)));
+    }
+    if (![...query.keys()].length) return showError("Type a card, a day or the amount paid, then Search.");
+    query.set("page", String(page));
+    clearMessage();
+    $("refund-result").hidden = true;
+    try {
+      const { data } = await api("GET", `receipts/?${query}`);
+      searchPage = data.page;
+      renderFound(data, page > 1);
+    } catch (error) {
+      showError(error.code === "invalid_card_number" ? `Wrong check digit in card ${card}.` : error.message);
+    }
+  }
+
+  function renderFound(data, append) {
+    const body = $("refund-found-body");
+    if (!append) body.replaceChildren();
+    for (const r of data.results) {
+      const open = el("button", { type: "button", class: "btn btn-small", text: "Open",
+        onclick: () => loadRefundReceipt(String(r.receipt_id)) });
+      const row = el("tr", { onclick: (event) => { if (event.target !== open) open.click(); } },
+        el("td", { class: "mono", text: String(r.receipt_id) }),
+        el("td", { text: formatTime(r.created_at) }),
+        el("td", { class: "mono", text: r.card_number || "—" }),
+        el("td", { class: "num", text: String(r.line_count) }),
+        el("td", { class: "num", text: r.total_due }),
+        el("td", { class: "num", text: r.refunded_amount }),
+        el("td", { class: "num" }, open));
+      body.append(row);
+    }
+    $("refund-found").hidden = false;
+    $("refund-found-more").hidden = data.page >= data.pages;
+    $("refund-found-count").textContent = data.count
+      ? `${data.count} receipt${data.count === 1 ? "" : "s"} found`
+      : "No receipt of this store matches.";
+    const first = body.querySelector("button");
+    if (first && !append) first.focus();
+  }
+
+  async function loadRefundReceipt(number, { keepSlip = false } = {}) {
+    if (!keepSlip) $("refund-result").hidden = true;
     try {
       const { data } = await api("GET", `receipts/${number}/`);
       state.refund = { receipt: data, key: null, bodyJson: null };
-      renderRefundReceipt();
+      $("refund-found").hidden = true;
+      renderRefundReceipt(!keepSlip);
     } catch (error) {
       $("refund-receipt-box").hidden = true;
-      showError(error.status === 404 ? `${error.message} (no. ${number})` : error.message);
+      // Another store's receipt: the API names the store (details.store_name).
+      showError(error.status === 404 && !error.details.store ? `${error.message} (no. ${number})` : error.message);
       $("refund-receipt").select();
     }
   }
 
-  function renderRefundReceipt() {
+  function renderRefundReceipt(focusFirst = true) {
     const r = state.refund.receipt;
     $("refund-number").textContent = r.receipt_id;
     $("refund-date").textContent = formatTime(r.created_at);
@@ -1144,9 +1216,9 @@
     $("refund-selected").disabled = !anyLeft;
     $("refund-all").disabled = !anyLeft;
     $("refund-receipt-box").hidden = false;
-    if (!anyLeft) showInfo("This receipt is already refunded in full.");
+    if (!anyLeft && focusFirst) showInfo("This receipt is already refunded in full.");
     const first = body.querySelector("input:not([disabled])");
-    if (first) first.select();
+    if (first && focusFirst) first.select();
   }
 
   function refundSelected() {
@@ -1167,7 +1239,60 @@
     }
     if (!wanted.size) return showError("Type a quantity to refund, or use Refund all.");
     const lines = [...wanted].map(([sku, n]) => ({ sku, quantity: fromThousandths(n) }));
-    return postRefund({ lines });
+    return confirmRefund(lines);
+  }
+
+  function refundAll() {
+    const r = state.refund.receipt;
+    if (!r) return;
+    const lines = r.lines
+      .map((ln) => ({ sku: ln.sku, quantity: fromThousandths(thousandths(ln.quantity) - thousandths(ln.refunded_quantity || "0")) }))
+      .filter((ln) => thousandths(ln.quantity) > 0);
+    if (!lines.length) return showInfo("This receipt is already refunded in full.");
+    return confirmRefund(lines, true);
+  }
+
+  /** What the refund takes back, and why: asked before anything is paid out. */
+  async function confirmRefund(lines, all = false) {
+    const r = state.refund.receipt;
+    if (!r || state.busy) return;
+    const bySku = new Map(r.lines.map((ln) => [ln.sku, ln]));
+    let goods = 0;
+    const summary = lines.map(({ sku, quantity }) => {
+      const ln = bySku.get(sku);
+      // What these goods were paid, before points and level corrections (the slip shows the cash back).
+      goods += Math.round((cents(ln.total) * thousandths(quantity)) / thousandths(ln.quantity));
+      return `${quantity} × ${ln.name || sku}`;
+    });
+    const reasons = el("fieldset", { class: "reasons" }, el("legend", { text: "Reason *" }),
+      ...config.refundReasons.map(([value, label], i) =>
+        el("label", { class: "check" },
+          el("input", { type: "radio", name: "refund-reason", value, id: `reason-${value}` }),
+          ` ${i + 1}. ${label}`)));
+    const note = el("input", { id: "refund-note", maxlength: "200", placeholder: "Note (optional)" });
+    const chosen = () => {
+      const radio = reasons.querySelector("input:checked");
+      return radio ? radio.value : "";
+    };
+    // Digits pick a reason: the cashier never needs the mouse.
+    reasons.addEventListener("keydown", (event) => {
+      const radio = reasons.querySelectorAll("input")[Number(event.key) - 1];
+      if (/^[1-9]$/.test(event.key) && radio) {
+        event.preventDefault();
+        radio.checked = true;
+        radio.focus();
+      }
+    });
+    const yes = await confirmDialog({
+      title: `Refund ${all ? "everything left on" : "from"} receipt no. ${r.receipt_id}?`,
+      lines: [...summary, `Goods worth ${withCurrency(fromCents(goods))}${r.card ? `, card ${r.card.number}` : ""}`],
+      extra: [reasons, note],
+      ok: "Refund",
+      check: () => (chosen() ? "" : "Choose the reason (1–6)."),
+      focus: reasons.querySelector("input"),
+    });
+    if (!yes) return;
+    return postRefund({ lines, reason: chosen(), note: note.value.trim() });
   }
 
   async function postRefund(body) {
@@ -1184,8 +1309,8 @@
       state.refund.key = null;
       state.refund.bodyJson = null;
       showRefundResult(data);
-      await loadRefundReceipt(r.receipt_id);
-      $("refund-receipt").select();
+      await loadRefundReceipt(r.receipt_id, { keepSlip: true });
+      $("print-refund").focus();
     } catch (error) {
       const retry = error.status === 0 || error.status >= 500;
       showError(retry ? `${error.message} Try again: the refund will not be paid twice.` : error.message);
@@ -1194,41 +1319,46 @@
     }
   }
 
+  /** The refund slip: what came back, what was paid back, why; printed and signed by the customer. */
   function showRefundResult(d) {
-    const box = $("refund-result");
-    const parts = [
-      el("h2", {}, "Refunded ", el("strong", { id: "refund-amount", text: d.amount_refunded }), ` ${CURRENCY}`),
-      el("p", { text: `Points returned to the card: ${d.points_returned} · points taken back: ${d.points_reversed}` }),
-    ];
-    if (d.points_shortfall && d.points_shortfall !== "0.00") {
-      parts.push(el("p", { text: `Points already spent, not taken back: ${d.points_shortfall}` }));
-    }
+    const receipt = state.refund.receipt;
+    const names = new Map(receipt.lines.map((ln) => [ln.sku, ln.name || ln.sku]));
+    $("slip-refund").textContent = d.refund_id;
+    $("slip-receipt").textContent = d.receipt_id;
+    $("slip-date").textContent = formatTime(new Date().toISOString());
+    $("slip-lines").replaceChildren(
+      ...d.lines.map((ln) => el("tr", {}, el("td", { text: names.get(ln.sku) || ln.sku }), el("td", { class: "num", text: `${ln.quantity}` }))),
+    );
+    const reason = (config.refundReasons.find(([value]) => value === d.reason) || [null, ""])[1];
+    $("slip-totals").replaceChildren(
+      el("dt", { class: "grand", text: "Paid back" }),
+      el("dd", { class: "grand" }, el("span", { id: "refund-amount", text: d.amount_refunded }), ` ${CURRENCY}`),
+      ...receiptRow("Points returned", d.points_returned),
+      ...receiptRow("Points taken back", d.points_reversed),
+      ...(d.points_shortfall && d.points_shortfall !== "0.00" ? receiptRow("Points already spent, not taken back", d.points_shortfall) : []),
+    );
+    const more = [el("p", { text: `Reason: ${reason || "—"}${d.note ? ` (${d.note})` : ""}` })];
     // Later purchases priced at a level this refund's spend had reached: their extra discount, kept or owed.
     for (const c of d.clawbacks || []) {
       const how = c.kept.startsWith("-") || c.recorded.startsWith("-")
         ? `${c.kept.replace("-", "")} paid back, ${c.recorded.replace("-", "")} no longer owed`
         : `${c.kept} kept from the cash${c.recorded !== "0.00" ? `, ${c.recorded} recorded as owed` : ""}`;
-      parts.push(
-        el("p", {
-          class: "clawback",
-          text: `Receipt #${c.receipt_id} was priced at ${c.level_given || "base"}, earned ${c.level_earned || "base"}: discount ${how}`,
-        }),
-      );
+      more.push(el("p", { class: "clawback",
+        text: `Receipt #${c.receipt_id} was priced at ${c.level_given || "base"}, earned ${c.level_earned || "base"}: discount ${how}` }));
     }
     if (d.card) {
-      parts.push(
-        el("p", {
-          class: "muted",
-          text: `Card ${d.card.number}: ${d.card.level ? `level ${d.card.level}` : "no level yet"}, ${d.card.discount_percent} %, points ${d.card.points_balance}`,
-        }),
-      );
+      more.push(el("p", {
+        text: `Card ${d.card.number}: ${d.card.level ? `level ${d.card.level}` : "no level yet"}, ${d.card.discount_percent} %, points ${d.card.points_balance}`,
+      }));
     }
-    box.replaceChildren(...parts);
-    box.hidden = false;
+    $("slip-more").replaceChildren(...more);
+    $("refund-result").hidden = false;
+    showInfo(`Refunded ${withCurrency(d.amount_refunded)} (refund no. ${d.refund_id}). Print the slip for the customer to sign.`);
   }
 
+  $("print-refund").addEventListener("click", () => window.print());
   $("refund-selected").addEventListener("click", refundSelected);
-  $("refund-all").addEventListener("click", () => postRefund({ lines: [] }));
+  $("refund-all").addEventListener("click", refundAll);
 
 
   // --- confirmations --------------------------------------------------------------------------

@@ -160,14 +160,18 @@ def test_first_use_of_a_card_then_a_sale_then_a_partial_refund(page):
     expect(refund_qty).to_be_focused()
     expect(page.locator("#refund-lines tr td").nth(4)).to_have_text("2")  # can refund
     page.keyboard.type("1")
+    page.keyboard.press("Enter")  # asks first: what, and why (issue 17)
+    expect(page.locator("#confirm-dialog")).to_be_visible()
+    page.keyboard.press("1")  # the first reason
     page.keyboard.press("Enter")
     expect(page.locator("#refund-amount")).to_have_text("1.49")
-    expect(page.locator("#refund-result")).to_contain_text("points taken back: 0.07")
+    expect(page.locator("#slip-totals")).to_contain_text("Points taken back0.07")
     expect(page.locator("#refund-lines tr td").nth(4)).to_have_text("1")  # one milk left to refund
     shot(page, "06-refund")
     receipt.refresh_from_db()
     assert (receipt.refunded_amount, receipt.points_reversed) == (Decimal("1.49"), Decimal("0.07"))
 
+    page.keyboard.press("Escape")  # the message first
     page.keyboard.press("Escape")  # back to the sale
     expect(page.locator("#sale-view")).to_be_visible()
     expect(page.locator("#scan")).to_be_focused()

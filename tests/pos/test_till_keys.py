@@ -2,9 +2,15 @@
 void / park / a basket that survives a reload, refunds with a confirmation and a reason, a second card,
 the manual line, errors heard as well as read, the PIN slip again, and the till in German."""
 
-from django.contrib.auth.models import User
+from decimal import Decimal
 
-from pos.models import Cashier, Receipt, Store
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from loyalty import rules
+from pos.actors import PosActor
+from pos.models import Cashier, Receipt, Refund, Store
+from pos.services import Basket, checkout
 from tests.browser import BROWSER_TEST, expect
 from tests.pos import test_browser as till
 from tests.pos.test_browser import BREAD, MILK, log_in, scan, shot
@@ -146,3 +152,56 @@ def log_in_as_the_other_cashier_of_the_store(page):
     page.fill("#id_password", "cashier-demo")
     page.keyboard.press("Enter")
     expect(page.locator("body[data-ready=true]")).to_have_count(1)
+
+
+def riverside_sale() -> int:
+    actor = PosActor(store=Store.objects.get(code="riverside"), cashier=User.objects.get(username="cashier2"))
+    line = rules.Line(sku="MILK-1L", name="Milk 1 l", category="dairy", quantity=Decimal(1), unit_price=Decimal("1.49"))
+    _, body, _ = checkout(actor=actor, key="riverside", basket=Basket(lines=(line,)), payload={}, at=timezone.now())
+    return body["receipt_id"]
+
+
+def test_a_refund_is_found_by_the_card_confirmed_with_a_reason_and_gives_a_slip(till_page):
+    page = till_page
+    gold = till.gold_card()  # one 750.00 television at Central
+    foreign = riverside_sale()
+    log_in(page)
+    page.keyboard.press("F8")
+    scanner_fires(page, gold)  # the customer has no receipt, only the card
+    expect(page.locator("#refund-found-body tr")).to_have_count(1)
+    expect(page.locator("#refund-found-count")).to_have_text("1 receipt found")
+    expect(page.locator("#refund-found-body tr").first).to_contain_text("750.00")
+    page.keyboard.press("Enter")  # "Open" has focus
+    qty = page.locator("#refund-lines input.qty")
+    expect(qty).to_be_focused()
+    page.keyboard.type("1")
+    page.keyboard.press("Enter")  # asks, does not refund
+    expect(page.locator("#confirm-dialog")).to_be_visible()
+    expect(page.locator("#confirm-lines")).to_contain_text("1 × Television")
+    expect(page.locator("#confirm-lines")).to_contain_text("Goods worth 750.00 EUR")
+    page.keyboard.press("Enter")  # no reason yet: stays open
+    expect(page.locator("#confirm-error")).to_have_text("Choose the reason (1–6).")
+    assert Refund.objects.count() == 0
+    page.keyboard.press("1")
+    page.fill("#refund-note", "Dead pixels")
+    shot(page, "17-05-refund-confirmation")
+    page.keyboard.press("Enter")
+    expect(page.locator("#refund-amount")).to_have_text("750.00")
+    expect(page.locator("#refund-slip")).to_contain_text("Reason: Damaged or faulty (Dead pixels)")
+    expect(page.locator("#print-refund")).to_be_focused()
+    shot(page, "17-06-refund-slip")
+    page.emulate_media(media="print")
+    expect(page.locator("#refund-slip")).to_be_visible()
+    expect(page.locator("#refund-receipt-box")).to_be_hidden()
+    page.emulate_media(media="screen")
+    assert Refund.objects.values_list("reason", "note", "amount_refunded").get() == (
+        "damaged",
+        "Dead pixels",
+        Decimal("750.00"),
+    )
+
+    page.locator("#refund-receipt").fill(str(foreign))
+    page.locator("#refund-receipt").press("Enter")
+    expect(page.locator("#message")).to_have_text(
+        f"Receipt {foreign} was sold in Riverside (riverside): it is refunded there."
+    )
