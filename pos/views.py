@@ -5,6 +5,7 @@ lifting it needs a cashier with the customer in front of them, so it is a screen
 CSRF, cashiers only), not something an external terminal may do.
 """
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
@@ -58,6 +59,7 @@ def cashier_screen(request):
         "cashier": request.user.get_full_name() or request.user.get_username(),
         "cashierKey": str(request.user.pk),  # whose basket and parked sales the browser keeps
         "webSigninUrl": reverse("pos:web-signin", args=["NUMBER"]),
+        "manualCategory": settings.POS_MANUAL_LINE_CATEGORY,
         "refundReasons": [[value, str(label)] for value, label in Refund.Reason.choices],
     }
     return render(request, "pos/cashier.html", {"store": store, "pos_config": config})

@@ -164,7 +164,54 @@
     box.className = `msg msg-${kind}`;
     box.hidden = false;
   }
-  const showError = (text) => showMessage(text, "error");
+  const showError = (text) => {
+    showMessage(text, "error");
+    beep();
+  };
+
+  // --- an error is heard too: the cashier looks at the goods, not the screen --------------------------
+  // On by default; each cashier turns it off on their till (kept in this browser).
+
+  const SOUND_KEY = `pos:sound:${config.cashierKey}`;
+  let audio = null;
+  const soundOn = () => {
+    try {
+      return localStorage.getItem(SOUND_KEY) !== "off";
+    } catch {
+      return true;
+    }
+  };
+  function beep() {
+    if (!soundOn()) return;
+    document.body.dataset.beeps = String(Number(document.body.dataset.beeps || 0) + 1);
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      const tone = audio.createOscillator();
+      const volume = audio.createGain();
+      tone.type = "square";
+      tone.frequency.value = 440;
+      volume.gain.value = 0.08;
+      tone.connect(volume).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.18);
+    } catch {
+      // no audio device: the message on screen is still there
+    }
+  }
+  function renderSound() {
+    $("sound-toggle").setAttribute("aria-pressed", String(soundOn()));
+    $("sound-toggle").textContent = soundOn() ? "Sound on" : "Sound off";
+  }
+  $("sound-toggle").addEventListener("click", () => {
+    try {
+      localStorage.setItem(SOUND_KEY, soundOn() ? "off" : "on");
+    } catch {
+      // storage off: stays on
+    }
+    renderSound();
+    focusHome();
+  });
+  renderSound();
   const showInfo = (text) => showMessage(text, "info");
   function clearMessage() {
     const box = $("message");
@@ -259,9 +306,20 @@
     } catch (error) {
       if (error.status !== 404) return showError(error.message);
       // Not a product: perhaps a coupon. The quote decides, and says why one cannot apply.
+      if (/^\d{8}$|^\d{12,14}$/.test(code) && !gtinCheckDigitOk(code)) {
+        return showError(`Wrong check digit – scan again (${code}).`);
+      }
       if (state.lines.length && !state.coupons.includes(code)) return couponScanned(code);
       showError(`Unknown barcode ${code}. Scan again or type the line (F4).`);
     }
+  }
+
+  /** EAN-8, UPC-A, EAN-13, GTIN-14: weights 3, 1, 3… from the right, the last digit makes the sum a multiple of 10. */
+  function gtinCheckDigitOk(code) {
+    const digits = [...code].map(Number);
+    const check = digits.pop();
+    const sum = digits.reverse().reduce((total, d, i) => total + d * (i % 2 === 0 ? 3 : 1), 0);
+    return (10 - (sum % 10)) % 10 === check;
   }
 
   /** A coupon joins the sale when the quote accepts it; otherwise the quote's reason is shown. */
@@ -306,6 +364,25 @@
   }
 
   async function cardScanned(card) {
+    if (card.status === "active" && state.card && state.card.number === card.number) {
+      return showInfo(`The card of ${card.customer.display_name} is already on this sale.`);
+    }
+    if (card.status === "active" && state.card) {
+      // A second card never silently replaces the first: two customers' cards in one queue happen.
+      const now = state.card;
+      const yes = await confirmDialog({
+        title: "Another card on this sale?",
+        lines: [
+          `On the sale: card ${now.number} of ${now.customer ? now.customer.display_name : "—"}`,
+          `Scanned: card ${card.number} of ${card.customer.display_name}`,
+        ],
+        ok: "Use the new card",
+      });
+      if (!yes) return showInfo(`The sale keeps the card of ${now.customer ? now.customer.display_name : now.number}.`);
+      $("points").value = "0.00"; // points were the other customer's
+      state.pointsError = null;
+      return attachCard(card, `Card of ${card.customer.display_name} now on this sale (instead of ${now.number}).`);
+    }
     if (card.status === "active") return attachCard(card, `Card of ${card.customer.display_name} added.`);
     if (card.status === "issued") return openActivation(card);
     showError(await unusableCardMessage(card));
@@ -723,11 +800,21 @@
 
   // --- the type-a-line form ------------------------------------------------------------------
 
+  // The category a typed line starts with: the last one typed on this till, else POS_MANUAL_LINE_CATEGORY,
+  // else the first category with the plain card discount.
+  let lastManualCategory = null;
+  function manualCategory() {
+    for (const code of [lastManualCategory, config.manualCategory]) if (code && state.categories[code]) return code;
+    const plain = Object.values(state.categories).find((c) => c.discount_policy === "normal");
+    return plain ? plain.code : "";
+  }
+
   function openManual() {
     if (state.view !== "sale") return;
     $("manual-form").hidden = false;
     setFieldError("manual-error", "");
-    $("man-sku").focus();
+    $("man-category").value = manualCategory();
+    $("man-name").focus();
   }
   function closeManual() {
     $("manual-form").hidden = true;
@@ -744,14 +831,17 @@
       quantity: normaliseNumber($("man-qty").value),
       unit_price: normaliseNumber($("man-price").value),
     };
+    // No SKU for goods without a barcode: the name is what the receipt shows.
+    if (!line.sku) line.sku = "MANUAL";
     let problem = "";
-    if (!line.sku) problem = "Type the SKU.";
+    if (!line.name && line.sku === "MANUAL") problem = "Type what it is (the name on the receipt).";
     else if (!line.category) problem = "Choose a category.";
     else if (!QTY_RE.test(line.quantity) || thousandths(line.quantity) === 0) {
       problem = "Quantity: a number above 0 with at most 3 decimals.";
     } else if (!MONEY_RE.test(line.unit_price)) problem = "Unit price: an amount like 2.49.";
     if (problem) return setFieldError("manual-error", problem);
     line.unit_price = fromCents(cents(line.unit_price));
+    lastManualCategory = line.category;
     addManualLine(line);
     closeManual();
     $("scan").focus();
@@ -766,6 +856,8 @@
         state.categories[category.code] = category;
         select.append(el("option", { value: category.code, text: categoryLabel(category.code) }));
       }
+      select.value = manualCategory(); // F4 may have been pressed before the categories came
+
       renderLines();
     } catch (error) {
       showError(`Could not load the categories: ${error.message}`);

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from cards.lifecycle import card_activate
 from loyalty import rules
 from pos.actors import PosActor
 from pos.models import Cashier, Receipt, Refund, Store
@@ -47,11 +48,11 @@ def test_a_scan_while_a_quantity_box_has_focus_adds_the_product_and_leaves_the_q
     expect(page.locator("#scan")).to_be_focused()
     expect(page.locator("#scan")).to_have_value("")
 
-    page.keyboard.press("F4")  # the manual line's SKU field has focus: a scan still sells
-    human_types(page, "BAG")
+    page.keyboard.press("F4")  # the manual line's name has focus: a scan still sells
+    human_types(page, "Bag")
     scanner_fires(page, MILK)
     expect(page.locator("#lines-body input.qty").first).to_have_value("3")
-    expect(page.locator("#man-sku")).to_have_value("BAG")
+    expect(page.locator("#man-name")).to_have_value("Bag")
     expect(page.locator("#lines-body tr")).to_have_count(2)
     shot(page, "17-01-scan-from-a-quantity-box")
 
@@ -205,3 +206,50 @@ def test_a_refund_is_found_by_the_card_confirmed_with_a_reason_and_gives_a_slip(
     expect(page.locator("#message")).to_have_text(
         f"Receipt {foreign} was sold in Riverside (riverside): it is refunded there."
     )
+
+
+def test_a_second_card_asks_before_it_replaces_the_first(till_page):
+    page = till_page
+    gold = till.gold_card()
+    card_activate(number=till.NEW_CARD, name="Anna Kowalska", phone="+48600100200")
+    log_in(page)
+    scan(page, gold)
+    expect(page.locator("#card-name")).to_have_text("Greta G.")
+    scan(page, gold)
+    expect(page.locator("#message")).to_have_text("The card of Greta G. is already on this sale.")
+    scan(page, till.NEW_CARD)
+    expect(page.locator("#confirm-title")).to_have_text("Another card on this sale?")
+    expect(page.locator("#confirm-lines")).to_contain_text(f"Scanned: card {till.NEW_CARD} of Anna K.")
+    shot(page, "17-07-second-card")
+    page.keyboard.press("Escape")
+    expect(page.locator("#card-name")).to_have_text("Greta G.")
+    page.locator("#scan").focus()
+    scan(page, till.NEW_CARD)
+    expect(page.locator("#confirm-dialog")).to_be_visible()
+    page.keyboard.press("Enter")
+    expect(page.locator("#card-name")).to_have_text("Anna K.")
+
+
+def test_a_typed_line_needs_no_sku_and_starts_with_a_category_and_a_bad_check_digit_is_named(till_page, settings):
+    page = till_page
+    settings.POS_MANUAL_LINE_CATEGORY = "bakery"
+    log_in(page)
+    page.keyboard.press("F4")
+    expect(page.locator("#man-category")).to_have_value("bakery")
+    page.keyboard.type("Flowers")
+    page.fill("#man-price", "4.50")
+    page.locator("#man-price").press("Enter")
+    expect(page.locator("#lines-body tr")).to_have_count(1)
+    expect(page.locator("#lines-body tr").first).to_contain_text("MANUAL · Bakery")
+
+    scan(page, MILK[:-1] + "2")  # MILK with a wrong last digit
+    expect(page.locator("#message")).to_have_text(f"Wrong check digit – scan again ({MILK[:-1]}2).")
+    expect(page.locator("body")).to_have_attribute("data-beeps", "1")  # heard, too
+
+    page.locator("#sound-toggle").click()  # this cashier does not want it
+    expect(page.locator("#sound-toggle")).to_have_text("Sound off")
+    scan(page, "123")
+    expect(page.locator("#message")).to_contain_text("Coupon 123 is not known")  # an error, not heard
+    expect(page.locator("body")).to_have_attribute("data-beeps", "1")
+    page.reload()
+    expect(page.locator("#sound-toggle")).to_have_text("Sound off")
