@@ -11,4 +11,5 @@ urlpatterns = [
     path("login/", views.cashier_login, name="login"),
     path("logout/", views.cashier_logout, name="logout"),
     path("cards/<str:number>/web-signin/", views.card_web_signin, name="web-signin"),
+    path("cards/<str:number>/pin-slip/", views.card_pin_slip, name="pin-slip"),
 ]

@@ -448,6 +448,44 @@
     $("scan").focus();
   });
 
+  // --- the PIN slip again, for the card's holder (a screen endpoint: recorded, cashiers only) ------------
+
+  async function printPinSlip() {
+    const card = state.card;
+    if (!card || state.busy) return;
+    const holder = card.customer ? card.customer.display_name : "";
+    const yes = await confirmDialog({
+      title: `Print the PIN slip of card ${card.number} again?`,
+      lines: [
+        `Only for ${holder}, in front of you with this card: the PIN opens their points and purchases.`,
+        "The print is recorded with your name (Admin → PIN slips printed again).",
+      ],
+      ok: "Print PIN slip",
+    });
+    if (!yes) return;
+    try {
+      const response = await fetch(config.pinSlipUrl.replace("NUMBER", encodeURIComponent(card.number)), {
+        method: "POST", credentials: "same-origin", headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+      });
+      const data = await response.json().catch(() => null);
+      if (!response.ok) throw new Error((data && data.error && data.error.message) || `The server answered ${response.status}.`);
+      $("pin-slip-number").textContent = data.number;
+      $("pin-slip-holder").textContent = data.holder;
+      $("pin-slip-pin").textContent = data.pin;
+      $("pin-slip-date").textContent = formatTime(data.printed_at);
+      document.body.classList.add("printing-pin");
+      window.print();
+      showInfo(`PIN slip of card ${data.number} printed for ${data.holder}`); // no full stop: "Anna K."
+    } catch (error) {
+      showError(error.message);
+    } finally {
+      // The PIN leaves the page with the paper.
+      document.body.classList.remove("printing-pin");
+      $("pin-slip-pin").textContent = "";
+    }
+  }
+  $("card-pin-slip").addEventListener("click", printPinSlip);
+
   function detachCard() {
     state.card = null;
     $("points").value = "0.00";

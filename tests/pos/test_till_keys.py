@@ -8,9 +8,10 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from cards.lifecycle import card_activate
+from cards.pins import card_pin
 from loyalty import rules
 from pos.actors import PosActor
-from pos.models import Cashier, Receipt, Refund, Store
+from pos.models import Cashier, PinSlipReprint, Receipt, Refund, Store
 from pos.services import Basket, checkout
 from tests.browser import BROWSER_TEST, expect
 from tests.pos import test_browser as till
@@ -253,3 +254,19 @@ def test_a_typed_line_needs_no_sku_and_starts_with_a_category_and_a_bad_check_di
     expect(page.locator("body")).to_have_attribute("data-beeps", "1")
     page.reload()
     expect(page.locator("#sound-toggle")).to_have_text("Sound off")
+
+
+def test_the_pin_slip_is_printed_again_for_the_holder_after_a_confirmation(till_page):
+    page = till_page
+    gold = till.gold_card()
+    log_in(page)
+    page.evaluate("window.print = () => { window.printedPin = document.getElementById('pin-slip-pin').textContent; }")
+    scan(page, gold)
+    page.locator("#card-pin-slip").click()
+    expect(page.locator("#confirm-title")).to_have_text(f"Print the PIN slip of card {gold} again?")
+    shot(page, "17-08-pin-slip-confirmation")
+    page.keyboard.press("Enter")
+    expect(page.locator("#message")).to_have_text(f"PIN slip of card {gold} printed for Greta G.")
+    assert page.evaluate("window.printedPin") == card_pin(gold)
+    expect(page.locator("#pin-slip-pin")).to_have_text("")  # not left on the page
+    assert PinSlipReprint.objects.filter(card__number=gold, cashier__username="cashier1").count() == 1

@@ -63,6 +63,7 @@ def test_cashier_sees_the_screen_with_store_name_currency_and_themselves(cashier
         "timeZone": "UTC",  # the store's, here the chain's default
         "webSigninUrl": "/pos/cards/NUMBER/web-signin/",
         "manualCategory": "",  # POS_MANUAL_LINE_CATEGORY
+        "pinSlipUrl": "/pos/cards/NUMBER/pin-slip/",
         "refundReasons": [
             ["damaged", "Damaged or faulty"],
             ["wrong_item", "Wrong item or size"],
