@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
+from django.utils.translation import gettext_lazy as _
 
 from cards.models import Card
 from core.local_time import chain_zone_name, local_time, validate_zone_name
@@ -238,12 +239,12 @@ class Refund(models.Model):
     class Reason(models.TextChoices):
         """Why the goods came back, as the cashier picks it on the till (the API may leave it blank)."""
 
-        DAMAGED = "damaged", "Damaged or faulty"
-        WRONG_ITEM = "wrong_item", "Wrong item or size"
-        NOT_AS_DESCRIBED = "not_as_described", "Not as described"
-        CHANGED_MIND = "changed_mind", "Customer changed their mind"
-        PRICE_ERROR = "price_error", "Charged wrongly"
-        OTHER = "other", "Other"
+        DAMAGED = "damaged", _("Damaged or faulty")
+        WRONG_ITEM = "wrong_item", _("Wrong item or size")
+        NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+        CHANGED_MIND = "changed_mind", _("Customer changed their mind")
+        PRICE_ERROR = "price_error", _("Charged wrongly")
+        OTHER = "other", _("Other")
 
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="refunds")
     created_at = models.DateTimeField()

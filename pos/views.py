@@ -14,6 +14,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
@@ -25,6 +26,7 @@ from config.api_errors import domain_error_response, error_body
 from core.errors import DomainError
 from pos.demo import MANAGER_GROUP
 from pos.models import Cashier, PinSlipReprint, Refund
+from pos.till_strings import till_catalogue
 
 
 class CashierLoginForm(AuthenticationForm):
@@ -34,7 +36,7 @@ class CashierLoginForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if not Cashier.objects.filter(user=user).exists():
             raise ValidationError(
-                "This account is not a cashier of any store. Ask a manager to set you up as a cashier.",
+                _("This account is not a cashier of any store. Ask a manager to set you up as a cashier."),
                 code="not_a_cashier",
             )
 
@@ -66,7 +68,7 @@ def cashier_screen(request):
         "pinSlipUrl": reverse("pos:pin-slip", args=["NUMBER"]),
         "refundReasons": [[value, str(label)] for value, label in Refund.Reason.choices],
     }
-    return render(request, "pos/cashier.html", {"store": store, "pos_config": config})
+    return render(request, "pos/cashier.html", {"store": store, "pos_config": config, "pos_strings": till_catalogue()})
 
 
 def not_a_cashier(request):

@@ -10,6 +10,10 @@
   const config = JSON.parse(document.getElementById("pos-config").textContent);
   const $ = (id) => document.getElementById(id);
   const CURRENCY = config.currency;
+  // The page's language: German sentences from pos/locale (pos/till_strings.py), rendered into the page.
+  const STRINGS = JSON.parse(document.getElementById("pos-strings").textContent);
+  /** t("Card {0} added.", number): the sentence in the page's language, its {0}, {1}… filled in. */
+  const t = (text, ...args) => (STRINGS[text] || text).replace(/\{(\d+)\}/g, (m, i) => (i < args.length ? String(args[i]) : m));
 
   const QTY_RE = /^\d{1,9}(\.\d{1,3})?$/;
   const MONEY_RE = /^\d{1,10}(\.\d{1,2})?$/;
@@ -200,7 +204,7 @@
   }
   function renderSound() {
     $("sound-toggle").setAttribute("aria-pressed", String(soundOn()));
-    $("sound-toggle").textContent = soundOn() ? "Sound on" : "Sound off";
+    $("sound-toggle").textContent = soundOn() ? t("Sound on") : t("Sound off");
   }
   $("sound-toggle").addEventListener("click", () => {
     try {
@@ -246,7 +250,7 @@
     const times = typed.match(MULTIPLIER_RE);
     if (times) {
       const qty = normaliseNumber(times[1]);
-      if (!QTY_RE.test(qty) || thousandths(qty) === 0) return showError(`Quantity ${times[1]}: a number above 0.`);
+      if (!QTY_RE.test(qty) || thousandths(qty) === 0) return showError(t("Quantity {0}: a number above 0.", times[1]));
       setMultiplier(qty);
       if (times[2]) queueScan(times[2]);
       return;
@@ -293,7 +297,7 @@
         await cardScanned(data);
         return;
       } catch (error) {
-        if (error.code === "invalid_card_number") return showError(`Wrong check digit – scan again (${code}).`);
+        if (error.code === "invalid_card_number") return showError(t("Wrong check digit – scan again ({0}).", code));
         if (error.status !== 404) return showError(error.message);
         // Not a card: in-store numbers starting with 2 are also used for weighed goods.
       }
@@ -307,10 +311,10 @@
       if (error.status !== 404) return showError(error.message);
       // Not a product: perhaps a coupon. The quote decides, and says why one cannot apply.
       if (/^\d{8}$|^\d{12,14}$/.test(code) && !gtinCheckDigitOk(code)) {
-        return showError(`Wrong check digit – scan again (${code}).`);
+        return showError(t("Wrong check digit – scan again ({0}).", code));
       }
       if (state.lines.length && !state.coupons.includes(code)) return couponScanned(code);
-      showError(`Unknown barcode ${code}. Scan again or type the line (F4).`);
+      showError(t("Unknown barcode {0}. Scan again or type the line (F4).", code));
     }
   }
 
@@ -327,11 +331,11 @@
     try {
       await api("POST", "checkout/quote/", { ...saleBody(), coupons: [...state.coupons, code] });
     } catch (error) {
-      if (error.code === "coupon_invalid") return showError(`Coupon ${code}: ${error.message}`);
+      if (error.code === "coupon_invalid") return showError(t("Coupon {0}: {1}", code, error.message));
       return showError(error.status === 404 ? `Unknown barcode ${code}.` : error.message);
     }
     state.coupons.push(code);
-    showInfo(`Coupon ${code} added.`);
+    showInfo(t("Coupon {0} added.", code));
     renderCoupons();
     scheduleQuote();
   }
@@ -365,25 +369,25 @@
 
   async function cardScanned(card) {
     if (card.status === "active" && state.card && state.card.number === card.number) {
-      return showInfo(`The card of ${card.customer.display_name} is already on this sale.`);
+      return showInfo(t("The card of {0} is already on this sale.", card.customer.display_name));
     }
     if (card.status === "active" && state.card) {
       // A second card never silently replaces the first: two customers' cards in one queue happen.
       const now = state.card;
       const yes = await confirmDialog({
-        title: "Another card on this sale?",
+        title: t("Another card on this sale?"),
         lines: [
-          `On the sale: card ${now.number} of ${now.customer ? now.customer.display_name : "—"}`,
-          `Scanned: card ${card.number} of ${card.customer.display_name}`,
+          t("On the sale: card {0} of {1}", now.number, now.customer ? now.customer.display_name : "—"),
+          t("Scanned: card {0} of {1}", card.number, card.customer.display_name),
         ],
-        ok: "Use the new card",
+        ok: t("Use the new card"),
       });
-      if (!yes) return showInfo(`The sale keeps the card of ${now.customer ? now.customer.display_name : now.number}.`);
+      if (!yes) return showInfo(t("The sale keeps the card of {0}.", now.customer ? now.customer.display_name : now.number));
       $("points").value = "0.00"; // points were the other customer's
       state.pointsError = null;
-      return attachCard(card, `Card of ${card.customer.display_name} now on this sale (instead of ${now.number}).`);
+      return attachCard(card, t("Card of {0} now on this sale (instead of {1}).", card.customer.display_name, now.number));
     }
-    if (card.status === "active") return attachCard(card, `Card of ${card.customer.display_name} added.`);
+    if (card.status === "active") return attachCard(card, t("Card of {0} added.", card.customer.display_name));
     if (card.status === "issued") return openActivation(card);
     showError(await unusableCardMessage(card));
     $("scan").focus();
@@ -441,7 +445,7 @@
     try {
       const { locked } = await webSignin(number, "POST");
       $("card-web-signin").hidden = !locked;
-      showInfo(`Web sign-in of card ${number} is unlocked: the customer can sign in with their PIN again.`);
+      showInfo(t("Web sign-in of card {0} is unlocked: the customer can sign in with their PIN again.", number));
     } catch (error) {
       showError(error.message);
     }
@@ -455,12 +459,12 @@
     if (!card || state.busy) return;
     const holder = card.customer ? card.customer.display_name : "";
     const yes = await confirmDialog({
-      title: `Print the PIN slip of card ${card.number} again?`,
+      title: t("Print the PIN slip of card {0} again?", card.number),
       lines: [
-        `Only for ${holder}, in front of you with this card: the PIN opens their points and purchases.`,
-        "The print is recorded with your name (Admin → PIN slips printed again).",
+        t("Only for {0}, in front of you with this card: the PIN opens their points and purchases.", holder),
+        t("The print is recorded with your name (Admin → PIN slips printed again)."),
       ],
-      ok: "Print PIN slip",
+      ok: t("Print PIN slip"),
     });
     if (!yes) return;
     try {
@@ -475,7 +479,7 @@
       $("pin-slip-date").textContent = formatTime(data.printed_at);
       document.body.classList.add("printing-pin");
       window.print();
-      showInfo(`PIN slip of card ${data.number} printed for ${data.holder}`); // no full stop: "Anna K."
+      showInfo(t("PIN slip of card {0} printed for {1}", data.number, data.holder)); // no full stop: "Anna K."
     } catch (error) {
       showError(error.message);
     } finally {
@@ -502,7 +506,7 @@
     $("activate-form").reset();
     setFieldError("activate-error", "");
     $("activate-form").hidden = false;
-    showInfo(`Card ${card.number} is new: fill in the customer's name and phone, then Enter.`);
+    showInfo(t("Card {0} is new: fill in the customer's name and phone, then Enter.", card.number));
     $("act-name").focus();
   }
 
@@ -523,18 +527,18 @@
       marketing_consent: $("act-consent").checked,
     };
     if (!body.name || !body.phone) {
-      setFieldError("activate-error", "Name and phone are required.");
+      setFieldError("activate-error", t("Name and phone are required."));
       (body.name ? $("act-phone") : $("act-name")).focus();
       return;
     }
     state.busy = true;
     try {
       const { data } = await api("POST", `cards/${card.number}/activate/`, body);
-      attachCard(data, `Card registered for ${data.customer.display_name}.`);
+      attachCard(data, t("Card registered for {0}.", data.customer.display_name));
     } catch (error) {
       if (error.code === "card_already_active") {
         const { data } = await api("GET", `cards/${card.number}/`);
-        attachCard(data, `This card was already registered (to ${data.customer.display_name}); it is added.`);
+        attachCard(data, t("This card was already registered (to {0}); it is added.", data.customer.display_name));
       } else {
         setFieldError("activate-error", error.message);
       }
@@ -562,7 +566,7 @@
     $("rep-confirm").disabled = true;
     setFieldError("replace-error", "");
     $("replace-form").hidden = false;
-    showInfo(`Card ${card.number} replaces a lost card: find the customer by phone.`);
+    showInfo(t("Card {0} replaces a lost card: find the customer by phone.", card.number));
     $("rep-phone").focus();
   }
 
@@ -575,7 +579,7 @@
   async function findByPhone() {
     const phone = $("rep-phone").value.trim();
     if (!phone) {
-      setFieldError("replace-error", "Type the customer's phone.");
+      setFieldError("replace-error", t("Type the customer's phone."));
       return $("rep-phone").focus();
     }
     setFieldError("replace-error", "");
@@ -586,7 +590,7 @@
       state.replace.phone = phone;
       if (!data.customers.length) {
         $("rep-found").hidden = true;
-        setFieldError("replace-error", "No card holder has this phone. Check the number with the customer.");
+        setFieldError("replace-error", t("No card holder has this phone. Check the number with the customer."));
         return $("rep-phone").focus();
       }
       const names = data.customers.map((c) => c.display_name).join(", ");
@@ -603,7 +607,7 @@
     const r = state.replace;
     const birthday = $("rep-birthday").value;
     if (!r.phone || !birthday) {
-      setFieldError("replace-error", "Type the birthday the customer tells.");
+      setFieldError("replace-error", t("Type the birthday the customer tells."));
       return $("rep-birthday").focus();
     }
     setFieldError("replace-error", "");
@@ -655,7 +659,7 @@
       const { data } = await api("POST", path, body, { "Idempotency-Key": r.key });
       const old = r.chosen;
       closeReplacement();
-      attachCard(data, `Card ${data.number} replaces card ${old}: level, spend and points moved. The old card no longer works.`);
+      attachCard(data, t("Card {0} replaces card {1}: level, spend and points moved. The old card no longer works.", data.number, old));
     } catch (error) {
       setFieldError("replace-error", error.message);
     } finally {
@@ -768,7 +772,7 @@
         type: "button",
         class: "btn btn-small btn-remove",
         "aria-label": `Remove ${line.name || line.sku}`,
-        title: "Remove line",
+        title: t("Remove line"),
         text: "✕",
         onclick: () => {
           state.lines.splice(i, 1);
@@ -889,7 +893,7 @@
     try {
       const { data } = await api("GET", "categories/");
       const select = $("man-category");
-      select.replaceChildren(el("option", { value: "", text: "— choose —" }));
+      select.replaceChildren(el("option", { value: "", text: t("— choose —") }));
       for (const category of data) {
         state.categories[category.code] = category;
         select.append(el("option", { value: category.code, text: categoryLabel(category.code) }));
@@ -898,7 +902,7 @@
 
       renderLines();
     } catch (error) {
-      showError(`Could not load the categories: ${error.message}`);
+      showError(t("Could not load the categories: {0}", error.message));
     }
   }
 
@@ -971,7 +975,7 @@
           showError(again.message);
         }
       } else if (CARD_CODES.has(error.code)) {
-        showError(`${error.message} The card was taken off this sale.`);
+        showError(t("{0} The card was taken off this sale.", error.message));
         detachCard();
         return;
       } else {
@@ -1076,7 +1080,7 @@
 
   $("card-remove").addEventListener("click", () => {
     detachCard();
-    showInfo("Card removed from this sale.");
+    showInfo(t("Card removed from this sale."));
     $("scan").focus();
   });
 
@@ -1085,16 +1089,16 @@
   async function complete() {
     if (state.view !== "sale" || state.busy) return;
     clearMessage();
-    if (!state.lines.length) return showError("The sale is empty: scan a product first.");
-    if (state.pendingCard) return showError("Register the new card first, or press Esc to sell without it.");
-    if (linesInvalid()) return showError("A quantity is not valid: fix it or remove the line.");
+    if (!state.lines.length) return showError(t("The sale is empty: scan a product first."));
+    if (state.pendingCard) return showError(t("Register the new card first, or press Esc to sell without it."));
+    if (linesInvalid()) return showError(t("A quantity is not valid: fix it or remove the line."));
     state.busy = true;
     $("complete").disabled = true;
     $("complete").classList.add("working");
     try {
       await flushQuote();
       if (state.pointsError) {
-        showError(`Points: ${sentence(state.pointsError)}.`);
+        showError(t("Points: {0}.", sentence(state.pointsError)));
         $("points").focus();
         return;
       }
@@ -1153,14 +1157,14 @@
     }
     const totals = $("receipt-totals");
     totals.replaceChildren(
-      ...receiptRow("Subtotal", r.subtotal),
-      ...receiptRow("Card discount", r.discount_total === "0.00" ? "0.00" : `−${r.discount_total}`),
+      ...receiptRow(t("Subtotal"), r.subtotal),
+      ...receiptRow(t("Card discount"), r.discount_total === "0.00" ? "0.00" : `−${r.discount_total}`),
       ...receiptRow(
         "Points redeemed",
         r.points_redeemed === "0.00" ? "0.00" : `${r.points_redeemed} pts = −${r.points_redeemed_amount}`,
       ),
-      ...receiptRow("Total", withCurrency(r.total_due), "grand"),
-      ...receiptRow("Points earned", r.points_earned),
+      ...receiptRow(t("Total"), withCurrency(r.total_due), "grand"),
+      ...receiptRow(t("Points earned"), r.points_earned),
     );
     const cardBox = $("receipt-card");
     cardBox.replaceChildren();
@@ -1174,7 +1178,7 @@
     }
     basketStore.clear();
     setView("receipt");
-    showInfo(`Sale complete. Receipt no. ${r.receipt_id}, total ${withCurrency(r.total_due)}.`);
+    showInfo(t("Sale complete. Receipt no. {0}, total {1}.", r.receipt_id, withCurrency(r.total_due)));
     $("new-sale").focus();
   }
 
@@ -1222,7 +1226,7 @@
       return searchReceipts(1);
     }
     const number = typed.replace(/\D/g, "");
-    if (!number) return showError("Type the receipt number, or scan the customer's card.");
+    if (!number) return showError(t("Type the receipt number, or scan the customer's card."));
     clearMessage();
     $("refund-result").hidden = true;
     await loadRefundReceipt(number);
@@ -1245,10 +1249,10 @@
     if (card) query.set("card", card);
     if ($("search-date").value) query.set("date", $("search-date").value);
     if (amount) {
-      if (!MONEY_RE.test(amount)) return showError("Amount paid: an amount like 12.50.");
+      if (!MONEY_RE.test(amount)) return showError(t("Amount paid: an amount like 12.50."));
       query.set("amount", fromCents(cents(amount)));
     }
-    if (![...query.keys()].length) return showError("Type a card, a day or the amount paid, then Search.");
+    if (![...query.keys()].length) return showError(t("Type a card, a day or the amount paid, then Search."));
     query.set("page", String(page));
     clearMessage();
     $("refund-result").hidden = true;
@@ -1265,7 +1269,7 @@
     const body = $("refund-found-body");
     if (!append) body.replaceChildren();
     for (const r of data.results) {
-      const open = el("button", { type: "button", class: "btn btn-small", text: "Open",
+      const open = el("button", { type: "button", class: "btn btn-small", text: t("Open"),
         onclick: () => loadRefundReceipt(String(r.receipt_id)) });
       const row = el("tr", { onclick: (event) => { if (event.target !== open) open.click(); } },
         el("td", { class: "mono", text: String(r.receipt_id) }),
@@ -1346,7 +1350,7 @@
     $("refund-selected").disabled = !anyLeft;
     $("refund-all").disabled = !anyLeft;
     $("refund-receipt-box").hidden = false;
-    if (!anyLeft && focusFirst) showInfo("This receipt is already refunded in full.");
+    if (!anyLeft && focusFirst) showInfo(t("This receipt is already refunded in full."));
     const first = body.querySelector("input:not([disabled])");
     if (first && focusFirst) first.select();
   }
@@ -1358,16 +1362,16 @@
       const value = normaliseNumber(input.value) || "0";
       const line = state.refund.receipt.lines[Number(input.dataset.index)];
       if (!QTY_RE.test(value)) {
-        showError(`Refund quantity of ${line.name || line.sku}: a number like 1 or 0.5.`);
+        showError(t("Refund quantity of {0}: a number like 1 or 0.5.", line.name || line.sku));
         return input.select();
       }
       if (thousandths(value) > Number(input.dataset.max)) {
-        showError(`At most ${fromThousandths(Number(input.dataset.max))} of ${line.name || line.sku} can be refunded.`);
+        showError(t("At most {0} of {1} can be refunded.", fromThousandths(Number(input.dataset.max)), line.name || line.sku));
         return input.select();
       }
       if (thousandths(value) > 0) wanted.set(line.sku, (wanted.get(line.sku) || 0) + thousandths(value));
     }
-    if (!wanted.size) return showError("Type a quantity to refund, or use Refund all.");
+    if (!wanted.size) return showError(t("Type a quantity to refund, or use Refund all."));
     const lines = [...wanted].map(([sku, n]) => ({ sku, quantity: fromThousandths(n) }));
     return confirmRefund(lines);
   }
@@ -1378,7 +1382,7 @@
     const lines = r.lines
       .map((ln) => ({ sku: ln.sku, quantity: fromThousandths(thousandths(ln.quantity) - thousandths(ln.refunded_quantity || "0")) }))
       .filter((ln) => thousandths(ln.quantity) > 0);
-    if (!lines.length) return showInfo("This receipt is already refunded in full.");
+    if (!lines.length) return showInfo(t("This receipt is already refunded in full."));
     return confirmRefund(lines, true);
   }
 
@@ -1394,12 +1398,12 @@
       goods += Math.round((cents(ln.total) * thousandths(quantity)) / thousandths(ln.quantity));
       return `${quantity} × ${ln.name || sku}`;
     });
-    const reasons = el("fieldset", { class: "reasons" }, el("legend", { text: "Reason *" }),
+    const reasons = el("fieldset", { class: "reasons" }, el("legend", { text: t("Reason *") }),
       ...config.refundReasons.map(([value, label], i) =>
         el("label", { class: "check" },
           el("input", { type: "radio", name: "refund-reason", value, id: `reason-${value}` }),
           ` ${i + 1}. ${label}`)));
-    const note = el("input", { id: "refund-note", maxlength: "200", placeholder: "Note (optional)" });
+    const note = el("input", { id: "refund-note", maxlength: "200", placeholder: t("Note (optional)") });
     const chosen = () => {
       const radio = reasons.querySelector("input:checked");
       return radio ? radio.value : "";
@@ -1414,11 +1418,11 @@
       }
     });
     const yes = await confirmDialog({
-      title: `Refund ${all ? "everything left on" : "from"} receipt no. ${r.receipt_id}?`,
+      title: all ? t("Refund everything left on receipt no. {0}?", r.receipt_id) : t("Refund from receipt no. {0}?", r.receipt_id),
       lines: [...summary, `Goods worth ${withCurrency(fromCents(goods))}${r.card ? `, card ${r.card.number}` : ""}`],
       extra: [reasons, note],
-      ok: "Refund",
-      check: () => (chosen() ? "" : "Choose the reason (1–6)."),
+      ok: t("Refund"),
+      check: () => (chosen() ? "" : t("Choose the reason (1–6).")),
       focus: reasons.querySelector("input"),
     });
     if (!yes) return;
@@ -1461,11 +1465,11 @@
     );
     const reason = (config.refundReasons.find(([value]) => value === d.reason) || [null, ""])[1];
     $("slip-totals").replaceChildren(
-      el("dt", { class: "grand", text: "Paid back" }),
+      el("dt", { class: "grand", text: t("Paid back") }),
       el("dd", { class: "grand" }, el("span", { id: "refund-amount", text: d.amount_refunded }), ` ${CURRENCY}`),
-      ...receiptRow("Points returned", d.points_returned),
-      ...receiptRow("Points taken back", d.points_reversed),
-      ...(d.points_shortfall && d.points_shortfall !== "0.00" ? receiptRow("Points already spent, not taken back", d.points_shortfall) : []),
+      ...receiptRow(t("Points returned"), d.points_returned),
+      ...receiptRow(t("Points taken back"), d.points_reversed),
+      ...(d.points_shortfall && d.points_shortfall !== "0.00" ? receiptRow(t("Points already spent, not taken back"), d.points_shortfall) : []),
     );
     const more = [el("p", { text: `Reason: ${reason || "—"}${d.note ? ` (${d.note})` : ""}` })];
     // Later purchases priced at a level this refund's spend had reached: their extra discount, kept or owed.
@@ -1483,7 +1487,7 @@
     }
     $("slip-more").replaceChildren(...more);
     $("refund-result").hidden = false;
-    showInfo(`Refunded ${withCurrency(d.amount_refunded)} (refund no. ${d.refund_id}). Print the slip for the customer to sign.`);
+    showInfo(t("Refunded {0} (refund no. {1}). Print the slip for the customer to sign.", withCurrency(d.amount_refunded), d.refund_id));
   }
 
   $("print-refund").addEventListener("click", () => window.print());
@@ -1572,7 +1576,7 @@
         if (data.status === "active") attachCard(data, null);
         else showError(await unusableCardMessage(data));
       } catch (error) {
-        showError(`Card ${kept.cardNumber}: ${error.message}`);
+        showError(t("Card {0}: {1}", kept.cardNumber, error.message));
       }
     }
     scheduleQuote();
@@ -1586,15 +1590,15 @@
 
   async function voidSale() {
     if (state.view !== "sale" || state.busy) return;
-    if (!state.lines.length && !state.card && !state.coupons.length) return showInfo("The sale is empty: nothing to void.");
+    if (!state.lines.length && !state.card && !state.coupons.length) return showInfo(t("The sale is empty: nothing to void."));
     const yes = await confirmDialog({
-      title: "Void this sale?",
-      lines: [saleSummary(basketNow()), "Nothing is charged; the lines and the card are taken off."],
-      ok: "Void sale",
+      title: t("Void this sale?"),
+      lines: [saleSummary(basketNow()), t("Nothing is charged; the lines and the card are taken off.")],
+      ok: t("Void sale"),
     });
     if (!yes) return;
     newSale();
-    showInfo("Sale voided.");
+    showInfo(t("Sale voided."));
   }
 
   function renderParkedCount() {
@@ -1610,16 +1614,16 @@
     const basket = basketNow();
     const at = new Date().toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", timeZone: config.timeZone });
     if (!basketStore.park(basket, `${at} · ${saleSummary(basket)}`)) {
-      return showError("20 sales are parked already: recall or void one first.");
+      return showError(t("20 sales are parked already: recall or void one first."));
     }
     newSale();
     renderParkedCount();
-    showInfo(`Sale parked (${saleSummary(basket)}). F10 or “Parked” recalls it.`);
+    showInfo(t("Sale parked ({0}). F10 or “Parked” recalls it.", saleSummary(basket)));
   }
 
   function openParked() {
     const parked = basketStore.parked();
-    if (!parked.length) return showInfo("No parked sales.");
+    if (!parked.length) return showInfo(t("No parked sales."));
     $("parked-list").replaceChildren(
       ...parked.map((p, i) =>
         el("li", {}, el("span", { text: p.label }),
@@ -1634,13 +1638,13 @@
   async function recallParked(id) {
     $("parked-dialog").close();
     if (state.lines.length) {
-      return showError("Finish, park or void the sale on screen first, then recall the parked one.");
+      return showError(t("Finish, park or void the sale on screen first, then recall the parked one."));
     }
     const parked = basketStore.take(id);
     renderParkedCount();
     if (!parked) return;
     newSale();
-    await restoreBasket(parked, `Parked sale recalled (${saleSummary(parked)}).`);
+    await restoreBasket(parked, t("Parked sale recalled ({0}).", saleSummary(parked)));
   }
 
   $("parked-dialog").addEventListener("keydown", (event) => {
@@ -1703,10 +1707,10 @@
     if (!$("message").hidden) return clearMessage();
     if (!$("activate-form").hidden) {
       closeActivation();
-      showInfo("Card not registered: the sale goes on without it.");
+      showInfo(t("Card not registered: the sale goes on without it."));
     } else if (!$("replace-form").hidden) {
       closeReplacement();
-      showInfo("No card replaced: the sale goes on without the new card.");
+      showInfo(t("No card replaced: the sale goes on without the new card."));
     } else if (!$("manual-form").hidden) closeManual();
     else if (state.view === "refund") return backToSale();
     else if (state.view === "sale" && state.lines.length) return voidSale(); // with a confirmation
@@ -1788,7 +1792,7 @@
   setView("sale");
   renderParkedCount();
   const kept = basketStore.current();
-  if (kept) restoreBasket(kept, "The sale on screen before the reload is back.");
+  if (kept) restoreBasket(kept, t("The sale on screen before the reload is back."));
   // Focus only once the handlers exist: a scan into a plain form would reload the page as ?scan=….
   $("scan").focus();
   document.body.dataset.ready = "true";

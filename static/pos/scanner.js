@@ -24,13 +24,17 @@ window.posScanner = (() => {
    * the scan). onScan(code): a scan that went anywhere else.
    */
   function listen({ isHome, onScan }) {
-    let burst = null; // {chars, last, target, before}
+    let burst = null; // {chars, last, target, before, slow}
 
     document.addEventListener(
       "keydown",
       (event) => {
         const now = event.timeStamp;
-        const fast = burst && now - burst.last <= MAX_GAP_MS;
+        const gap = burst ? now - burst.last : Infinity;
+        // One hiccup (a busy till, a Bluetooth scanner) may slow one key of a long fast burst: it stays a scan.
+        const hiccup = burst && burst.chars.length >= 4 && !burst.slow && gap <= 3 * MAX_GAP_MS;
+        const fast = gap <= MAX_GAP_MS || hiccup;
+        if (burst && hiccup && gap > MAX_GAP_MS) burst.slow = true;
         if (event.key.length === 1 && !event.ctrlKey && !event.altKey && !event.metaKey) {
           if (!fast) {
             const target = document.activeElement;

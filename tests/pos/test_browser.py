@@ -256,8 +256,8 @@ def test_mistyped_card_number_and_unknown_barcode_are_told_clearly(page):
     page.keyboard.press("Escape")
     expect(message).to_be_hidden()
 
-    scan(page, "4001234567892")
-    expect(message).to_contain_text("Unknown barcode 4001234567892")
+    scan(page, "4001234567891")
+    expect(message).to_contain_text("Unknown barcode 4001234567891")
     expect(page.locator("#scan")).to_be_focused()
 
 

@@ -270,3 +270,28 @@ def test_the_pin_slip_is_printed_again_for_the_holder_after_a_confirmation(till_
     assert page.evaluate("window.printedPin") == card_pin(gold)
     expect(page.locator("#pin-slip-pin")).to_have_text("")  # not left on the page
     assert PinSlipReprint.objects.filter(card__number=gold, cashier__username="cashier1").count() == 1
+
+
+def test_the_till_in_german(browser, live_server):
+    till.build_demo()
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url, locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/pos/")
+    expect(page.locator("h1")).to_have_text("Kassen-Anmeldung")
+    page.fill("#id_username", "cashier1")
+    page.fill("#id_password", "cashier-demo")
+    page.keyboard.press("Enter")
+    expect(page.locator("body[data-ready=true]")).to_have_count(1)
+    expect(page.locator("#complete")).to_contain_text("Verkauf abschließen")
+    scan(page, MILK)
+    scan(page, "4006381333932")
+    expect(page.locator("#message")).to_have_text("Falsche Prüfziffer – erneut scannen (4006381333932).")
+    page.keyboard.press("Control+Delete")
+    expect(page.locator("#confirm-title")).to_have_text("Diesen Verkauf stornieren?")
+    shot(page, "17-09-german")
+    page.keyboard.press("Enter")
+    expect(page.locator("#message")).to_have_text("Verkauf storniert.")
+    page.locator("#language").click()  # English, please
+    expect(page.locator("#complete")).to_contain_text("Complete sale")
+    context.close()
