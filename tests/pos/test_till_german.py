@@ -30,7 +30,7 @@ def test_every_till_string_is_translated_to_german_and_compiled():
     ids = {msgid for msgid, _, _, _ in entries}
     assert set(TILL_STRINGS) <= ids, "run makemessages for pos (README, the till) after changing a t(…) sentence"
     with translation.override("de"):
-        for msgid, plural, strs, _ in entries:
+        for msgid, _plural, strs, _refs in entries:
             assert all(strs), f"no German for {msgid!r}"
             if "%" not in msgid:  # a template's "%" is written "%%" in the .po
                 assert translation.gettext(msgid) == strs[0], f"django.mo is older than django.po: {msgid!r}"
