@@ -8,6 +8,9 @@ script's t("…") calls to the same strings, and each to a German translation in
 from django.utils.translation import gettext, gettext_noop
 
 TILL_STRINGS = [
+    gettext_noop("1 line"),
+    gettext_noop("{0} lines"),
+    gettext_noop("card of {0}"),
     gettext_noop("20 sales are parked already: recall or void one first."),
     gettext_noop("A quantity is not valid: fix it or remove the line."),
     gettext_noop("Amount paid: an amount like 12.50."),

@@ -1585,7 +1585,10 @@
 
   const saleSummary = (b) => {
     const n = b.lines.length;
-    return `${n} line${n === 1 ? "" : "s"}${b.total ? `, ${withCurrency(b.total)}` : ""}${b.cardName ? `, card of ${b.cardName}` : ""}`;
+    const parts = [n === 1 ? t("1 line") : t("{0} lines", n)];
+    if (b.total) parts.push(withCurrency(b.total));
+    if (b.cardName) parts.push(t("card of {0}", b.cardName));
+    return parts.join(", ");
   };
 
   async function voidSale() {
