@@ -31,7 +31,7 @@ window.posBasketStore = (storeCode, cashierKey) => {
   return {
     /** The open sale: {lines, cardNumber, coupons, points, sale} or null. */
     current: () => read("basket", null),
-    save: (basket) => write("basket", basket && basket.lines.length + basket.coupons.length ? basket : null),
+    save: (basket) => write("basket", basket && (basket.lines.length || basket.coupons.length || basket.cardNumber) ? basket : null),
     clear: () => write("basket", null),
     parked: () => read("parked", []),
     /** Park a sale (newest last); false when MAX_PARKED are parked already. */
