@@ -114,3 +114,13 @@ def test_bad_search_input_is_a_400(till, query, code):
     response = till.get("/api/v1/receipts/", query)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == code
+
+
+def test_a_receipt_search_is_four_statements_whatever_it_finds(till, django_assert_num_queries):
+    activate(till)
+    for _ in range(3):
+        buy(till, [line()])
+    # the terminal, the card, the count, the page (lines counted in the same statement)
+    with django_assert_num_queries(4):
+        found = till.get("/api/v1/receipts/", {"card": CARD, "amount": "2.98"})
+    assert found.json()["count"] == 3
