@@ -124,3 +124,16 @@ def test_a_receipt_search_is_four_statements_whatever_it_finds(till, django_asse
     with django_assert_num_queries(4):
         found = till.get("/api/v1/receipts/", {"card": CARD, "amount": "2.98"})
     assert found.json()["count"] == 3
+
+
+def test_the_day_searched_is_the_stores_day(till):
+    """Central in Berlin: 23:30 UTC on the 4th is 00:30 on the 5th there, so it is the 5th's receipt."""
+    from datetime import UTC, datetime
+
+    from pos.models import Store
+
+    Store.objects.filter(code="central").update(time_zone="Europe/Berlin")
+    rid = buy(till, [line()], card=None).json()["receipt_id"]
+    Receipt.objects.filter(pk=rid).update(created_at=datetime(2026, 3, 4, 23, 30, tzinfo=UTC))
+    assert till.get("/api/v1/receipts/", {"date": "2026-03-04"}).json()["count"] == 0
+    assert [r["receipt_id"] for r in till.get("/api/v1/receipts/", {"date": "2026-03-05"}).json()["results"]] == [rid]

@@ -295,3 +295,17 @@ def test_the_till_in_german(browser, live_server):
     page.locator("#language").click()  # English, please
     expect(page.locator("#complete")).to_contain_text("Complete sale")
     context.close()
+
+
+def test_a_scan_on_the_receipt_starts_the_next_sale(till_page):
+    page = till_page
+    log_in(page)
+    scan(page, MILK)
+    expect(page.locator("#complete")).to_be_enabled()
+    page.keyboard.press("F9")
+    expect(page.locator("#receipt-view")).to_be_visible()
+    scanner_fires(page, BREAD)  # the next customer's first item, with "New sale" focused
+    expect(page.locator("#sale-view")).to_be_visible()
+    expect(page.locator("#lines-body tr")).to_have_count(1)
+    expect(page.locator("#lines-body tr").first).to_contain_text("BREAD-RYE")
+    assert Receipt.objects.count() == 1
