@@ -1,8 +1,9 @@
-"""The cashier screen: HTML pages, and one small JSON endpoint of its own.
+"""The cashier screen: HTML pages, and two small JSON endpoints of its own.
 
-Everything a sale does goes through the REST API. The one exception is the customer page's PIN lockout:
-lifting it needs a cashier with the customer in front of them, so it is a screen endpoint (session and
-CSRF, cashiers only), not something an external terminal may do.
+Everything a sale does goes through the REST API. The exceptions concern the customer page's PIN: lifting
+its lockout, and printing the PIN slip again for a card's holder, need a cashier with the customer in front
+of them, so they are screen endpoints (session and CSRF, cashiers only), not something an external terminal
+may do.
 """
 
 from django.conf import settings
