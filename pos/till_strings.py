@@ -8,6 +8,12 @@ script's t("…") calls to the same strings, and each to a German translation in
 from django.utils.translation import gettext, gettext_noop
 
 TILL_STRINGS = [
+    gettext_noop("No connection to the server. Check the network and try again."),
+    gettext_noop("Your session has ended: reload the page and log in again."),
+    gettext_noop("Coupon {0}"),
+    gettext_noop("Reason: {0}"),
+    gettext_noop("Recall {0}"),
+    gettext_noop("Recall"),
     gettext_noop("1 line"),
     gettext_noop("{0} lines"),
     gettext_noop("card of {0}"),

@@ -138,7 +138,7 @@
     try {
       response = await fetch(config.apiRoot + path, init);
     } catch {
-      throw new ApiError(0, "network_error", "No connection to the server. Check the network and try again.");
+      throw new ApiError(0, "network_error", t("No connection to the server. Check the network and try again."));
     }
     let data = null;
     try {
@@ -148,7 +148,7 @@
     }
     if (response.ok) return { status: response.status, data };
     if (response.status === 401) {
-      throw new ApiError(401, "not_authenticated", "Your session has ended: reload the page and log in again.");
+      throw new ApiError(401, "not_authenticated", t("Your session has ended: reload the page and log in again."));
     }
     const error = data && data.error;
     if (!error) throw new ApiError(response.status, `http_${response.status}`, `The server answered ${response.status}.`);
@@ -347,7 +347,7 @@
         el(
           "li",
           {},
-          el("span", { text: `Coupon ${code}` }),
+          el("span", { text: t("Coupon {0}", code) }),
           el("span", { class: "num good", text: given.has(code.replace(/[\s-]/g, "").toUpperCase()) ? `−${given.get(code.replace(/[\s-]/g, "").toUpperCase())}` : "…" }),
           el("button", {
             type: "button", class: "btn btn-small", text: "✕", "aria-label": `Remove coupon ${code}`,
@@ -1471,7 +1471,7 @@
       ...receiptRow(t("Points taken back"), d.points_reversed),
       ...(d.points_shortfall && d.points_shortfall !== "0.00" ? receiptRow(t("Points already spent, not taken back"), d.points_shortfall) : []),
     );
-    const more = [el("p", { text: `Reason: ${reason || "—"}${d.note ? ` (${d.note})` : ""}` })];
+    const more = [el("p", { text: t("Reason: {0}", `${reason || "—"}${d.note ? ` (${d.note})` : ""}`) })];
     // Later purchases priced at a level this refund's spend had reached: their extra discount, kept or owed.
     for (const c of d.clawbacks || []) {
       const how = c.kept.startsWith("-") || c.recorded.startsWith("-")
@@ -1630,7 +1630,7 @@
     $("parked-list").replaceChildren(
       ...parked.map((p, i) =>
         el("li", {}, el("span", { text: p.label }),
-          el("button", { type: "button", class: "btn btn-small", "data-id": p.id, text: `Recall ${i < 9 ? i + 1 : ""}`.trim(),
+          el("button", { type: "button", class: "btn btn-small", "data-id": p.id, text: i < 9 ? t("Recall {0}", i + 1) : t("Recall"),
             onclick: () => recallParked(p.id) })),
       ),
     );
