@@ -202,9 +202,10 @@ class ReceiptAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["id", "receipt", "created_at", "goods_amount", "amount_refunded", "points_returned",
+    list_display = ["id", "receipt", "created_at", "reason", "goods_amount", "amount_refunded", "points_returned",
                     "points_reversed", "points_shortfall", "clawback_kept", "clawback_recorded"]  # fmt: skip
-    search_fields = ["=receipt__id"]
+    list_filter = ["reason"]  # why goods come back: the till asks (issue 17)
+    search_fields = ["=receipt__id", "note"]
 
 
 @admin.register(Clawback)

@@ -76,3 +76,22 @@ def test_only_a_cashier_may_print_a_pin_slip_and_only_by_post(anna, manager_clie
     assert logged_in("cashier1").get(f"/pos/cards/{ANNA}/pin-slip/").status_code == 405
     assert Client().post(f"/pos/cards/{ANNA}/pin-slip/").status_code == 302  # to the cashier login
     assert PinSlipReprint.objects.count() == 0
+
+
+def test_the_admin_lists_refunds_by_reason_and_the_pin_slips_printed_again(anna, manager_client, settings):
+    from pos.models import Refund
+    from tests.pos.helpers import buy, line
+    from tests.tills import CENTRAL, terminal_client
+
+    till = terminal_client(CENTRAL)
+    rid = buy(till, [line()], card=None).json()["receipt_id"]
+    till.post(
+        f"/api/v1/receipts/{rid}/refund/", {"reason": "damaged", "note": "Leaking"}, format="json",
+        HTTP_IDEMPOTENCY_KEY="adm-1",
+    )  # fmt: skip
+    logged_in("cashier1").post(f"/pos/cards/{ANNA}/pin-slip/")
+    manager_client.force_login(User.objects.create_superuser("root", password="x"))
+    refunds = manager_client.get("/admin/pos/refund/?reason=damaged").content.decode()
+    assert "Damaged or faulty" in refunds and Refund.objects.get().note == "Leaking"
+    slips = manager_client.get("/admin/pos/pinslipreprint/").content.decode()
+    assert ANNA in slips and "cashier1" in slips
