@@ -78,7 +78,7 @@ def test_only_a_cashier_may_print_a_pin_slip_and_only_by_post(anna, manager_clie
     assert PinSlipReprint.objects.count() == 0
 
 
-def test_the_admin_lists_refunds_by_reason_and_the_pin_slips_printed_again(anna, manager_client, settings):
+def test_the_admin_lists_refunds_by_reason_and_the_pin_slips_printed_again(anna, manager_client):
     from pos.models import Refund
     from tests.pos.helpers import buy, line
     from tests.tills import CENTRAL, terminal_client
