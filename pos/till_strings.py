@@ -8,6 +8,18 @@ script's t("…") calls to the same strings, and each to a German translation in
 from django.utils.translation import gettext, gettext_noop
 
 TILL_STRINGS = [
+    gettext_noop("No level yet"),
+    gettext_noop("Spend {0} more for {1} % ({2})"),
+    gettext_noop("Top level reached"),
+    gettext_noop("Card discount {0} %"),
+    gettext_noop("Points redeemed"),
+    gettext_noop("{0} pts = −{1}"),
+    gettext_noop("Card {0} · {1}"),
+    gettext_noop("{0} · {1} % · points balance {2}"),
+    gettext_noop("Level {0}"),
+    gettext_noop("Card {0} · {1} · paid {2}"),
+    gettext_noop("No card · paid {0}"),
+    gettext_noop("Card {0}: {1}, {2} %, points {3}"),
     gettext_noop("No connection to the server. Check the network and try again."),
     gettext_noop("Your session has ended: reload the page and log in again."),
     gettext_noop("Coupon {0}"),

@@ -632,7 +632,7 @@
           r.chosen = card.number;
           $("rep-confirm").disabled = false;
         });
-        const level = card.level || "No level yet";
+        const level = card.level || t("No level yet");
         list.append(el("label", { class: "check", for: `rep-card-${i}` }, radio,
           `${card.display_name} · card ${card.number} (${card.status}) · ${level} · ${card.points_balance} points`));
       });
@@ -1058,7 +1058,7 @@
     $("card-info").hidden = !card;
     if (!card) return;
     $("card-name").textContent = card.customer ? card.customer.display_name : "—";
-    $("card-level").textContent = card.level || "No level yet";
+    $("card-level").textContent = card.level || t("No level yet");
     $("card-level").classList.toggle("badge-none", !card.level);
     $("card-discount").textContent = `${card.discount_percent} %`;
     $("card-points").textContent = card.points_balance;
@@ -1071,10 +1071,10 @@
       const needed = Number(next.spend_needed);
       bar.style.width = `${Math.max(2, Math.min(100, (100 * spent) / (spent + needed || 1)))}%`;
       $("card-progress").textContent =
-        `Spend ${withCurrency(next.spend_needed)} more for ${percentShort(next.discount_percent)} % (${next.name})`;
+        t("Spend {0} more for {1} % ({2})", withCurrency(next.spend_needed), percentShort(next.discount_percent), next.name);
     } else {
       bar.style.width = "100%";
-      $("card-progress").textContent = "Top level reached";
+      $("card-progress").textContent = t("Top level reached");
     }
   }
 
@@ -1148,7 +1148,7 @@
           el(
             "tr",
             { class: "discount-line" },
-            el("td", { text: `  Card discount ${ln.discount_percent} %` }),
+            el("td", { text: `  ${t("Card discount {0} %", ln.discount_percent)}` }),
             el("td"),
             el("td", { class: "num", text: `−${ln.discount_amount}` }),
           ),
@@ -1160,8 +1160,8 @@
       ...receiptRow(t("Subtotal"), r.subtotal),
       ...receiptRow(t("Card discount"), r.discount_total === "0.00" ? "0.00" : `−${r.discount_total}`),
       ...receiptRow(
-        "Points redeemed",
-        r.points_redeemed === "0.00" ? "0.00" : `${r.points_redeemed} pts = −${r.points_redeemed_amount}`,
+        t("Points redeemed"),
+        r.points_redeemed === "0.00" ? "0.00" : t("{0} pts = −{1}", r.points_redeemed, r.points_redeemed_amount),
       ),
       ...receiptRow(t("Total"), withCurrency(r.total_due), "grand"),
       ...receiptRow(t("Points earned"), r.points_earned),
@@ -1170,9 +1170,10 @@
     cardBox.replaceChildren();
     if (r.card) {
       cardBox.append(
-        el("p", { text: `Card ${r.card.number} · ${r.card.customer ? r.card.customer.display_name : ""}` }),
+        el("p", { text: t("Card {0} · {1}", r.card.number, r.card.customer ? r.card.customer.display_name : "") }),
         el("p", {
-          text: `${r.card.level ? `Level ${r.card.level}` : "No level yet"} · ${r.card.discount_percent} % · points balance ${r.card.points_balance}`,
+          text: t("{0} · {1} % · points balance {2}", r.card.level ? t("Level {0}", r.card.level) : t("No level yet"),
+            r.card.discount_percent, r.card.points_balance),
         }),
       );
     }
@@ -1310,8 +1311,8 @@
     $("refund-number").textContent = r.receipt_id;
     $("refund-date").textContent = formatTime(r.created_at);
     $("refund-card").textContent = r.card
-      ? `Card ${r.card.number} · ${r.card.customer ? r.card.customer.display_name : ""} · paid ${withCurrency(r.total_due)}`
-      : `No card · paid ${withCurrency(r.total_due)}`;
+      ? t("Card {0} · {1} · paid {2}", r.card.number, r.card.customer ? r.card.customer.display_name : "", withCurrency(r.total_due))
+      : t("No card · paid {0}", withCurrency(r.total_due));
     const body = $("refund-lines");
     body.replaceChildren();
     let anyLeft = false;
@@ -1482,7 +1483,8 @@
     }
     if (d.card) {
       more.push(el("p", {
-        text: `Card ${d.card.number}: ${d.card.level ? `level ${d.card.level}` : "no level yet"}, ${d.card.discount_percent} %, points ${d.card.points_balance}`,
+        text: t("Card {0}: {1}, {2} %, points {3}", d.card.number, d.card.level ? t("Level {0}", d.card.level) : t("No level yet"),
+          d.card.discount_percent, d.card.points_balance),
       }));
     }
     $("slip-more").replaceChildren(...more);
