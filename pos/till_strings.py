@@ -8,6 +8,8 @@ script's t("…") calls to the same strings, and each to a German translation in
 from django.utils.translation import gettext, gettext_noop
 
 TILL_STRINGS = [
+    gettext_noop("Card {0} %"),
+    gettext_noop("Coupon: {0}"),
     gettext_noop("No level yet"),
     gettext_noop("Spend {0} more for {1} % ({2})"),
     gettext_noop("Top level reached"),

@@ -363,7 +363,7 @@
   function discountSources(q) {
     if (!q || !q.discounts || !q.discounts.length) return "";
     return q.discounts
-      .map((d) => (d.source === "card" ? `Card ${d.percent} %` : `${d.source === "coupon" ? "Coupon: " : ""}${d.name} −${d.amount}`))
+      .map((d) => (d.source === "card" ? t("Card {0} %", d.percent) : `${d.source === "coupon" ? t("Coupon: {0}", d.name) : d.name} −${d.amount}`))
       .join(" · ");
   }
 
