@@ -85,6 +85,15 @@ def test_a_multiplier_before_a_scan_and_a_key_to_the_last_line(till_page):
     expect(page.locator("#lines-body input.qty").nth(1)).to_be_focused()
     expect(page.locator("#t-subtotal")).to_have_text("15.63")  # 3 × 1.49 + 4 × 2.79
 
+    page.keyboard.press("F2")
+    human_types(page, "5*")
+    page.keyboard.press("Enter")
+    human_types(page, "40")
+    page.keyboard.press("Escape")  # clears what was typed and the multiplier; the sale stays
+    expect(page.locator("#multiplier")).to_be_hidden()
+    expect(page.locator("#scan")).to_have_value("")
+    expect(page.locator("#lines-body tr")).to_have_count(2)
+
 
 def test_void_asks_first_park_and_recall_and_a_reload_keeps_the_basket_and_card(till_page):
     page = till_page
