@@ -294,6 +294,13 @@ SPECTACULAR_SETTINGS = {
 # per terminal or cashier, in the shared cache. DRF's form: "30/hour", "5/min".
 POS_CUSTOMER_SEARCH_RATE = env.str("POS_CUSTOMER_SEARCH_RATE", default="30/hour")
 CARDS_MAX_BATCH = 1_000_000
+
+# --- The till (issue 17)
+# May a till find and refund a receipt sold in another store of the chain? Off: the receipt's store says
+# where it was sold and the customer goes there.
+POS_CROSS_STORE_REFUNDS = env.bool("POS_CROSS_STORE_REFUNDS", default=False)
+# The category a typed line (F4, goods without a barcode) starts with; the cashier may change it.
+POS_MANUAL_LINE_CATEGORY = env.str("POS_MANUAL_LINE_CATEGORY", default="")
 # Larger batches belong to `cards_issue`: a web request should not run for minutes.
 CARDS_MAX_BATCH_ADMIN = 100_000
 

@@ -14,6 +14,7 @@ from pos.models import (
     Cashier,
     Clawback,
     DiscountEntry,
+    PinSlipReprint,
     Product,
     Receipt,
     ReceiptLine,
@@ -201,9 +202,10 @@ class ReceiptAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["id", "receipt", "created_at", "goods_amount", "amount_refunded", "points_returned",
+    list_display = ["id", "receipt", "created_at", "reason", "goods_amount", "amount_refunded", "points_returned",
                     "points_reversed", "points_shortfall", "clawback_kept", "clawback_recorded"]  # fmt: skip
-    search_fields = ["=receipt__id"]
+    list_filter = ["reason"]  # why goods come back: the till asks (issue 17)
+    search_fields = ["=receipt__id", "note"]
 
 
 @admin.register(Clawback)
@@ -248,4 +250,15 @@ class CardReplacementAdmin(ReadOnlyAdmin):
     list_filter = ["store", "reason"]
     list_select_related = ["old_card", "new_card", "store", "terminal__store", "cashier"]
     search_fields = ["=old_card__number", "=new_card__number", "cashier__username"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(PinSlipReprint)
+class PinSlipReprintAdmin(ReadOnlyAdmin):
+    """PIN slips printed again at the till for a card's holder: which card, where, by whom, when."""
+
+    list_display = ["card", "created_at", "store", "cashier"]
+    list_filter = ["store"]
+    list_select_related = ["card", "store", "cashier"]
+    search_fields = ["=card__number", "cashier__username"]
     date_hierarchy = "created_at"

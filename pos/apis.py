@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cards.lifecycle import card_number_checked
+from cards.models import Card
 from core import money
 from core.errors import InvalidInput, NotFound
 from core.text import printable
@@ -19,9 +20,17 @@ from loyalty.services import normalise_phone
 from pos import basket_parse
 from pos.authentication import CashierSessionAuthentication, IsPosActor, TerminalTokenAuthentication
 from pos.basket_parse import plain_basket
-from pos.models import CardReplacement, Product
+from pos.models import CardReplacement, Product, Refund
 from pos.refunds import RefundRequest, receipt_refund
-from pos.selectors import card_body, card_with_account, customers_to_identify, receipt_body, receipt_for_store
+from pos.selectors import (
+    card_body,
+    card_with_account,
+    customers_to_identify,
+    receipt_body,
+    receipt_for_store,
+    receipt_not_here,
+    receipts_found,
+)
 from pos.services import Basket, card_activate_at_till, card_replace_at_till, checkout, checkout_quote
 from pos.throttling import CustomerSearchThrottle, TerminalThrottle
 
@@ -256,6 +265,10 @@ class RefundLineIn(serializers.Serializer):
 
 class RefundIn(serializers.Serializer):
     lines = serializers.ListField(child=RefundLineIn(), max_length=MAX_LINES, required=False, default=list)
+    reason = serializers.ChoiceField(
+        choices=Refund.Reason.choices, required=False, default="", help_text="Why the goods came back (the till asks)."
+    )
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="", validators=[printable])
 
 
 class ClawbackLineOut(serializers.Serializer):
@@ -290,6 +303,8 @@ class RefundOut(serializers.Serializer):
     clawback_recorded = serializers.CharField()
     clawbacks = ClawbackOut(many=True)
     lines = RefundLineIn(many=True)
+    reason = serializers.CharField(help_text="As sent; empty when none was.")
+    note = serializers.CharField()
     card = CardOut(allow_null=True)
     gift_card_refunds = GiftCardRefundOut(
         many=True, required=False, help_text="When gift cards paid the receipt: what went back to each."
@@ -434,8 +449,49 @@ class ReceiptDetailApi(PosView):
     def get(self, request, receipt_id):
         receipt = receipt_for_store(receipt_id, self.actor.store.pk)
         if receipt is None:
-            raise NotFound("There is no such receipt in this store.", code="receipt_not_found")
+            raise receipt_not_here(receipt_id)
         return Response(receipt_body(receipt, timezone.now()))
+
+
+class ReceiptSearchIn(serializers.Serializer):
+    card = serializers.CharField(required=False, max_length=40, help_text="A card of the customer's (any of theirs).")
+    date = serializers.DateField(required=False, help_text="YYYY-MM-DD, on the store's clock.")
+    amount = money_field(required=False, max_value=MAX_BASKET, help_text="The total paid, exactly.")
+    page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=10_000)
+
+
+class ReceiptFoundOut(serializers.Serializer):
+    receipt_id = serializers.IntegerField()
+    created_at = serializers.CharField()
+    total_due = serializers.CharField()
+    refunded_amount = serializers.CharField()
+    card_number = serializers.CharField(allow_null=True)
+    line_count = serializers.IntegerField()
+
+
+class ReceiptSearchOut(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    results = ReceiptFoundOut(many=True)
+
+
+class ReceiptSearchApi(PosView):
+    @extend_schema(
+        parameters=[ReceiptSearchIn], responses=ReceiptSearchOut,
+        summary="This store's receipts by card, day and amount, newest first, 20 a page",
+    )  # fmt: skip
+    def get(self, request):
+        query = valid(ReceiptSearchIn, request.query_params).validated_data
+        card = None
+        if query.get("card"):
+            card = Card.objects.filter(number=card_number_checked(query["card"])).first()
+            if card is None:
+                return Response({"count": 0, "page": query["page"], "pages": 1, "results": []})
+        found = receipts_found(
+            self.actor.store, card=card, day=query.get("date"), amount=query.get("amount"), page=query["page"]
+        )
+        return Response(found)
 
 
 class RefundApi(PosView):
@@ -445,7 +501,9 @@ class RefundApi(PosView):
     def post(self, request, receipt_id):
         key = idempotency_key(request)
         data = valid(RefundIn, request.data).validated_data
-        refund_request = RefundRequest(lines=tuple((ln["sku"], ln["quantity"]) for ln in data["lines"]))
+        refund_request = RefundRequest(
+            lines=tuple((ln["sku"], ln["quantity"]) for ln in data["lines"]), reason=data["reason"], note=data["note"]
+        )
         status, body, replayed = receipt_refund(
             actor=self.actor, receipt_id=receipt_id, key=key, request=refund_request, payload=request.data,
             at=timezone.now(),

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
+from django.utils.translation import gettext_lazy as _
 
 from cards.models import Card
 from core.local_time import chain_zone_name, local_time, validate_zone_name
@@ -239,6 +240,16 @@ class DiscountEntry(models.Model):
 
 
 class Refund(models.Model):
+    class Reason(models.TextChoices):
+        """Why the goods came back, as the cashier picks it on the till (the API may leave it blank)."""
+
+        DAMAGED = "damaged", _("Damaged or faulty")
+        WRONG_ITEM = "wrong_item", _("Wrong item or size")
+        NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+        CHANGED_MIND = "changed_mind", _("Customer changed their mind")
+        PRICE_ERROR = "price_error", _("Charged wrongly")
+        OTHER = "other", _("Other")
+
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="refunds")
     created_at = models.DateTimeField()
     terminal = models.ForeignKey(Terminal, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -263,6 +274,10 @@ class Refund(models.Model):
         db_default=Decimal("0.00"),
         help_text="Unearned level discount recorded, not kept from the cash.",
     )
+
+    # db_default too: rows written by hand (bench/reports_bench.py) name only the older columns.
+    reason = models.CharField(max_length=20, choices=Reason.choices, blank=True, default="", db_default="")
+    note = models.CharField(max_length=200, blank=True, default="", db_default="", help_text="The cashier's words.")
 
     def __str__(self):
         return f"Refund {self.pk} of receipt {self.receipt_id}"
@@ -322,3 +337,22 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.scope} {self.key}"
+
+
+class PinSlipReprint(models.Model):
+    """A card's PIN slip printed again at the till for its holder (who lost the first one): who, where, when.
+
+    The PIN is derived, never stored (cards/pins.py): this row is the only trace that it was handed out again.
+    """
+
+    card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="+")
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="+")
+    cashier = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "PIN slip printed again"
+        verbose_name_plural = "PIN slips printed again"
+
+    def __str__(self):
+        return f"PIN slip of card {self.card_id} again, {self.created_at:%Y-%m-%d %H:%M}"

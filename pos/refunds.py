@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 
-from core.errors import DomainError, NotFound
+from core.errors import DomainError
 from giftcards.services import gift_card_refund
 from loyalty import rules
 from loyalty.locks import account_lock_current
@@ -24,7 +24,7 @@ from pos.actors import PosActor
 from pos.clawbacks import clawbacks_record, unearned_at_refund
 from pos.idempotency import run_once
 from pos.models import Receipt, ReceiptLine, Refund, RefundLine
-from pos.selectors import card_body, card_with_account, money, quantity_str
+from pos.selectors import card_body, card_with_account, money, quantity_str, receipt_not_here, receipts_for_till
 from pos.services import where
 
 ZERO = Decimal("0.00")
@@ -33,6 +33,8 @@ ZERO = Decimal("0.00")
 @dataclass(frozen=True)
 class RefundRequest:
     lines: tuple[tuple[str, Decimal], ...]  # (sku, quantity); empty = everything still refundable
+    reason: str = ""  # Refund.Reason, or empty (an external till that does not ask)
+    note: str = ""
 
 
 def receipt_refund(*, actor: PosActor, receipt_id: int, key: str, request: RefundRequest, payload, at: datetime):
@@ -44,9 +46,9 @@ def receipt_refund(*, actor: PosActor, receipt_id: int, key: str, request: Refun
 
 def _refund(actor: PosActor, receipt_id: int, request: RefundRequest, at: datetime) -> dict:
     # Whose receipt it is never changes: read unlocked, so that the locks go account, then receipt.
-    owner = Receipt.objects.filter(pk=receipt_id, store=actor.store).values("account_id").first()
+    owner = receipts_for_till(actor.store.pk).filter(pk=receipt_id).values("account_id").first()
     if owner is None:
-        raise NotFound("There is no such receipt in this store.", code="receipt_not_found")
+        raise receipt_not_here(receipt_id)
     # The account first (after a card replacement, the one holding the receipt's points now): a refund may take
     # back discount on the customer's later receipts, and inserting those rows waits on any later receipt's
     # row lock; with the account lock taken first, that receipt's own refund waits here instead of deadlocking.
@@ -58,7 +60,7 @@ def _refund(actor: PosActor, receipt_id: int, request: RefundRequest, at: dateti
     plan = _plan(lines, request)
     refund = Refund.objects.create(
         receipt=receipt, created_at=at, terminal=actor.terminal, cashier=actor.cashier, goods_amount=ZERO,
-        amount_refunded=ZERO, points_returned=ZERO, points_reversed=ZERO,
+        amount_refunded=ZERO, points_returned=ZERO, points_reversed=ZERO, reason=request.reason, note=request.note,
     )  # fmt: skip
     refund.goods_amount = _refund_lines(refund, plan)
     clawbacks = _settle(receipt, lines, refund, account, at)
@@ -79,6 +81,8 @@ def _refund(actor: PosActor, receipt_id: int, request: RefundRequest, at: dateti
         "clawback_recorded": money(refund.clawback_recorded),
         "clawbacks": clawbacks,
         "lines": [{"sku": line.sku, "quantity": quantity_str(qty)} for line, qty in plan],
+        "reason": refund.reason,
+        "note": refund.note,
         "card": card_body(card, at) if card and card.account_id else None,
     }
     if gift_back is not None:  # the receipt was paid (in part) by gift cards

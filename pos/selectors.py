@@ -6,11 +6,14 @@ import itertools
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.conf import settings
+from django.db.models import Count, Q, Sum
 
 from cards.models import Card
 from cards.selectors import card_with_account
 from core import rows
+from core.errors import NotFound
+from core.local_time import day_start
 from core.money import money_text
 from giftcards.selectors import paid_total, receipt_gift_cards
 from loyalty import rules
@@ -87,9 +90,70 @@ def _card_to_replace(card: Card) -> dict:
     }
 
 
+def receipts_for_till(store_id: int):
+    """The receipts a till of this store may look up and refund: its own store's, or the whole chain's when
+    POS_CROSS_STORE_REFUNDS is on."""
+    receipts = Receipt.objects.all()
+    return receipts if settings.POS_CROSS_STORE_REFUNDS else receipts.filter(store_id=store_id)
+
+
 def receipt_for_store(receipt_id: int, store_id: int) -> Receipt | None:
-    """A terminal sees only its own store's receipts: others are simply not found."""
-    return Receipt.objects.filter(pk=receipt_id, store_id=store_id).first()
+    return receipts_for_till(store_id).filter(pk=receipt_id).first()
+
+
+RECEIPTS_PER_PAGE = 20
+
+
+def receipts_found(
+    store: Store, *, card: Card | None = None, day: date | None = None, amount: Decimal | None = None, page: int = 1
+) -> dict:
+    """The store's receipts, newest first, by the customer's card (any card of theirs, before or after a
+    replacement), the day on the store's clock and the amount paid: for a customer back without the receipt."""
+    receipts = Receipt.objects.filter(store=store)
+    if card is not None:
+        receipts = receipts.filter(Q(account_id=card.account_id) if card.account_id else Q(card=card))
+    if day is not None:
+        receipts = receipts.filter(
+            created_at__gte=day_start(day, store.time_zone),
+            created_at__lt=day_start(date.fromordinal(day.toordinal() + 1), store.time_zone),
+        )
+    if amount is not None:
+        receipts = receipts.filter(total_due=amount)
+    count = receipts.count()
+    start = (page - 1) * RECEIPTS_PER_PAGE
+    found = (
+        receipts.order_by("-created_at", "-id")
+        .select_related("card")
+        .annotate(line_count=Count("lines"))[start : start + RECEIPTS_PER_PAGE]
+    )
+    return {
+        "count": count,
+        "page": page,
+        "pages": max(1, -(-count // RECEIPTS_PER_PAGE)),
+        "results": [
+            {
+                "receipt_id": r.pk,
+                "created_at": r.created_at.isoformat(),
+                "total_due": money(r.total_due),
+                "refunded_amount": money(r.refunded_amount),
+                "card_number": r.card.number if r.card else None,
+                "line_count": r.line_count,
+            }
+            for r in found
+        ],
+    }
+
+
+def receipt_not_here(receipt_id: int) -> NotFound:
+    """The 404 for a receipt a till may not see; when another store sold it, which one (the customer goes there)."""
+    other = Receipt.objects.filter(pk=receipt_id).values("store__code", "store__name").first()
+    if other is None:
+        return NotFound("There is no such receipt in this store.", code="receipt_not_found")
+    return NotFound(
+        f"Receipt {receipt_id} was sold in {other['store__name']} ({other['store__code']}): it is refunded there.",
+        code="receipt_not_found",
+        details={"store": other["store__code"], "store_name": other["store__name"]},
+    )
 
 
 def receipts_with_lines(receipt_ids: list[int]) -> dict[int, Receipt]:
@@ -208,6 +272,8 @@ def refund_summary(refund) -> dict:
             for c in sorted(refund.clawbacks.all(), key=lambda c: c.pk)
         ],
         "lines": [{"sku": rl.line.sku, "quantity": quantity_str(rl.quantity)} for rl in refund.lines.all()],
+        "reason": refund.reason,
+        "note": refund.note,
     }
 
 

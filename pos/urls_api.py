@@ -11,6 +11,7 @@ urlpatterns = [
     path("products/<str:code>/", apis.ProductLookupApi.as_view(), name="api-product"),
     path("checkout/quote/", apis.QuoteApi.as_view(), name="api-quote"),
     path("checkout/", apis.CheckoutApi.as_view(), name="api-checkout"),
+    path("receipts/", apis.ReceiptSearchApi.as_view(), name="api-receipts"),
     path("receipts/<int:receipt_id>/", apis.ReceiptDetailApi.as_view(), name="api-receipt"),
     path("receipts/<int:receipt_id>/refund/", apis.RefundApi.as_view(), name="api-refund"),
     path("gift-cards/<str:number>/", giftcard_apis.GiftCardDetailApi.as_view(), name="api-gift-card"),

@@ -1,10 +1,12 @@
-"""The cashier screen: HTML pages, and one small JSON endpoint of its own.
+"""The cashier screen: HTML pages, and two small JSON endpoints of its own.
 
-Everything a sale does goes through the REST API. The one exception is the customer page's PIN lockout:
-lifting it needs a cashier with the customer in front of them, so it is a screen endpoint (session and
-CSRF, cashiers only), not something an external terminal may do.
+Everything a sale does goes through the REST API. The exceptions concern the customer page's PIN: lifting
+its lockout, and printing the PIN slip again for a card's holder, need a cashier with the customer in front
+of them, so they are screen endpoints (session and CSRF, cashiers only), not something an external terminal
+may do.
 """
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
@@ -12,15 +14,20 @@ from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
 from cards import signin_guard
 from cards.lifecycle import card_number_checked
 from cards.models import Card
+from cards.pins import card_pin
 from config.api_errors import domain_error_response, error_body
 from core.errors import DomainError
-from pos.models import Cashier
+from pos.demo import MANAGER_GROUP
+from pos.models import Cashier, PinSlipReprint, Refund
+from pos.till_strings import till_catalogue
 
 
 class CashierLoginForm(AuthenticationForm):
@@ -30,7 +37,7 @@ class CashierLoginForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         if not Cashier.objects.filter(user=user).exists():
             raise ValidationError(
-                "This account is not a cashier of any store. Ask a manager to set you up as a cashier.",
+                _("This account is not a cashier of any store. Ask a manager to set you up as a cashier."),
                 code="not_a_cashier",
             )
 
@@ -47,7 +54,7 @@ cashier_logout = auth_views.LogoutView.as_view(next_page=reverse_lazy("pos:login
 def cashier_screen(request):
     cashier = Cashier.objects.select_related("store").filter(user=request.user).first()
     if cashier is None:
-        return render(request, "pos/not_a_cashier.html", status=403)
+        return not_a_cashier(request)
     store = cashier.store
     config = {
         "apiRoot": reverse("api-categories").removesuffix("categories/"),
@@ -56,9 +63,24 @@ def cashier_screen(request):
         "storeName": store.name,
         "timeZone": store.time_zone,
         "cashier": request.user.get_full_name() or request.user.get_username(),
+        "cashierKey": str(request.user.pk),  # whose basket and parked sales the browser keeps
         "webSigninUrl": reverse("pos:web-signin", args=["NUMBER"]),
+        "manualCategory": settings.POS_MANUAL_LINE_CATEGORY,
+        "pinSlipUrl": reverse("pos:pin-slip", args=["NUMBER"]),
+        "refundReasons": [[value, str(label)] for value, label in Refund.Reason.choices],
     }
-    return render(request, "pos/cashier.html", {"store": store, "pos_config": config})
+    return render(request, "pos/cashier.html", {"store": store, "pos_config": config, "pos_strings": till_catalogue()})
+
+
+def not_a_cashier(request):
+    """A manager or an admin who opens the till: what they can do instead, not a bare "ask a manager"."""
+    user = request.user
+    context = {
+        "is_manager": user.is_superuser or user.groups.filter(name=MANAGER_GROUP).exists(),
+        "is_staff": user.is_staff,
+        "can_add_cashiers": user.has_perm("pos.add_cashier"),
+    }
+    return render(request, "pos/not_a_cashier.html", context, status=403)
 
 
 @login_required(login_url=reverse_lazy("pos:login"))
@@ -77,3 +99,34 @@ def card_web_signin(request, number):
     if request.method == "POST":
         signin_guard.web_signin_unlock_logged(card, by=request.user, context=f"at the till in {cashier.store.name}")
     return JsonResponse({"number": card.number, "locked": signin_guard.web_signin_locked(card.number)})
+
+
+@login_required(login_url=reverse_lazy("pos:login"))
+@require_http_methods(["POST"])
+def card_pin_slip(request, number):
+    """The PIN slip again, for the holder of an active card standing at the till with it (their first slip is
+    lost): the PIN is derived from the number (cards/pins.py), so nothing is reset; each print is recorded."""
+    cashier = Cashier.objects.select_related("store").filter(user=request.user).first()
+    if cashier is None:
+        return JsonResponse(error_body("permission_denied", "Only a cashier of a store can do this."), status=403)
+    try:
+        card = Card.objects.select_related("account__customer").filter(number=card_number_checked(number)).first()
+    except DomainError as error:
+        return domain_error_response(error)
+    if card is None:
+        return JsonResponse(error_body("card_not_found", "This card is not known here."), status=404)
+    if card.status != Card.Status.ACTIVE or card.account is None:
+        return JsonResponse(
+            error_body("card_not_active", "Only an active card has a holder to print the PIN slip for."), status=409
+        )
+    printed = PinSlipReprint.objects.create(
+        card=card, store=cashier.store, cashier=request.user, created_at=timezone.now()
+    )
+    return JsonResponse(
+        {
+            "number": card.number,
+            "pin": card_pin(card.number),
+            "holder": card.account.customer.display_name,
+            "printed_at": printed.created_at.isoformat(),
+        }
+    )

@@ -10,6 +10,10 @@
   const config = JSON.parse(document.getElementById("pos-config").textContent);
   const $ = (id) => document.getElementById(id);
   const CURRENCY = config.currency;
+  // The page's language: German sentences from pos/locale (pos/till_strings.py), rendered into the page.
+  const STRINGS = JSON.parse(document.getElementById("pos-strings").textContent);
+  /** t("Card {0} added.", number): the sentence in the page's language, its {0}, {1}… filled in. */
+  const t = (text, ...args) => (STRINGS[text] || text).replace(/\{(\d+)\}/g, (m, i) => (i < args.length ? String(args[i]) : m));
 
   const QTY_RE = /^\d{1,9}(\.\d{1,3})?$/;
   const MONEY_RE = /^\d{1,10}(\.\d{1,2})?$/;
@@ -33,6 +37,7 @@
     sale: { key: null, bodyJson: null }, // Idempotency-Key of this sale, reused while the body is the same
     refund: { receipt: null, key: null, bodyJson: null },
     busy: false,
+    multiplier: null, // "3" after "3*": the quantity of the next product scanned
   };
 
   // --- small helpers ------------------------------------------------------------------------
@@ -133,7 +138,7 @@
     try {
       response = await fetch(config.apiRoot + path, init);
     } catch {
-      throw new ApiError(0, "network_error", "No connection to the server. Check the network and try again.");
+      throw new ApiError(0, "network_error", t("No connection to the server. Check the network and try again."));
     }
     let data = null;
     try {
@@ -143,7 +148,7 @@
     }
     if (response.ok) return { status: response.status, data };
     if (response.status === 401) {
-      throw new ApiError(401, "not_authenticated", "Your session has ended: reload the page and log in again.");
+      throw new ApiError(401, "not_authenticated", t("Your session has ended: reload the page and log in again."));
     }
     const error = data && data.error;
     if (!error) throw new ApiError(response.status, `http_${response.status}`, `The server answered ${response.status}.`);
@@ -163,7 +168,54 @@
     box.className = `msg msg-${kind}`;
     box.hidden = false;
   }
-  const showError = (text) => showMessage(text, "error");
+  const showError = (text) => {
+    showMessage(text, "error");
+    beep();
+  };
+
+  // --- an error is heard too: the cashier looks at the goods, not the screen --------------------------
+  // On by default; each cashier turns it off on their till (kept in this browser).
+
+  const SOUND_KEY = `pos:sound:${config.cashierKey}`;
+  let audio = null;
+  const soundOn = () => {
+    try {
+      return localStorage.getItem(SOUND_KEY) !== "off";
+    } catch {
+      return true;
+    }
+  };
+  function beep() {
+    if (!soundOn()) return;
+    document.body.dataset.beeps = String(Number(document.body.dataset.beeps || 0) + 1);
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      const tone = audio.createOscillator();
+      const volume = audio.createGain();
+      tone.type = "square";
+      tone.frequency.value = 440;
+      volume.gain.value = 0.08;
+      tone.connect(volume).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.18);
+    } catch {
+      // no audio device: the message on screen is still there
+    }
+  }
+  function renderSound() {
+    $("sound-toggle").setAttribute("aria-pressed", String(soundOn()));
+    $("sound-toggle").textContent = soundOn() ? t("Sound on") : t("Sound off");
+  }
+  $("sound-toggle").addEventListener("click", () => {
+    try {
+      localStorage.setItem(SOUND_KEY, soundOn() ? "off" : "on");
+    } catch {
+      // storage off: stays on
+    }
+    renderSound();
+    focusHome();
+  });
+  renderSound();
   const showInfo = (text) => showMessage(text, "info");
   function clearMessage() {
     const box = $("message");
@@ -188,17 +240,54 @@
   // Scans run one after another: a scanner can send the next code before the last lookup answered.
   let scanChain = Promise.resolve();
 
+  // "3*" before a scan (or "3*" Enter, then the scan) sells three: the multiplier waits for the next product.
+  const MULTIPLIER_RE = /^(\d{1,6}(?:[.,]\d{1,3})?)\s*[*xX×]\s*(\S*)$/;
+
   $("scan-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    const code = $("scan").value.trim();
+    const typed = $("scan").value.trim();
     $("scan").value = "";
-    if (!code) return;
+    const times = typed.match(MULTIPLIER_RE);
+    if (times) {
+      const qty = normaliseNumber(times[1]);
+      if (!QTY_RE.test(qty) || thousandths(qty) === 0) return showError(t("Quantity {0}: a number above 0.", times[1]));
+      setMultiplier(qty);
+      if (times[2]) queueScan(times[2]);
+      return;
+    }
+    if (typed) queueScan(typed);
+  });
+
+  function setMultiplier(qty) {
+    state.multiplier = qty;
+    $("multiplier").textContent = qty ? `× ${qty}` : "";
+    $("multiplier").hidden = !qty;
+  }
+
+  function queueScan(code) {
     scanChain = scanChain
       .then(() => handleScan(code))
       .catch((error) => showError(error.message))
       .finally(() => {
         if (document.activeElement === document.body) focusHome();
       });
+  }
+
+  // A scanner's code reaches the till whatever field has focus (static/pos/scanner.js).
+  window.posScanner.listen({
+    // A field that asks for a scanned code itself (data-scan-home: the gift card paying) keeps its scan.
+    isHome: (node) => node === $("scan") || node === $("refund-receipt") || Boolean(node && node.dataset && "scanHome" in node.dataset),
+    onScan: (code) => {
+      if (dialogOpen()) return; // answer the question first
+      if (state.view === "receipt") newSale();
+      if (state.view === "refund") {
+        $("refund-receipt").value = code;
+        $("refund-find").requestSubmit();
+        return;
+      }
+      queueScan(code);
+      $("scan").focus();
+    },
   });
 
   async function handleScan(code) {
@@ -210,20 +299,33 @@
         await cardScanned(data);
         return;
       } catch (error) {
-        if (error.code === "invalid_card_number") return showError(`Wrong check digit – scan again (${code}).`);
+        if (error.code === "invalid_card_number") return showError(t("Wrong check digit – scan again ({0}).", code));
         if (error.status !== 404) return showError(error.message);
         // Not a card: in-store numbers starting with 2 are also used for weighed goods.
       }
     }
     try {
       const { data } = await api("GET", `products/${encodeURIComponent(code)}/`);
-      addProduct(data);
+      const qty = state.multiplier || "1";
+      setMultiplier(null);
+      addProduct(data, qty);
     } catch (error) {
       if (error.status !== 404) return showError(error.message);
       // Not a product: perhaps a coupon. The quote decides, and says why one cannot apply.
+      if (/^\d{8}$|^\d{12,14}$/.test(code) && !gtinCheckDigitOk(code)) {
+        return showError(t("Wrong check digit – scan again ({0}).", code));
+      }
       if (state.lines.length && !state.coupons.includes(code)) return couponScanned(code);
-      showError(`Unknown barcode ${code}. Scan again or type the line (F4).`);
+      showError(t("Unknown barcode {0}. Scan again or type the line (F4).", code));
     }
+  }
+
+  /** EAN-8, UPC-A, EAN-13, GTIN-14: weights 3, 1, 3… from the right, the last digit makes the sum a multiple of 10. */
+  function gtinCheckDigitOk(code) {
+    const digits = [...code].map(Number);
+    const check = digits.pop();
+    const sum = digits.reverse().reduce((total, d, i) => total + d * (i % 2 === 0 ? 3 : 1), 0);
+    return (10 - (sum % 10)) % 10 === check;
   }
 
   /** A coupon joins the sale when the quote accepts it; otherwise the quote's reason is shown. */
@@ -231,11 +333,11 @@
     try {
       await api("POST", "checkout/quote/", { ...saleBody(), coupons: [...state.coupons, code] });
     } catch (error) {
-      if (error.code === "coupon_invalid") return showError(`Coupon ${code}: ${error.message}`);
+      if (error.code === "coupon_invalid") return showError(t("Coupon {0}: {1}", code, error.message));
       return showError(error.status === 404 ? `Unknown barcode ${code}.` : error.message);
     }
     state.coupons.push(code);
-    showInfo(`Coupon ${code} added.`);
+    showInfo(t("Coupon {0} added.", code));
     renderCoupons();
     scheduleQuote();
   }
@@ -247,7 +349,7 @@
         el(
           "li",
           {},
-          el("span", { text: `Coupon ${code}` }),
+          el("span", { text: t("Coupon {0}", code) }),
           el("span", { class: "num good", text: given.has(code.replace(/[\s-]/g, "").toUpperCase()) ? `−${given.get(code.replace(/[\s-]/g, "").toUpperCase())}` : "…" }),
           el("button", {
             type: "button", class: "btn btn-small", text: "✕", "aria-label": `Remove coupon ${code}`,
@@ -263,12 +365,31 @@
   function discountSources(q) {
     if (!q || !q.discounts || !q.discounts.length) return "";
     return q.discounts
-      .map((d) => (d.source === "card" ? `Card ${d.percent} %` : `${d.source === "coupon" ? "Coupon: " : ""}${d.name} −${d.amount}`))
+      .map((d) => (d.source === "card" ? t("Card {0} %", d.percent) : `${d.source === "coupon" ? t("Coupon: {0}", d.name) : d.name} −${d.amount}`))
       .join(" · ");
   }
 
   async function cardScanned(card) {
-    if (card.status === "active") return attachCard(card, `Card of ${card.customer.display_name} added.`);
+    if (card.status === "active" && state.card && state.card.number === card.number) {
+      return showInfo(t("The card of {0} is already on this sale.", card.customer.display_name));
+    }
+    if (card.status === "active" && state.card) {
+      // A second card never silently replaces the first: two customers' cards in one queue happen.
+      const now = state.card;
+      const yes = await confirmDialog({
+        title: t("Another card on this sale?"),
+        lines: [
+          t("On the sale: card {0} of {1}", now.number, now.customer ? now.customer.display_name : "—"),
+          t("Scanned: card {0} of {1}", card.number, card.customer.display_name),
+        ],
+        ok: t("Use the new card"),
+      });
+      if (!yes) return showInfo(t("The sale keeps the card of {0}.", now.customer ? now.customer.display_name : now.number));
+      $("points").value = "0.00"; // points were the other customer's
+      state.pointsError = null;
+      return attachCard(card, t("Card of {0} now on this sale (instead of {1}).", card.customer.display_name, now.number));
+    }
+    if (card.status === "active") return attachCard(card, t("Card of {0} added.", card.customer.display_name));
     if (card.status === "issued") return openActivation(card);
     showError(await unusableCardMessage(card));
     $("scan").focus();
@@ -326,12 +447,50 @@
     try {
       const { locked } = await webSignin(number, "POST");
       $("card-web-signin").hidden = !locked;
-      showInfo(`Web sign-in of card ${number} is unlocked: the customer can sign in with their PIN again.`);
+      showInfo(t("Web sign-in of card {0} is unlocked: the customer can sign in with their PIN again.", number));
     } catch (error) {
       showError(error.message);
     }
     $("scan").focus();
   });
+
+  // --- the PIN slip again, for the card's holder (a screen endpoint: recorded, cashiers only) ------------
+
+  async function printPinSlip() {
+    const card = state.card;
+    if (!card || state.busy) return;
+    const holder = card.customer ? card.customer.display_name : "";
+    const yes = await confirmDialog({
+      title: t("Print the PIN slip of card {0} again?", card.number),
+      lines: [
+        t("Only for {0}, in front of you with this card: the PIN opens their points and purchases.", holder),
+        t("The print is recorded with your name (Admin → PIN slips printed again)."),
+      ],
+      ok: t("Print PIN slip"),
+    });
+    if (!yes) return;
+    try {
+      const response = await fetch(config.pinSlipUrl.replace("NUMBER", encodeURIComponent(card.number)), {
+        method: "POST", credentials: "same-origin", headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+      });
+      const data = await response.json().catch(() => null);
+      if (!response.ok) throw new Error((data && data.error && data.error.message) || `The server answered ${response.status}.`);
+      $("pin-slip-number").textContent = data.number;
+      $("pin-slip-holder").textContent = data.holder;
+      $("pin-slip-pin").textContent = data.pin;
+      $("pin-slip-date").textContent = formatTime(data.printed_at);
+      document.body.classList.add("printing-pin");
+      window.print();
+      showInfo(t("PIN slip of card {0} printed for {1}", data.number, data.holder)); // no full stop: "Anna K."
+    } catch (error) {
+      showError(error.message);
+    } finally {
+      // The PIN leaves the page with the paper.
+      document.body.classList.remove("printing-pin");
+      $("pin-slip-pin").textContent = "";
+    }
+  }
+  $("card-pin-slip").addEventListener("click", printPinSlip);
 
   function detachCard() {
     state.card = null;
@@ -349,7 +508,7 @@
     $("activate-form").reset();
     setFieldError("activate-error", "");
     $("activate-form").hidden = false;
-    showInfo(`Card ${card.number} is new: fill in the customer's name and phone, then Enter.`);
+    showInfo(t("Card {0} is new: fill in the customer's name and phone, then Enter.", card.number));
     $("act-name").focus();
   }
 
@@ -370,18 +529,18 @@
       marketing_consent: $("act-consent").checked,
     };
     if (!body.name || !body.phone) {
-      setFieldError("activate-error", "Name and phone are required.");
+      setFieldError("activate-error", t("Name and phone are required."));
       (body.name ? $("act-phone") : $("act-name")).focus();
       return;
     }
     state.busy = true;
     try {
       const { data } = await api("POST", `cards/${card.number}/activate/`, body);
-      attachCard(data, `Card registered for ${data.customer.display_name}.`);
+      attachCard(data, t("Card registered for {0}.", data.customer.display_name));
     } catch (error) {
       if (error.code === "card_already_active") {
         const { data } = await api("GET", `cards/${card.number}/`);
-        attachCard(data, `This card was already registered (to ${data.customer.display_name}); it is added.`);
+        attachCard(data, t("This card was already registered (to {0}); it is added.", data.customer.display_name));
       } else {
         setFieldError("activate-error", error.message);
       }
@@ -409,7 +568,7 @@
     $("rep-confirm").disabled = true;
     setFieldError("replace-error", "");
     $("replace-form").hidden = false;
-    showInfo(`Card ${card.number} replaces a lost card: find the customer by phone.`);
+    showInfo(t("Card {0} replaces a lost card: find the customer by phone.", card.number));
     $("rep-phone").focus();
   }
 
@@ -422,7 +581,7 @@
   async function findByPhone() {
     const phone = $("rep-phone").value.trim();
     if (!phone) {
-      setFieldError("replace-error", "Type the customer's phone.");
+      setFieldError("replace-error", t("Type the customer's phone."));
       return $("rep-phone").focus();
     }
     setFieldError("replace-error", "");
@@ -433,7 +592,7 @@
       state.replace.phone = phone;
       if (!data.customers.length) {
         $("rep-found").hidden = true;
-        setFieldError("replace-error", "No card holder has this phone. Check the number with the customer.");
+        setFieldError("replace-error", t("No card holder has this phone. Check the number with the customer."));
         return $("rep-phone").focus();
       }
       const names = data.customers.map((c) => c.display_name).join(", ");
@@ -450,7 +609,7 @@
     const r = state.replace;
     const birthday = $("rep-birthday").value;
     if (!r.phone || !birthday) {
-      setFieldError("replace-error", "Type the birthday the customer tells.");
+      setFieldError("replace-error", t("Type the birthday the customer tells."));
       return $("rep-birthday").focus();
     }
     setFieldError("replace-error", "");
@@ -475,7 +634,7 @@
           r.chosen = card.number;
           $("rep-confirm").disabled = false;
         });
-        const level = card.level || "No level yet";
+        const level = card.level || t("No level yet");
         list.append(el("label", { class: "check", for: `rep-card-${i}` }, radio,
           `${card.display_name} · card ${card.number} (${card.status}) · ${level} · ${card.points_balance} points`));
       });
@@ -502,7 +661,7 @@
       const { data } = await api("POST", path, body, { "Idempotency-Key": r.key });
       const old = r.chosen;
       closeReplacement();
-      attachCard(data, `Card ${data.number} replaces card ${old}: level, spend and points moved. The old card no longer works.`);
+      attachCard(data, t("Card {0} replaces card {1}: level, spend and points moved. The old card no longer works.", data.number, old));
     } catch (error) {
       setFieldError("replace-error", error.message);
     } finally {
@@ -529,16 +688,16 @@
 
   // --- lines --------------------------------------------------------------------------------
 
-  function addProduct(product) {
+  function addProduct(product, qty = "1") {
     const same = state.lines.find((ln) => ln.sku === product.sku && ln.unit_price === product.price);
     if (same && QTY_RE.test(same.quantity)) {
-      same.quantity = fromThousandths(thousandths(same.quantity) + 1000);
+      same.quantity = fromThousandths(thousandths(same.quantity) + thousandths(qty));
     } else {
       state.lines.push({
         sku: product.sku,
         name: product.name,
         category: product.category,
-        quantity: "1",
+        quantity: qty,
         unit_price: product.price,
       });
     }
@@ -606,13 +765,16 @@
         if (event.key === "Enter") {
           event.preventDefault();
           $("scan").focus();
+        } else if (event.key === "ArrowUp" || event.key === "ArrowDown") {
+          event.preventDefault();
+          focusLine(i + (event.key === "ArrowUp" ? -1 : 1));
         }
       });
       const remove = el("button", {
         type: "button",
         class: "btn btn-small btn-remove",
         "aria-label": `Remove ${line.name || line.sku}`,
-        title: "Remove line",
+        title: t("Remove line"),
         text: "✕",
         onclick: () => {
           state.lines.splice(i, 1);
@@ -644,6 +806,22 @@
     $("empty-basket").hidden = state.lines.length > 0;
   }
 
+  /** The quantity box of line `index` (from the scan field: ↑ or F3 goes to the last line); past the end, the scan field. */
+  function focusLine(index) {
+    const inputs = $("lines-body").querySelectorAll("input.qty");
+    if (index < 0 || index >= inputs.length) return $("scan").focus();
+    inputs[index].focus();
+    inputs[index].select();
+  }
+  const focusLastLine = () => state.lines.length && focusLine(state.lines.length - 1);
+
+  $("scan").addEventListener("keydown", (event) => {
+    if (event.key === "ArrowUp" && state.lines.length) {
+      event.preventDefault();
+      focusLastLine();
+    }
+  });
+
   /** Quote figures in the table without rebuilding the inputs (the cashier may be typing in one). */
   function fillQuotedFigures() {
     const rows = $("lines-body").children;
@@ -666,11 +844,21 @@
 
   // --- the type-a-line form ------------------------------------------------------------------
 
+  // The category a typed line starts with: the last one typed on this till, else POS_MANUAL_LINE_CATEGORY,
+  // else the first category with the plain card discount.
+  let lastManualCategory = null;
+  function manualCategory() {
+    for (const code of [lastManualCategory, config.manualCategory]) if (code && state.categories[code]) return code;
+    const plain = Object.values(state.categories).find((c) => c.discount_policy === "normal");
+    return plain ? plain.code : "";
+  }
+
   function openManual() {
     if (state.view !== "sale") return;
     $("manual-form").hidden = false;
     setFieldError("manual-error", "");
-    $("man-sku").focus();
+    $("man-category").value = manualCategory();
+    $("man-name").focus();
   }
   function closeManual() {
     $("manual-form").hidden = true;
@@ -687,14 +875,17 @@
       quantity: normaliseNumber($("man-qty").value),
       unit_price: normaliseNumber($("man-price").value),
     };
+    // No SKU for goods without a barcode: the name is what the receipt shows.
+    if (!line.sku) line.sku = "MANUAL";
     let problem = "";
-    if (!line.sku) problem = "Type the SKU.";
+    if (!line.name && line.sku === "MANUAL") problem = "Type what it is (the name on the receipt).";
     else if (!line.category) problem = "Choose a category.";
     else if (!QTY_RE.test(line.quantity) || thousandths(line.quantity) === 0) {
       problem = "Quantity: a number above 0 with at most 3 decimals.";
     } else if (!MONEY_RE.test(line.unit_price)) problem = "Unit price: an amount like 2.49.";
     if (problem) return setFieldError("manual-error", problem);
     line.unit_price = fromCents(cents(line.unit_price));
+    lastManualCategory = line.category;
     addManualLine(line);
     closeManual();
     $("scan").focus();
@@ -704,14 +895,16 @@
     try {
       const { data } = await api("GET", "categories/");
       const select = $("man-category");
-      select.replaceChildren(el("option", { value: "", text: "— choose —" }));
+      select.replaceChildren(el("option", { value: "", text: t("— choose —") }));
       for (const category of data) {
         state.categories[category.code] = category;
         select.append(el("option", { value: category.code, text: categoryLabel(category.code) }));
       }
+      select.value = manualCategory(); // F4 may have been pressed before the categories came
+
       renderLines();
     } catch (error) {
-      showError(`Could not load the categories: ${error.message}`);
+      showError(t("Could not load the categories: {0}", error.message));
     }
   }
 
@@ -737,6 +930,7 @@
   }
 
   function scheduleQuote() {
+    keepBasket();
     clearTimeout(quoteTimer);
     $("totals").classList.add("stale");
     quoteTimer = setTimeout(() => {
@@ -784,7 +978,7 @@
           showError(again.message);
         }
       } else if (CARD_CODES.has(error.code)) {
-        showError(`${error.message} The card was taken off this sale.`);
+        showError(t("{0} The card was taken off this sale.", error.message));
         detachCard();
         return;
       } else {
@@ -868,7 +1062,7 @@
     $("card-info").hidden = !card;
     if (!card) return;
     $("card-name").textContent = card.customer ? card.customer.display_name : "—";
-    $("card-level").textContent = card.level || "No level yet";
+    $("card-level").textContent = card.level || t("No level yet");
     $("card-level").classList.toggle("badge-none", !card.level);
     $("card-discount").textContent = `${card.discount_percent} %`;
     $("card-points").textContent = card.points_balance;
@@ -881,16 +1075,16 @@
       const needed = Number(next.spend_needed);
       bar.style.width = `${Math.max(2, Math.min(100, (100 * spent) / (spent + needed || 1)))}%`;
       $("card-progress").textContent =
-        `Spend ${withCurrency(next.spend_needed)} more for ${percentShort(next.discount_percent)} % (${next.name})`;
+        t("Spend {0} more for {1} % ({2})", withCurrency(next.spend_needed), percentShort(next.discount_percent), next.name);
     } else {
       bar.style.width = "100%";
-      $("card-progress").textContent = "Top level reached";
+      $("card-progress").textContent = t("Top level reached");
     }
   }
 
   $("card-remove").addEventListener("click", () => {
     detachCard();
-    showInfo("Card removed from this sale.");
+    showInfo(t("Card removed from this sale."));
     $("scan").focus();
   });
 
@@ -899,16 +1093,16 @@
   async function complete() {
     if (state.view !== "sale" || state.busy) return;
     clearMessage();
-    if (!state.lines.length) return showError("The sale is empty: scan a product first.");
-    if (state.pendingCard) return showError("Register the new card first, or press Esc to sell without it.");
-    if (linesInvalid()) return showError("A quantity is not valid: fix it or remove the line.");
+    if (!state.lines.length) return showError(t("The sale is empty: scan a product first."));
+    if (state.pendingCard) return showError(t("Register the new card first, or press Esc to sell without it."));
+    if (linesInvalid()) return showError(t("A quantity is not valid: fix it or remove the line."));
     state.busy = true;
     $("complete").disabled = true;
     $("complete").classList.add("working");
     try {
       await flushQuote();
       if (state.pointsError) {
-        showError(`Points: ${sentence(state.pointsError)}.`);
+        showError(t("Points: {0}.", sentence(state.pointsError)));
         $("points").focus();
         return;
       }
@@ -958,7 +1152,7 @@
           el(
             "tr",
             { class: "discount-line" },
-            el("td", { text: `  Card discount ${ln.discount_percent} %` }),
+            el("td", { text: `  ${t("Card discount {0} %", ln.discount_percent)}` }),
             el("td"),
             el("td", { class: "num", text: `−${ln.discount_amount}` }),
           ),
@@ -967,28 +1161,30 @@
     }
     const totals = $("receipt-totals");
     totals.replaceChildren(
-      ...receiptRow("Subtotal", r.subtotal),
-      ...receiptRow("Card discount", r.discount_total === "0.00" ? "0.00" : `−${r.discount_total}`),
+      ...receiptRow(t("Subtotal"), r.subtotal),
+      ...receiptRow(t("Card discount"), r.discount_total === "0.00" ? "0.00" : `−${r.discount_total}`),
       ...receiptRow(
-        "Points redeemed",
-        r.points_redeemed === "0.00" ? "0.00" : `${r.points_redeemed} pts = −${r.points_redeemed_amount}`,
+        t("Points redeemed"),
+        r.points_redeemed === "0.00" ? "0.00" : t("{0} pts = −{1}", r.points_redeemed, r.points_redeemed_amount),
       ),
-      ...receiptRow("Total", withCurrency(r.total_due), "grand"),
-      ...receiptRow("Points earned", r.points_earned),
+      ...receiptRow(t("Total"), withCurrency(r.total_due), "grand"),
+      ...receiptRow(t("Points earned"), r.points_earned),
       ...(window.posGiftCards ? window.posGiftCards.receiptRows(r, receiptRow) : []),
     );
     const cardBox = $("receipt-card");
     cardBox.replaceChildren();
     if (r.card) {
       cardBox.append(
-        el("p", { text: `Card ${r.card.number} · ${r.card.customer ? r.card.customer.display_name : ""}` }),
+        el("p", { text: t("Card {0} · {1}", r.card.number, r.card.customer ? r.card.customer.display_name : "") }),
         el("p", {
-          text: `${r.card.level ? `Level ${r.card.level}` : "No level yet"} · ${r.card.discount_percent} % · points balance ${r.card.points_balance}`,
+          text: t("{0} · {1} % · points balance {2}", r.card.level ? t("Level {0}", r.card.level) : t("No level yet"),
+            r.card.discount_percent, r.card.points_balance),
         }),
       );
     }
+    basketStore.clear();
     setView("receipt");
-    showInfo(`Sale complete. Receipt no. ${r.receipt_id}, total ${withCurrency(r.total_due)}.`);
+    showInfo(t("Sale complete. Receipt no. {0}, total {1}.", r.receipt_id, withCurrency(r.total_due)));
     $("new-sale").focus();
   }
 
@@ -1003,6 +1199,7 @@
     if (window.posGiftCards) window.posGiftCards.reset();
     clearTimeout(quoteTimer);
     quoteSeq++;
+    setMultiplier(null);
     $("points").value = "0.00";
     closeActivation();
     closeReplacement();
@@ -1011,6 +1208,7 @@
     renderLines();
     renderCard();
     renderQuote();
+    basketStore.clear();
     setView("sale");
     $("scan").focus();
   }
@@ -1021,34 +1219,106 @@
 
   // --- refunds --------------------------------------------------------------------------------
 
+  const CARD_RE = /^2\d{12}$/;
+
   $("refund-find").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const number = $("refund-receipt").value.replace(/\D/g, "");
-    if (!number) return showError("Type the receipt number.");
+    const typed = $("refund-receipt").value.trim();
+    // The customer's card instead of the receipt: their receipts in this store.
+    if (CARD_RE.test(typed)) {
+      $("refund-receipt").value = "";
+      $("search-card").value = typed;
+      $("search-date").value = "";
+      $("search-amount").value = "";
+      return searchReceipts(1);
+    }
+    const number = typed.replace(/\D/g, "");
+    if (!number) return showError(t("Type the receipt number, or scan the customer's card."));
     clearMessage();
     $("refund-result").hidden = true;
     await loadRefundReceipt(number);
   });
 
-  async function loadRefundReceipt(number) {
+  // --- finding a receipt without its number: by card, day and amount ---------------------------
+
+  let searchPage = 1;
+
+  $("refund-search").addEventListener("submit", (event) => {
+    event.preventDefault();
+    searchReceipts(1);
+  });
+  $("refund-found-more").addEventListener("click", () => searchReceipts(searchPage + 1));
+
+  async function searchReceipts(page) {
+    const query = new URLSearchParams();
+    const card = $("search-card").value.replace(/\s/g, "");
+    const amount = normaliseNumber($("search-amount").value);
+    if (card) query.set("card", card);
+    if ($("search-date").value) query.set("date", $("search-date").value);
+    if (amount) {
+      if (!MONEY_RE.test(amount)) return showError(t("Amount paid: an amount like 12.50."));
+      query.set("amount", fromCents(cents(amount)));
+    }
+    if (![...query.keys()].length) return showError(t("Type a card, a day or the amount paid, then Search."));
+    query.set("page", String(page));
+    clearMessage();
+    $("refund-result").hidden = true;
+    try {
+      const { data } = await api("GET", `receipts/?${query}`);
+      searchPage = data.page;
+      renderFound(data, page > 1);
+    } catch (error) {
+      showError(error.code === "invalid_card_number" ? `Wrong check digit in card ${card}.` : error.message);
+    }
+  }
+
+  function renderFound(data, append) {
+    const body = $("refund-found-body");
+    if (!append) body.replaceChildren();
+    for (const r of data.results) {
+      const open = el("button", { type: "button", class: "btn btn-small", text: t("Open"),
+        onclick: () => loadRefundReceipt(String(r.receipt_id)) });
+      const row = el("tr", { onclick: (event) => { if (event.target !== open) open.click(); } },
+        el("td", { class: "mono", text: String(r.receipt_id) }),
+        el("td", { text: formatTime(r.created_at) }),
+        el("td", { class: "mono", text: r.card_number || "—" }),
+        el("td", { class: "num", text: String(r.line_count) }),
+        el("td", { class: "num", text: r.total_due }),
+        el("td", { class: "num", text: r.refunded_amount }),
+        el("td", { class: "num" }, open));
+      body.append(row);
+    }
+    $("refund-found").hidden = false;
+    $("refund-found-more").hidden = data.page >= data.pages;
+    $("refund-found-count").textContent = data.count
+      ? `${data.count} receipt${data.count === 1 ? "" : "s"} found`
+      : "No receipt of this store matches.";
+    const first = body.querySelector("button");
+    if (first && !append) first.focus();
+  }
+
+  async function loadRefundReceipt(number, { keepSlip = false } = {}) {
+    if (!keepSlip) $("refund-result").hidden = true;
     try {
       const { data } = await api("GET", `receipts/${number}/`);
       state.refund = { receipt: data, key: null, bodyJson: null };
-      renderRefundReceipt();
+      $("refund-found").hidden = true;
+      renderRefundReceipt(!keepSlip);
     } catch (error) {
       $("refund-receipt-box").hidden = true;
-      showError(error.status === 404 ? `${error.message} (no. ${number})` : error.message);
+      // Another store's receipt: the API names the store (details.store_name).
+      showError(error.status === 404 && !error.details.store ? `${error.message} (no. ${number})` : error.message);
       $("refund-receipt").select();
     }
   }
 
-  function renderRefundReceipt() {
+  function renderRefundReceipt(focusFirst = true) {
     const r = state.refund.receipt;
     $("refund-number").textContent = r.receipt_id;
     $("refund-date").textContent = formatTime(r.created_at);
     $("refund-card").textContent = r.card
-      ? `Card ${r.card.number} · ${r.card.customer ? r.card.customer.display_name : ""} · paid ${withCurrency(r.total_due)}`
-      : `No card · paid ${withCurrency(r.total_due)}`;
+      ? t("Card {0} · {1} · paid {2}", r.card.number, r.card.customer ? r.card.customer.display_name : "", withCurrency(r.total_due))
+      : t("No card · paid {0}", withCurrency(r.total_due));
     const body = $("refund-lines");
     body.replaceChildren();
     let anyLeft = false;
@@ -1087,9 +1357,9 @@
     $("refund-selected").disabled = !anyLeft;
     $("refund-all").disabled = !anyLeft;
     $("refund-receipt-box").hidden = false;
-    if (!anyLeft) showInfo("This receipt is already refunded in full.");
+    if (!anyLeft && focusFirst) showInfo(t("This receipt is already refunded in full."));
     const first = body.querySelector("input:not([disabled])");
-    if (first) first.select();
+    if (first && focusFirst) first.select();
   }
 
   function refundSelected() {
@@ -1099,18 +1369,71 @@
       const value = normaliseNumber(input.value) || "0";
       const line = state.refund.receipt.lines[Number(input.dataset.index)];
       if (!QTY_RE.test(value)) {
-        showError(`Refund quantity of ${line.name || line.sku}: a number like 1 or 0.5.`);
+        showError(t("Refund quantity of {0}: a number like 1 or 0.5.", line.name || line.sku));
         return input.select();
       }
       if (thousandths(value) > Number(input.dataset.max)) {
-        showError(`At most ${fromThousandths(Number(input.dataset.max))} of ${line.name || line.sku} can be refunded.`);
+        showError(t("At most {0} of {1} can be refunded.", fromThousandths(Number(input.dataset.max)), line.name || line.sku));
         return input.select();
       }
       if (thousandths(value) > 0) wanted.set(line.sku, (wanted.get(line.sku) || 0) + thousandths(value));
     }
-    if (!wanted.size) return showError("Type a quantity to refund, or use Refund all.");
+    if (!wanted.size) return showError(t("Type a quantity to refund, or use Refund all."));
     const lines = [...wanted].map(([sku, n]) => ({ sku, quantity: fromThousandths(n) }));
-    return postRefund({ lines });
+    return confirmRefund(lines);
+  }
+
+  function refundAll() {
+    const r = state.refund.receipt;
+    if (!r) return;
+    const lines = r.lines
+      .map((ln) => ({ sku: ln.sku, quantity: fromThousandths(thousandths(ln.quantity) - thousandths(ln.refunded_quantity || "0")) }))
+      .filter((ln) => thousandths(ln.quantity) > 0);
+    if (!lines.length) return showInfo(t("This receipt is already refunded in full."));
+    return confirmRefund(lines, true);
+  }
+
+  /** What the refund takes back, and why: asked before anything is paid out. */
+  async function confirmRefund(lines, all = false) {
+    const r = state.refund.receipt;
+    if (!r || state.busy) return;
+    const bySku = new Map(r.lines.map((ln) => [ln.sku, ln]));
+    let goods = 0;
+    const summary = lines.map(({ sku, quantity }) => {
+      const ln = bySku.get(sku);
+      // What these goods were paid, before points and level corrections (the slip shows the cash back).
+      goods += Math.round((cents(ln.total) * thousandths(quantity)) / thousandths(ln.quantity));
+      return `${quantity} × ${ln.name || sku}`;
+    });
+    const reasons = el("fieldset", { class: "reasons" }, el("legend", { text: t("Reason *") }),
+      ...config.refundReasons.map(([value, label], i) =>
+        el("label", { class: "check" },
+          el("input", { type: "radio", name: "refund-reason", value, id: `reason-${value}` }),
+          ` ${i + 1}. ${label}`)));
+    const note = el("input", { id: "refund-note", maxlength: "200", placeholder: t("Note (optional)") });
+    const chosen = () => {
+      const radio = reasons.querySelector("input:checked");
+      return radio ? radio.value : "";
+    };
+    // Digits pick a reason: the cashier never needs the mouse.
+    reasons.addEventListener("keydown", (event) => {
+      const radio = reasons.querySelectorAll("input")[Number(event.key) - 1];
+      if (/^[1-9]$/.test(event.key) && radio) {
+        event.preventDefault();
+        radio.checked = true;
+        radio.focus();
+      }
+    });
+    const yes = await confirmDialog({
+      title: all ? t("Refund everything left on receipt no. {0}?", r.receipt_id) : t("Refund from receipt no. {0}?", r.receipt_id),
+      lines: [...summary, `Goods worth ${withCurrency(fromCents(goods))}${r.card ? `, card ${r.card.number}` : ""}`],
+      extra: [reasons, note],
+      ok: t("Refund"),
+      check: () => (chosen() ? "" : t("Choose the reason (1–6).")),
+      focus: reasons.querySelector("input"),
+    });
+    if (!yes) return;
+    return postRefund({ lines, reason: chosen(), note: note.value.trim() });
   }
 
   async function postRefund(body) {
@@ -1127,8 +1450,8 @@
       state.refund.key = null;
       state.refund.bodyJson = null;
       showRefundResult(data);
-      await loadRefundReceipt(r.receipt_id);
-      $("refund-receipt").select();
+      await loadRefundReceipt(r.receipt_id, { keepSlip: true });
+      $("print-refund").focus();
     } catch (error) {
       const retry = error.status === 0 || error.status >= 500;
       showError(retry ? `${error.message} Try again: the refund will not be paid twice.` : error.message);
@@ -1137,42 +1460,218 @@
     }
   }
 
+  /** The refund slip: what came back, what was paid back, why; printed and signed by the customer. */
   function showRefundResult(d) {
-    const box = $("refund-result");
-    const parts = [
-      el("h2", {}, "Refunded ", el("strong", { id: "refund-amount", text: d.amount_refunded }), ` ${CURRENCY}`),
-      el("p", { text: `Points returned to the card: ${d.points_returned} · points taken back: ${d.points_reversed}` }),
-    ];
-    if (window.posGiftCards) parts.push(...window.posGiftCards.refundLines(d, el)); // back onto gift cards, rest cash
-    if (d.points_shortfall && d.points_shortfall !== "0.00") {
-      parts.push(el("p", { text: `Points already spent, not taken back: ${d.points_shortfall}` }));
-    }
+    const receipt = state.refund.receipt;
+    const names = new Map(receipt.lines.map((ln) => [ln.sku, ln.name || ln.sku]));
+    $("slip-refund").textContent = d.refund_id;
+    $("slip-receipt").textContent = d.receipt_id;
+    $("slip-date").textContent = formatTime(new Date().toISOString());
+    $("slip-lines").replaceChildren(
+      ...d.lines.map((ln) => el("tr", {}, el("td", { text: names.get(ln.sku) || ln.sku }), el("td", { class: "num", text: `${ln.quantity}` }))),
+    );
+    const reason = (config.refundReasons.find(([value]) => value === d.reason) || [null, ""])[1];
+    $("slip-totals").replaceChildren(
+      el("dt", { class: "grand", text: t("Paid back") }),
+      el("dd", { class: "grand" }, el("span", { id: "refund-amount", text: d.amount_refunded }), ` ${CURRENCY}`),
+      ...receiptRow(t("Points returned"), d.points_returned),
+      ...receiptRow(t("Points taken back"), d.points_reversed),
+      ...(d.points_shortfall && d.points_shortfall !== "0.00" ? receiptRow(t("Points already spent, not taken back"), d.points_shortfall) : []),
+    );
+    const more = [el("p", { text: t("Reason: {0}", `${reason || "—"}${d.note ? ` (${d.note})` : ""}`) })];
+    if (window.posGiftCards) more.push(...window.posGiftCards.refundLines(d, el)); // back onto gift cards, rest cash
     // Later purchases priced at a level this refund's spend had reached: their extra discount, kept or owed.
     for (const c of d.clawbacks || []) {
       const how = c.kept.startsWith("-") || c.recorded.startsWith("-")
         ? `${c.kept.replace("-", "")} paid back, ${c.recorded.replace("-", "")} no longer owed`
         : `${c.kept} kept from the cash${c.recorded !== "0.00" ? `, ${c.recorded} recorded as owed` : ""}`;
-      parts.push(
-        el("p", {
-          class: "clawback",
-          text: `Receipt #${c.receipt_id} was priced at ${c.level_given || "base"}, earned ${c.level_earned || "base"}: discount ${how}`,
-        }),
-      );
+      more.push(el("p", { class: "clawback",
+        text: `Receipt #${c.receipt_id} was priced at ${c.level_given || "base"}, earned ${c.level_earned || "base"}: discount ${how}` }));
     }
     if (d.card) {
-      parts.push(
-        el("p", {
-          class: "muted",
-          text: `Card ${d.card.number}: ${d.card.level ? `level ${d.card.level}` : "no level yet"}, ${d.card.discount_percent} %, points ${d.card.points_balance}`,
-        }),
-      );
+      more.push(el("p", {
+        text: t("Card {0}: {1}, {2} %, points {3}", d.card.number, d.card.level ? t("Level {0}", d.card.level) : t("No level yet"),
+          d.card.discount_percent, d.card.points_balance),
+      }));
     }
-    box.replaceChildren(...parts);
-    box.hidden = false;
+    $("slip-more").replaceChildren(...more);
+    $("refund-result").hidden = false;
+    showInfo(t("Refunded {0} (refund no. {1}). Print the slip for the customer to sign.", withCurrency(d.amount_refunded), d.refund_id));
   }
 
+  $("print-refund").addEventListener("click", () => window.print());
   $("refund-selected").addEventListener("click", refundSelected);
-  $("refund-all").addEventListener("click", () => postRefund({ lines: [] }));
+  $("refund-all").addEventListener("click", refundAll);
+
+
+  // --- confirmations --------------------------------------------------------------------------
+  // One modal dialog for every "are you sure": Enter confirms, Esc cancels, nothing else reaches the till.
+
+  const dialogOpen = () => Boolean(document.querySelector("dialog[open]"));
+
+  /**
+   * Ask; resolves true when confirmed. extra: nodes shown under the lines (a reason to choose);
+   * check(): a sentence when the answer is not complete yet (the dialog stays open).
+   */
+  function confirmDialog({ title, lines = [], extra = [], ok, check = () => "", focus = null }) {
+    const dialog = $("confirm-dialog");
+    $("confirm-title").textContent = title;
+    $("confirm-lines").replaceChildren(...lines.map((text) => el("li", { text })));
+    $("confirm-extra").replaceChildren(...extra);
+    $("confirm-ok").textContent = ok;
+    setFieldError("confirm-error", "");
+    return new Promise((resolve) => {
+      const onSubmit = (event) => {
+        if (event.submitter && event.submitter.value === "cancel") return;
+        const problem = check();
+        if (problem) {
+          event.preventDefault();
+          setFieldError("confirm-error", problem);
+        }
+      };
+      const onKey = (event) => {
+        // Enter anywhere in the dialog (a radio, a text box) confirms; the buttons answer for themselves.
+        if (event.key !== "Enter" || event.target.tagName === "BUTTON") return;
+        event.preventDefault();
+        $("confirm-ok").click();
+      };
+      $("confirm-form").addEventListener("submit", onSubmit);
+      dialog.addEventListener("keydown", onKey);
+      dialog.addEventListener(
+        "close",
+        () => {
+          $("confirm-form").removeEventListener("submit", onSubmit);
+          dialog.removeEventListener("keydown", onKey);
+          resolve(dialog.returnValue === "ok");
+          focusHome();
+        },
+        { once: true },
+      );
+      dialog.returnValue = "";
+      dialog.showModal();
+      (focus || $("confirm-ok")).focus();
+    });
+  }
+
+  // --- the basket kept through a reload, parked sales, void ---------------------------------------
+
+  const basketStore = window.posBasketStore(config.storeCode, config.cashierKey);
+
+  const basketNow = () => ({
+    lines: state.lines.map((ln) => ({ ...ln })),
+    cardNumber: state.card ? state.card.number : null,
+    cardName: state.card && state.card.customer ? state.card.customer.display_name : null,
+    coupons: [...state.coupons],
+    points: $("points").value,
+    sale: state.sale,
+    total: state.quote ? state.quote.total_due : null,
+  });
+
+  function keepBasket() {
+    if (state.view === "sale") basketStore.save(basketNow());
+  }
+
+  /** Put a kept or parked basket back on the screen; its card is read again (level and points may have moved). */
+  async function restoreBasket(kept, note) {
+    state.lines = kept.lines || [];
+    state.coupons = kept.coupons || [];
+    state.sale = kept.sale || { key: null, bodyJson: null };
+    $("points").value = kept.points || "0.00";
+    renderLines();
+    renderCoupons();
+    if (kept.cardNumber) {
+      try {
+        const { data } = await api("GET", `cards/${kept.cardNumber}/`);
+        if (data.status === "active") attachCard(data, null);
+        else showError(await unusableCardMessage(data));
+      } catch (error) {
+        showError(t("Card {0}: {1}", kept.cardNumber, error.message));
+      }
+    }
+    scheduleQuote();
+    if (note) showInfo(note);
+  }
+
+  const saleSummary = (b) => {
+    const n = b.lines.length;
+    const parts = [n === 1 ? t("1 line") : t("{0} lines", n)];
+    if (b.total) parts.push(withCurrency(b.total));
+    if (b.cardName) parts.push(t("card of {0}", b.cardName));
+    return parts.join(", ");
+  };
+
+  async function voidSale() {
+    if (state.view !== "sale" || state.busy) return;
+    if (!state.lines.length && !state.card && !state.coupons.length) return showInfo(t("The sale is empty: nothing to void."));
+    const yes = await confirmDialog({
+      title: t("Void this sale?"),
+      lines: [saleSummary(basketNow()), t("Nothing is charged; the lines and the card are taken off.")],
+      ok: t("Void sale"),
+    });
+    if (!yes) return;
+    newSale();
+    showInfo(t("Sale voided."));
+  }
+
+  function renderParkedCount() {
+    const n = basketStore.parked().length;
+    $("parked-count").textContent = String(n);
+    $("parked-open").hidden = n === 0;
+  }
+
+  async function parkSale() {
+    await scanChain.catch(() => {}); // a scan still being looked up belongs to this sale
+    if (state.view !== "sale" || state.busy) return;
+    if (!state.lines.length) return openParked();
+    const basket = basketNow();
+    const at = new Date().toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", timeZone: config.timeZone });
+    if (!basketStore.park(basket, `${at} · ${saleSummary(basket)}`)) {
+      return showError(t("20 sales are parked already: recall or void one first."));
+    }
+    newSale();
+    renderParkedCount();
+    showInfo(t("Sale parked ({0}). F10 or “Parked” recalls it.", saleSummary(basket)));
+  }
+
+  function openParked() {
+    const parked = basketStore.parked();
+    if (!parked.length) return showInfo(t("No parked sales."));
+    $("parked-list").replaceChildren(
+      ...parked.map((p, i) =>
+        el("li", {}, el("span", { text: p.label }),
+          el("button", { type: "button", class: "btn btn-small", "data-id": p.id, text: i < 9 ? t("Recall {0}", i + 1) : t("Recall"),
+            onclick: () => recallParked(p.id) })),
+      ),
+    );
+    $("parked-dialog").showModal();
+    $("parked-list").querySelector("button").focus();
+  }
+
+  async function recallParked(id) {
+    $("parked-dialog").close();
+    if (state.lines.length) {
+      return showError(t("Finish, park or void the sale on screen first, then recall the parked one."));
+    }
+    const parked = basketStore.take(id);
+    renderParkedCount();
+    if (!parked) return;
+    newSale();
+    await restoreBasket(parked, t("Parked sale recalled ({0}).", saleSummary(parked)));
+  }
+
+  $("parked-dialog").addEventListener("keydown", (event) => {
+    if (!/^[1-9]$/.test(event.key)) return;
+    const buttons = $("parked-list").querySelectorAll("button");
+    const button = buttons[Number(event.key) - 1];
+    if (button) {
+      event.preventDefault();
+      button.click();
+    }
+  });
+  $("parked-dialog").addEventListener("close", () => focusHome());
+  $("park-sale").addEventListener("click", parkSale);
+  $("parked-open").addEventListener("click", openParked);
+  $("void-sale").addEventListener("click", voidSale);
 
   // --- views and keys -----------------------------------------------------------------------
 
@@ -1212,15 +1711,21 @@
   );
 
   function escape() {
+    if (state.view === "sale" && ($("scan").value || state.multiplier)) {
+      $("scan").value = "";
+      setMultiplier(null);
+      return clearMessage();
+    }
     if (!$("message").hidden) return clearMessage();
     if (!$("activate-form").hidden) {
       closeActivation();
-      showInfo("Card not registered: the sale goes on without it.");
+      showInfo(t("Card not registered: the sale goes on without it."));
     } else if (!$("replace-form").hidden) {
       closeReplacement();
-      showInfo("No card replaced: the sale goes on without the new card.");
+      showInfo(t("No card replaced: the sale goes on without the new card."));
     } else if (!$("manual-form").hidden) closeManual();
     else if (state.view === "refund") return backToSale();
+    else if (state.view === "sale" && state.lines.length) return voidSale(); // with a confirmation
     focusHome();
   }
 
@@ -1228,6 +1733,17 @@
 
   document.addEventListener("keydown", (event) => {
     const key = event.key;
+    if (dialogOpen()) return; // the dialog's own keys: Enter confirms, Esc cancels
+    if (key === "F10") {
+      event.preventDefault();
+      if (state.view === "receipt") newSale();
+      if (state.view === "sale") parkSale();
+      return;
+    }
+    if (key === "Delete" && event.ctrlKey) {
+      event.preventDefault();
+      return voidSale();
+    }
     if (key === "F9" || (key === "Enter" && (event.ctrlKey || event.metaKey))) {
       event.preventDefault();
       if (state.view === "sale") complete();
@@ -1247,6 +1763,11 @@
       if (state.view === "receipt") return newSale();
       if (state.view === "refund") return backToSale();
       return $("scan").focus();
+    }
+    if (key === "F3") {
+      event.preventDefault();
+      if (state.view === "sale") focusLastLine();
+      return;
     }
     if (key === "F4") {
       event.preventDefault();
@@ -1285,6 +1806,9 @@
   renderQuote();
   loadCategories();
   setView("sale");
+  renderParkedCount();
+  const kept = basketStore.current();
+  if (kept) restoreBasket(kept, t("The sale on screen before the reload is back."));
   // Focus only once the handlers exist: a scan into a plain form would reload the page as ?scan=….
   $("scan").focus();
   document.body.dataset.ready = "true";

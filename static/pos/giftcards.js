@@ -167,7 +167,8 @@
   });
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !$("gift-panel").hidden) close();
-    if (event.key === "F10") {
+    // Ctrl+G ("gift"): F10 parks the sale (issue 17); a scanned 29… number opens the same panel.
+    if (event.ctrlKey && (event.key === "g" || event.key === "G")) {
       event.preventDefault();
       $("gift-pay-number").focus();
     }

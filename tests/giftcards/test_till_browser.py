@@ -46,7 +46,7 @@ def test_sell_a_gift_card_then_pay_with_it_and_cash(page, gift_numbers):  # noqa
     scan(page, MILK)
     scan(page, BREAD)
     expect(page.locator("#t-total")).to_have_text("4.28")
-    page.keyboard.press("F10")
+    page.keyboard.press("Control+g")
     expect(page.locator("#gift-pay-number")).to_be_focused()
     page.keyboard.type(card)
     page.keyboard.press("Enter")
@@ -98,6 +98,9 @@ def test_a_refund_says_what_goes_back_onto_the_gift_card_and_what_in_cash(page, 
     page.fill("#refund-receipt", str(body["receipt_id"]))
     page.keyboard.press("Enter")
     page.click("#refund-all")
+    expect(page.locator("#confirm-dialog")).to_be_visible()  # asks first: what, and why (issue 17)
+    page.keyboard.press("1")  # the first reason
+    page.keyboard.press("Enter")
     expect(page.locator("#refund-result")).to_contain_text(f"Back onto gift card {card}: 20.00")
     expect(page.locator("#refund-cash")).to_have_text("10.00 EUR")
     shot(page, "giftcard-refund")

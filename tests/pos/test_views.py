@@ -59,8 +59,19 @@ def test_cashier_sees_the_screen_with_store_name_currency_and_themselves(cashier
         "storeCode": "north",
         "storeName": "North Mall",
         "cashier": "Anna Nowak",
+        "cashierKey": str(cashier.pk),  # whose basket and parked sales the browser keeps
         "timeZone": "UTC",  # the store's, here the chain's default
         "webSigninUrl": "/pos/cards/NUMBER/web-signin/",
+        "manualCategory": "",  # POS_MANUAL_LINE_CATEGORY
+        "pinSlipUrl": "/pos/cards/NUMBER/pin-slip/",
+        "refundReasons": [
+            ["damaged", "Damaged or faulty"],
+            ["wrong_item", "Wrong item or size"],
+            ["not_as_described", "Not as described"],
+            ["changed_mind", "Customer changed their mind"],
+            ["price_error", "Charged wrongly"],
+            ["other", "Other"],
+        ],
     }
 
 

@@ -1,0 +1,65 @@
+"""The till in German: every string of its pages and of its script has a German translation, compiled; the
+page carries the script's sentences in the request's language."""
+
+import json
+import re
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import translation
+
+from pos.till_strings import TILL_STRINGS
+from tests.mycard.test_card_page import _po_entries
+
+PO = settings.BASE_DIR / "pos/locale/de/LC_MESSAGES/django.po"
+
+
+def script_sentences() -> set[str]:
+    script = (settings.BASE_DIR / "static/pos/cashier.js").read_text(encoding="utf-8")
+    return {json.loads(f'"{text}"') for text in re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', script)}
+
+
+def test_the_scripts_sentences_are_exactly_the_translated_list():
+    assert script_sentences() == set(TILL_STRINGS)
+
+
+def test_every_till_string_is_translated_to_german_and_compiled():
+    entries = list(_po_entries(PO))
+    assert len(entries) > 200
+    ids = {msgid for msgid, _, _, _ in entries}
+    assert set(TILL_STRINGS) <= ids, "run makemessages for pos (README, the till) after changing a t(…) sentence"
+    with translation.override("de"):
+        for msgid, _plural, strs, _refs in entries:
+            assert all(strs), f"no German for {msgid!r}"
+            if "%" not in msgid:  # a template's "%" is written "%%" in the .po
+                assert translation.gettext(msgid) == strs[0], f"django.mo is older than django.po: {msgid!r}"
+
+
+@pytest.mark.django_db
+def test_the_till_speaks_german_to_a_german_browser(demo):
+    client = Client(HTTP_ACCEPT_LANGUAGE="de")
+    assert "Kassen-Anmeldung" in client.get("/pos/login/").content.decode()
+    client.login(username="cashier1", password="cashier-demo")
+    html = client.get("/pos/").content.decode()
+    assert "Verkauf abschließen" in html
+    assert "Karte oder Artikel scannen" in html
+    strings = json.loads(html.split('id="pos-strings" type="application/json">')[1].split("</script>")[0])
+    assert strings["Void this sale?"] == "Diesen Verkauf stornieren?"
+    config = json.loads(html.split('id="pos-config" type="application/json">')[1].split("</script>")[0])
+    assert ["damaged", "Beschädigt oder defekt"] in config["refundReasons"]
+
+    english = Client()
+    english.login(username="cashier1", password="cashier-demo")
+    html = english.get("/pos/").content.decode()
+    assert "Complete sale" in html
+    assert 'id="pos-strings" type="application/json">{}</script>' in html
+
+
+@pytest.mark.django_db
+def test_the_till_switches_language_with_its_button(demo):
+    client = Client()
+    client.login(username="cashier1", password="cashier-demo")
+    response = client.post("/pos/language/", {"language": "de", "next": "/pos/"})
+    assert response.status_code == 302 and response["Location"] == "/pos/"
+    assert "Verkauf abschließen" in client.get("/pos/").content.decode()
