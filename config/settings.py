@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "pos",
     "mycard",
     "dashboard",
+    "partners",
 ]
 
 MIDDLEWARE = [
