@@ -249,6 +249,8 @@ _NIGHTLY = _NIGHTLY_EVERY or _cron(env.str("NIGHTLY_JOB_CRON", default="0 3 * * 
 CELERY_BEAT_SCHEDULE = {
     "nightly-expiry": {"task": "loyalty.nightly_expiry", "schedule": _NIGHTLY},
     "nightly-idempotency-purge": {"task": "pos.idempotency_purge", "schedule": _NIGHTLY},
+    # Business customers and partners: the month just ended (and the quarter or year it ends), on the 1st.
+    "partners-settlement": {"task": "partners.settle_last_month", "schedule": _cron("30 4 1 * *")},
 }
 # A till retries a checkout or refund within minutes; after this many days its Idempotency-Key is
 # forgotten (the record, with the whole stored answer, is deleted by the nightly purge).

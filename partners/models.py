@@ -42,10 +42,6 @@ class Agreement(models.Model):
     cap = models.DecimalField(
         **MONEY, null=True, blank=True, validators=[MinValueValidator(0)], help_text="Most one period can earn."
     )
-    line_categories = models.CharField(
-        max_length=200, blank=True, help_text="The chosen product line: category codes, comma-separated."
-    )
-    line_skus = models.CharField(max_length=400, blank=True, help_text="… and/or SKUs, comma-separated.")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -72,8 +68,22 @@ class Agreement(models.Model):
         return self.company or self.partner
 
 
-def codes(text: str) -> list[str]:
-    return [c.strip() for c in text.split(",") if c.strip()]
+class ChosenLine(models.Model):
+    """The product line an agreement rewards buying: a category, or one SKU."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="chosen_lines")
+    category = models.ForeignKey("loyalty.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__isnull=True) ^ Q(sku=""), name="chosen_line_is_category_or_sku"
+            ),
+        ]
+
+    def __str__(self):
+        return self.sku or str(self.category)
 
 
 class Condition(models.Model):
@@ -163,6 +173,9 @@ class Statement(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SETTLEMENT)
     period_start = models.DateField()
     period_end = models.DateField(help_text="Inclusive.")
+    # The instants counted: the period in the chain's time zone, cut to the agreement's term.
+    counted_from = models.DateTimeField()
+    counted_until = models.DateTimeField(help_text="Exclusive.")
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     volume = models.DecimalField(**TOTAL)
     adjustment = models.DecimalField(
