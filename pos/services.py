@@ -14,7 +14,7 @@ from core import rows
 from core.errors import DomainError, InvalidInput, NotFound
 from loyalty import rules
 from loyalty.selectors import card_state, category_table, programme_rules, programme_terms
-from loyalty.services import account_purchase_record
+from loyalty.services import account_purchase_record, customer_partner_assign, partner_for_code
 from pos.actors import PosActor
 from pos.idempotency import run_once
 from pos.models import CardActivation, CardReplacement, DiscountEntry, Receipt, ReceiptLine, Store
@@ -45,11 +45,17 @@ def refuse_new_card(card: Card) -> None:
 
 def card_activate_at_till(*, actor: PosActor, number: str, at: datetime, **customer) -> Card:
     """First use at the till: link the card to its customer and record who did it, in one transaction."""
+    code = customer.pop("partner_code", "") or ""
+    partner = partner_for_code(code) if code.strip() else None  # checked before anything is written
     with transaction.atomic(durable=True):
         card = activate(card_lock(card_number_checked(number)), at=at, **customer)
         CardActivation.objects.create(
             card=card, store=actor.store, terminal=actor.terminal, cashier=actor.cashier, created_at=at
         )
+        if partner:
+            customer_partner_assign(
+                customer=card.account.customer, partner=partner, source="activation", by=actor.cashier, at=at
+            )
         return card
 
 
