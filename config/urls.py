@@ -23,6 +23,7 @@ urlpatterns = [
     path("pos/", include("pos.urls")),
     path("my/", include("mycard.urls")),
     path("manager/", include("dashboard.urls")),
+    path("partner/", include("partners.urls")),
     # Anything else under /api/ answers in the API's error body, not an HTML 404.
     path("api/<path:rest>", api_not_found),
 ]

@@ -51,3 +51,15 @@ def ending_with(kind: str, year: int, month: int) -> Period | None:
     if kind == "year":
         return Period(date(year, 1, 1), end) if month == 12 else None
     raise ValueError(kind)
+
+
+def containing(kind: str, day: date) -> Period:
+    """The month, quarter or calendar year `day` falls in: the period a partner is selling in now."""
+    if kind == "month":
+        return Period(day.replace(day=1), month_end(day.year, day.month))
+    if kind == "quarter":
+        first = (day.month - 1) // 3 * 3 + 1
+        return Period(date(day.year, first, 1), month_end(day.year, first + 2))
+    if kind == "year":
+        return Period(date(day.year, 1, 1), date(day.year, 12, 31))
+    raise ValueError(kind)

@@ -212,3 +212,21 @@ def _money(value) -> Decimal:
 
 def _quantity(value) -> Decimal:
     return Decimal(str(value)).quantize(MILLI)
+
+
+def partner_volume_so_far(*, partner_id: int, since: datetime, until: datetime) -> Decimal:
+    """What a partner's customers bought in the window so far, net of its refunds, as the settlement counts it
+    (from each customer's assignment on, excluded key accounts left out)."""
+    rows = _run(
+        f"""
+        SELECT COALESCE(SUM(r.total_due - COALESCE(rf.goods, 0)), 0)
+        FROM loyalty_partnerassignment pa
+        JOIN loyalty_account a ON a.customer_id = pa.customer_id
+        JOIN pos_receipt r ON r.account_id = a.id AND r.created_at >= %(since)s AND r.created_at < %(until)s
+            AND r.created_at >= pa.assigned_at
+        LEFT JOIN partners_keyaccount k ON k.partner_id = pa.partner_id AND k.customer_id = pa.customer_id
+        LEFT JOIN ({REFUNDS_IN_WINDOW}) rf ON rf.receipt_id = r.id
+        WHERE pa.partner_id = %(partner)s AND k.id IS NULL""",
+        _params(partner=partner_id, since=since, until=until),
+    )
+    return _money(rows[0][0])

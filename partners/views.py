@@ -1,0 +1,85 @@
+"""The partner's own pages under /partner/: tier and progress, its customers, its statements (page, CSV, PDF).
+
+A partner signs in with its own login and sees only its own customers and statements; another partner's
+statement is a 404, as if it did not exist."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth import views as auth_views
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+
+from partners import exports, pages
+
+
+def partner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse_lazy('partners:login')}?next={request.path}")
+        if getattr(request.user, "partner", None) is None:
+            return render(request, "partners/not_a_partner.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+class SignIn(auth_views.LoginView):
+    template_name = "partners/login.html"
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("partners:home")
+
+
+sign_in = SignIn.as_view()
+sign_out = auth_views.LogoutView.as_view(next_page=reverse_lazy("partners:login"))
+
+
+@partner_required
+def home(request: HttpRequest) -> HttpResponse:
+    partner = request.user.partner
+    context = {
+        "partner": partner,
+        "progress": pages.progress(partner, timezone.now()),
+        "customers": pages.customers(partner),
+        "statements": pages.statements(partner),
+    }
+    return render(request, "partners/home.html", context)
+
+
+def _statement(request: HttpRequest, pk: int):
+    if not request.user.is_authenticated:
+        return None
+    statement = pages.statement_for(request.user, pk)
+    if statement is None:
+        raise Http404
+    return statement
+
+
+@partner_required
+def statement_page(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = _statement(request, pk)
+    items = pages.statement_items(statement)
+    return render(request, "partners/statement.html", {"statement": statement, "items": items})
+
+
+def statement_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    statement = _statement(request, pk)
+    if statement is None:
+        return redirect(f"{reverse_lazy('partners:login')}?next={request.path}")
+    response = HttpResponse(exports.statement_csv(statement, pages.statement_items(statement)), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="statement-{statement.pk}.csv"'
+    return response
+
+
+def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """For the partner, and for a manager (the company's statement is sent as this PDF)."""
+    statement = _statement(request, pk)
+    if statement is None:
+        return redirect(f"{reverse_lazy('partners:login')}?next={request.path}")
+    pdf = exports.statement_pdf(statement, pages.statement_items(statement))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="statement-{statement.pk}.pdf"'
+    return response

@@ -1,0 +1,102 @@
+"""The partner's pages: its own login, tier and progress, its customers and statements only (page, CSV, PDF)."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal as D
+
+import pytest
+from django.utils import timezone
+
+from partners.models import Agreement, Tier
+from partners.services import settle_period
+from tests.partners.shop import assign, company, partner, receipt, staff_card
+
+pytestmark = pytest.mark.django_db
+
+AUG = datetime(2026, 8, 10, 12, 0, tzinfo=UTC)  # a closed quarter, before the one the partner sells in now
+
+
+@pytest.fixture
+def two_partners(django_user_model):
+    mine = partner(
+        code="AGENT-7", name="Agentur Nord", user=django_user_model.objects.create_user("nord", password="pw-nord-1")
+    )
+    theirs = partner(
+        code="AGENT-9", name="Agentur Süd", user=django_user_model.objects.create_user("sued", password="pw-sued-1")
+    )
+    for p in (mine, theirs):
+        agreement = Agreement.objects.create(
+            name=f"Commission {p.code}", partner=p, period="quarter", valid_from=date(2026, 1, 1)
+        )
+        Tier.objects.create(agreement=agreement, threshold=D("0"), percent=D("2"))
+        Tier.objects.create(agreement=agreement, threshold=D("10000.00"), percent=D("4"))
+    anna = staff_card(company(name="A", vat="V1"), "Anna Kowalska")
+    bert = staff_card(company(name="B", vat="V2"), "Bert Brecht")
+    assign(mine, anna)
+    assign(theirs, bert)
+    receipt(anna, "6800.00", timezone.now())
+    receipt(anna, "300.00", AUG)
+    receipt(bert, "900.00", AUG)
+    settle_period(month="2026-09", at=datetime(2026, 10, 2, tzinfo=UTC))
+    return mine, theirs
+
+
+def signed_in(client, username, password):
+    assert client.post("/partner/login/", {"username": username, "password": password}).status_code == 302
+    return client
+
+
+def test_the_partner_sees_its_tier_progress_customers_and_statements_only(client, two_partners):
+    mine, theirs = two_partners
+    page = signed_in(client, "nord", "pw-nord-1").get("/partner/").content.decode()
+    assert "Sell 3,200.00 more this quarter for 4 %" in page
+    assert "Anna K." in page and "Bert" not in page
+    assert "+48" not in page  # no phone numbers: the partner sees what it brought, the short name
+    own = mine.agreements.get().statements.get()
+    other = theirs.agreements.get().statements.get()
+    assert f"/partner/statements/{own.pk}/" in page and f"/partner/statements/{other.pk}/" not in page
+
+
+def test_another_partners_statement_is_404_as_page_csv_and_pdf(client, two_partners):
+    mine, theirs = two_partners
+    other = theirs.agreements.get().statements.get()
+    signed_in(client, "nord", "pw-nord-1")
+    for suffix in ("/", ".csv", ".pdf"):
+        assert client.get(f"/partner/statements/{other.pk}{suffix}").status_code == 404
+
+
+def test_the_own_statement_as_page_csv_and_pdf(client, two_partners):
+    mine, _ = two_partners
+    own = mine.agreements.get().statements.get()
+    signed_in(client, "nord", "pw-nord-1")
+    page = client.get(f"/partner/statements/{own.pk}/").content.decode()
+    assert "Volume tier (retroactive)" in page and "300.00 reaches 2.00 %" in page
+    csv = client.get(f"/partner/statements/{own.pk}.csv")
+    rid = own.items.get().receipt_id
+    assert csv["Content-Type"] == "text/csv"
+    assert csv.content.decode().splitlines() == [
+        "receipt,date,customer,amount,refund,bonus",
+        f"{rid},2026-08-10 12:00,Anna K.,300.00,,0.00",
+    ]
+    pdf = client.get(f"/partner/statements/{own.pk}.pdf")
+    assert (pdf["Content-Type"], pdf.content[:5]) == ("application/pdf", b"%PDF-")
+
+
+def test_anonymous_goes_to_the_sign_in_and_a_non_partner_gets_403(client, two_partners, django_user_model):
+    assert client.get("/partner/")["Location"] == "/partner/login/?next=/partner/"
+    own = two_partners[0].agreements.get().statements.get()
+    assert client.get(f"/partner/statements/{own.pk}.csv").status_code == 302
+    django_user_model.objects.create_user("cashier1", password="pw-cash-1")
+    signed_in(client, "cashier1", "pw-cash-1")
+    assert client.get("/partner/").status_code == 403
+    assert client.get(f"/partner/statements/{own.pk}.pdf").status_code == 404
+
+
+def test_a_wrong_password_stays_on_the_sign_in(client, two_partners):
+    response = client.post("/partner/login/", {"username": "nord", "password": "wrong"})
+    assert response.status_code == 200
+    assert "The user name or password is not right." in response.content.decode()
+
+
+def test_a_manager_opens_any_statement_as_pdf(manager_client, two_partners):
+    other = two_partners[1].agreements.get().statements.get()
+    assert manager_client.get(f"/partner/statements/{other.pk}.pdf").status_code == 200
