@@ -25,7 +25,8 @@ class SettlementRun:
 
     def summary(self) -> str:
         verb = "would be made" if self.dry_run else "made"
-        return f"{self.statements} statements {verb} for {self.period}, total {self.total}"
+        noun = "statement" if self.statements == 1 else "statements"
+        return f"{self.statements} {noun} {verb} for {self.period}, total {self.total}"
 
 
 def agreements_due(year: int, month: int) -> list[tuple[Agreement, Period]]:

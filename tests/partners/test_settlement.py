@@ -41,7 +41,7 @@ def test_the_worked_example_met_plan_paid_on_time_bought_the_line_earns_8_percen
         ("Paid on time", "all paid on time", True, D("3.00"), D("360.00")),
         ("Chosen line bought", "500.00 bought", True, D("2.00"), D("240.00")),
     ]
-    assert run.summary() == "1 statements made for 2026-11, total 960.00"
+    assert run.summary() == "1 statement made for 2026-11, total 960.00"
 
 
 def test_paid_late_earns_5_percent():
