@@ -178,6 +178,9 @@ class Statement(models.Model):
     counted_until = models.DateTimeField(help_text="Exclusive.")
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
     volume = models.DecimalField(**TOTAL)
+    last_year_volume = models.DecimalField(
+        **TOTAL, default=Decimal("0.00"), help_text="The same window a year before: what the volume is compared with."
+    )
     adjustment = models.DecimalField(
         **TOTAL, default=Decimal("0.00"), help_text="Refunds after an earlier period closed, taken back here."
     )

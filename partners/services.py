@@ -116,13 +116,14 @@ def _fill(group: list[Statement], *, period_start, until: datetime, at: datetime
         )  # fmt: skip
         result = rules.settle(terms_of(agreement), figures)
         statement.volume = volume
+        statement.last_year_volume = figures.last_year_volume
         statement.bonus = result.bonus + sum((k.amount for k in key_lines), ZERO)
         statement.adjustment = sum((a.amount for a in adjustments.get(statement.pk, [])), ZERO)
         judged = [*result.lines, *key_lines, *adjustments.get(statement.pk, [])]
         if pending:
             judged = [_note_pending(ln, pending) for ln in judged]
         lines += [_line(statement, i, ln) for i, ln in enumerate(judged, start=1)]
-    Statement.objects.bulk_update(group, ["volume", "bonus", "adjustment", "receipts"])
+    Statement.objects.bulk_update(group, ["volume", "last_year_volume", "bonus", "adjustment", "receipts"])
     StatementLine.objects.bulk_create(lines)
 
 
@@ -137,10 +138,11 @@ def terms_of(agreement: Agreement) -> rules.Terms:
 
 
 def _last_year(group: list[Statement]) -> dict[int, Decimal]:
-    wanted = [s for s in group if any(c.kind == rules.GROWTH for c in s.agreement.conditions.all())]
+    """The same window a year before, for every statement: the growth condition judges it, and the manager's
+    dashboard weighs each bonus against the volume added since."""
     found: dict[int, Decimal] = {}
     by_period = defaultdict(list)
-    for s in wanted:
+    for s in group:
         by_period[Period(s.period_start, s.period_end).a_year_before()].append(s.agreement_id)
     for before, ids in by_period.items():
         found.update(selectors.last_year_volumes(agreement_ids=ids, since=before.since(), until=before.until()))
@@ -239,7 +241,7 @@ def statement_reverse(*, statement_id: int, by, at: datetime, reason: str) -> St
             agreement=original.agreement, kind=Statement.Kind.REVERSAL, reverses=original,
             period_start=original.period_start, period_end=original.period_end,
             counted_from=original.counted_from, counted_until=original.counted_until,
-            volume=-original.volume, adjustment=-original.adjustment, bonus=-original.bonus,
+            volume=-original.volume, last_year_volume=-original.last_year_volume, adjustment=-original.adjustment, bonus=-original.bonus,
             receipts=original.receipts, created_at=at,
         )  # fmt: skip
         StatementLine.objects.bulk_create(
