@@ -241,7 +241,8 @@ def statement_reverse(*, statement_id: int, by, at: datetime, reason: str) -> St
             agreement=original.agreement, kind=Statement.Kind.REVERSAL, reverses=original,
             period_start=original.period_start, period_end=original.period_end,
             counted_from=original.counted_from, counted_until=original.counted_until,
-            volume=-original.volume, last_year_volume=-original.last_year_volume, adjustment=-original.adjustment, bonus=-original.bonus,
+            volume=-original.volume, last_year_volume=-original.last_year_volume, adjustment=-original.adjustment,
+            bonus=-original.bonus,
             receipts=original.receipts, created_at=at,
         )  # fmt: skip
         StatementLine.objects.bulk_create(
