@@ -11,8 +11,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Count, Q, Sum
 
 from core.money import CENT, ZERO
+from partners.models import Statement, StatementLine
 
 MILLI = Decimal("0.001")
 
@@ -230,3 +232,46 @@ def partner_volume_so_far(*, partner_id: int, since: datetime, until: datetime) 
         _params(partner=partner_id, since=since, until=until),
     )
     return _money(rows[0][0])
+
+
+def programme_costs(*, since: date, until: date) -> list[dict]:
+    """Per agreement, statements of periods starting in [since, until]: what its bonuses cost against the volume
+    it brought beyond the same periods a year before (a partner's customers are all extra: it brought them).
+    Reversals are statements too, with negated amounts, so sums are net of corrections."""
+    rows = (
+        Statement.objects.filter(period_start__gte=since, period_start__lte=until)
+        .values("agreement_id", "agreement__name", "agreement__company__name", "agreement__partner__name")
+        .annotate(
+            statements=Count("id", filter=Q(kind="settlement", reversed_flag=False)),
+            volume=Sum("volume"),
+            last_year=Sum("last_year_volume"),
+            cost=Sum("bonus") + Sum("adjustment"),
+        )  # fmt: skip
+        .order_by("-cost", "agreement__name")
+    )
+    found = []
+    for row in rows:
+        partner = row["agreement__partner__name"] is not None
+        extra = row["volume"] if partner else row["volume"] - row["last_year"]
+        party = row["agreement__partner__name"] or row["agreement__company__name"]
+        kind = "partner" if partner else "company"
+        found.append({**row, "party": party, "kind": kind, "extra": extra, "share": _share(row["cost"], extra)})
+    return found
+
+
+def tier_costs(*, since: date, until: date) -> list[dict]:
+    """Per agreement and tier reached: how many periods ended there, their volume and what the tier paid."""
+    rows = (
+        StatementLine.objects.filter(
+            kind="tier", statement__period_start__gte=since, statement__period_start__lte=until
+        )
+        .values("statement__agreement__name", "percent")
+        .annotate(periods=Count("id", filter=Q(amount__gt=0)), volume=Sum("statement__volume"), cost=Sum("amount"))
+        .order_by("statement__agreement__name", "percent")
+    )
+    return [{**row, "share": _share(row["cost"], row["volume"])} for row in rows]
+
+
+def _share(cost: Decimal, volume: Decimal) -> Decimal | None:
+    """Cost as a percentage of the volume; None when there is no volume to weigh it against."""
+    return (cost * 100 / volume).quantize(CENT) if volume and volume > 0 else None

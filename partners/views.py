@@ -4,15 +4,20 @@ A partner signs in with its own login and sees only its own customers and statem
 statement is a 404, as if it did not exist."""
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 
+from django import forms
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from partners import exports, pages
+from core.local_time import local_date
+from partners import exports, pages, selectors
+from pos.demo import MANAGER_GROUP
 
 
 def partner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -83,3 +88,39 @@ def statement_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="statement-{statement.pk}.pdf"'
     return response
+
+
+def manager_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The dashboard's rule (managers and superusers), kept here: partners does not import the dashboard."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (request.user.is_superuser or request.user.groups.filter(name=MANAGER_GROUP).exists()):
+            return render(request, "partners/not_a_manager.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+class CostFilter(forms.Form):
+    start = forms.DateField(required=False, label="Periods from")
+    end = forms.DateField(required=False, label="to")
+
+
+@manager_required
+def manager_costs(request: HttpRequest) -> HttpResponse:
+    """What partner programmes and retro-bonuses cost against the extra volume they brought."""
+    today = local_date(timezone.now())
+    form = CostFilter(request.GET or None)
+    since, until = date(today.year - 1, today.month, 1), today
+    if form.is_valid():
+        since = form.cleaned_data["start"] or since
+        until = form.cleaned_data["end"] or until
+    context = {
+        "form": form, "since": since, "until": until,
+        "agreements": selectors.programme_costs(since=since, until=until),
+        "tiers": selectors.tier_costs(since=since, until=until),
+    }  # fmt: skip
+    return render(request, "partners/manager_costs.html", context)

@@ -100,3 +100,17 @@ def test_a_wrong_password_stays_on_the_sign_in(client, two_partners):
 def test_a_manager_opens_any_statement_as_pdf(manager_client, two_partners):
     other = two_partners[1].agreements.get().statements.get()
     assert manager_client.get(f"/partner/statements/{other.pk}.pdf").status_code == 200
+
+
+def test_the_managers_cost_page_weighs_each_programme_against_its_extra_volume(manager_client, two_partners):
+    page = manager_client.get("/manager/partners/?start=2026-07-01&end=2026-09-30").content.decode()
+    assert "Commission AGENT-7" in page and "Commission AGENT-9" in page
+    rows = two_partners[0].agreements.get().statements.get()
+    assert (rows.volume, rows.bonus) == (D("300.00"), D("6.00"))
+    assert "6.00" in page and "2.00 %" in page  # 6.00 paid on 300.00 its customers bought
+
+
+def test_the_cost_page_is_for_managers_only(client, two_partners):
+    assert client.get("/manager/partners/").status_code == 302
+    signed_in(client, "nord", "pw-nord-1")
+    assert client.get("/manager/partners/").status_code == 403
