@@ -24,16 +24,14 @@ ITEM = "partners_statementitem"
 # This run's statements with the window being filled: `s` below.
 THIS_RUN = "s.created_at = %(at)s AND s.period_start = %(period_start)s AND s.counted_until = %(until)s"
 
-# A receipt's refunds made before the window closed, by receipt: a refund is never older than its receipt,
-# so refunds from the window's start on are all there are for its receipts.
-REFUNDS_IN_WINDOW = """
-    SELECT receipt_id, SUM(goods_amount) AS goods FROM pos_refund
-    WHERE created_at >= %(since)s AND created_at < %(until)s GROUP BY receipt_id"""
+# A receipt's (a line's) refunds made before the window closed. Correlated, through the refund's receipt (line)
+# index: one probe per receipt whatever the planner thinks of a statement table it has not analysed yet (a joined
+# aggregate was nested-looped a million times).
+REFUNDED = """COALESCE((SELECT SUM(f.goods_amount) FROM pos_refund f
+    WHERE f.receipt_id = r.id AND f.created_at < %(until)s), 0)"""
 
-LINE_REFUNDS_IN_WINDOW = """
-    SELECT rl.line_id, SUM(rl.amount) AS amount, SUM(rl.quantity) AS quantity
-    FROM pos_refundline rl JOIN pos_refund f ON f.id = rl.refund_id
-    WHERE f.created_at >= %(since)s AND f.created_at < %(until)s GROUP BY rl.line_id"""
+LINE_REFUNDED = """COALESCE((SELECT SUM(rl.{column}) FROM pos_refundline rl JOIN pos_refund f ON f.id = rl.refund_id
+    WHERE rl.line_id = l.id AND f.created_at < %(until)s), 0)"""
 
 # Whose receipts an agreement counts: a company's staff cards, or a partner's customers from the moment they
 # became its customers, less the key accounts it excludes.
@@ -71,9 +69,8 @@ def insert_receipts(*, at: datetime, period_start: date, since: datetime, until:
         _run(
             f"""
             INSERT INTO {ITEM} (statement_id, receipt_id, refund_id, created_at, amount, bonus)
-            SELECT s.id, r.id, NULL, r.created_at, r.total_due - COALESCE(rf.goods, 0), 0
+            SELECT s.id, r.id, NULL, r.created_at, r.total_due - {REFUNDED}, 0
             FROM {ST} s {source.format(**window)}
-            LEFT JOIN ({REFUNDS_IN_WINDOW}) rf ON rf.receipt_id = r.id
             WHERE {THIS_RUN} AND {extra}""",
             params,
         )
@@ -144,10 +141,9 @@ def line_figures(*, at: datetime, period_start: date, since: datetime, until: da
     params = _params(at=at, period_start=period_start, since=since, until=until)
     line_rows = _run(
         f"""
-        SELECT s.id, SUM(l.total - COALESCE(rl.amount, 0))
+        SELECT s.id, SUM(l.total - {LINE_REFUNDED.format(column="amount")})
         FROM {ST} s JOIN {ITEM} i ON i.statement_id = s.id AND i.refund_id IS NULL
         JOIN pos_receiptline l ON l.receipt_id = i.receipt_id
-        LEFT JOIN ({LINE_REFUNDS_IN_WINDOW}) rl ON rl.line_id = l.id
         WHERE {THIS_RUN} AND EXISTS (
             SELECT 1 FROM partners_chosenline c WHERE c.agreement_id = s.agreement_id
             AND (c.category_id = l.category_id OR c.sku = l.sku))
@@ -156,11 +152,10 @@ def line_figures(*, at: datetime, period_start: date, since: datetime, until: da
     )
     unit_rows = _run(
         f"""
-        SELECT s.id, u.sku, SUM(l.quantity - COALESCE(rl.quantity, 0))
+        SELECT s.id, u.sku, SUM(l.quantity - {LINE_REFUNDED.format(column="quantity")})
         FROM {ST} s JOIN partners_unitrate u ON u.agreement_id = s.agreement_id
         JOIN {ITEM} i ON i.statement_id = s.id AND i.refund_id IS NULL
         JOIN pos_receiptline l ON l.receipt_id = i.receipt_id AND l.sku = u.sku
-        LEFT JOIN ({LINE_REFUNDS_IN_WINDOW}) rl ON rl.line_id = l.id
         WHERE {THIS_RUN} GROUP BY s.id, u.sku""",
         params,
     )
@@ -197,9 +192,8 @@ def last_year_volumes(*, agreement_ids: list[int], since: datetime, until: datet
     for source, extra in ((COMPANY_RECEIPTS, "TRUE"), (PARTNER_RECEIPTS, PARTNER_FILTER)):
         rows = _run(
             f"""
-            SELECT ag.id, SUM(r.total_due - COALESCE(rf.goods, 0))
+            SELECT ag.id, SUM(r.total_due - {REFUNDED})
             FROM partners_agreement s {source.replace("ag.id = s.agreement_id", "ag.id = s.id").format(**window)}
-            LEFT JOIN ({REFUNDS_IN_WINDOW}) rf ON rf.receipt_id = r.id
             WHERE s.id IN ({ids}) AND {extra} GROUP BY ag.id""",
             _params(since=since, until=until),
         )
@@ -221,13 +215,12 @@ def partner_volume_so_far(*, partner_id: int, since: datetime, until: datetime) 
     (from each customer's assignment on, excluded key accounts left out)."""
     rows = _run(
         f"""
-        SELECT COALESCE(SUM(r.total_due - COALESCE(rf.goods, 0)), 0)
+        SELECT COALESCE(SUM(r.total_due - {REFUNDED}), 0)
         FROM loyalty_partnerassignment pa
         JOIN loyalty_account a ON a.customer_id = pa.customer_id
         JOIN pos_receipt r ON r.account_id = a.id AND r.created_at >= %(since)s AND r.created_at < %(until)s
             AND r.created_at >= pa.assigned_at
         LEFT JOIN partners_keyaccount k ON k.partner_id = pa.partner_id AND k.customer_id = pa.customer_id
-        LEFT JOIN ({REFUNDS_IN_WINDOW}) rf ON rf.receipt_id = r.id
         WHERE pa.partner_id = %(partner)s AND k.id IS NULL""",
         _params(partner=partner_id, since=since, until=until),
     )
@@ -275,3 +268,10 @@ def tier_costs(*, since: date, until: date) -> list[dict]:
 def _share(cost: Decimal, volume: Decimal) -> Decimal | None:
     """Cost as a percentage of the volume; None when there is no volume to weigh it against."""
     return (cost * 100 / volume).quantize(CENT) if volume and volume > 0 else None
+
+
+def analyse_statements() -> None:
+    """A run adds thousands of statements in its own transaction: tell PostgreSQL's planner, so it joins them to a
+    million receipts by hash, not row by row."""
+    if connection.vendor == "postgresql":
+        _run(f"ANALYZE {ST}", {})

@@ -15,6 +15,9 @@ from partners import rules, selectors
 from partners.models import Agreement, Statement, StatementEvent, StatementItem, StatementLine
 from partners.periods import Period, ending_with, parse_month
 
+# Rows per INSERT or UPDATE: PostgreSQL takes at most 65,535 parameters in one statement.
+BATCH = 1000
+
 
 @dataclass(frozen=True)
 class SettlementRun:
@@ -75,20 +78,24 @@ def settle_period(*, month: str, at: datetime, dry_run: bool = False) -> Settlem
 
 
 def _settle(todo: list[tuple[Agreement, Period]], *, at: datetime) -> list[Statement]:
-    statements = Statement.objects.bulk_create(
+    placeholders = [
         Statement(
             agreement=a, period_start=p.start, period_end=p.end, counted_from=w[0], counted_until=w[1],
             volume=ZERO, bonus=ZERO, created_at=at,
         )
         for a, p in todo
         for w in [counted_window(a, p)]
-    )  # fmt: skip
+    ]  # fmt: skip
+    statements = Statement.objects.bulk_create(placeholders, batch_size=BATCH)
+    selectors.analyse_statements()
     by_window = defaultdict(list)
     for statement in statements:
         by_window[(statement.period_start, statement.counted_until)].append(statement)
     for (period_start, until), group in by_window.items():
         _fill(group, period_start=period_start, until=until, at=at)
-    StatementEvent.objects.bulk_create(StatementEvent(statement=s, action="made", at=at) for s in statements)
+    StatementEvent.objects.bulk_create(
+        (StatementEvent(statement=s, action="made", at=at) for s in statements), batch_size=BATCH
+    )
     return statements
 
 
@@ -123,8 +130,10 @@ def _fill(group: list[Statement], *, period_start, until: datetime, at: datetime
         if pending:
             judged = [_note_pending(ln, pending) for ln in judged]
         lines += [_line(statement, i, ln) for i, ln in enumerate(judged, start=1)]
-    Statement.objects.bulk_update(group, ["volume", "last_year_volume", "bonus", "adjustment", "receipts"])
-    StatementLine.objects.bulk_create(lines)
+    Statement.objects.bulk_update(
+        group, ["volume", "last_year_volume", "bonus", "adjustment", "receipts"], batch_size=BATCH
+    )
+    StatementLine.objects.bulk_create(lines, batch_size=BATCH)
 
 
 def terms_of(agreement: Agreement) -> rules.Terms:
@@ -183,7 +192,7 @@ def _take_back_late_refunds(*, at, period_start, until) -> dict[int, list[rules.
         )
         figure = f"receipt {receipt_id}: {goods} refunded after its period closed"
         found[sid].append(rules.Line("late_refund", "Refund after close", figure, True, ZERO, bonus))
-    StatementItem.objects.bulk_create(items)
+    StatementItem.objects.bulk_create(items, batch_size=BATCH)
     return found
 
 
