@@ -126,3 +126,46 @@ def test_an_unfinished_month_or_a_bad_period_is_one_readable_line_and_nothing_wr
     with pytest.raises(CommandError, match="has not ended yet"):
         call_command("settle_period", "--period", "2999-01")
     assert Statement.objects.count() == 0
+
+
+def test_growth_units_tiers_and_cap_from_the_receipts():
+    from partners.models import Agreement, Condition, UnitRate
+
+    firm = company()
+    agreement = Agreement.objects.create(
+        name="Growth", company=firm, valid_from=date(2025, 1, 1), tier_mode="marginal", cap=D("500.00")
+    )
+    Condition.objects.create(agreement=agreement, kind="growth", percent=D("1"), growth_percent=D("10"))
+    Tier.objects.create(agreement=agreement, threshold=D("0"), percent=D("1"))
+    Tier.objects.create(agreement=agreement, threshold=D("5000.00"), percent=D("2"))
+    UnitRate.objects.create(agreement=agreement, sku="DRILL-X", amount=D("2.50"))
+    card = staff_card(firm)
+    receipt(card, "5000.00", NOV.replace(year=2025))  # last year's November
+    drills = receipt(card, "6000.00", NOV, sku="DRILL-X", quantity="12")
+    refund(drills, "500.00", NOV + timedelta(days=1), quantity="2")  # 10 drills kept, 5500.00 net
+    settle_period(month="2026-11", at=SETTLED_AT)
+    statement = Statement.objects.get()
+    assert (statement.volume, statement.last_year_volume) == (D("5500.00"), D("5000.00"))
+    assert [(ln.kind, ln.figure, ln.met, ln.amount) for ln in statement.lines.all()] == [
+        ("growth", "10.00 % against 5000.00", True, D("55.00")),
+        ("tier", "5500.00 reaches 2.00 %", True, D("60.00")),  # 5000 at 1 % + 500 at 2 %
+        ("unit", "10.000 × 2.50", True, D("25.00")),
+    ]
+    assert statement.bonus == D("140.00")
+
+
+def test_a_quarterly_agreement_settles_only_when_its_quarter_ends():
+    from partners.models import Agreement
+
+    firm = company()
+    agreement = Agreement.objects.create(name="Q", company=firm, period="quarter", valid_from=date(2026, 1, 1))
+    Tier.objects.create(agreement=agreement, threshold=D("0"), percent=D("1"))
+    card = staff_card(firm)
+    receipt(card, "1000.00", NOV - timedelta(days=30))  # October
+    receipt(card, "2000.00", NOV)
+    assert settle_period(month="2026-11", at=SETTLED_AT).statements == 0
+    settle_period(month="2026-12", at=SETTLED_AT)
+    statement = Statement.objects.get()
+    assert (statement.period_start, statement.period_end, statement.volume, statement.bonus) == (
+        date(2026, 10, 1), date(2026, 12, 31), D("3000.00"), D("30.00"),
+    )  # fmt: skip
