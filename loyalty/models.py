@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core import money
 from core.calendar import off_birthdays
@@ -454,8 +455,8 @@ class PartnerAssignment(models.Model):
     """A customer belongs to one partner: from the code given at activation, or by a manager."""
 
     class Source(models.TextChoices):
-        ACTIVATION = "activation", "Code given at activation"
-        MANAGER = "manager", "Assigned by a manager"
+        ACTIVATION = "activation", _("Code given at activation")
+        MANAGER = "manager", _("Assigned by a manager")
 
     customer = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="partner_assignment")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="assignments")

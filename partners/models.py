@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from core import money
 from loyalty.models import PERCENT, Company, Customer, Partner
@@ -156,13 +157,13 @@ class Statement(models.Model):
     reversing statement (all amounts negated) after which the period can be settled again."""
 
     class Kind(models.TextChoices):
-        SETTLEMENT = "settlement", "Settlement"
-        REVERSAL = "reversal", "Reversal"
+        SETTLEMENT = "settlement", _("Settlement")
+        REVERSAL = "reversal", _("Reversal")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Waiting for approval"
-        APPROVED = "approved", "Approved"
-        PAID = "paid", "Paid out"
+        DRAFT = "draft", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        PAID = "paid", _("Paid out")
 
     class Payout(models.TextChoices):
         CREDIT = "credit", "Credit on the company's account"

@@ -114,3 +114,11 @@ def test_the_cost_page_is_for_managers_only(client, two_partners):
     assert client.get("/manager/partners/").status_code == 302
     signed_in(client, "nord", "pw-nord-1")
     assert client.get("/manager/partners/").status_code == 403
+
+
+def test_the_partner_page_in_german(client, two_partners):
+    signed_in(client, "nord", "pw-nord-1")
+    client.cookies["django_language"] = "de"
+    page = client.get("/partner/").content.decode()
+    assert "Verkaufen Sie in diesem Quartal noch 3.200,00 für 4 %" in page
+    assert "Ihre Kunden" in page and "Wartet auf Freigabe" in page and "Von einem Manager zugeordnet" in page
