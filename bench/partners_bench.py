@@ -8,7 +8,8 @@ The data is built with set-based SQL: 10,000 companies with 2 staff accounts eac
 agreement (plan, paid on time, chosen line dairy; every tenth also with marginal tiers, a per-unit rate and a
 growth condition), 100 partners with 100 customers each and a tiered commission (a key account each),
 1,000,000 receipts in October 2026 (90 % on company cards, 10 % of partners' customers), one line each, 1 %
-refunded in the month, half of the company receipts on account with their payments (a few late).
+refunded in the month, half of the company receipts on account with their payments (a few late; booked by
+the build: the nightly booking job is not part of the timing).
 
 Then `settle_period --period 2026-10` runs twice: the first makes a statement per agreement (timed, with its
 SQL statements counted), the second must write nothing (every table's row count and highest id unchanged).
@@ -60,8 +61,8 @@ TABLES = ["partners_statement", "partners_statementline", "partners_statementite
 BUILD_SQL = (
     """
 INSERT INTO loyalty_company (name, vat_id, address, days_to_pay, prepayment_discount_percent,
-    deferral_surcharge_percent, earns_points, created_at)
-SELECT 'Company ' || g, 'DE' || lpad(g::text, 9, '0'), '', 14, 0, 0, false, now()
+    deferral_surcharge_percent, earns_points, pays_on_account, created_at)
+SELECT 'Company ' || g, 'DE' || lpad(g::text, 9, '0'), '', 14, 0, 0, false, false, now()
 FROM generate_series(1, %(companies)s) g
 """,
     """

@@ -251,6 +251,7 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-idempotency-purge": {"task": "pos.idempotency_purge", "schedule": _NIGHTLY},
     # Business customers and partners: the month just ended (and the quarter or year it ends), on the 1st.
     "partners-settlement": {"task": "partners.settle_last_month", "schedule": _cron("30 4 1 * *")},
+    "partners-on-account": {"task": "partners.book_receipts_on_account", "schedule": _NIGHTLY},
 }
 # A till retries a checkout or refund within minutes; after this many days its Idempotency-Key is
 # forgotten (the record, with the whole stored answer, is deleted by the nightly purge).

@@ -414,7 +414,8 @@ class JobRunAdmin(admin.ModelAdmin):
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
-    list_display = ["name", "vat_id", "days_to_pay", "prepayment_discount_percent", "deferral_surcharge_percent"]
+    list_display = ["name", "vat_id", "pays_on_account", "days_to_pay", "prepayment_discount_percent",
+                    "deferral_surcharge_percent", "earns_points"]  # fmt: skip
     search_fields = ["name", "vat_id"]
 
 

@@ -413,6 +413,9 @@ class Company(models.Model):
     earns_points = models.BooleanField(
         default=True, help_text="Off: the company gets contract terms and period bonuses instead of points."
     )
+    pays_on_account = models.BooleanField(
+        default=False, help_text="Its staff's receipts are invoiced: each is booked on account with the terms above."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

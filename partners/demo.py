@@ -55,6 +55,7 @@ def build_partners_demo(now: datetime | None = None) -> list[str]:
 def _company(first: date, now: datetime) -> None:
     company = Company.objects.create(
         name="Müller Bau GmbH", vat_id=VAT_ID, address="Industriestraße 5, 10115 Berlin", days_to_pay=14,
+        pays_on_account=True,
         prepayment_discount_percent=Decimal("2.00"), deferral_surcharge_percent=Decimal("1.50"),
     )  # fmt: skip
     agreement = Agreement.objects.create(name="Retro-bonus Müller Bau", company=company, valid_from=first)

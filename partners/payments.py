@@ -13,6 +13,7 @@ from django.db import transaction
 from core.errors import DomainError, InvalidInput
 from core.local_time import local_date
 from core.money import ZERO
+from loyalty.models import Company
 from partners.models import Payment, ReceiptOnAccount
 from pos.models import Receipt
 
@@ -64,6 +65,37 @@ def _record(receipt_id, amount, paid_on, reference, source, by, at) -> Payment:
         charge.paid_in_full_on = max(p.paid_on for p in charge.payments.all())
     charge.save(update_fields=["paid", "paid_in_full_on"])
     return payment
+
+
+BOOKING_BATCH = 1000
+
+
+def book_receipts_on_account(*, at: datetime) -> int:
+    """Every receipt of a company that pays on account, not booked yet, booked with its company's terms of now
+    (the daily job runs this; the settlement runs it first, so no receipt of the period escapes its terms).
+    Inside the caller's transaction; the receipt's unique booking makes a second run book nothing."""
+    companies = {c.pk: c for c in Company.objects.filter(pays_on_account=True)}
+    if not companies:
+        return 0
+    # The companies first, then their staff's receipts through the account index: a join from a million receipts
+    # to a handful of companies is the wrong way round.
+    waiting = list(
+        Receipt.objects.filter(
+            account__company__in=list(companies), on_account__isnull=True, total_due__gt=0
+        ).values_list("pk", "created_at", "total_due", "account__company_id")
+    )
+    booked = [
+        ReceiptOnAccount(
+            receipt_id=pk, company_id=company, amount=amount,
+            due_on=local_date(made) + timedelta(days=companies[company].days_to_pay),
+            days_to_pay=companies[company].days_to_pay,
+            prepayment_discount_percent=companies[company].prepayment_discount_percent,
+            deferral_surcharge_percent=companies[company].deferral_surcharge_percent, created_at=at,
+        )
+        for pk, made, amount, company in waiting
+    ]  # fmt: skip
+    ReceiptOnAccount.objects.bulk_create(booked, batch_size=BOOKING_BATCH, ignore_conflicts=True)
+    return len(booked)
 
 
 @dataclass(frozen=True)

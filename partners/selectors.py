@@ -275,3 +275,22 @@ def analyse_statements() -> None:
     million receipts by hash, not row by row."""
     if connection.vendor == "postgresql":
         _run(f"ANALYZE {ST}", {})
+
+
+def write_totals(rows: list[tuple[Decimal, Decimal, Decimal, Decimal, int, int]]) -> None:
+    """(volume, last year, bonus, adjustment, receipts, statement id) per statement: one prepared UPDATE sent for
+    each row in a pipeline. Django's bulk_update built a CASE expression per row and field: 40 s for 10,000."""
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {ST} SET volume = %s, last_year_volume = %s, bonus = %s, adjustment = %s, receipts = %s "
+            "WHERE id = %s",
+            rows,
+        )
+
+
+def commit_lazily() -> None:
+    """A settlement writes a million rows and is safe to run again: its commit need not wait for the disk
+    (PostgreSQL still commits it whole or not at all; a crash in the next moment loses the run, not half of it,
+    and the rerun makes it again). Only for this transaction."""
+    if connection.vendor == "postgresql":
+        _run("SET LOCAL synchronous_commit = off", {})

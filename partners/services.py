@@ -11,7 +11,7 @@ from django.db.models import Q
 from core.errors import DomainError, InvalidInput
 from core.local_time import day_start, local_date
 from core.money import ZERO, round_money
-from partners import rules, selectors
+from partners import payments, rules, selectors
 from partners.models import Agreement, Statement, StatementEvent, StatementItem, StatementLine
 from partners.periods import Period, ending_with, parse_month
 
@@ -58,6 +58,8 @@ def settle_period(*, month: str, at: datetime, dry_run: bool = False) -> Settlem
     if ending_with("month", year, mo).until() > at:
         raise InvalidInput(f"{month} has not ended yet: a period is settled once it is over.")
     with transaction.atomic(durable=True):
+        selectors.commit_lazily()
+        payments.book_receipts_on_account(at=at)
         due = agreements_due(year, mo)
         # Locked in key order before anything is read for writing: a concurrent run waits here, then finds
         # the statements this one made and leaves them be.
@@ -130,9 +132,7 @@ def _fill(group: list[Statement], *, period_start, until: datetime, at: datetime
         if pending:
             judged = [_note_pending(ln, pending) for ln in judged]
         lines += [_line(statement, i, ln) for i, ln in enumerate(judged, start=1)]
-    Statement.objects.bulk_update(
-        group, ["volume", "last_year_volume", "bonus", "adjustment", "receipts"], batch_size=BATCH
-    )
+    selectors.write_totals([(s.volume, s.last_year_volume, s.bonus, s.adjustment, s.receipts, s.pk) for s in group])
     StatementLine.objects.bulk_create(lines, batch_size=BATCH)
 
 

@@ -26,6 +26,7 @@ class Migration(migrations.Migration):
                 ('prepayment_discount_percent', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
                 ('deferral_surcharge_percent', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
                 ('earns_points', models.BooleanField(default=True, help_text='Off: the company gets contract terms and period bonuses instead of points.')),
+                ('pays_on_account', models.BooleanField(default=False, help_text="Its staff's receipts are invoiced: each is booked on account with the terms above.")),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={

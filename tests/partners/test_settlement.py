@@ -169,3 +169,20 @@ def test_a_quarterly_agreement_settles_only_when_its_quarter_ends():
     assert (statement.period_start, statement.period_end, statement.volume, statement.bonus) == (
         date(2026, 10, 1), date(2026, 12, 31), D("3000.00"), D("30.00"),
     )  # fmt: skip
+
+
+def test_receipts_of_a_company_paying_on_account_are_booked_with_its_terms_once():
+    firm = company(days_to_pay=30, pays_on_account=True, prepayment_discount_percent=D("2.00"))
+    cash = company(name="Cash AG", vat="DE999")
+    retro_bonus(firm)
+    invoiced = receipt(staff_card(firm), "12000.00", NOV)
+    receipt(staff_card(cash), "100.00", NOV)
+    assert payments.book_receipts_on_account(at=NOV) == 1
+    assert payments.book_receipts_on_account(at=NOV) == 0
+    booked = invoiced.on_account
+    assert (booked.amount, booked.due_on, booked.days_to_pay, booked.prepayment_discount_percent) == (
+        D("12000.00"), date(2026, 12, 10), 30, D("2.00"),
+    )  # fmt: skip
+    # Unpaid and past due when November is settled on 2 January: not paid on time.
+    settle_period(month="2026-11", at=SETTLED_AT)
+    assert Statement.objects.get(agreement__company=firm).lines.get(kind="on_time").figure == "1 paid late"
