@@ -15,6 +15,7 @@ from loyalty import rules
 from loyalty.models import (
     Account,
     Category,
+    Company,
     Customer,
     JobRun,
     Level,
@@ -237,3 +238,9 @@ def last_nightly_runs() -> tuple[JobRun | None, JobRun | None]:
     """
     runs = JobRun.objects.filter(job=NIGHTLY_JOB).order_by("-started_at", "-id")
     return runs.first(), runs.filter(status=JobRun.Status.FINISHED).first()
+
+
+def company_earns_points(company_id: int) -> bool:
+    """Whether a business customer's staff cards earn points (off: contract terms and period bonuses instead).
+    Asked only for company cards: one indexed read, no lock (terms, like the programme's, not a balance)."""
+    return Company.objects.filter(pk=company_id, earns_points=True).exists()

@@ -1,6 +1,7 @@
 """First use, quote and checkout: the till's write path. Rules come from loyalty.rules, the ledger
 from loyalty.services; this module locks the card, prices the basket, and writes receipt and register."""
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -13,7 +14,7 @@ from cards.models import Card
 from core import rows
 from core.errors import DomainError, InvalidInput, NotFound
 from loyalty import rules
-from loyalty.selectors import card_state, category_table, programme_rules, programme_terms
+from loyalty.selectors import card_state, category_table, company_earns_points, programme_rules, programme_terms
 from loyalty.services import account_purchase_record, customer_partner_assign, partner_for_code
 from pos.actors import PosActor
 from pos.idempotency import run_once
@@ -113,6 +114,9 @@ def _price(
         programme, state, stamp = rules.ProgrammeRules(kind=rules.Kind.FIXED), None, None
     else:
         programme, state = programme_rules(card.account.programme), card_state(card.account, at)
+        if card.account.company_id is not None and not company_earns_points(card.account.company_id):
+            # A business customer on contract terms instead of points: its staff cards earn none.
+            programme = dataclasses.replace(programme, earn_percent=rules.ZERO)
         stamp = card.account.programme.terms_stamp
     refuse_unknown_categories(basket, table)
     categories = {code: rule for code, (_, rule) in table.items()}

@@ -3,10 +3,10 @@
 import pytest
 
 from cards.models import Card
-from loyalty.models import Customer, PartnerAssignment
+from loyalty.models import Company, Customer, PartnerAssignment
 from pos.models import CardActivation
 from tests.partners.shop import partner
-from tests.pos.helpers import CARD
+from tests.pos.helpers import CARD, activate, buy, line
 
 pytestmark = pytest.mark.django_db
 
@@ -39,3 +39,16 @@ def test_an_unknown_code_is_a_400_and_the_card_stays_issued(till):
     assert (Customer.objects.count(), CardActivation.objects.count(), PartnerAssignment.objects.count()) == (
         customers, 0, 0,
     )  # fmt: skip
+
+
+def test_a_company_on_contract_terms_earns_no_points_on_its_staff_cards(till):
+    activate(till)
+    card = Card.objects.get(number=CARD)
+    firm = Company.objects.create(name="Bau GmbH", vat_id="DE1", earns_points=False)
+    card.account.company = firm
+    card.account.save(update_fields=["company"])
+    sale = buy(till, [line("X", "produce", "1", "100.00", "X")])
+    assert (sale.status_code, sale.json()["points_earned"]) == (201, "0.00")
+    firm.earns_points = True
+    firm.save()
+    assert buy(till, [line("X", "produce", "1", "100.00", "X")]).json()["points_earned"] == "5.00"
