@@ -23,6 +23,7 @@ from loyalty.models import (
     Account,
     Category,
     Company,
+    ContractDiscount,
     Customer,
     JobRun,
     Level,
@@ -412,8 +413,14 @@ class JobRunAdmin(admin.ModelAdmin):
 # --- Business customers and partners: the parties (their agreements and statements are in partners/admin.py)
 
 
+class ContractDiscountInline(admin.TabularInline):
+    model = ContractDiscount
+    extra = 0
+
+
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
+    inlines = [ContractDiscountInline]
     list_display = ["name", "vat_id", "pays_on_account", "days_to_pay", "prepayment_discount_percent",
                     "deferral_surcharge_percent", "earns_points"]  # fmt: skip
     search_fields = ["name", "vat_id"]

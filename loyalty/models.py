@@ -474,3 +474,36 @@ class PartnerAssignment(models.Model):
 
     def __str__(self):
         return f"{self.customer.display_name} → {self.partner.code}"
+
+
+class ContractDiscount(models.Model):
+    """A business customer's contract price: a percent off a category or one SKU, from–to, for its staff cards.
+    At the till it replaces the card's percent on the lines it names when it is more; the programme's ceiling
+    binds it unless the contract says in writing why not (as a programme must)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="contract_discounts")
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=40, blank=True)
+    percent = models.DecimalField(**PERCENT)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True, help_text="Inclusive; empty: until ended.")
+    justification = models.TextField(
+        blank=True, help_text="Required for a percent above the programme's ceiling: why this customer gets more."
+    )
+
+    class Meta:
+        ordering = ["company", "valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(category__isnull=True) ^ Q(sku=""), name="contract_category_or_sku"),
+            models.CheckConstraint(
+                condition=Q(percent__lte=USUAL_CEILING) | ~Q(justification=""),
+                name="contract_above_20_needs_justification",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.percent} % on {self.sku or self.category} for {self.company.name}"
+
+    def clean(self):
+        if self.percent is not None and self.percent > USUAL_CEILING and not self.justification.strip():
+            raise ValidationError({"justification": "A contract price above 20 % needs a written justification."})

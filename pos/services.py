@@ -14,7 +14,14 @@ from cards.models import Card
 from core import rows
 from core.errors import DomainError, InvalidInput, NotFound
 from loyalty import rules
-from loyalty.selectors import card_state, category_table, company_earns_points, programme_rules, programme_terms
+from loyalty.selectors import (
+    card_state,
+    category_table,
+    company_contract,
+    company_earns_points,
+    programme_rules,
+    programme_terms,
+)  # fmt: skip
 from loyalty.services import account_purchase_record, customer_partner_assign, partner_for_code
 from pos.actors import PosActor
 from pos.idempotency import run_once
@@ -122,6 +129,9 @@ def _price(
     categories = {code: rule for code, (_, rule) in table.items()}
     local = store.local(at)
     base, lines = rules.price_lines(programme, state, basket.lines, categories, local)
+    company = card.account.company_id if card is not None else None
+    if company is not None and (contract := company_contract(company, local.date())):  # its contract prices
+        lines = rules.apply_contract(lines, contract, categories, programme.ceiling_percent)
     campaigns = campaigns_in_force(stamp, local.date())
     coupons = coupons_for_sale(
         basket.coupons, card_id=card and card.pk, kept=campaigns, lock=lock_coupons

@@ -71,4 +71,21 @@ class Migration(migrations.Migration):
             model_name='partner',
             constraint=models.CheckConstraint(condition=models.Q(('code__regex', '^[A-Z0-9-]{2,20}$')), name='partner_code_shape'),
         ),
+        migrations.CreateModel(
+            name='ContractDiscount',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('sku', models.CharField(blank=True, max_length=40)),
+                ('percent', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
+                ('valid_from', models.DateField()),
+                ('valid_to', models.DateField(blank=True, help_text='Inclusive; empty: until ended.', null=True)),
+                ('justification', models.TextField(blank=True, help_text="Required for a percent above the programme's ceiling: why this customer gets more.")),
+                ('category', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='loyalty.category')),
+                ('company', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contract_discounts', to='loyalty.company')),
+            ],
+            options={
+                'ordering': ['company', 'valid_from'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('category__isnull', True), ('sku', ''), _connector='XOR'), name='contract_category_or_sku'), models.CheckConstraint(condition=models.Q(('percent__lte', Decimal('20.00')), models.Q(('justification', ''), _negated=True), _connector='OR'), name='contract_above_20_needs_justification')],
+            },
+        ),
     ]
