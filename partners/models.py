@@ -201,7 +201,8 @@ class Statement(models.Model):
         ordering = ["-period_start", "agreement", "id"]
         permissions = [("approve_statement", "Can approve and pay out statements")]
         constraints = [
-            # Once per period per agreement: the rerun's INSERT … ON CONFLICT finds this and writes nothing.
+            # Once per period per agreement: a rerun (under the agreements' locks) finds this and writes nothing;
+            # a reversed one no longer counts, so a correction can settle the period again.
             models.UniqueConstraint(
                 fields=["agreement", "period_start"],
                 condition=Q(kind="settlement", reversed_flag=False),

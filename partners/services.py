@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 
 from core.errors import DomainError, InvalidInput
 from core.local_time import day_start, local_date
@@ -266,7 +265,3 @@ def statement_reverse(*, statement_id: int, by, at: datetime, reason: str) -> St
         StatementEvent.objects.create(statement=original, action="reversed", at=at, by=by, note=reason[:200])
         StatementEvent.objects.create(statement=reversal, action="made", at=at, by=by, note=reason[:200])
         return reversal
-
-
-def live(qs):
-    return qs.filter(Q(kind=Statement.Kind.REVERSAL) | Q(reversed_flag=False))
