@@ -17,7 +17,7 @@ from cards.models import Card
 from cards.services import batch_issue
 from core.local_time import day_start, local_date
 from loyalty import rules as loyalty_rules
-from loyalty.models import Category, Company, Partner, PartnerAssignment
+from loyalty.models import Category, Company, ContractDiscount, Partner, PartnerAssignment
 from partners import payments
 from partners.models import Agreement, ChosenLine, Condition, Tier
 from pos.actors import PosActor
@@ -58,6 +58,10 @@ def _company(first: date, now: datetime) -> None:
         pays_on_account=True,
         prepayment_discount_percent=Decimal("2.00"), deferral_surcharge_percent=Decimal("1.50"),
     )  # fmt: skip
+    # Contract prices from today on: bread at 8 % for the staff cards (the month's receipts were before it).
+    ContractDiscount.objects.create(
+        company=company, sku="BREAD-RYE", percent=Decimal("8.00"), valid_from=local_date(now)
+    )
     agreement = Agreement.objects.create(name="Retro-bonus Müller Bau", company=company, valid_from=first)
     Condition.objects.create(agreement=agreement, kind="plan", percent=Decimal("3"), plan=Decimal("2500.00"))
     Condition.objects.create(agreement=agreement, kind="on_time", percent=Decimal("3"))

@@ -63,9 +63,11 @@ def _statement(request: HttpRequest, pk: int):
     return statement
 
 
-@partner_required
 def statement_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """For the partner, and for a manager: a company's statement is read here (it has no login of its own)."""
     statement = _statement(request, pk)
+    if statement is None:
+        return redirect(f"{reverse_lazy('partners:login')}?next={request.path}")
     items = pages.statement_items(statement)
     return render(request, "partners/statement.html", {"statement": statement, "items": items})
 

@@ -88,3 +88,11 @@ def test_a_payment_above_what_is_owed_is_refused_on_the_form(manager_client):
     assert Payment.objects.count() == 0
     assert manager_client.post(url, {"amount": "100.00", "paid_on": "2026-11-20", "reference": "X"}).status_code == 302
     assert ReceiptOnAccount.objects.get().paid_in_full_on.isoformat() == "2026-11-20"
+
+
+def test_a_manager_reads_a_companys_statement_with_every_receipt(manager_client, statement):
+    page = manager_client.get(f"/partner/statements/{statement.pk}/").content.decode()
+    assert "Bau GmbH" in page and "Plan volume met" in page and "12,000.00" in page
+    assert manager_client.get(f"/admin/partners/statement/{statement.pk}/change/").status_code == 200
+    csv = manager_client.get(f"/partner/statements/{statement.pk}.csv").content.decode().splitlines()
+    assert len(csv) == 2 and csv[1].endswith(",12000.00,,0.00")
