@@ -2,6 +2,7 @@
 
     apt-get install valgrind
     .venv/bin/python bench/instructions.py checkout card stack/terminal
+    .venv/bin/python bench/instructions.py checkout checkout-gift   # the checkout paying 1.00 by gift card
     BENCH_SMOKE=1 .venv/bin/python bench/instructions.py checkout card   # the path in seconds, no count
 
 Requests go straight to the WSGI application in one process (no gunicorn, no HTTP), against the bench
@@ -51,7 +52,9 @@ def requests(kind: str, count: int) -> None:
     from config.wsgi import application
 
     basket = [{"sku": sku, "category": category, "quantity": q, "unit_price": p} for sku, category, q, p in LINES]
-    cards = active_card_numbers() if kind == "checkout" else []
+    cards = active_card_numbers() if kind.startswith("checkout") else []
+    # checkout-gift: the same checkout paying 1.00 with one of the bench's gift cards (pos_bench.prepare).
+    gifts = _bench_gift_cards() if kind == "checkout-gift" else []
     path = f"/{kind}/" if kind.startswith("stack/") else f"/api/v1/cards/{CARD}/"
     for n in range(count):
         environ = {
@@ -60,8 +63,11 @@ def requests(kind: str, count: int) -> None:
             "HTTP_AUTHORIZATION": f"Token {TOKEN}", "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr,
             "wsgi.input": io.BytesIO(b""),
         }  # fmt: skip
-        if kind == "checkout":
-            body = json.dumps({"card_number": random.choice(cards), "lines": basket}).encode()
+        if kind.startswith("checkout"):
+            sale = {"card_number": random.choice(cards), "lines": basket}
+            if gifts:
+                sale["gift_card_payments"] = [{"number": random.choice(gifts), "amount": "1.00"}]
+            body = json.dumps(sale).encode()
             environ.update(
                 REQUEST_METHOD="POST", PATH_INFO="/api/v1/checkout/", CONTENT_TYPE="application/json",
                 CONTENT_LENGTH=str(len(body)), HTTP_IDEMPOTENCY_KEY=f"instructions-{time.time()}-{n}",
@@ -70,6 +76,12 @@ def requests(kind: str, count: int) -> None:
         answer = _Answer()
         b"".join(application(environ, answer.start))
         assert answer.status[:3] in ("200", "201"), answer.status
+
+
+def _bench_gift_cards() -> list[str]:
+    from giftcards.models import GiftCard
+
+    return list(GiftCard.objects.filter(batch__name="Bench gift cards").values_list("number", flat=True))
 
 
 class _Answer:

@@ -5,6 +5,7 @@ and the pgbench floor (the SQL real checkouts issue, without Python).
     .venv/bin/python bench/pos_bench.py                # needs wrk and pgbench (Debian: wrk, postgresql)
     BENCH_FRESH=1 .venv/bin/python bench/pos_bench.py  # on a new database (the last one dropped first)
     BENCH_SMOKE=1 .venv/bin/python bench/pos_bench.py  # the whole path at a tiny size, in seconds
+    .venv/bin/python bench/pos_bench.py promotions     # only: checkouts with campaigns and a coupon vs plain
 
 The bench database (BENCH_DATABASE_URL, default loyalty_bench on 127.0.0.1) is made if it is missing;
 a rerun keeps it (and vacuums it). Load generator and server share the machine's 2 cores, as the issue asks.
@@ -71,6 +72,7 @@ def manage(*args: str) -> str:
 
 
 CUSTOMERS = 40  # the demo batch has 50 cards
+GIFT_CARDS = 40
 
 
 def prepare() -> None:
@@ -85,6 +87,16 @@ def prepare() -> None:
         "    card_activate(number=c.number, name=f'Bench Customer {i}', phone=f'+4910000{i:04d}')\n"
         f"c = Card.objects.get(number='{CARD}')\n"
         f"card_activate(number='{CARD}', name='Bench Customer', phone='+49000000001') if c.status == 'issued' else None"
+    ))  # fmt: skip
+    # Gift cards for the checkouts that pay 1.00 of each basket with one (bench/README.md, "Gift cards").
+    manage("shell", "-c", (
+        "from decimal import Decimal; from django.db import transaction; from django.utils import timezone\n"
+        "from giftcards.models import GiftCardBatch; from giftcards.services import *\n"
+        "if not GiftCardBatch.objects.filter(name='Bench gift cards').exists():\n"
+        f"    b = gift_cards_issue(count={GIFT_CARDS}, name='Bench gift cards', max_balance='100000000.00')\n"
+        "    for n in b.cards.values_list('number', flat=True):\n"
+        "        with transaction.atomic():\n"
+        "            gift_card_load(number=n, amount=Decimal('1000000.00'), where=Where(), at=timezone.now())"
     ))  # fmt: skip
     # A rerun meets the rows of the runs before it; where autovacuum is off (as on the project's machine) their
     # dead versions and stale statistics would cost the next run a third of its checkouts.
@@ -140,6 +152,25 @@ def wrk(script: str, env: dict | None = None) -> dict:
 def _wrk_command(script: str, seconds: int, extra: list[str]) -> list[str]:
     return ["wrk", "-t", "2", "-c", str(CLIENTS), "-d", f"{seconds}s", *extra, "-s", str(ROOT / "bench" / script),
             f"http://127.0.0.1:{PORT}"]  # fmt: skip
+
+
+def bench_gift_cards() -> list[str]:
+    out = manage("shell", "-c", (
+        "from giftcards.models import GiftCard\n"
+        "print(*GiftCard.objects.filter(batch__name='Bench gift cards').values_list('number', flat=True))"
+    ))  # fmt: skip
+    return re.findall(r"\b29\d{11}\b", out)
+
+
+def gift_card_checkouts(cards: dict) -> None:
+    """The same spread checkout, plain and paying 1.00 of it with one of GIFT_CARDS gift cards, back to back."""
+    with_gift = {**cards, "BENCH_GIFT_CARDS": " ".join(bench_gift_cards())}
+    plain = wrk("checkout.lua", cards)
+    report("checkout, 5 lines, spread (plain)", plain)
+    paid = wrk("checkout.lua", with_gift)
+    report(f"checkout, 5 lines, spread, 1.00 paid by one of {GIFT_CARDS} gift cards", paid)
+    print(f"  with gift card / plain = {paid['rate'] / plain['rate']:.2f} (rate), "
+          f"{paid['cpu_ms'] / plain['cpu_ms']:.2f} (CPU per request)", flush=True)  # fmt: skip
 
 
 def active_cards() -> list[str]:
@@ -217,10 +248,18 @@ def report(label: str, result: dict) -> None:
     print(line, flush=True)
 
 
+def promotions() -> None:
+    """Two campaigns and a coupon against the plain checkout, in process (bench/promotions_bench.py)."""
+    subprocess.run([sys.executable, str(ROOT / "bench" / "promotions_bench.py")], cwd=ROOT, env=ENV, check=True)
+
+
 def main() -> None:
     if pg.fresh_requested():
         pg.drop(DB)
     prepare()
+    if sys.argv[1:] == ["promotions"]:
+        promotions()
+        return
     cards = {**ENV, "BENCH_CARDS": " ".join(active_cards())}
     server = start_server()
     try:
@@ -229,6 +268,7 @@ def main() -> None:
         report("checkout, 5 lines, one hot card", hot)
         spread = wrk("checkout.lua", cards)
         report(f"checkout, 5 lines, {len(cards['BENCH_CARDS'].split())} customers", spread)
+        gift_card_checkouts(cards)
     finally:
         stop_server(server)
     # The issue's yardstick: a plain ModelSerializer checkout (bench/textbook/) with Django's database defaults
@@ -267,5 +307,15 @@ def stack_floor() -> None:
         stop_server(server)
 
 
+def main_gift_cards() -> None:
+    """`pos_bench.py giftcards`: only the plain and the gift card checkout, back to back."""
+    prepare()
+    server = start_server()
+    try:
+        gift_card_checkouts({**ENV, "BENCH_CARDS": " ".join(active_cards())})
+    finally:
+        stop_server(server)
+
+
 if __name__ == "__main__":
-    main()
+    main_gift_cards() if sys.argv[1:] == ["giftcards"] else main()

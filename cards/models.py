@@ -79,6 +79,8 @@ class Card(models.Model):
                 condition=Q(status="issued", account__isnull=True) | Q(~Q(status="issued"), account__isnull=False),
                 name="card_has_account_once_used",
             ),
+            # Numbers 29… are gift cards (giftcards/numbers.py): a scan is one or the other, never both.
+            models.CheckConstraint(condition=~Q(number__startswith="29"), name="card_number_not_gift_card"),
         ]
 
     def __str__(self):

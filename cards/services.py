@@ -26,6 +26,8 @@ def validate_batch_request(*, count, prefix: str, max_count: int | None = None) 
     prefix = (prefix or DEFAULT_PREFIX).strip()
     if not is_valid_prefix(prefix):
         raise InvalidInput(f"The prefix must be exactly three digits, not {prefix!r}.")
+    if prefix.startswith("9"):  # numbers 29… are gift cards (giftcards/numbers.py)
+        raise InvalidInput(f"Prefixes 900–999 are reserved for gift cards, not {prefix!r}.")
     return count, prefix
 
 

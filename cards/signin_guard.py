@@ -25,7 +25,9 @@ import math
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -209,3 +211,20 @@ def web_signin_unlock(number: str) -> bool:
     if not cache.add(key, 1, timeout=None):
         cache.incr(key)
     return was_locked
+
+
+def pin_attempt(raw_number: str, pin: str, *, find: Callable[[str], Any]) -> tuple[Any, int]:
+    """The same guard for another card that signs in with its number and PIN (a gift card's balance page):
+    the number's lock ladder, one lookup (`find(number)`, None when unknown or not usable) and one HMAC for
+    every attempt, the same answer for a wrong PIN as for an unknown number. Returns (what `find` found,
+    0) on success, else (None, seconds until this number may try again, 0 when not locked)."""
+    number = typed_number(raw_number)
+    ladder = _Ladder.of_card(number)
+    retry_in = ladder.locked_for()
+    if retry_in:
+        return None, retry_in
+    found = find(number)
+    pin_ok = pin_matches(number, pin if pin.isascii() else "")
+    if found is not None and pin_ok:
+        return found, 0
+    return None, ladder.failure_record()

@@ -40,18 +40,27 @@ STATUS_BY_CODE = {
     "unknown_category": 400,
     "same_card": 400,
     "idempotency_key_required": 400,
+    "invalid_amount": 400,  # a gift card load outside the batch's limits, payments above what is due
     # unknown here: 404
     "not_found": 404,
     "card_not_found": 404,
     "receipt_not_found": 404,
     "product_not_found": 404,
     "account_not_found": 404,
+    "gift_card_not_found": 404,
     # understood, but refused: 422
     "idempotency_key_reused": 422,
     "discount_exceeds_margin": 422,
     # the rest conflicts with the current state: 409 (card_blocked, insufficient_points, …)
     "conflict": 409,
     "coupon_invalid": 409,
+    # gift cards (api.md "Gift cards"): blocked, expired, never sold, no top-ups, not enough on it, not new
+    "gift_card_blocked": 409,
+    "gift_card_expired": 409,
+    "gift_card_not_active": 409,
+    "gift_card_top_up_not_allowed": 409,
+    "insufficient_gift_card_balance": 409,
+    "gift_card_not_issued": 409,
 }
 
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "loyalty",
     "cards",
+    "giftcards",
     "promotions",
     "pos",
     "mycard",
@@ -249,6 +250,7 @@ _NIGHTLY = _NIGHTLY_EVERY or _cron(env.str("NIGHTLY_JOB_CRON", default="0 3 * * 
 CELERY_BEAT_SCHEDULE = {
     "nightly-expiry": {"task": "loyalty.nightly_expiry", "schedule": _NIGHTLY},
     "nightly-idempotency-purge": {"task": "pos.idempotency_purge", "schedule": _NIGHTLY},
+    "nightly-gift-card-expiry": {"task": "giftcards.expire", "schedule": _NIGHTLY},
     # Business customers and partners: the month just ended (and the quarter or year it ends), on the 1st.
     "partners-settlement": {"task": "partners.settle_last_month", "schedule": _cron("30 4 1 * *")},
     "partners-on-account": {"task": "partners.book_receipts_on_account", "schedule": _NIGHTLY},
@@ -258,6 +260,11 @@ CELERY_BEAT_SCHEDULE = {
 IDEMPOTENCY_RETENTION_DAYS = env.int("IDEMPOTENCY_RETENTION_DAYS", default=30)
 if IDEMPOTENCY_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("IDEMPOTENCY_RETENTION_DAYS must be 1 or more.")
+
+# --- Gift cards (giftcards/): the shortest validity a batch may have (many countries' law: 3 years), and the
+# currency their balances are in (one per chain).
+GIFT_CARD_MIN_VALIDITY_YEARS = env.int("GIFT_CARD_MIN_VALIDITY_YEARS", default=3)
+GIFT_CARD_CURRENCY = env.str("GIFT_CARD_CURRENCY", default="EUR")
 
 # --- REST API
 REST_FRAMEWORK = {
@@ -315,4 +322,36 @@ LOGGING = {
         # Its 4xx/5xx warnings repeat what the request line says (the 500's traceback still logs).
         "django.request": {"level": "ERROR"},
     },
+}
+
+# --- E-mail, and the customer's reminder e-mails (mycard/reminders.py)
+# Either EMAIL_URL (smtp://user:pass@host:25, smtp+tls://…:587, smtp+ssl://…:465, consolemail://) or the
+# EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER / EMAIL_HOST_PASSWORD / EMAIL_USE_TLS / EMAIL_USE_SSL variables.
+# Neither: e-mails are printed on the console (development), never sent.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+elif env.str("EMAIL_HOST", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+if globals().get("EMAIL_USE_TLS") and globals().get("EMAIL_USE_SSL"):
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL exclude each other: STARTTLS (587) or TLS (465).")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)  # seconds: a hung mail server must not hold a worker
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Loyalty card <loyalty@localhost>")
+# Links in e-mails (the unsubscribe link) need the site's address: scheme and host, no path.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Points about to burn: one reminder this many days before (the daily run at REMINDER_BURN_HOUR, chain time).
+REMINDER_BURN_DAYS = env.int("REMINDER_BURN_DAYS", default=14)
+REMINDER_BURN_HOUR = env.int("REMINDER_BURN_HOUR", default=9)
+if not 1 <= REMINDER_BURN_DAYS <= 365 or not 0 <= REMINDER_BURN_HOUR <= 23:
+    raise ImproperlyConfigured("REMINDER_BURN_DAYS must be 1..365 and REMINDER_BURN_HOUR 0..23.")
+CELERY_BEAT_SCHEDULE["mycard-burn-reminders"] = {
+    "task": "mycard.burn_reminders",
+    "schedule": crontab(minute=0, hour=REMINDER_BURN_HOUR),
 }

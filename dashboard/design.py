@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.errors import DomainError
-from dashboard import tasks, whatif
+from dashboard import tasks, whatif, whatif_campaign
 from dashboard.access import manager_required
 from dashboard.forms import (
     DEMO_STEPS,
@@ -152,7 +152,7 @@ def _save(request: HttpRequest, programme: Programme, table: Table) -> bool:
 # --- the what-if --------------------------------------------------------------------------------
 
 
-def _proposal(form: WhatIfForm) -> whatif.Proposal:
+def _proposal(form: WhatIfForm, campaign_form: whatif_campaign.ProposedCampaignForm) -> whatif.Proposal:
     d = form.cleaned_data
     proposed = rules.ProgrammeRules(
         kind=d["kind"],
@@ -164,7 +164,8 @@ def _proposal(form: WhatIfForm) -> whatif.Proposal:
     )
     excluded = frozenset(c.code for c in d["excluded"])
     # Through JSON and back, exactly as the task will read it, so the page and the task agree.
-    data = whatif.Proposal(d["programme"].pk, d["months"], proposed, excluded).to_json()
+    campaign = campaign_form.proposed()
+    data = whatif.Proposal(d["programme"].pk, d["months"], proposed, excluded, campaign).to_json()
     return whatif.Proposal.from_json(data)
 
 
@@ -174,8 +175,9 @@ def whatif_form(request: HttpRequest) -> HttpResponse:
     programme = Programme.objects.filter(pk=int(wanted)).first() if wanted.isascii() and wanted.isdigit() else None
     programme = programme or Programme.objects.filter(is_default=True).first() or Programme.objects.first()
     form = WhatIfForm(request.POST or None, initial=whatif_initial(programme) if programme else {})
-    if request.method == "POST" and form.is_valid():
-        proposal, run_id = _proposal(form), uuid.uuid4().hex
+    campaign_form = whatif_campaign.ProposedCampaignForm(request.POST or None, prefix="campaign")
+    if request.method == "POST" and form.is_valid() and campaign_form.is_valid():
+        proposal, run_id = _proposal(form, campaign_form), uuid.uuid4().hex
         whatif.queue(run_id, proposal)
         try:
             # With a broker this only enqueues; without one (development) it runs here and now.
@@ -183,7 +185,9 @@ def whatif_form(request: HttpRequest) -> HttpResponse:
         except Exception:  # already recorded as failed in the cache; the run page says so
             log.exception("what-if run %s failed", run_id)
         return redirect("manager:whatif-run", run_id=run_id)
-    context = chrome(request, "whatif") | {"title": "What if: replay past receipts under a proposal", "form": form}
+    context = chrome(request, "whatif") | {
+        "title": "What if: replay past receipts under a proposal", "form": form, "campaign_form": campaign_form,
+    }  # fmt: skip
     return render(request, "dashboard/whatif.html", context)
 
 
@@ -236,7 +240,8 @@ def _count(n: int, noun: str) -> str:
 
 
 def comparison_tables(result: dict) -> list[Table]:
-    return [_cost_table(result), _levels_table(result), _stores_table(result)]
+    campaign = whatif_campaign.campaign_table(result)
+    return [_cost_table(result), *([campaign] if campaign else []), _levels_table(result), _stores_table(result)]
 
 
 def _cost_table(result: dict) -> Table:

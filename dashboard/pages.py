@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.http import QueryDict
 from django.utils import timezone
 
-from dashboard.reports import customers, discounts, holders, points, suspicious
+from dashboard.reports import campaigns, customers, discounts, giftcards, holders, points, suspicious
 from dashboard.reports.common import (
     ZERO,
     Chart,
@@ -170,6 +170,21 @@ def cards_page(query: QueryDict, f: ReportFilter) -> Content:
     return Content([customers.activity(f), customers.batches()])
 
 
+def campaigns_page(query: QueryDict, f: ReportFilter) -> Content:
+    table = campaigns.per_campaign(f, timezone.localdate())
+    rows = table.rows
+    cost = sum((r["cost"] for r in rows), ZERO)
+    issued, used = sum(r["issued"] for r in rows), sum(r["used"] for r in rows)
+    headline = [
+        ("Campaigns in the period", f"{len(rows):,}"),
+        ("Receipts, summed over campaigns", f"{sum(r['receipts'] for r in rows):,}"),
+        ("Discount cost", f"{cost:,}"),
+        ("Coupons used / issued", f"{used:,} / {issued:,}"),
+    ]
+    onwards = [("What a proposed campaign would have cost: what-if", "manager:whatif")]
+    return Content([table, campaigns.coupons_table(rows)], headline, [], onwards)
+
+
 # (parameter, label, lowest, highest, the pattern it tunes)
 THRESHOLDS = [
     ("minutes", "Minutes between stores", Decimal(1), Decimal(24 * 60), "two-stores"),
@@ -198,3 +213,19 @@ def suspicious_page(pattern: str) -> Callable[[QueryDict, ReportFilter], Content
         return Content([table], [("Findings", str(suspicious.count_findings(table)))], params)
 
     return build
+
+
+def gift_cards_page(query: QueryDict, f: ReportFilter) -> Content:
+    today = giftcards.today_local(timezone.now())
+    owed = giftcards.liability(today)
+    movements = giftcards.movements(f)
+    sums = {key: sum((r[key] for r in movements.rows), ZERO) for key in ("loaded", "spent", "expired")}
+    headline = [
+        ("Owed now: loaded, not spent", f"{owed['owed']:,}"),
+        ("Cards holding money", f"{owed['cards']:,}"),
+        ("Past their date, expiring tonight", f"{owed['past']:,}"),
+        ("Loaded in the period", f"{sums['loaded']:,}"),
+        ("Spent in the period", f"{sums['spent']:,}"),
+        ("Breakage in the period", f"{sums['expired']:,}"),
+    ]
+    return Content([movements, giftcards.per_store(f), giftcards.expiring(today), giftcards.breakage(f)], headline)

@@ -25,7 +25,9 @@ NAV = [
     ("levels", "Levels"),
     ("cards", "Cards"),
     ("holders", "Card holders"),
+    ("gift-cards", "Gift cards"),
     ("suspicious", "Suspicious"),
+    ("campaigns", "Campaigns"),
     ("receipts", "Receipts"),
     ("scale", "Scale designer"),
     ("whatif", "What-if"),
@@ -111,6 +113,11 @@ def points_report(request: HttpRequest) -> HttpResponse:
 
 
 @manager_required
+def campaigns_report(request: HttpRequest) -> HttpResponse:
+    return _report(request, "campaigns", "Campaigns: cost, covered revenue, coupons", pages.campaigns_page)
+
+
+@manager_required
 def levels_report(request: HttpRequest) -> HttpResponse:
     return _report(request, "levels", "Customers per level", pages.levels_page)
 
@@ -118,6 +125,13 @@ def levels_report(request: HttpRequest) -> HttpResponse:
 @manager_required
 def cards_report(request: HttpRequest) -> HttpResponse:
     return _report(request, "cards", "Cards: active, inactive, per batch", pages.cards_page)
+
+
+@manager_required
+def gift_cards_report(request: HttpRequest) -> HttpResponse:
+    return _report(
+        request, "gift-cards", "Gift cards: what the chain owes, sold, spent, expiring", pages.gift_cards_page
+    )
 
 
 @manager_required

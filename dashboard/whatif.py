@@ -15,6 +15,8 @@ How the replay works (and what it leaves out, said on the page too):
   as if no points paid for anything: the cost of points is what they would be worth when earned.
 
 * The proposal keeps the current programme's time windows, redeem cap and points lifetime.
+* It may add a proposed campaign (dashboard/whatif_campaign.py): its percent on the lines it covers, on its
+  days, on top of the proposed card discount and within the proposed ceiling.
 
 Speed (bench/README.md): lines stream in whole cents from one ordered query through a server-side cursor
 in a read transaction; per line the work is a dict lookup (percent by level, category and active time
@@ -39,6 +41,7 @@ from django.utils import timezone
 
 from core.local_time import local_time
 from dashboard.reports.common import report_session
+from dashboard.whatif_campaign import CampaignReplay, ProposedCampaign
 from loyalty import rules
 from loyalty.models import Category, Programme, SpendEntry
 from loyalty.selectors import category_rules, programme_rules
@@ -62,6 +65,7 @@ class Proposal:
     months: int
     rules: rules.ProgrammeRules
     excluded: frozenset[str]  # category codes the proposal excludes from card discounts
+    campaign: ProposedCampaign | None = None
 
     def to_json(self) -> dict:
         r = self.rules
@@ -75,6 +79,7 @@ class Proposal:
             "point_value": str(r.point_value),
             "levels": [[lv.name, str(lv.threshold), str(lv.percent)] for lv in r.levels],
             "excluded": sorted(self.excluded),
+            "campaign": self.campaign.to_json() if self.campaign else None,
         }
 
     @classmethod
@@ -89,7 +94,8 @@ class Proposal:
             point_value=Decimal(data["point_value"]),
             levels=tuple(rules.LevelRule(n, Decimal(t), Decimal(p)) for n, t, p in data["levels"]),
         )
-        return cls(data["programme_id"], int(data["months"]), proposed, frozenset(data["excluded"]))
+        campaign = ProposedCampaign.from_json(data.get("campaign"))
+        return cls(data["programme_id"], int(data["months"]), proposed, frozenset(data["excluded"]), campaign)
 
 
 def proposed_categories(current: dict[str, rules.CategoryRule], excluded: frozenset[str]) -> dict:
@@ -143,6 +149,7 @@ class Side:
     discount: int = 0
     points: int = 0
     per_store: dict[int, list[int]] = field(default_factory=dict)  # store -> [discount, points] in cents
+    campaign: CampaignReplay | None = None  # the proposal's campaign, on the proposed side only
     _factors: dict = field(default_factory=dict)
 
     def _card(self, spend: int, level: str | None) -> Card:
@@ -177,15 +184,23 @@ class Side:
 
     def purchase(self, account_id: int, store_id: int, at: datetime | None, lines: list[tuple[str, int]]) -> None:
         card = self.card(account_id)
-        discount = earnable = 0
+        discount = earnable = given = 0
+        promo = self.campaign if self.campaign is not None and self.campaign.applies(card.level, at) else None
         for category, subtotal in lines:
             pct, earns = self.factor(card.level, category, at)
             off = subtotal * pct // 10000
+            if promo is not None:
+                extra = promo.line_cents(category, subtotal, off)
+                given += extra
+                off += extra
             discount += off
             if earns:
                 earnable += subtotal - off
         after = sum(subtotal for _, subtotal in lines) - discount
         points = self._points(earnable, at) if earnable > 0 else 0
+        if given:
+            promo.discount += given
+            promo.receipts += 1
         self.discount += discount
         self.points += points
         store = self.per_store.setdefault(store_id, [0, 0])
@@ -214,7 +229,7 @@ class Side:
             "cost": str(discount + rules.round_money(points * value)),
             "levels": [[name or "base (no level)", levels.get(name, 0)] for name in order],
             "stores": stores,
-        }
+        } | ({"campaign": self.campaign.summary()} if self.campaign is not None else {})
 
 
 # --- the replay ---------------------------------------------------------------------------------
@@ -287,14 +302,16 @@ def replay(proposal: Proposal, *, now: datetime, progress: Callable[[int, int], 
     since, until = window(proposal.months, now)
     current_categories = category_rules()
     spend = start_spend(programme.pk, since)
+    proposed = proposed_categories(current_categories, proposal.excluded)
+    campaign = CampaignReplay(proposal.campaign, proposal.rules, proposed) if proposal.campaign else None
     sides = [
         Side(programme_rules(programme), current_categories, spend),
-        Side(proposal.rules, proposed_categories(current_categories, proposal.excluded), spend),
+        Side(proposal.rules, proposed, spend, campaign=campaign),
     ]
     lines = _lines(programme.pk, since, until)
     total = Receipt.objects.filter(pk__in=lines.values("receipt_id")).count()
     codes = dict(Category.objects.values_list("id", "code"))
-    stream = _stream(lines, timed=any(side.programme.windows for side in sides))
+    stream = _stream(lines, timed=campaign is not None or any(side.programme.windows for side in sides))
     done = 0
     progress(0, total)
     zones = dict(Store.objects.values_list("id", "time_zone"))

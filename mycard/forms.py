@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cards.signin_guard import typed_number
 from loyalty.models import Customer
 
 
@@ -20,6 +21,13 @@ class SignInForm(forms.Form):
         max_length=16,
         widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "current-password"}),
     )
+
+    def clean_pin(self) -> str:
+        # Typed as printed ("1234 5678") or with a dash, like the number: the same PIN, not a wrong one.
+        pin = typed_number(self.cleaned_data["pin"])
+        if not pin:
+            raise forms.ValidationError(self.fields["pin"].error_messages["required"], code="required")
+        return pin
 
 
 class ProfileForm(forms.ModelForm):

@@ -11,15 +11,16 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from cards.models import Card
 from core.local_time import chain_zone_name, local_time, zone
+from core.money import round_down
 from loyalty import rules
-from loyalty.models import Account, PointsLot
+from loyalty.models import Account, Category, PointsLot
 from loyalty.selectors import card_state, programme_rules
-from pos.models import Receipt, Refund, Store
+from pos.models import Receipt, ReceiptLine, Refund, Store
 from promotions import rules as promotions
-from promotions.selectors import campaigns_for_customer
+from promotions.selectors import campaigns_for_customer, personal_coupons
 
 BURN_SOON_DAYS = 30
-RECEIPTS_PER_PAGE = 20
+RECEIPTS_PER_PAGE = 10  # one row each: a phone's page stays short, the profile below within reach
 ZERO = Decimal("0.00")
 
 
@@ -38,6 +39,20 @@ class LevelProgress:
 class Burn:
     day: date
     points: Decimal
+
+
+@dataclass(frozen=True)
+class PointsWorth:
+    """What the points mean at the checkout, in the programme's terms."""
+
+    points: Decimal
+    amount: Decimal  # money off they pay, rounded down like the till (loyalty.rules.pricing.redeem)
+    point_value: Decimal  # money value of one point
+    cap_percent: Decimal  # points pay at most this share of a purchase's amount after discount
+
+    @property
+    def can_pay(self) -> bool:
+        return self.point_value > 0 and self.cap_percent > 0
 
 
 def signed_in_card(card_id: int) -> Card | None:
@@ -67,6 +82,12 @@ def level_progress(account: Account, at: datetime) -> LevelProgress:
 
 def points_balance(account: Account, at: datetime) -> Decimal:
     return card_state(account, at).points_balance
+
+
+def points_worth(account: Account, points: Decimal) -> PointsWorth:
+    programme = programme_rules(account.programme)
+    cap = min(max(programme.redeem_cap_percent, ZERO), Decimal(100))  # as the till clamps it
+    return PointsWorth(points, round_down(points * programme.point_value), programme.point_value, cap)
 
 
 def customer_zone(account: Account) -> str:
@@ -107,14 +128,24 @@ def card_accounts(account: Account) -> list[int]:
 
 
 def purchase_history(account: Account) -> QuerySet[Receipt]:
-    """Receipts of this card (and the cards it replaced), newest first, each with its refunds."""
-    refunds = Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id"))
+    """Receipts of this card (and the cards it replaced), newest first: one row each, the receipt's page
+    (`receipt_of`) has the lines and refunds."""
     return (
         Receipt.objects.filter(account_id__in=card_accounts(account))
         .select_related("store", "card")
-        .prefetch_related(refunds)
         .order_by("-created_at", "-id")
     )
+
+
+def receipt_of(account: Account, receipt_id: int) -> Receipt | None:
+    """One receipt of this card (or a card it replaced) with its lines, their discounts and its refunds;
+    None for anyone else's receipt, so that another customer's receipt is as unknown as a missing one."""
+    lines = Prefetch(
+        "lines",
+        queryset=ReceiptLine.objects.select_related("discount__campaign").order_by("position"),
+    )
+    refunds = Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id"))
+    return purchase_history(account).filter(pk=receipt_id).prefetch_related(lines, refunds).first()
 
 
 def history_page(account: Account, page: str | int | None) -> Page:
@@ -155,3 +186,43 @@ def campaigns_now(account: Account, at: datetime, zone_name: str) -> list:
     state = card_state(account, at)
     who = promotions.Shopper(has_card=True, level=state.level, birthday=account.customer.birthday)
     return campaigns_for_customer(account.programme.terms_stamp, who, local_time(at, zone_name))
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A campaign or a personal coupon as the customer reads it: what it gives, on what, until when."""
+
+    name: str
+    benefit: str  # promotions.rules.Benefit
+    value: Decimal
+    min_basket: Decimal
+    starts: datetime  # the store's wall clock
+    ends: datetime
+    covers: tuple[str, ...]  # category names, or SKUs; empty: everything not excluded
+    code: str = ""  # a personal coupon's printed code
+    started: bool = True
+
+
+def offers_now(account: Account, at: datetime, zone_name: str) -> dict[str, list[Offer]]:
+    """The campaigns this customer can use now (no coupon needed) and their own coupons still to use,
+    on the clock of the store they shop at."""
+    local = local_time(at, zone_name)
+    campaigns = campaigns_now(account, at, zone_name)
+    coupons = personal_coupons(account.customer_id, local)
+    wanted = {code for rule in [*campaigns, *(r for _, r in coupons)] for code in rule.categories}
+    names = dict(Category.objects.filter(code__in=wanted).values_list("code", "name")) if wanted else {}
+    wall = local.replace(tzinfo=None)
+    return {
+        "campaigns": [_offer(rule, names) for rule in campaigns],
+        "coupons": [_offer(rule, names, code=code, started=rule.starts <= wall) for code, rule in coupons],
+    }
+
+
+def _offer(rule: promotions.CampaignRule, names: dict[str, str], code: str = "", started: bool = True) -> Offer:
+    if rule.scope == promotions.Scope.CATEGORIES:
+        covers = tuple(sorted(names.get(c, c) for c in rule.categories))
+    elif rule.scope == promotions.Scope.SKUS:
+        covers = tuple(sorted(rule.skus))
+    else:
+        covers = ()
+    return Offer(rule.name, rule.benefit, rule.value, rule.min_basket, rule.starts, rule.ends, covers, code, started)

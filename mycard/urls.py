@@ -11,6 +11,12 @@ urlpatterns = [
     path("signin/", views.signin, name="signin"),
     path("signout/", views.signout, name="signout"),
     path("profile/", views.profile, name="profile"),
+    path("receipts/<int:receipt_id>/", views.receipt_page, name="receipt"),
+    path("reminders/", views.reminders_toggle, name="reminders"),
+    path("reminders/off/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("", include("giftcards.urls")),  # /my/gift-card/: a gift card's balance and history
     # Django's set_language view (POST language + next): the language switcher on every page.
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -16,6 +16,7 @@ from core.text import printable
 from loyalty import rules
 from loyalty.models import Category, birthday_on_calendar
 from loyalty.services import normalise_phone
+from pos import basket_parse
 from pos.authentication import CashierSessionAuthentication, IsPosActor, TerminalTokenAuthentication
 from pos.basket_parse import plain_basket
 from pos.models import CardReplacement, Product
@@ -31,6 +32,7 @@ MAX_QUANTITY = money.MAX_QUANTITY
 MAX_UNIT_PRICE = money.MAX_PRICE
 MAX_BASKET = money.MAX_SALE
 MAX_COUPONS = 10
+MAX_GIFT_CARDS = basket_parse.MAX_GIFT_CARDS
 
 
 class PosView(APIView):
@@ -148,6 +150,11 @@ class LineIn(serializers.Serializer):
     unit_price = money_field(max_value=MAX_UNIT_PRICE)
 
 
+class GiftCardPaymentIn(serializers.Serializer):
+    number = serializers.CharField(max_length=40, help_text="The gift card's number (29…), scanned or typed.")
+    amount = money_field(max_value=MAX_BASKET, help_text="Above 0.00; together at most total_due.")
+
+
 class BasketIn(serializers.Serializer):
     card_number = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None)
     lines = serializers.ListField(child=LineIn(), min_length=1, max_length=MAX_LINES)
@@ -155,6 +162,10 @@ class BasketIn(serializers.Serializer):
     coupons = serializers.ListField(
         child=serializers.CharField(max_length=40), required=False, default=list, max_length=MAX_COUPONS,
         help_text="Coupon codes scanned or typed (dashes and spaces ignored).",
+    )  # fmt: skip
+    gift_card_payments = serializers.ListField(
+        child=GiftCardPaymentIn(), required=False, default=list, max_length=MAX_GIFT_CARDS,
+        help_text="Gift cards paying part or all of total_due (api.md, Gift cards).",
     )  # fmt: skip
 
     def validate_lines(self, lines):
@@ -180,6 +191,7 @@ class BasketIn(serializers.Serializer):
             card_number=data["card_number"] or None,
             redeem_points=data["redeem_points"],
             coupons=tuple(data["coupons"]),
+            gift_card_payments=tuple((p["number"], p["amount"]) for p in data["gift_card_payments"]),
         )
 
 
@@ -208,6 +220,17 @@ class QuoteLineOut(serializers.Serializer):
     discounts = DiscountOut(many=True, required=False, help_text="Where the line's discount came from.")
 
 
+class GiftCardPaymentOut(serializers.Serializer):
+    number = serializers.CharField()
+    amount = serializers.CharField()
+    balance_after = serializers.CharField()
+
+
+class GiftCardRefundOut(serializers.Serializer):
+    number = serializers.CharField()
+    amount = serializers.CharField()
+
+
 class QuoteOut(serializers.Serializer):
     subtotal = serializers.CharField()
     discount_total = serializers.CharField()
@@ -219,6 +242,8 @@ class QuoteOut(serializers.Serializer):
     lines = QuoteLineOut(many=True)
     card = CardOut(allow_null=True)
     coupons = CouponOut(many=True, required=False, help_text="Only when coupons were sent.")
+    gift_card_payments = GiftCardPaymentOut(many=True, required=False, help_text="Only when gift cards pay.")
+    due_after_gift_cards = serializers.CharField(required=False, help_text="total_due − Σ gift card amounts.")
 
 
 class CheckoutOut(QuoteOut):
@@ -270,6 +295,10 @@ class RefundOut(serializers.Serializer):
     clawbacks = ClawbackOut(many=True)
     lines = RefundLineIn(many=True)
     card = CardOut(allow_null=True)
+    gift_card_refunds = GiftCardRefundOut(
+        many=True, required=False, help_text="When gift cards paid the receipt: what went back to each."
+    )
+    cash_refunded = serializers.CharField(required=False, help_text="amount_refunded − Σ gift_card_refunds.")
 
 
 class ClawbackTakenOut(ClawbackOut):

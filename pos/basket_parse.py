@@ -21,6 +21,7 @@ from pos.services import Basket
 _QUANTITY = re.compile(r"(?:0|[1-9]\d{0,8})(?:\.\d{1,3})?")
 _MONEY = re.compile(r"(?:0|[1-9]\d{0,9})(?:\.\d{1,2})?")
 _THOUSANDTH, _CENT = Decimal("0.001"), Decimal("0.01")
+MAX_GIFT_CARDS = 10  # pos.apis.BasketIn's limit (pos/apis.py imports this module)
 
 
 def _text(value, max_length: int) -> str | None:
@@ -69,4 +70,25 @@ def plain_basket(data, *, max_lines: int, max_quantity: Decimal, max_price: Deci
     lines = [_line(line, max_quantity, max_price) for line in data["lines"]]
     if redeem is None or None in lines or sum(ln.quantity * ln.unit_price for ln in lines) > max_basket:
         return None
-    return Basket(lines=tuple(lines), card_number=card_number or None, redeem_points=redeem)
+    gift_cards = _gift_card_payments(data.get("gift_card_payments", []), max_basket)
+    if gift_cards is None:
+        return None
+    return Basket(
+        lines=tuple(lines), card_number=card_number or None, redeem_points=redeem, gift_card_payments=gift_cards
+    )
+
+
+def _gift_card_payments(data, max_basket: Decimal) -> tuple | None:
+    """`gift_card_payments` as BasketIn reads it, when every entry is {"number": text, "amount": digits}."""
+    if type(data) is not list or len(data) > MAX_GIFT_CARDS:
+        return None
+    payments = []
+    for entry in data:
+        if type(entry) is not dict:
+            return None
+        number = _text(entry.get("number"), 40)
+        amount = _decimal(entry.get("amount"), _MONEY, _CENT, rules.ZERO, max_basket)
+        if number is None or amount is None:
+            return None
+        payments.append((number, amount))
+    return tuple(payments)

@@ -202,7 +202,8 @@ class DiscountEntry(models.Model):
     """The discount register: one row per discounted line. Every report starts here.
 
     `amount` is the line's whole discount: the campaign's and the coupon's shares are named beside it, the
-    rest is the card's. A walk-in's line discounted by a campaign has no card."""
+    rest is the card's. Each share keeps the percent the checkout answered, so the stored receipt repeats
+    the line's `discounts` as the till showed them. A walk-in's line discounted by a campaign has no card."""
 
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="discounts")
     line = models.OneToOneField(ReceiptLine, on_delete=models.PROTECT, related_name="discount")
@@ -223,6 +224,9 @@ class DiscountEntry(models.Model):
     campaign_amount = models.DecimalField(**MONEY, default=Decimal("0.00"), db_default=Decimal("0.00"))
     coupon = models.ForeignKey("promotions.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     coupon_amount = models.DecimalField(**MONEY, default=Decimal("0.00"), db_default=Decimal("0.00"))
+    card_percent = models.DecimalField(**PERCENT, default=Decimal("0.00"), db_default=Decimal("0.00"))
+    campaign_percent = models.DecimalField(**PERCENT, default=Decimal("0.00"), db_default=Decimal("0.00"))
+    coupon_percent = models.DecimalField(**PERCENT, default=Decimal("0.00"), db_default=Decimal("0.00"))
     created_at = models.DateTimeField()
 
     class Meta:

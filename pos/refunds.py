@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import ROUND_CEILING, Decimal
 
 from core.errors import DomainError, NotFound
+from giftcards.services import gift_card_refund
 from loyalty import rules
 from loyalty.locks import account_lock_current
 from loyalty.models import Account
@@ -24,6 +25,7 @@ from pos.clawbacks import clawbacks_record, unearned_at_refund
 from pos.idempotency import run_once
 from pos.models import Receipt, ReceiptLine, Refund, RefundLine
 from pos.selectors import card_body, card_with_account, money, quantity_str
+from pos.services import where
 
 ZERO = Decimal("0.00")
 
@@ -61,8 +63,12 @@ def _refund(actor: PosActor, receipt_id: int, request: RefundRequest, at: dateti
     refund.goods_amount = _refund_lines(refund, plan)
     clawbacks = _settle(receipt, lines, refund, account, at)
     refund.save()
+    # The money goes back to the gift cards that paid first, the rest as cash (under the receipt's lock).
+    gift_back = gift_card_refund(
+        receipt_id=receipt.pk, refund_id=refund.pk, amount=refund.amount_refunded, where=where(actor), at=at
+    )
     card = current_card(receipt)
-    return {
+    body = {
         "refund_id": refund.pk,
         "receipt_id": receipt.pk,
         "amount_refunded": money(refund.amount_refunded),
@@ -75,6 +81,10 @@ def _refund(actor: PosActor, receipt_id: int, request: RefundRequest, at: dateti
         "lines": [{"sku": line.sku, "quantity": quantity_str(qty)} for line, qty in plan],
         "card": card_body(card, at) if card and card.account_id else None,
     }
+    if gift_back is not None:  # the receipt was paid (in part) by gift cards
+        body["gift_card_refunds"] = [{"number": p.number, "amount": money(p.amount)} for p in gift_back]
+        body["cash_refunded"] = money(refund.amount_refunded - sum((p.amount for p in gift_back), ZERO))
+    return body
 
 
 def _plan(lines: list[ReceiptLine], request: RefundRequest) -> list[tuple[ReceiptLine, Decimal]]:

@@ -12,9 +12,10 @@ from cards.models import Card
 from cards.selectors import card_with_account
 from core import rows
 from core.money import money_text
+from giftcards.selectors import paid_total, receipt_gift_cards
 from loyalty import rules
 from loyalty.selectors import card_state, programme_rules
-from pos.models import Clawback, Receipt, Store, Terminal
+from pos.models import Clawback, Receipt, ReceiptLine, Store, Terminal
 
 M2 = rules.CENT
 
@@ -128,15 +129,19 @@ def line_body(line, category: str) -> dict:
 def receipt_body(receipt: Receipt, at: datetime) -> dict:
     """The checkout body rebuilt from the stored rows, plus the refunds so far."""
     card = receipt.card
-    lines = list(receipt.lines.select_related("category").order_by("position"))
-    return {
+    shares = ("category", "discount__campaign", "discount__coupon__campaign")  # one statement with the lines
+    lines = list(receipt.lines.select_related(*shares).order_by("position"))
+    gift_paid, gift_back = receipt_gift_cards(receipt.pk)
+    body = {
         "receipt_id": receipt.pk,
         "created_at": receipt.created_at.isoformat(),
         "store": receipt.store.code,
         "terminal": receipt.terminal.name if receipt.terminal_id else None,
         **totals_body(receipt),
         "lines": [
-            line_body(ln, ln.category.code) | {"refunded_quantity": quantity_str(ln.refunded_quantity)} for ln in lines
+            line_body(ln, ln.category.code)
+            | {"discounts": stored_discounts(ln), "refunded_quantity": quantity_str(ln.refunded_quantity)}
+            for ln in lines
         ],
         "card": card_body(card_with_account(card.number, at), at) if card else None,
         "refunds": [
@@ -150,6 +155,31 @@ def receipt_body(receipt: Receipt, at: datetime) -> dict:
             for c in receipt.clawbacks.select_related("refund").order_by("id")
         ],
     }
+    if gift_paid:  # paid (in part) by gift cards: what each paid, and what each refund gave back to them
+        body["gift_card_payments"] = gift_paid
+        body["due_after_gift_cards"] = money(receipt.total_due - paid_total(gift_paid))
+        for refund in body["refunds"]:
+            back = gift_back.get(refund["refund_id"], [])
+            refund["gift_card_refunds"] = back
+            refund["cash_refunded"] = money(Decimal(refund["amount_refunded"]) - paid_total(back))
+    return body
+
+
+def stored_discounts(line: ReceiptLine) -> list[dict]:
+    """A line's `discounts` as the checkout answered them, from its register row: card, campaign, coupon
+    (pos/services.py writes each share and its percent; the card's is what the other two leave)."""
+    entry = getattr(line, "discount", None)
+    if entry is None:
+        return []
+    card = entry.amount - entry.campaign_amount - entry.coupon_amount
+    parts = []
+    if card > 0:
+        parts.append(("card", "Card", entry.card_percent, card))
+    if entry.campaign_amount > 0:
+        parts.append(("campaign", entry.campaign.name, entry.campaign_percent, entry.campaign_amount))
+    if entry.coupon_amount > 0:
+        parts.append(("coupon", entry.coupon.campaign.name, entry.coupon_percent, entry.coupon_amount))
+    return [{"source": s, "name": n, "percent": money(p), "amount": money(a)} for s, n, p, a in parts]
 
 
 def clawback_summary(clawback) -> dict:

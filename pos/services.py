@@ -13,6 +13,8 @@ from cards.locks import card_lock, card_lock_with_account
 from cards.models import Card
 from core import rows
 from core.errors import DomainError, InvalidInput, NotFound
+from giftcards.services import Where, gift_card_payments_quote, gift_card_payments_record, gift_card_take
+from giftcards.services import payments_checked as gift_card_payments_checked
 from loyalty import rules
 from loyalty.selectors import (
     card_state,
@@ -30,7 +32,7 @@ from pos.selectors import card_body, card_with_account, line_body, money, totals
 from promotions import rules as promotions
 from promotions.errors import CouponInvalid
 from promotions.selectors import campaigns_in_force
-from promotions.services import SaleCoupon, coupon_uses_record, coupons_for_sale
+from promotions.services import SaleCoupon, coupon_use_rows, coupons_for_sale
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Basket:
     card_number: str | None = None
     redeem_points: Decimal = Decimal("0.00")
     coupons: tuple[str, ...] = ()
+    gift_card_payments: tuple[tuple[str, Decimal], ...] = ()  # (number as sent, amount)
 
 
 def refuse_new_card(card: Card) -> None:
@@ -134,7 +137,8 @@ def _price(
         lines = rules.apply_contract(lines, contract, categories, programme.ceiling_percent)
     campaigns = campaigns_in_force(stamp, local.date())
     coupons = coupons_for_sale(
-        basket.coupons, card_id=card and card.pk, kept=campaigns, lock=lock_coupons
+        basket.coupons, card_id=card and card.pk, customer_id=card and card.account.customer_id, kept=campaigns,
+        lock=lock_coupons,
     ) if basket.coupons else []  # fmt: skip
     if not campaigns and not coupons:  # the plain sale: no promotion to weigh
         quote = rules.quote_priced(programme, state, base, lines, local, basket.redeem_points)
@@ -171,7 +175,27 @@ def checkout_quote(*, basket: Basket, at: datetime, store: Store) -> dict:
         if card is None:
             raise NotFound("This card is not known here.", code="card_not_found")
         refuse_new_card(card)
-    return quote_body(_price(card, basket, at, sale_categories(card), store), card, at)
+    body = quote_body(_price(card, basket, at, sale_categories(card), store), card, at)
+    if basket.gift_card_payments:
+        payments = gift_card_payments_checked(basket.gift_card_payments, Decimal(body["total_due"]))
+        _gift_cards_body(body, gift_card_payments_quote(payments=payments, at=at))
+    return body
+
+
+def _gift_cards_body(body: dict, payments) -> None:
+    body["gift_card_payments"] = [
+        {"number": p.number, "amount": money(p.amount), "balance_after": money(p.balance_after)} for p in payments
+    ]
+    body["due_after_gift_cards"] = money(Decimal(body["total_due"]) - sum((p.amount for p in payments), rules.ZERO))
+
+
+def where(actor: PosActor) -> Where:
+    """Where a gift card's money moved: the till's store, terminal or cashier."""
+    return Where(
+        store_id=actor.store.pk,
+        terminal_id=actor.terminal.pk if actor.terminal else None,
+        cashier_id=actor.cashier.pk if actor.cashier else None,
+    )
 
 
 def quote_body(priced: Priced, card: Card | None, at: datetime) -> dict:
@@ -213,13 +237,19 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
     # The coupons are locked after the card (one order for every checkout), and counted below.
     priced = _price(card, basket, at, table, actor.store, lock_coupons=True)
     quote = priced.quote
+    # The gift cards last (after card and coupons, in number order): one conditional UPDATE each, which locks.
+    gift_cards = [
+        gift_card_take(payment=p, at=at)
+        for p in gift_card_payments_checked(basket.gift_card_payments, quote.total_due)
+    ] if basket.gift_card_payments else []  # fmt: skip
     receipt_id = _write_receipt(actor, card, account, priced, at, {code: pk for code, (pk, _) in table.items()})
-    coupon_uses_record(
-        used=priced.coupons, given=priced.coupon_discounts, card_id=card and card.pk, receipt_id=receipt_id, at=at
-    )
+    if gift_cards:
+        gift_card_payments_record(taken=gift_cards, receipt_id=receipt_id, where=where(actor), at=at)
     if account is not None:
         account_purchase_record(account=account, receipt_id=receipt_id, quote=quote, at=at)
     body = quote_body(priced, card, at)
+    if gift_cards:
+        _gift_cards_body(body, [p for _, p in gift_cards])
     body.update(
         receipt_id=receipt_id,
         created_at=at.isoformat(),
@@ -230,7 +260,8 @@ def _commit(actor: PosActor, basket: Basket, at: datetime) -> dict:
 
 
 def _write_receipt(actor, card, account, priced: Priced, at: datetime, categories: dict[str, int]) -> int:
-    """Receipt, lines and a discount-register row per discounted line: three statements (core/rows.py)."""
+    """Receipt, lines and a discount-register row per discounted line, with the coupons' use rows: three
+    statements (core/rows.py)."""
     quote = priced.quote
     who = {
         "store": actor.store.pk,
@@ -251,17 +282,30 @@ def _write_receipt(actor, card, account, priced: Priced, at: datetime, categorie
         for line_id, ln, parts in zip(line_ids, quote.lines, priced.parts, strict=True)
         if ln.discount_amount > 0
     ]  # fmt: skip
-    rows.insert(DiscountEntry, register)
+    # A coupon's use row goes with the register (one statement on PostgreSQL): an accepted coupon always
+    # discounts some line, so there is a register row to carry it.
+    uses = coupon_use_rows(
+        used=priced.coupons, given=priced.coupon_discounts, card_id=card and card.pk, receipt_id=receipt_id, at=at
+    )
+    rows.insert(DiscountEntry, register, along=uses if priced.coupons else None)
     return receipt_id
 
 
 def _promotion_columns(parts: tuple[promotions.Part, ...], coupon_ids: dict[str, int]) -> dict:
-    """Which campaign and which coupon gave how much of a line's discount; the rest is the card's."""
+    """Which campaign and which coupon gave how much of a line's discount, each with the percent the
+    checkout answered; the rest is the card's. Two coupons on one line are kept as one share (the first
+    one named): the card's share stays right and the line's shares still add up to its discount."""
+    card = next((p for p in parts if p.source == "card"), None)
     campaign = next((p for p in parts if p.source == "campaign"), None)
-    coupon = next((p for p in parts if p.source == "coupon"), None)
+    coupons = [p for p in parts if p.source == "coupon"]
+    coupon_amount = sum((p.amount for p in coupons), rules.ZERO)
+    coupon_percent = coupons[0].percent if len(coupons) == 1 else sum((p.percent for p in coupons), rules.ZERO)
     return {
+        "card_percent": card.percent if card else rules.ZERO,
         "campaign": campaign and campaign.campaign_id, "campaign_amount": campaign.amount if campaign else rules.ZERO,
-        "coupon": coupon and coupon_ids[coupon.coupon], "coupon_amount": coupon.amount if coupon else rules.ZERO,
+        "campaign_percent": campaign.percent if campaign else rules.ZERO,
+        "coupon": coupon_ids[coupons[0].coupon] if coupons else None, "coupon_amount": coupon_amount,
+        "coupon_percent": coupon_percent if coupons else rules.ZERO,
     }  # fmt: skip
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pos import apis
+from pos import apis, giftcard_apis
 
 urlpatterns = [
     path("cards/<str:number>/", apis.CardDetailApi.as_view(), name="api-card"),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("checkout/", apis.CheckoutApi.as_view(), name="api-checkout"),
     path("receipts/<int:receipt_id>/", apis.ReceiptDetailApi.as_view(), name="api-receipt"),
     path("receipts/<int:receipt_id>/refund/", apis.RefundApi.as_view(), name="api-refund"),
+    path("gift-cards/<str:number>/", giftcard_apis.GiftCardDetailApi.as_view(), name="api-gift-card"),
+    path("gift-cards/<str:number>/load/", giftcard_apis.GiftCardLoadApi.as_view(), name="api-gift-card-load"),
 ]

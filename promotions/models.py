@@ -141,11 +141,18 @@ class CouponBatch(models.Model):
 class Coupon(models.Model):
     """A code that unlocks its campaign: single-use (printed, max_uses 1) or shared (one code, limits)."""
 
-    code = models.CharField(max_length=40, unique=True, help_text="Stored without dashes, upper case.")
+    code = models.CharField(
+        max_length=40, unique=True, blank=True,
+        help_text="Stored without dashes, upper case. Left empty in the admin: a random printed-style code.",
+    )  # fmt: skip
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="coupons")
     batch = models.ForeignKey(CouponBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="coupons")
     max_uses = models.PositiveIntegerField(null=True, blank=True, default=1, help_text="Empty: no total limit.")
     max_uses_per_card = models.PositiveIntegerField(null=True, blank=True, help_text="Empty: no limit per card.")
+    customer = models.ForeignKey(
+        "loyalty.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="A personal coupon: only this customer's cards can use it, and /my/ shows it to them.",
+    )  # fmt: skip
     uses = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -2,6 +2,8 @@
 
 from datetime import date, timedelta
 
+from django.db import connection
+
 from promotions import rules
 from promotions.models import Campaign, Coupon, CouponUse
 
@@ -45,13 +47,28 @@ def campaign_rule(campaign_id: int, kept: tuple[rules.CampaignRule, ...]) -> rul
     return _read_campaigns(date.min, [campaign_id])[0]
 
 
-def coupons_by_code(codes: list[str], *, lock: bool) -> dict[str, Coupon]:
-    """One statement; with `lock`, the coupon rows locked in id order (inside the checkout's transaction),
-    so two checkouts with one code take turns and the second sees the first's use."""
-    query = Coupon.objects.filter(code__in=codes).order_by("id")
-    if lock:
-        query = query.select_for_update(of=("self",))
-    return {coupon.code: coupon for coupon in query}
+def coupons_by_code(codes: list[str]) -> dict[str, Coupon]:
+    """One statement, no lock: the quote's read, and the reason a checkout could not take a code."""
+    return {coupon.code: coupon for coupon in Coupon.objects.filter(code__in=codes).order_by("id")}
+
+
+def coupons_take(codes: list[str]) -> dict[str, Coupon]:
+    """The checkout's one statement per sale: each code that still has a use left gets it counted, its row
+    locked until the sale commits, and comes back (the count after this use). A second checkout with the
+    same code waits on the row, then re-checks the condition against the first one's count (PostgreSQL's
+    READ COMMITTED re-evaluates the WHERE on the newest row), so a spent code comes back from neither.
+    If the sale then fails, the transaction rolls the count back. Codes missing from the answer are unknown
+    or used up: `coupons_by_code` tells which."""
+    marks = ", ".join(["%s"] * len(codes))
+    # The rows locked in id order (the inner SELECT), as every checkout does: two sales with the same two
+    # shared codes never wait on each other crosswise. SQLite locks the whole file and has no FOR UPDATE.
+    lock = " ORDER BY id FOR UPDATE" if connection.vendor == "postgresql" else ""
+    sql = (
+        f"UPDATE promotions_coupon SET uses = uses + 1 "
+        f"WHERE id IN (SELECT id FROM promotions_coupon WHERE code IN ({marks}){lock}) "
+        "AND (max_uses IS NULL OR uses < max_uses) RETURNING *"
+    )
+    return {coupon.code: coupon for coupon in Coupon.objects.raw(sql, codes)}
 
 
 def uses_by_card(coupon: Coupon, card_id: int) -> int:
@@ -62,3 +79,18 @@ def campaigns_for_customer(stamp: str, who: rules.Shopper, local) -> list[rules.
     """The campaigns a card holder can use now without a coupon, soonest ending first (the customer page)."""
     kept = campaigns_in_force(stamp, local.date())
     return sorted((c for c in kept if rules.open_to_customer(c, who, local)), key=lambda c: (c.ends, c.name))
+
+
+def personal_coupons(customer_id: int, local) -> list[tuple[str, rules.CampaignRule]]:
+    """The customer's own coupons still to use, as (printed code, campaign), usable soonest first: not used
+    up, their campaign not ended on the clock `local` (one statement, two when a campaign covers categories)."""
+    today = local.date()
+    coupons = [
+        c
+        for c in Coupon.objects.filter(customer_id=customer_id, campaign__ends_on__gte=today).order_by("id")
+        if c.max_uses is None or c.uses < c.max_uses
+    ]
+    found = {r.id: r for r in _read_campaigns(today, list({c.campaign_id for c in coupons}))} if coupons else {}
+    offers = [(rules.printed(c.code), found[c.campaign_id]) for c in coupons]
+    offers = [(code, rule) for code, rule in offers if local.replace(tzinfo=None) <= rule.ends]
+    return sorted(offers, key=lambda o: (o[1].starts, o[1].ends, o[0]))

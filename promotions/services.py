@@ -1,8 +1,10 @@
 """Coupons in a sale: found and checked for the till, their use recorded once, and batches issued.
 
 Checkout (pos/services.py) is the transaction boundary: it locks the card, then asks `coupons_for_sale`
-with `lock=True`, which locks the coupon rows, then prices, then `coupon_uses_record` counts the use.
-A second checkout with the same code waits on the row lock and then sees the code used.
+with `lock=True`, which takes each code's use (counted, its row locked: one statement), then prices, then
+writes the use rows (`coupon_use_rows`) in the statement that writes its discount register. A second
+checkout with the same code waits on the row lock and then finds no use left; a sale that fails after
+taking a code rolls its count back.
 """
 
 from collections.abc import Callable, Sequence
@@ -11,13 +13,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
 
 from core.errors import InvalidInput
 from promotions import rules
 from promotions.errors import CouponInvalid
 from promotions.models import Campaign, Coupon, CouponBatch, CouponUse
-from promotions.selectors import campaign_rule, coupons_by_code, uses_by_card
+from promotions.selectors import campaign_rule, coupons_by_code, coupons_take, uses_by_card
 
 MAX_BATCH = 1_000_000
 
@@ -30,12 +31,19 @@ class SaleCoupon:
 
 
 def coupons_for_sale(
-    codes: Sequence[str], *, card_id: int | None, kept: tuple[rules.CampaignRule, ...], lock: bool
-) -> list[SaleCoupon]:
+    codes: Sequence[str], *, card_id: int | None, kept: tuple[rules.CampaignRule, ...], lock: bool,
+    customer_id: int | None = None,
+) -> list[SaleCoupon]:  # fmt: skip
     """The coupons the till sent, each found and within its limits, or CouponInvalid with the reason.
-    Whether its campaign applies to this basket is the rules' question (promotions.rules.promote)."""
+    With `lock` (the checkout), each code's use is taken at once (`coupons_take`: counted and its row
+    locked, one statement); a refusal after that rolls the count back with the sale. Whether its campaign
+    applies to this basket is the rules' question (promotions.rules.promote)."""
     wanted = list(dict.fromkeys(rules.normalise(code) for code in codes))
-    found = coupons_by_code(wanted, lock=lock) if wanted else {}
+    if not wanted:
+        return []
+    taken = coupons_take(wanted) if lock else {}
+    missing = [code for code in wanted if code not in taken]
+    found = taken | (coupons_by_code(missing) if missing else {})
     sale = []
     for code in wanted:
         coupon = found.get(code)
@@ -43,7 +51,13 @@ def coupons_for_sale(
             typo = len(code) == rules.codes.BODY + 1 and not rules.is_well_formed(code)
             hint = " It looks mistyped: check the code." if typo else ""
             raise CouponInvalid(code, "not_found", f"Coupon {code} is not known.{hint}")
-        _refuse_spent(coupon, card_id)
+        if code in taken:  # its total limit held when it was taken; the count already includes this use
+            _refuse_per_card(coupon, card_id)
+        else:
+            _refuse_spent(coupon, card_id)
+            if lock:  # left with a use, yet not taken: another till took the last one and is still paying
+                raise CouponInvalid(code, "limit_reached", f"Coupon {code} is being used at another till.")
+        _refuse_someone_elses(coupon, customer_id)
         sale.append(SaleCoupon(code, coupon, rules.CouponOffer(code, campaign_rule(coupon.campaign_id, kept))))
     return sale
 
@@ -53,6 +67,11 @@ def _refuse_spent(coupon: Coupon, card_id: int | None) -> None:
         if coupon.single_use:
             raise CouponInvalid(coupon.code, "used", f"Coupon {rules.printed(coupon.code)} has already been used.")
         raise CouponInvalid(coupon.code, "limit_reached", f"Coupon {coupon.code} has been used up.")
+    _refuse_per_card(coupon, card_id)
+
+
+def _refuse_per_card(coupon: Coupon, card_id: int | None) -> None:
+    """Asked only of a code with a limit per card: the card row is locked first, so its count holds."""
     if coupon.max_uses_per_card is not None:
         if card_id is None:
             raise CouponInvalid(coupon.code, "not_applicable", f"Coupon {coupon.code} needs a customer card.")
@@ -60,17 +79,26 @@ def _refuse_spent(coupon: Coupon, card_id: int | None) -> None:
             raise CouponInvalid(coupon.code, "limit_reached", f"This card has used coupon {coupon.code} already.")
 
 
-def coupon_uses_record(
-    *, used: Sequence[SaleCoupon], given: dict[str, Decimal], card_id: int | None, receipt_id: int, at: datetime
-) -> None:
-    """Count each coupon's use once: called inside the checkout, on rows `coupons_for_sale` locked."""
-    if not used:
+def _refuse_someone_elses(coupon: Coupon, customer_id: int | None) -> None:
+    """A personal coupon is for its customer's cards only: a walk-in or another card is told so."""
+    if coupon.customer_id is None or coupon.customer_id == customer_id:
         return
-    Coupon.objects.filter(pk__in=[c.coupon.pk for c in used]).update(uses=F("uses") + 1)
-    CouponUse.objects.bulk_create(
-        CouponUse(coupon=c.coupon, card_id=card_id, receipt_id=receipt_id, discount=given[c.code], created_at=at)
+    if customer_id is None:
+        raise CouponInvalid(
+            coupon.code, "not_applicable", f"Coupon {coupon.code} is personal: scan the customer's card."
+        )
+    raise CouponInvalid(coupon.code, "not_applicable", f"Coupon {coupon.code} belongs to another customer.")
+
+
+def coupon_use_rows(
+    *, used: Sequence[SaleCoupon], given: dict[str, Decimal], card_id: int | None, receipt_id: int, at: datetime
+) -> tuple[type[CouponUse], list[dict]]:
+    """Each coupon's use on this receipt, as rows for the checkout to write with its register (one statement
+    for both on PostgreSQL: core.rows.insert's `along`). `coupons_for_sale` counted the use already."""
+    return CouponUse, [
+        {"coupon": c.coupon.pk, "card": card_id, "receipt_id": receipt_id, "discount": given[c.code], "created_at": at}
         for c in used
-    )
+    ]
 
 
 def coupon_batch_issue(

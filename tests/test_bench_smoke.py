@@ -130,6 +130,9 @@ def test_pos_bench(tmp_path):
         rf"^GET /cards/\{{number\}}/{rate}",
         rf"^checkout, 5 lines, one hot card{rate}",
         rf"^checkout, 5 lines, \d+ customers{rate}",
+        rf"^checkout, 5 lines, spread \(plain\){rate}",
+        rf"^checkout, 5 lines, spread, 1.00 paid by one of \d+ gift cards{rate}",
+        r"^  with gift card / plain = [\d.]+ \(rate\), [\d.]+ \(CPU per request\)$",
         rf"^textbook DRF checkout, same load{rate}",
         r"^  ours / textbook = [\d.]+$",
         rf"^stack floor: gunicorn, no Django{rate}",
@@ -152,8 +155,8 @@ def test_capture_sql(tmp_path):
 
 def test_instructions(tmp_path):
     _needs("valgrind")
-    out = run_bench("instructions.py", NAMES["pos"], tmp_path, "checkout")
-    printed(out, r"^checkout: 1 and 3 requests answered under callgrind")
+    out = run_bench("instructions.py", NAMES["pos"], tmp_path, "checkout", "checkout-gift")
+    printed(out, r"^checkout: 1 and 3 requests answered under callgrind", r"^checkout-gift: 1 and 3 requests answered")
 
 
 def test_round_trips(tmp_path):

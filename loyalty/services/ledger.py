@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from core import rows
 from core.errors import InvalidInput
 from core.money import AMOUNT_MAX, CENT, MAX_SALE, ZERO, refuse_above_total
-from loyalty import rules
+from loyalty import events, rules
 from loyalty.locks import account_lock
 from loyalty.models import Account, Customer, Level, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
 from loyalty.selectors import lots_covering, lots_due, lots_due_known, programme_levels, programme_rules
@@ -85,10 +85,13 @@ def account_purchase_record(*, account: Account, receipt_id: int, quote: rules.Q
         _debit(account, kind=Kind.REDEEM, points=quote.points_redeemed, at=at, receipt_id=receipt_id)
     if quote.points_earned > 0:
         _credit(account, kind=Kind.EARN, points=quote.points_earned, at=at, receipt_id=receipt_id)
-    level = _level_named(account, quote.level_after)
+    level, before = _level_named(account, quote.level_after), account.level if account.level_id else None
     _spend(account, kind=SpendEntry.Kind.PURCHASE, amount=quote.total_due, at=at, level=level, receipt_id=receipt_id)
     account.last_purchase_at = at
     _save(account, "points_balance", "spend", "level_id", "last_purchase_at")
+    if level is not None and (before is None or level.threshold > before.threshold):
+        reached = {"account_id": account.pk, "level": level.name, "receipt_id": receipt_id, "at": at}
+        transaction.on_commit(lambda: events.level_reached.send(sender=Account, **reached))
 
 
 @dataclass(frozen=True)

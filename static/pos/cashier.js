@@ -203,6 +203,7 @@
 
   async function handleScan(code) {
     clearMessage();
+    if (/^29\d{11}$/.test(code) && window.posGiftCards) return window.posGiftCards.scanned(code); // gift card range
     if (/^2\d{12}$/.test(code)) {
       try {
         const { data } = await api("GET", `cards/${code}/`);
@@ -731,6 +732,7 @@
       lines: state.lines.map((ln) => ({ ...ln })),
       redeem_points: redeemValue(),
       ...(state.coupons.length ? { coupons: [...state.coupons] } : {}),
+      ...(window.posGiftCards ? window.posGiftCards.saleBody() : {}),
     };
   }
 
@@ -806,6 +808,7 @@
     fillQuotedFigures();
     renderCoupons();
     renderPoints();
+    if (window.posGiftCards) window.posGiftCards.quoted(q);
     $("complete").disabled = !state.lines.length || linesInvalid();
   }
 
@@ -972,6 +975,7 @@
       ),
       ...receiptRow("Total", withCurrency(r.total_due), "grand"),
       ...receiptRow("Points earned", r.points_earned),
+      ...(window.posGiftCards ? window.posGiftCards.receiptRows(r, receiptRow) : []),
     );
     const cardBox = $("receipt-card");
     cardBox.replaceChildren();
@@ -996,6 +1000,7 @@
     state.quote = null;
     state.pointsError = null;
     state.sale = { key: null, bodyJson: null };
+    if (window.posGiftCards) window.posGiftCards.reset();
     clearTimeout(quoteTimer);
     quoteSeq++;
     $("points").value = "0.00";
@@ -1138,6 +1143,7 @@
       el("h2", {}, "Refunded ", el("strong", { id: "refund-amount", text: d.amount_refunded }), ` ${CURRENCY}`),
       el("p", { text: `Points returned to the card: ${d.points_returned} · points taken back: ${d.points_reversed}` }),
     ];
+    if (window.posGiftCards) parts.push(...window.posGiftCards.refundLines(d, el)); // back onto gift cards, rest cash
     if (d.points_shortfall && d.points_shortfall !== "0.00") {
       parts.push(el("p", { text: `Points already spent, not taken back: ${d.points_shortfall}` }));
     }
@@ -1267,6 +1273,10 @@
       $("scan").focus();
     }
   });
+
+  // The gift card panel (static/pos/giftcards.js) works through these.
+  window.posTill = { api, state, showError, showInfo, clearMessage, scheduleQuote, flushQuote, uuid, cents, fromCents,
+    normaliseNumber, withCurrency, MONEY_RE };
 
   // --- start ----------------------------------------------------------------------------------
 

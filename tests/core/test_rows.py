@@ -21,6 +21,8 @@ WRITTEN = [
     ("loyalty", "PointsLot"),
     ("loyalty", "SpendEntry"),
     ("loyalty", "Account"),
+    ("giftcards", "GiftCard"),  # rows.subtract at checkout
+    ("giftcards", "GiftCardEntry"),
 ]
 SAMPLES = [
     0, 7, 2**40, None, True, False, "", "Platinum", "naïve ✓", D("0.00"), D("12.345"), D("-3.10"),
@@ -113,3 +115,33 @@ def test_a_taken_key_is_skipped_and_an_update_sets_the_named_fields():
     rows.update(IdempotencyRecord, first, {"response": '{"ok": 1}', "status_code": 201})
     stored = IdempotencyRecord.objects.get()
     assert (stored.pk, stored.status_code, stored.response, stored.request_hash) == (first, 201, '{"ok": 1}', "h")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("many", [1, 30])  # 30 rows: the arrays (UNNEST) form on PostgreSQL
+def test_rows_along_go_in_with_the_insert_in_one_statement_on_postgresql(many, django_assert_num_queries):
+    from pos.models import IdempotencyRecord
+
+    along = (IdempotencyRecord, [record(f"a-{i}") for i in range(many)])
+    with django_assert_num_queries(1 if connection.vendor == "postgresql" else 2):
+        ids = rows.insert(IdempotencyRecord, [record(f"m-{i}") for i in range(many)], along=along)
+    assert len(ids) == many and set(IdempotencyRecord.objects.filter(pk__in=ids).values_list("key", flat=True)) == {
+        f"m-{i}" for i in range(many)
+    }
+    assert IdempotencyRecord.objects.filter(key__startswith="a-").count() == many
+    assert rows.insert(IdempotencyRecord, [], along=(IdempotencyRecord, [record("b-1")])) == []
+    assert IdempotencyRecord.objects.filter(key="b-1").count() == 1  # written alone when nothing goes with it
+
+
+@pytest.mark.django_db
+def test_subtract_takes_only_from_a_row_that_holds_enough_and_matches():
+    from giftcards.models import GiftCard
+    from giftcards.services import gift_cards_issue
+
+    number = gift_cards_issue(count=1).first_number
+    GiftCard.objects.filter(number=number).update(balance=D("10.00"), status="active")
+    taken = rows.subtract(GiftCard, "balance", D("4.00"), where={"number": number, "status": "active"})
+    assert (taken.number, taken.balance) == (number, D("6.00"))
+    assert rows.subtract(GiftCard, "balance", D("6.01"), where={"number": number, "status": "active"}) is None
+    assert rows.subtract(GiftCard, "balance", D("1.00"), where={"number": number, "status": "blocked"}) is None
+    assert GiftCard.objects.get(number=number).balance == D("6.00")

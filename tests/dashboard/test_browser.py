@@ -56,7 +56,15 @@ def test_every_report_page_draws_its_charts_and_keeps_the_filter(page):
     charts_drawn(page, 2)
     expect(page.locator(".headline")).to_contain_text("Discounts granted8.00")
     shot(page, "01-summary")
-    pages = [("Discounts", 1), ("Points", 2), ("Levels", 2), ("Cards", 2), ("Card holders", 2), ("Suspicious", 0)]
+    pages = [
+        ("Discounts", 1),
+        ("Points", 2),
+        ("Levels", 2),
+        ("Cards", 2),
+        ("Card holders", 2),
+        ("Gift cards", 4),
+        ("Suspicious", 0),
+    ]
     for number, (label, charts) in enumerate(pages, start=2):
         page.locator(".topbar nav").get_by_role("link", name=label, exact=True).click()
         expect(page).to_have_url(re.compile(PERIOD))  # the period carries across pages

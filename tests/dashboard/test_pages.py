@@ -6,6 +6,7 @@ import re
 import pytest
 from django.contrib.auth.models import User
 
+from dashboard.views import NAV
 from tests.dashboard.shop import CARD_A, build_shop
 
 PERIOD = "from=2026-11-01&to=2026-11-10"
@@ -21,10 +22,12 @@ PAGES = [
     ("/manager/levels/", 2),
     ("/manager/cards/", 2),
     ("/manager/holders/", 2),
+    ("/manager/gift-cards/", 4),
     ("/manager/suspicious/", 0),
     ("/manager/suspicious/often/", 1),
     ("/manager/suspicious/cashiers/", 1),
     ("/manager/suspicious/refunds/", 0),
+    ("/manager/campaigns/", 2),
     ("/manager/receipts/", 0),
 ]
 
@@ -66,7 +69,7 @@ def test_every_report_page_shows_its_charts_and_keeps_the_filter_in_every_link(
     assert html.count("<canvas data-chart=") == charts
     assert html.count('type="application/json"') == charts
     nav = re.findall(r'<nav aria-label="Reports">(.*?)</nav>', html, re.S)[0]
-    assert nav.count(f"?from=2026-11-01&amp;to=2026-11-10&amp;{store}") == 10
+    assert nav.count(f"?from=2026-11-01&amp;to=2026-11-10&amp;{store}") == len(NAV)
     assert 'value="2026-11-01"' in html and '<option value="riverside" selected>' in html
     assert "/static/dashboard/chart.umd.min.js" in html  # our own copy, no CDN
     assert "://" not in "".join(re.findall(r'<script src="([^"]+)"', html))

@@ -5,7 +5,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from PIL import Image
 
 from pos.demo import build_demo
 from tests.browser import ARTIFACTS, BROWSER_TEST, expect
@@ -19,6 +21,7 @@ from tests.mycard.support import (
     refund,
     wrong_pin,
 )
+from tests.mycard.test_card_at_the_till import zxing_reads
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
@@ -94,10 +97,10 @@ def test_on_a_phone_the_customer_signs_in_and_sees_discount_points_burning_and_p
     expect(page.locator("#points-balance")).to_have_text("35.09")
     burns = page.locator("#burning li")
     expect(burns).to_have_count(2)
-    expect(burns.nth(0)).to_have_text(re.compile(rf"^\s*{shop['burns'][0]:%m/%d/%Y}\s+25\.37\s*$"))
-    expect(burns.nth(1)).to_have_text(re.compile(rf"^\s*{shop['burns'][1]:%m/%d/%Y}\s+0\.47\s*$"))
-    expect(page.locator("#history article")).to_have_count(3)
-    expect(page.locator("#history article").first).to_contain_text("Refunded on")
+    expect(burns.nth(0)).to_have_text(re.compile(rf"^\s*{shop['burns'][0]:%-d %b %Y}\s+25\.37\s*$"))
+    expect(burns.nth(1)).to_have_text(re.compile(rf"^\s*{shop['burns'][1]:%-d %b %Y}\s+0\.47\s*$"))
+    expect(page.locator("#history li")).to_have_count(3)
+    expect(page.locator("#history li").first).to_contain_text("Refunded")
     assert _fits_the_screen(page), "the page scrolls sideways on a phone"
     shot(page, "02-phone-card")
     shot(page, "03-phone-card-full", full_page=True)
@@ -105,6 +108,78 @@ def test_on_a_phone_the_customer_signs_in_and_sees_discount_points_burning_and_p
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/my/signin/$"))
     expect(page.locator(".msg-info")).to_have_text("You are signed out.")
+
+
+def test_on_a_phone_the_customer_types_the_pin_with_a_space_shows_the_barcode_and_opens_a_receipt(open_page, shop):
+    page = open_page(PHONE)
+    page.goto("/my/signin/")
+    right = pin(ANNA)
+    sign_in(page, ANNA, f"{right[:4]} {right[4:]}")
+    expect(page).to_have_url(re.compile(r"/my/$"))
+
+    barcode = page.locator("#barcode")
+    expect(barcode).to_be_visible()
+    box = barcode.bounding_box()
+    assert box["y"] + box["height"] <= 844, "the barcode is below the fold"
+    assert box["width"] >= 300, "the barcode is too narrow for a scanner"
+    png = ARTIFACTS / "my-08-phone-barcode.png"
+    barcode.screenshot(path=str(png))
+    assert zxing_reads(Image.open(png)) == [ANNA]
+    expect(page.locator("#points-worth")).to_have_text("35.09 points = 35.09 EUR off")
+    shot(page, "08-phone-card-top")
+
+    rows = page.locator("#history li")
+    expect(rows).to_have_count(3)
+    history_height = page.locator("#history").bounding_box()["height"]
+    assert history_height < 400, f"three purchases take {history_height} px"
+    rows.first.click()
+    expect(page).to_have_url(re.compile(r"/my/receipts/\d+/$"))
+    expect(page.locator("#receipt-title")).to_have_text("Receipt")
+    expect(page.locator("#lines li")).to_have_count(1)
+    expect(page.locator("#refunds")).to_contain_text("42.50 EUR back")
+    assert _fits_the_screen(page)
+    shot(page, "09-phone-receipt", full_page=True)
+    page.locator("#back").click()
+    expect(page).to_have_url(re.compile(r"/my/#history$"))
+
+
+def test_on_a_phone_the_card_opens_offline_once_seen_and_is_forgotten_at_sign_out(open_page, shop):
+    page = open_page(PHONE)
+    page.goto("/my/signin/")
+    sign_in(page, ANNA, pin(ANNA))
+    expect(page).to_have_url(re.compile(r"/my/$"))
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    expect(page.locator("#offline-note")).to_be_hidden()
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("#offline-note")).to_be_visible()
+    expect(page.locator("#barcode")).to_be_visible()
+    expect(page.locator("h1")).to_have_text("Hello, Anna K.")
+    shot(page, "10-phone-offline")
+
+    page.context.set_offline(False)
+    page.reload()
+    expect(page.locator("#offline-note")).to_be_hidden()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/my/signin/$"))
+    kept = page.evaluate("caches.match('/my/', {ignoreVary: true}).then((r) => r !== undefined)")
+    assert kept is False, "the signed-out card page is still kept on the phone"
+
+
+def test_on_a_phone_the_customer_turns_reminders_on_and_off(open_page, shop):
+    page = open_page(PHONE)
+    page.goto("/my/signin/")
+    sign_in(page, ANNA, pin(ANNA))
+    page.get_by_role("button", name="Turn reminders on").click()
+    expect(page).to_have_url(re.compile(r"/my/#reminders$"))
+    expect(page.locator(".msg-success")).to_have_text("Reminders are on. We write to anna@example.com.")
+    expect(page.locator("#reminders-state")).to_have_text(re.compile(r"^\s*On\s+to anna@example.com\s*$"))
+    assert page.locator("#reminders").bounding_box()["y"] < page.evaluate("window.scrollY") + 844
+    shot(page, "11-phone-reminders-on")
+    page.get_by_role("button", name="Turn reminders off").click()
+    expect(page.locator("#reminders-state")).to_have_text(re.compile(r"^\s*Off\s*$"))
 
 
 def test_on_a_phone_the_fifth_wrong_pin_locks_web_sign_in(open_page):
@@ -134,7 +209,9 @@ def test_on_a_desktop_in_german(open_page, shop):
     expect(page.locator("h1")).to_have_text("Hallo, Anna K.")
     expect(page.locator("#progress-text")).to_have_text("Noch 698,00 EUR einkaufen für 7 % (Platinum)")
     expect(page.locator("#points-balance")).to_have_text("35,09")
-    expect(page.locator("#burning li").first).to_contain_text(f"{shop['burns'][0]:%d.%m.%Y}")
+    with translation.override("de"):
+        burn = date_format(timezone.localtime(shop["burns"][0]), "j. N Y")
+    expect(page.locator("#burning li").first).to_contain_text(burn)
     shot(page, "07-desktop-card-de", full_page=True)
 
 

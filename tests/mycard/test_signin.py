@@ -81,6 +81,27 @@ def test_spaces_in_the_number_and_around_the_pin_are_forgiven(cards, client):
     assert (response.status_code, response["Location"]) == (302, "/my/")
 
 
+@pytest.mark.parametrize("typed", ["{0} {1}", "{0}-{1}", " {0} - {1} ", "{0}\u00a0{1}"])
+def test_a_pin_typed_in_groups_with_spaces_or_a_dash_signs_in_and_counts_no_wrong_attempt(cards, client, typed):
+    right = pin(ANNA)
+    response = sign_in(client, ANNA, typed.format(right[:4], right[4:]))
+    assert (response.status_code, response["Location"]) == (302, "/my/")
+    assert signin_guard.wrong_pins(ANNA) == 0
+
+
+def test_a_pin_of_only_spaces_and_dashes_is_asked_for_and_counts_as_no_attempt(cards, client):
+    response = sign_in(client, ANNA, " - ")
+    assert response.status_code == 200
+    assert text(response).count("This field is required.") == 1
+    assert signin_guard.wrong_pins(ANNA) == 0
+
+
+def test_a_wrong_pin_in_groups_is_still_wrong(cards, client):
+    wrong = wrong_pin(ANNA)
+    assert "The card number or the PIN is not right" in text(sign_in(client, ANNA, f"{wrong[:4]} {wrong[4:]}"))
+    assert signin_guard.wrong_pins(ANNA) == 1
+
+
 def test_a_signed_in_customer_going_to_the_sign_in_page_lands_on_the_card_page(cards, client):
     sign_in(client, ANNA, pin(ANNA))
     response = client.get("/my/signin/")

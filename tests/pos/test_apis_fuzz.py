@@ -14,6 +14,7 @@ from schemathesis.checks import not_a_server_error
 
 from cards.numbers import card_number
 from config.wsgi import application
+from giftcards.services import gift_cards_issue
 from pos.demo import build_demo
 from tests.tills import CENTRAL, terminal_client
 
@@ -62,6 +63,7 @@ def test_the_schema_lists_every_pos_operation():
     assert names == [
         "GET /api/v1/cards/{number}/",
         "GET /api/v1/categories/",
+        "GET /api/v1/gift-cards/{number}/",
         "GET /api/v1/products/{code}/",
         "GET /api/v1/receipts/{receipt_id}/",
         "POST /api/v1/cards/{number}/activate/",
@@ -69,11 +71,12 @@ def test_the_schema_lists_every_pos_operation():
         "POST /api/v1/checkout/",
         "POST /api/v1/checkout/quote/",
         "POST /api/v1/customers/search/",
+        "POST /api/v1/gift-cards/{number}/load/",
         "POST /api/v1/receipts/{receipt_id}/refund/",
     ]
 
 
-@pytest.mark.parametrize("index", range(10))
+@pytest.mark.parametrize("index", range(12))
 def test_no_input_gives_a_server_error(index):
     build_demo()
     fuzz(sorted(operations(), key=lambda op: (op.method, op.path))[index])
@@ -164,5 +167,30 @@ def test_edge_text_and_dates_in_an_activation_are_answered_never_a_server_error(
     def run(name, phone, email, birthday):
         body = {"name": name, "phone": phone, "email": email, "birthday": birthday}
         assert_answered(till.post(f"/api/v1/cards/{next(numbers)}/activate/", body, format="json"))
+
+    run()
+
+
+def test_edge_amounts_on_gift_cards_are_answered_never_a_server_error():
+    """Loads and gift card payments with the edge decimals, on real gift cards (sold, unsold) and made-up ones."""
+    build_demo()
+    till = terminal_client(CENTRAL)
+    cards = list(gift_cards_issue(count=2).cards.values_list("number", flat=True))
+    till.post(f"/api/v1/gift-cards/{cards[0]}/load/", {"amount": "100.00"}, format="json", HTTP_IDEMPOTENCY_KEY="s")
+    keys = iter(range(10**9))
+    number = st.sampled_from([*cards, "2900000999992", "2000000000015", " " + cards[0], "29" * 40, ""]) | edge_text
+
+    @given(amount=edge_decimal, number=number, paid=edge_decimal, more=st.booleans())
+    @example(amount="5", number=cards[1], paid="0.01", more=False)
+    @settings(max_examples=EXAMPLES_PER_OPERATION * 2, deadline=None, suppress_health_check=list(HealthCheck))
+    def run(amount, number, paid, more):
+        key = f"gift-{next(keys)}"
+        assert_answered(till.post(f"/api/v1/gift-cards/{number}/load/", {"amount": amount}, format="json",
+                                  HTTP_IDEMPOTENCY_KEY=key))  # fmt: skip
+        payments = [{"number": number, "amount": paid}] + ([{"number": cards[0], "amount": amount}] if more else [])
+        body = {"lines": [{"sku": "X", "category": "dairy", "quantity": "1", "unit_price": "20.00"}],
+                "gift_card_payments": payments}  # fmt: skip
+        for path in POSTS[:2]:
+            assert_answered(till.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY=key))
 
     run()

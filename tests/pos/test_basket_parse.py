@@ -80,6 +80,12 @@ def test_a_walk_in_basket_without_points_gets_the_serializers_defaults():
         {"lines": [{"sku": "X\x00", "category": "dairy", "quantity": "1", "unit_price": "1"}]},
         {"lines": [{"sku": "X", "name": None, "category": "dairy", "quantity": "1", "unit_price": "1"}]},
         {"lines": [{"sku": "X", "quantity": "1", "unit_price": "1"}]},
+        {"gift_card_payments": {"number": "2900000000018", "amount": "1"}},
+        {"gift_card_payments": [{"number": "2900000000018", "amount": 1}]},
+        {"gift_card_payments": [{"number": " 2900000000018", "amount": "1"}]},
+        {"gift_card_payments": [{"number": "2900000000018", "amount": "-1"}]},
+        {"gift_card_payments": [{"number": "2900000000018"}]},
+        {"gift_card_payments": [{"number": "2900000000018", "amount": "1"}] * 11},
     ],
 )
 def test_anything_but_the_plain_case_is_left_to_the_serializer(change):
@@ -111,9 +117,14 @@ line = st.dictionaries(
     {"sku": text, "category": text, "quantity": decimal_text, "unit_price": decimal_text},
     optional={"name": text},
 )
+gift_card_payment = st.dictionaries(st.sampled_from(["number", "amount", "other"]), st.one_of(text, decimal_text))
 basket = st.fixed_dictionaries(
     {"lines": st.one_of(st.lists(line, max_size=4), text)},
-    optional={"card_number": st.one_of(text, st.none()), "redeem_points": decimal_text},
+    optional={
+        "card_number": st.one_of(text, st.none()),
+        "redeem_points": decimal_text,
+        "gift_card_payments": st.one_of(st.lists(gift_card_payment, max_size=3), text),
+    },
 )
 
 
@@ -133,6 +144,10 @@ nearly_plain = st.fixed_dictionaries(
     optional={
         "card_number": st.one_of(code, st.none()),
         "redeem_points": st.from_regex(r"\A[0-9]{1,4}(\.[0-9]{0,3})?\Z"),
+        "gift_card_payments": st.lists(
+            st.fixed_dictionaries({"number": code, "amount": st.from_regex(r"\A0?[0-9]{1,6}(\.[0-9]{0,3})?\Z")}),
+            max_size=3,
+        ),
     },
 )
 
@@ -146,6 +161,7 @@ def same_reading(data):
         (str(ln.quantity), str(ln.unit_price)) for ln in serializer(data).lines
     ]
     assert str(read.redeem_points) == str(serializer(data).redeem_points)
+    assert [str(a) for _, a in read.gift_card_payments] == [str(a) for _, a in serializer(data).gift_card_payments]
     return True
 
 

@@ -100,3 +100,62 @@ def test_the_admin_lists_campaigns_and_issues_coupons(admin_client):
     campaign.refresh_from_db()
     assert (campaign.needs_coupon, Coupon.objects.filter(campaign=campaign).count()) == (True, 100)
     assert admin_client.get("/admin/promotions/coupon/").status_code == 200
+
+
+def test_coupons_issue_for_a_campaign_set_up_in_the_admin():
+    from tests.promotions.helpers import running_campaign
+
+    summer = running_campaign(needs_coupon=True, benefit=Campaign.Benefit.AMOUNT_PER_RECEIPT, value=D("5.00"))
+    batch = CouponBatch.objects.get(pk=int(issue("--count", "5000", "--campaign", str(summer.pk))))
+    assert (batch.campaign, batch.name, batch.count, summer.coupons.count()) == (summer, "Summer week", 5000, 5000)
+    assert Campaign.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: 999, "There is no campaign 999."),
+        (lambda: Campaign.objects.create(name="Open", starts_on="2026-07-01", ends_on="2026-07-07", value=10).pk,
+         "applies without a coupon: tick 'needs coupon' first."),
+    ],
+)  # fmt: skip
+def test_coupons_issue_for_a_campaign_refuses_one_that_cannot_take_coupons(make, message):
+    campaign_id = make()
+    with pytest.raises(CommandError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        issue("--count", "5", "--campaign", str(campaign_id))
+    assert Coupon.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"scope": "categories"}, "categories", "Choose the categories it covers (or cover everything)."),
+        ({"scope": "skus"}, "skus", "Name the SKUs it covers (or cover everything)."),
+        ({"audience": "levels"}, "levels", "Name the levels it is for."),
+        ({"audience": "min_age", "min_age": "0"}, "min_age", "Give the least age, in whole years."),
+        ({"window_start": "22:00"}, "window_end", "Give both hours of the window, or neither."),
+        ({"value": "0"}, "value", "A benefit of 0 gives nothing."),
+        ({"value": "120"}, None, "Constraint “campaign_percent_at_most_100” is violated."),
+    ],
+)  # fmt: skip
+def test_the_admin_refuses_a_campaign_that_would_cover_nothing_or_no_one(changes, field, message):
+    from promotions.admin import CampaignForm
+
+    data = {
+        "name": "Summer week", "starts_on": "2026-07-01", "starts_time": "00:00", "ends_on": "2026-07-07",
+        "ends_time": "23:59", "scope": "everything", "benefit": "percent", "value": "10", "min_basket": "0",
+        "audience": "card_holders", "min_age": "0", "combine": "stack",
+    } | changes  # fmt: skip
+    form = CampaignForm(data)
+    assert not form.is_valid()
+    assert form.errors[field or "__all__"] == [message]
+    assert CampaignForm(data | {"scope": "everything", "audience": "card_holders", "window_start": "",
+                                "value": "10", "min_age": "18"}).is_valid()  # fmt: skip
+
+
+def test_the_campaign_list_links_each_campaign_to_its_figures(admin_client):
+    from tests.promotions.helpers import running_campaign
+
+    summer = running_campaign()
+    html = admin_client.get("/admin/promotions/campaign/").content.decode()
+    assert f'href="/manager/campaigns/?from={summer.starts_on:%Y-%m-%d}&amp;to={summer.ends_on:%Y-%m-%d}"' in html

@@ -27,3 +27,36 @@ def test_the_customer_page_lists_the_campaigns_open_to_this_customer_now(till, c
     assert ("Birthday month" in page, "Platinum only" in page, "Coupon only" in page, "Last year" in page) == (
         True, False, False, False,
     )  # fmt: skip
+
+
+def test_the_customer_page_lists_their_own_coupons_still_to_use_and_no_one_elses(till, client):
+    from loyalty.models import Category
+    from promotions.models import Coupon
+    from tests.promotions.helpers import coupon_for
+
+    activate(till)
+    activate(till, "2000000000022", phone="+48600100300", name="Bruno Weber")
+    anna, bruno = Customer.objects.get(name="Anna Kowalska"), Customer.objects.get(name="Bruno Weber")
+    garden = running_campaign(
+        name="Summer week", needs_coupon=True, scope=Campaign.Scope.CATEGORIES, min_basket="20.00",
+        categories=[Category.objects.get(code="dairy")],
+    )  # fmt: skip
+    coupon_for(garden, code="ABCDE23456", customer=anna)
+    coupon_for(garden, code="BCDEF23456", customer=anna, uses=1)  # used
+    coupon_for(garden, code="CDEFG23456", customer=bruno)
+    coupon_for(ended_campaign(name="Last year", needs_coupon=True), code="DEFGH23456", customer=anna)
+    assert Coupon.objects.count() == 4
+    sign_in(client, CARD, card_pin(CARD))
+    page = client.get("/my/").content.decode()
+    assert ("ABCDE-23456" in page, "BCDEF-23456" in page, "CDEFG-23456" in page, "DEFGH-23456" in page) == (
+        True, False, False, False,
+    )  # fmt: skip
+    assert "10 % off" in page and "on Dairy" in page and "from a purchase of 20.00 EUR" in page
+
+
+def test_the_offers_read_in_german(till, client):
+    activate(till)
+    running_campaign(name="Sommerwoche")
+    sign_in(client, CARD, card_pin(CARD))
+    page = client.get("/my/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Angebote für Sie" in page and "10 % Rabatt" in page

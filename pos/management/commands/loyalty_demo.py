@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from pos.demo import build_demo
+from pos.demo_giftcards import build_gift_cards
 from pos.demo_history import build_history
 
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
                 "refusing to create the demo with DJANGO_DEBUG off: its logins and tokens are public "
                 "(pass --allow-production for a trial install)"
             )
-        for line in [*build_demo(), *build_history()]:
+        for line in [*build_demo(), *build_gift_cards(), *build_history()]:
             self.stdout.write(line)
         if apps.is_installed("partners"):  # named, not imported: partners sits above pos
             call_command("partners_demo", stdout=self.stdout)

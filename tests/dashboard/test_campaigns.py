@@ -1,0 +1,111 @@
+"""The campaigns page: per campaign its receipts, discount cost, the covered lines' revenue during its days
+against as many days before, and coupons issued against used; every figure asserted exactly."""
+
+from datetime import UTC, date, datetime
+from decimal import Decimal as D
+
+import pytest
+
+from dashboard.reports import campaigns
+from dashboard.reports.common import ReportFilter, table_csv
+from loyalty import rules
+from loyalty.models import Category
+from pos.models import Store
+from pos.services import Basket, checkout
+from promotions.models import Campaign
+from promotions.services import coupon_batch_issue
+from tests.mycard.support import ANNA, cards_in_every_state, till
+
+JULY = ReportFilter(date(2026, 7, 1), date(2026, 7, 31))
+TODAY = date(2026, 12, 6)
+_keys = iter(range(10**6))
+
+
+def sell(day: int, month: int, *lines: tuple[str, str, str], coupons=(), store="central") -> None:
+    """A checkout on Anna's card at noon: lines are (category, quantity, unit price)."""
+    basket = Basket(
+        lines=tuple(
+            rules.Line(sku=f"{cat}-{i}", name=cat, category=cat, quantity=D(qty), unit_price=D(price))
+            for i, (cat, qty, price) in enumerate(lines)
+        ),
+        card_number=ANNA,
+        coupons=tuple(coupons),
+    )
+    key = f"c-{next(_keys)}"
+    at = datetime(2026, month, day, 12, 0, tzinfo=UTC)
+    status, body, _ = checkout(actor=till(store), key=key, basket=basket, payload={"k": key}, at=at)
+    assert status == 201, body
+
+
+@pytest.fixture
+def summer(demo):
+    """'Summer week': 10 % on fruit & vegetables for card holders, 1-7 July; a 5 € coupon campaign on 3-4 July
+    with three printed codes, one used; a campaign in August, outside the period."""
+    cards_in_every_state()
+    week = Campaign.objects.create(
+        name="Summer week", starts_on=date(2026, 7, 1), ends_on=date(2026, 7, 7), scope=Campaign.Scope.CATEGORIES,
+        value=D("10"), audience=Campaign.Audience.CARD_HOLDERS,
+    )  # fmt: skip
+    week.categories.set([Category.objects.get(code="produce")])
+    five = Campaign.objects.create(
+        name="Five off", starts_on=date(2026, 7, 3), ends_on=date(2026, 7, 4), benefit="amount_receipt",
+        value=D("5"), needs_coupon=True,
+    )  # fmt: skip
+    codes = list(coupon_batch_issue(campaign=five, count=3).coupons.values_list("code", flat=True))
+    Campaign.objects.create(name="August", starts_on=date(2026, 8, 1), ends_on=date(2026, 8, 7), value=D("5"))
+    sell(28, 6, ("produce", "1", "20.00"))  # before the week: 20.00 covered
+    sell(2, 7, ("produce", "2", "15.00"), ("dairy", "1", "5.00"))  # 3.00 off: 27.00 covered, dairy 5.00 not
+    sell(3, 7, ("produce", "1", "50.00"), coupons=[codes[0]])  # 5.00 week + 5.00 coupon: 40.00
+    sell(5, 7, ("produce", "1", "10.00"))  # 1.00 off: 9.00
+    sell(9, 7, ("produce", "1", "10.00"))  # after the week: neither side
+    return week, five
+
+
+def test_each_campaign_shows_its_receipts_cost_covered_revenue_and_coupons(summer):
+    table = campaigns.per_campaign(JULY, TODAY)
+    keys = ("campaign", "days", "receipts", "cost", "during", "before", "change", "cost_share", "issued", "used")
+    assert [tuple(r[k] for k in keys) for r in table.rows] == [
+        # the week: 7 days against 24-30 June; 76.00 against 20.00; 9.00 is 11.8 % of 76.00
+        ("Summer week", "01.07.2026–07.07.2026", 3, D("9.00"), D("76.00"), D("20.00"), D("280.0"), D("11.8"), 0, 0),
+        # the coupon's 2 days against 1-2 July, where everything counts: 27.00 + 5.00
+        ("Five off", "03.07.2026–04.07.2026", 1, D("5.00"), D("40.00"), D("32.00"), D("25.0"), D("12.5"), 3, 1),
+    ]
+    assert table.chart.as_json()["series"][1]["values"] == ["76.00", "40.00"]
+
+
+def test_a_campaign_not_started_is_listed_without_figures(summer):
+    table = campaigns.per_campaign(ReportFilter(date(2026, 8, 1), date(2026, 8, 31)), date(2026, 7, 20))
+    assert [(r["campaign"], r["days"], r["receipts"], r["change"]) for r in table.rows] == [
+        ("August", "01.08.2026–07.08.2026 (not started)", 0, None)
+    ]
+
+
+def test_another_stores_filter_sees_none_of_it(summer):
+    riverside = ReportFilter(date(2026, 7, 1), date(2026, 7, 31), Store.objects.get(code="riverside"))
+    rows = campaigns.per_campaign(riverside, TODAY).rows
+    assert [(r["receipts"], r["cost"], r["during"], r["before"]) for r in rows] == [
+        (0, D("0.00"), D("0.00"), D("0.00"))
+    ] * 2
+
+
+def test_the_figures_take_five_statements_whatever_the_number_of_campaigns(summer, django_assert_num_queries):
+    for n in range(5):
+        Campaign.objects.create(name=f"More {n}", starts_on=date(2026, 7, 1), ends_on=date(2026, 7, 2), value=D("5"))
+    with django_assert_num_queries(5):  # campaigns, their categories, register, covered lines, coupons
+        assert len(campaigns.per_campaign(JULY, TODAY).rows) == 7
+
+
+def test_the_page_draws_both_charts_and_its_csv_is_the_table(manager_client, summer, django_assert_max_num_queries):
+    with django_assert_max_num_queries(16):  # the report session's SET LOCALs on PostgreSQL
+        response = manager_client.get("/manager/campaigns/?from=2026-07-01&to=2026-07-31")
+    html = response.content.decode()
+    assert (response.status_code, html.count("<canvas data-chart=")) == (200, 2)
+    assert "Summer week" in html and "1 / 3" in html
+    csv = manager_client.get("/manager/campaigns/?from=2026-07-01&to=2026-07-31&csv=campaigns").content.decode()
+    assert csv == table_csv(campaigns.per_campaign(JULY, date.today()))
+    assert csv.splitlines()[1] == "Summer week,01.07.2026–07.07.2026,3,9.00,76.00,20.00,280.0,11.8"
+    coupons = manager_client.get("/manager/campaigns/?from=2026-07-01&to=2026-07-31&csv=coupons").content.decode()
+    assert coupons.splitlines() == [
+        'Campaign,Coupons issued,Coupons used,"Used, % of issued",Uses in all',
+        "Five off,3,1,33.3,1",
+    ]
