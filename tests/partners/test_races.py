@@ -39,3 +39,24 @@ def test_two_payments_of_one_receipt_never_pay_more_than_it_owes():
     results = in_parallel(2, pay)
     assert sorted(type(x).__name__ for x in results) == ["Payment", "PaymentRefused"]
     assert ReceiptOnAccount.objects.get().paid == D("60.00") == sum(p.amount for p in Payment.objects.all())
+
+
+def test_two_managers_paying_out_one_statement_pay_it_once():
+    from partners.services import StatementRefused, statement_approve, statement_pay_out
+
+    firm = company()
+    retro_bonus(firm)
+    receipt(staff_card(firm), "12000.00", NOV)
+    settle_period(month="2026-11", at=SETTLED_AT)
+    statement = Statement.objects.get()
+    statement_approve(statement_id=statement.pk, by=None, at=SETTLED_AT)
+
+    def pay(i):
+        try:
+            return statement_pay_out(statement_id=statement.pk, by=None, at=SETTLED_AT, payout=("credit", "export")[i])
+        except StatementRefused as refused:
+            return refused
+
+    results = in_parallel(2, pay)
+    assert sorted(type(x).__name__ for x in results) == ["Statement", "StatementRefused"]
+    assert statement.events.filter(action="paid").count() == 1
