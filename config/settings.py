@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "pos",
     "mycard",
     "dashboard",
+    "partners",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,9 @@ CELERY_BEAT_SCHEDULE = {
     "nightly-expiry": {"task": "loyalty.nightly_expiry", "schedule": _NIGHTLY},
     "nightly-idempotency-purge": {"task": "pos.idempotency_purge", "schedule": _NIGHTLY},
     "nightly-gift-card-expiry": {"task": "giftcards.expire", "schedule": _NIGHTLY},
+    # Business customers and partners: the month just ended (and the quarter or year it ends), on the 1st.
+    "partners-settlement": {"task": "partners.settle_last_month", "schedule": _cron("30 4 1 * *")},
+    "partners-on-account": {"task": "partners.book_receipts_on_account", "schedule": _NIGHTLY},
 }
 # A till retries a checkout or refund within minutes; after this many days its Idempotency-Key is
 # forgotten (the record, with the whole stored answer, is deleted by the nightly purge).

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config.api_errors import api_not_found
 from config.health import healthz
+from partners import views as partner_views
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -22,7 +23,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("pos/", include("pos.urls")),
     path("my/", include("mycard.urls")),
+    path("manager/partners/", partner_views.manager_costs, name="manager_partner_costs"),
     path("manager/", include("dashboard.urls")),
+    path("partner/", include("partners.urls")),
     # Anything else under /api/ answers in the API's error body, not an HTML 404.
     path("api/<path:rest>", api_not_found),
 ]

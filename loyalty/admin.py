@@ -19,9 +19,23 @@ from django.utils.timesince import timesince
 
 from core.errors import DomainError
 from core.money import MAX_SALE
-from loyalty.models import Account, Category, Customer, JobRun, Level, PointsEntry, Programme, SpendEntry, TimeWindow
+from loyalty.models import (
+    Account,
+    Category,
+    Company,
+    ContractDiscount,
+    Customer,
+    JobRun,
+    Level,
+    Partner,
+    PartnerAssignment,
+    PointsEntry,
+    Programme,
+    SpendEntry,
+    TimeWindow,
+)  # fmt: skip
 from loyalty.selectors import NIGHTLY_LATE, last_nightly_runs
-from loyalty.services import customer_merge, normalise_phone, points_adjust
+from loyalty.services import customer_merge, customer_partner_assign, normalise_phone, points_adjust
 
 # The reverse OneToOne from cards.Card.account: a lookup by name, no import of `cards`.
 CARD_NUMBER = "card__number"
@@ -394,3 +408,54 @@ class JobRunAdmin(admin.ModelAdmin):
     @admin.display(description="Burns (points entries)")
     def burns(self, obj):
         return PointsEntry.objects.filter(job_run=obj.label).count()
+
+
+# --- Business customers and partners: the parties (their agreements and statements are in partners/admin.py)
+
+
+class ContractDiscountInline(admin.TabularInline):
+    model = ContractDiscount
+    extra = 0
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    inlines = [ContractDiscountInline]
+    list_display = ["name", "vat_id", "pays_on_account", "days_to_pay", "prepayment_discount_percent",
+                    "deferral_surcharge_percent", "earns_points"]  # fmt: skip
+    search_fields = ["name", "vat_id"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "user"]
+    search_fields = ["code", "name"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(PartnerAssignment)
+class PartnerAssignmentAdmin(admin.ModelAdmin):
+    """A manager assigns a customer to a partner (who did it and when is recorded); activation assigns by code."""
+
+    list_display = ["customer", "partner", "source", "assigned_at", "assigned_by"]
+    list_filter = ["source", "partner"]
+    raw_id_fields = ["customer"]
+    search_fields = ["customer__name", "customer__phone", "partner__code"]
+
+    def get_fields(self, request, obj=None):
+        return (
+            ["customer", "partner"] if obj is None else ["customer", "partner", "source", "assigned_at", "assigned_by"]
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else ["customer", "partner", "source", "assigned_at", "assigned_by"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        # The form already refused a customer who has a partner (one assignment per customer).
+        assigned = customer_partner_assign(
+            customer=obj.customer, partner=obj.partner, source=PartnerAssignment.Source.MANAGER,
+            by=request.user, at=timezone.now(),
+        )  # fmt: skip
+        obj.pk = assigned.pk

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core import money
 from core.calendar import off_birthdays
@@ -230,6 +231,8 @@ class Account(models.Model):
     # rerun of the same night finds nothing left to do.
     stepped_down_at = models.DateTimeField(null=True, blank=True)
     replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
+    # A staff card of a business customer: its purchases count for the company (partners/ settles them).
+    company = models.ForeignKey("Company", null=True, blank=True, on_delete=models.PROTECT, related_name="accounts")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -392,3 +395,115 @@ class JobRun(models.Model):
     def label(self) -> str:
         """What ledger rows carry in their `job_run` column."""
         return f"{self.job}-{self.pk}"
+
+
+class Company(models.Model):
+    """A business customer: its staff's cards count for it (one spend, one level, one points balance or none).
+
+    The payment terms are copied onto each receipt it pays on account, so a later change of terms never
+    rewrites what a past receipt owed or when.
+    """
+
+    name = models.CharField(max_length=120)
+    vat_id = models.CharField("VAT id", max_length=20, unique=True)
+    address = models.TextField(blank=True)
+    days_to_pay = models.PositiveSmallIntegerField(default=14, validators=[MaxValueValidator(365)])
+    prepayment_discount_percent = models.DecimalField(default=Decimal("0.00"), **PERCENT)
+    deferral_surcharge_percent = models.DecimalField(default=Decimal("0.00"), **PERCENT)
+    earns_points = models.BooleanField(
+        default=True, help_text="Off: the company gets contract terms and period bonuses instead of points."
+    )
+    pays_on_account = models.BooleanField(
+        default=False, help_text="Its staff's receipts are invoiced: each is booked on account with the terms above."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self):
+        return f"{self.name} ({self.vat_id})"
+
+
+class Partner(models.Model):
+    """An agent, affiliate or reseller: customers who name its code at activation belong to it.
+
+    Lives here, not in `partners/`, because the till checks the code when it activates a card.
+    """
+
+    class Kind(models.TextChoices):
+        AGENT = "agent", "Agent"
+        AFFILIATE = "affiliate", "Affiliate"
+        RESELLER = "reseller", "Reseller"
+
+    code = models.CharField(max_length=20, unique=True, help_text="Stored in capitals; the till accepts any case.")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.AGENT)
+    # The partner's own login for /partner/: it sees its customers and statements, nothing else.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="partner"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [models.CheckConstraint(condition=Q(code__regex=r"^[A-Z0-9-]{2,20}$"), name="partner_code_shape")]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class PartnerAssignment(models.Model):
+    """A customer belongs to one partner: from the code given at activation, or by a manager."""
+
+    class Source(models.TextChoices):
+        ACTIVATION = "activation", _("Code given at activation")
+        MANAGER = "manager", _("Assigned by a manager")
+
+    customer = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="partner_assignment")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="assignments")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    assigned_at = models.DateTimeField()
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-assigned_at", "-id"]
+
+    def __str__(self):
+        return f"{self.customer.display_name} → {self.partner.code}"
+
+
+class ContractDiscount(models.Model):
+    """A business customer's contract price: a percent off a category or one SKU, from–to, for its staff cards.
+    At the till it replaces the card's percent on the lines it names when it is more; the programme's ceiling
+    binds it unless the contract says in writing why not (as a programme must)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="contract_discounts")
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=40, blank=True)
+    percent = models.DecimalField(**PERCENT)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True, help_text="Inclusive; empty: until ended.")
+    justification = models.TextField(
+        blank=True, help_text="Required for a percent above the programme's ceiling: why this customer gets more."
+    )
+
+    class Meta:
+        ordering = ["company", "valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(category__isnull=True) ^ Q(sku=""), name="contract_category_or_sku"),
+            models.CheckConstraint(
+                condition=Q(percent__lte=USUAL_CEILING) | ~Q(justification=""),
+                name="contract_above_20_needs_justification",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.percent} % on {self.sku or self.category} for {self.company.name}"
+
+    def clean(self):
+        if self.percent is not None and self.percent > USUAL_CEILING and not self.justification.strip():
+            raise ValidationError({"justification": "A contract price above 20 % needs a written justification."})

@@ -8,13 +8,15 @@ from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.db import connection
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 
 from core import rows
 from loyalty import rules
 from loyalty.models import (
     Account,
     Category,
+    Company,
+    ContractDiscount,
     Customer,
     JobRun,
     Level,
@@ -237,3 +239,27 @@ def last_nightly_runs() -> tuple[JobRun | None, JobRun | None]:
     """
     runs = JobRun.objects.filter(job=NIGHTLY_JOB).order_by("-started_at", "-id")
     return runs.first(), runs.filter(status=JobRun.Status.FINISHED).first()
+
+
+def company_earns_points(company_id: int) -> bool:
+    """Whether a business customer's staff cards earn points (off: contract terms and period bonuses instead).
+    Asked only for company cards: one indexed read, no lock (terms, like the programme's, not a balance)."""
+    return Company.objects.filter(pk=company_id, earns_points=True).exists()
+
+
+def company_contract(company_id: int, day) -> rules.ContractTerms | None:
+    """The contract prices of a business customer in force on `day` (the store's date), or None."""
+    found = (
+        ContractDiscount.objects.filter(company_id=company_id, valid_from__lte=day)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        .select_related("category")
+    )
+    by_sku, by_category, justified = {}, {}, set()
+    for term in found:
+        table, key = (by_sku, term.sku) if term.sku else (by_category, term.category.code)
+        table[key] = max(term.percent, table.get(key, term.percent))  # two terms on one line: the better one
+        if term.justification.strip():
+            justified.add(key)
+    if not by_sku and not by_category:
+        return None
+    return rules.ContractTerms(by_sku=by_sku, by_category=by_category, justified=frozenset(justified))

@@ -115,6 +115,10 @@ class ActivateIn(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
     birthday = serializers.DateField(required=False, allow_null=True, default=None, validators=[birthday_on_calendar])
     marketing_consent = serializers.BooleanField(required=False, default=False)
+    partner_code = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="",
+        help_text="The code of the partner (agent, affiliate, reseller) who brought the customer.",
+    )  # fmt: skip
 
 
 class ReplaceIn(serializers.Serializer):

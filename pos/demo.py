@@ -38,7 +38,7 @@ DEMO_PRODUCTS = [
 def ensure_manager_group() -> Group:
     group, _ = Group.objects.get_or_create(name=MANAGER_GROUP)
     group.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["cards", "giftcards", "loyalty", "pos"])
+        Permission.objects.filter(content_type__app_label__in=["cards", "giftcards", "loyalty", "pos", "partners"])
     )
     return group
 

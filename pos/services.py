@@ -1,6 +1,7 @@
 """First use, quote and checkout: the till's write path. Rules come from loyalty.rules, the ledger
 from loyalty.services; this module locks the card, prices the basket, and writes receipt and register."""
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -15,8 +16,15 @@ from core.errors import DomainError, InvalidInput, NotFound
 from giftcards.services import Where, gift_card_payments_quote, gift_card_payments_record, gift_card_take
 from giftcards.services import payments_checked as gift_card_payments_checked
 from loyalty import rules
-from loyalty.selectors import card_state, category_table, programme_rules, programme_terms
-from loyalty.services import account_purchase_record
+from loyalty.selectors import (
+    card_state,
+    category_table,
+    company_contract,
+    company_earns_points,
+    programme_rules,
+    programme_terms,
+)  # fmt: skip
+from loyalty.services import account_purchase_record, customer_partner_assign, partner_for_code
 from pos.actors import PosActor
 from pos.idempotency import run_once
 from pos.models import CardActivation, CardReplacement, DiscountEntry, Receipt, ReceiptLine, Store
@@ -48,11 +56,17 @@ def refuse_new_card(card: Card) -> None:
 
 def card_activate_at_till(*, actor: PosActor, number: str, at: datetime, **customer) -> Card:
     """First use at the till: link the card to its customer and record who did it, in one transaction."""
+    code = customer.pop("partner_code", "") or ""
+    partner = partner_for_code(code) if code.strip() else None  # checked before anything is written
     with transaction.atomic(durable=True):
         card = activate(card_lock(card_number_checked(number)), at=at, **customer)
         CardActivation.objects.create(
             card=card, store=actor.store, terminal=actor.terminal, cashier=actor.cashier, created_at=at
         )
+        if partner:
+            customer_partner_assign(
+                customer=card.account.customer, partner=partner, source="activation", by=actor.cashier, at=at
+            )
         return card
 
 
@@ -110,11 +124,17 @@ def _price(
         programme, state, stamp = rules.ProgrammeRules(kind=rules.Kind.FIXED), None, None
     else:
         programme, state = programme_rules(card.account.programme), card_state(card.account, at)
+        if card.account.company_id is not None and not company_earns_points(card.account.company_id):
+            # A business customer on contract terms instead of points: its staff cards earn none.
+            programme = dataclasses.replace(programme, earn_percent=rules.ZERO)
         stamp = card.account.programme.terms_stamp
     refuse_unknown_categories(basket, table)
     categories = {code: rule for code, (_, rule) in table.items()}
     local = store.local(at)
     base, lines = rules.price_lines(programme, state, basket.lines, categories, local)
+    company = card.account.company_id if card is not None else None
+    if company is not None and (contract := company_contract(company, local.date())):  # its contract prices
+        lines = rules.apply_contract(lines, contract, categories, programme.ceiling_percent)
     campaigns = campaigns_in_force(stamp, local.date())
     coupons = coupons_for_sale(
         basket.coupons, card_id=card and card.pk, customer_id=card and card.account.customer_id, kept=campaigns,

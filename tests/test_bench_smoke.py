@@ -31,6 +31,7 @@ NAMES = {
     "pos": f"loyalty_bench_smoke_{RUN}_pos",  # pos_bench.py, capture_sql.py and instructions.py share it
     "sweep": f"loyalty_bench_smoke_{RUN}_sweep",  # the sweep's seed and run: …_sweep_seed, …_sweep_run
     "reports": f"loyalty_bench_smoke_{RUN}_reports",
+    "partners": f"loyalty_bench_smoke_{RUN}_partners",
 }
 
 
@@ -189,3 +190,13 @@ def test_reports_bench(tmp_path):
     printed(out, r"^receipts: 2,000$", r"^what-if over 12 months: [\d.]+ s for [\d,]+ receipts of [\d,]+ cards")
     pages = re.findall(r"^\| `(/manager/[^`]*)` \| [\d,]+ ms \| [\d,]+ ms \|$", out, re.MULTILINE)
     assert len(pages) == 15, out
+
+
+def test_partners_bench(tmp_path):
+    out = run_bench("partners_bench.py", NAMES["partners"], tmp_path)
+    printed(
+        out,
+        r"^30 companies, 3 partners, 3,000 receipts in 2026-10$",
+        r"^first run: 33 statements made for 2026-10, total [\d.]+: [\d.]+ s, \d+ SQL statements \(target 60 s\)$",
+        r"^second run: 0 statements made for 2026-10, total 0.00: [\d.]+ s, \d+ SQL statements, wrote nothing$",
+    )

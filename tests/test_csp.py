@@ -80,4 +80,8 @@ def test_no_page_breaks_the_policy(visit):
     assert visit("/admin/pos/product/?q=milk", "#changelist") == []
     assert visit("/manager/", "main") == []
     assert visit("/manager/scale/", "main") == []
+    assert visit("/manager/partners/", "main") == []
+    assert visit("/admin/partners/statement/", "#changelist") == []
+    page.context.clear_cookies()
+    assert visit("/partner/login/", "main") == []
     assert visit("/api/v1/docs/", ".swagger-ui .info") == []

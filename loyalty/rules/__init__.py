@@ -47,9 +47,11 @@ from loyalty.rules.levels import (
 )
 from loyalty.rules.lots import Lot, burning_within, consume_oldest_first, expired_lots
 from loyalty.rules.pricing import (
+    ContractTerms,
     Line,
     Quote,
     QuotedLine,
+    apply_contract,
     line_percent,
     max_redeemable,
     points_multiplier,
@@ -70,7 +72,7 @@ __all__ = [
     "level_for_spend", "next_level",
     "Lot", "burning_within", "consume_oldest_first", "expired_lots",
     "Line", "Quote", "QuotedLine", "line_percent", "max_redeemable", "points_multiplier",
-    "price_lines", "quote", "quote_priced",
+    "price_lines", "quote", "quote_priced", "ContractTerms", "apply_contract",
     "ScaleStep", "cost_share", "design_scale", "required_volume", "round_up_to_round_number",
     "CardState", "CategoryRule", "Kind", "LevelRule", "Policy", "ProgrammeRules", "TimeWindowRule",
 ]  # fmt: skip

@@ -221,3 +221,32 @@ def quote_priced(
         level_after=level_after_purchase(p, card.level, spend_after) if card else None,
         spend_after=spend_after,
     )
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    """A business customer's contract prices in force today: percent by SKU, then by category."""
+
+    by_sku: Mapping[str, Decimal]
+    by_category: Mapping[str, Decimal]
+    justified: frozenset[str] = frozenset()  # SKUs or category codes whose percent may pass the ceiling
+
+
+def apply_contract(
+    lines: Sequence[QuotedLine], contract: ContractTerms, categories: Mapping[str, CategoryRule], ceiling: Decimal
+) -> tuple[QuotedLine, ...]:
+    """A line the contract names gets the contract's percent when it beats the card's: an SKU's before its
+    category's. The ceiling binds unless that contract line is justified in writing. A named category or SKU is
+    an explicit agreement, so it applies even where the card discount is excluded."""
+    priced = []
+    for ln in lines:
+        key = ln.sku if ln.sku in contract.by_sku else ln.category
+        pct = contract.by_sku.get(ln.sku, contract.by_category.get(ln.category))
+        if pct is not None and key not in contract.justified:
+            pct = min(pct, ceiling)
+        if pct is None or pct <= ln.discount_percent:
+            priced.append(ln)
+            continue
+        line = Line(sku=ln.sku, name=ln.name, category=ln.category, quantity=ln.quantity, unit_price=ln.unit_price)
+        priced.append(_quote_line(line, categories[ln.category], pct))
+    return tuple(priced)

@@ -19,8 +19,10 @@ from loyalty.services.ledger import (
     points_adjust,
 )
 from loyalty.services.levels import PlannedLevel, programme_levels_replace
+from loyalty.services.partners import customer_partner_assign, partner_for_code
 
 __all__ = [
+    "partner_for_code",
     "PlannedLevel",
     "Settlement",
     "account_open",
@@ -28,6 +30,7 @@ __all__ = [
     "account_refund_settle",
     "account_replace",
     "customer_create",
+    "customer_partner_assign",
     "customer_merge",
     "normalise_phone",
     "points_adjust",

@@ -1,4 +1,6 @@
+from django.apps import apps
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from pos.demo import build_demo
@@ -24,3 +26,5 @@ class Command(BaseCommand):
             )
         for line in [*build_demo(), *build_gift_cards(), *build_history()]:
             self.stdout.write(line)
+        if apps.is_installed("partners"):  # named, not imported: partners sits above pos
+            call_command("partners_demo", stdout=self.stdout)

@@ -1,0 +1,338 @@
+"""Agreements with business customers and partners, and the statements their period settlements make.
+
+The parties (`loyalty.Company`, `loyalty.Partner`) and who belongs to a partner live in `loyalty`, where
+the till reads them; this app holds what is agreed and what was settled, and reads the rest.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core import money
+from loyalty.models import PERCENT, Company, Customer, Partner
+from partners import rules
+
+MONEY = money.AMOUNT
+TOTAL = money.TOTAL
+
+
+class Agreement(models.Model):
+    """What a company or a partner earns per period: conditions, volume tiers, per-unit amounts, a cap."""
+
+    class Period(models.TextChoices):
+        MONTH = "month", "Month"
+        QUARTER = "quarter", "Quarter"
+        YEAR = "year", "Year"
+
+    class TierMode(models.TextChoices):
+        RETROACTIVE = rules.RETROACTIVE, "Retroactive (the tier reached applies to the whole volume)"
+        MARGINAL = rules.MARGINAL, "Marginal (each slice at its own tier)"
+
+    name = models.CharField(max_length=120)
+    company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT, related_name="agreements")
+    partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="agreements")
+    period = models.CharField(max_length=8, choices=Period.choices, default=Period.MONTH)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True, help_text="Empty: until ended.")
+    tier_mode = models.CharField(max_length=12, choices=TierMode.choices, default=TierMode.RETROACTIVE)
+    cap = models.DecimalField(
+        **MONEY, null=True, blank=True, validators=[MinValueValidator(0)], help_text="Most one period can earn."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(company__isnull=True) ^ Q(partner__isnull=True), name="agreement_has_one_party"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="agreement_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if (self.company_id is None) == (self.partner_id is None):
+            raise ValidationError("An agreement is with one company or one partner.")
+
+    @property
+    def party(self) -> Company | Partner:
+        return self.company or self.partner
+
+
+class ChosenLine(models.Model):
+    """The product line an agreement rewards buying: a category, or one SKU."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="chosen_lines")
+    category = models.ForeignKey("loyalty.Category", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sku = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__isnull=True) ^ Q(sku=""), name="chosen_line_is_category_or_sku"
+            ),
+        ]
+
+    def __str__(self):
+        return self.sku or str(self.category)
+
+
+class Condition(models.Model):
+    class Kind(models.TextChoices):
+        PLAN = rules.PLAN, "Plan volume met"
+        ON_TIME = rules.ON_TIME, "Paid on time"
+        PRODUCT_LINE = rules.PRODUCT_LINE, "Chosen product line bought"
+        GROWTH = rules.GROWTH, "Growth against the same period last year"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="conditions")
+    kind = models.CharField(max_length=14, choices=Kind.choices)
+    percent = models.DecimalField(help_text="Of the period's volume, when met.", **PERCENT)
+    plan = models.DecimalField(**MONEY, default=Decimal("0.00"), help_text="Plan: the volume to reach.")
+    minimum = models.DecimalField(**MONEY, default=Decimal("0.00"), help_text="Product line: bought for at least.")
+    growth_percent = models.DecimalField(max_digits=6, decimal_places=2, default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["agreement", "id"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "kind"], name="one_condition_of_a_kind")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.percent} %"
+
+    def as_rule(self) -> rules.Condition:
+        return rules.Condition(self.kind, self.percent, self.plan, self.minimum, self.growth_percent)
+
+
+class Tier(models.Model):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="tiers")
+    threshold = models.DecimalField("from period volume", **MONEY, validators=[MinValueValidator(0)])
+    percent = models.DecimalField(**PERCENT)
+
+    class Meta:
+        ordering = ["agreement", "threshold"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "threshold"], name="tier_threshold_unique")]
+
+    def __str__(self):
+        return f"{self.percent} % from {self.threshold}"
+
+
+class UnitRate(models.Model):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="unit_rates")
+    sku = models.CharField(max_length=40)
+    amount = models.DecimalField("per unit", **MONEY, validators=[MinValueValidator(0)])
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agreement", "sku"], name="unit_rate_sku_unique")]
+
+    def __str__(self):
+        return f"{self.amount} per {self.sku}"
+
+
+class KeyAccount(models.Model):
+    """A customer named explicitly: excluded from a partner's commission, or paid at its own percent."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="key_accounts")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    percent = models.DecimalField(null=True, blank=True, help_text="Empty: excluded from the commission.", **PERCENT)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "customer"], name="key_account_once")]
+
+    def __str__(self):
+        return f"Key account {self.customer.name}"
+
+
+class Statement(models.Model):
+    """One agreement's settlement of one period. A rerun finds it and changes nothing; a correction is a
+    reversing statement (all amounts negated) after which the period can be settled again."""
+
+    class Kind(models.TextChoices):
+        SETTLEMENT = "settlement", _("Settlement")
+        REVERSAL = "reversal", _("Reversal")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        PAID = "paid", _("Paid out")
+
+    class Payout(models.TextChoices):
+        CREDIT = "credit", "Credit on the company's account"
+        DISCOUNT = "discount", "Discount on the next purchases"
+        EXPORT = "export", "Exported to accounting (CSV)"
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="statements")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.SETTLEMENT)
+    period_start = models.DateField()
+    period_end = models.DateField(help_text="Inclusive.")
+    # The instants counted: the period in the chain's time zone, cut to the agreement's term.
+    counted_from = models.DateTimeField()
+    counted_until = models.DateTimeField(help_text="Exclusive.")
+    reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
+    volume = models.DecimalField(**TOTAL)
+    last_year_volume = models.DecimalField(
+        **TOTAL, default=Decimal("0.00"), help_text="The same window a year before: what the volume is compared with."
+    )
+    adjustment = models.DecimalField(
+        **TOTAL, default=Decimal("0.00"), help_text="Refunds after an earlier period closed, taken back here."
+    )
+    bonus = models.DecimalField(**TOTAL)
+    receipts = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    payout = models.CharField(max_length=10, choices=Payout.choices, blank=True)
+    created_at = models.DateTimeField()
+    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    reversed_flag = models.BooleanField(default=False, editable=False, help_text="A reversal cancelled this one.")
+
+    class Meta:
+        ordering = ["-period_start", "agreement", "id"]
+        permissions = [("approve_statement", "Can approve and pay out statements")]
+        constraints = [
+            # Once per period per agreement: a rerun (under the agreements' locks) finds this and writes nothing;
+            # a reversed one no longer counts, so a correction can settle the period again.
+            models.UniqueConstraint(
+                fields=["agreement", "period_start"],
+                condition=Q(kind="settlement", reversed_flag=False),
+                name="one_live_settlement_per_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="settlement", reverses__isnull=True) | Q(kind="reversal", reverses__isnull=False),
+                name="reversal_names_what_it_reverses",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.agreement} {self.period_start:%Y-%m} ({self.get_kind_display()})"
+
+    @property
+    def net_bonus(self) -> Decimal:
+        return self.bonus + self.adjustment
+
+
+class StatementLine(models.Model):
+    """A condition, tier, per-unit amount, cap or adjustment on a statement, with its figure."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=14)
+    label = models.CharField(max_length=120)
+    figure = models.CharField(max_length=200)
+    met = models.BooleanField()
+    percent = models.DecimalField(max_digits=6, decimal_places=2)
+    amount = models.DecimalField(**TOTAL)
+
+    class Meta:
+        ordering = ["statement", "position"]
+        constraints = [models.UniqueConstraint(fields=["statement", "position"], name="statement_line_position")]
+
+    def __str__(self):
+        return f"{self.label}: {self.amount}"
+
+
+class StatementItem(models.Model):
+    """A receipt counted on a statement (net of the period's refunds), or a later refund taken back."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="items")
+    receipt = models.ForeignKey("pos.Receipt", on_delete=models.PROTECT, related_name="+")
+    refund = models.ForeignKey("pos.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(help_text="When the receipt or the refund was made.")
+    amount = models.DecimalField(**MONEY, help_text="Counted volume; negative for a later refund.")
+    bonus = models.DecimalField(**MONEY, default=Decimal("0.00"), help_text="For a later refund: bonus taken back.")
+
+    class Meta:
+        ordering = ["statement", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["statement", "receipt"], condition=Q(refund__isnull=True), name="receipt_once_per_statement"
+            ),
+            # A refund after its period closed is taken back once, by one later statement of the agreement.
+            models.UniqueConstraint(fields=["statement", "refund"], name="refund_once_per_statement"),
+        ]
+
+    def __str__(self):
+        return f"Receipt {self.receipt_id}: {self.amount}"
+
+
+class StatementEvent(models.Model):
+    """The audit of a statement: made, approved, paid out, reversed — who, when, what."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=20)
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReceiptOnAccount(models.Model):
+    """A receipt a company pays later, with the payment terms of the day it was made: so whether it was
+    paid on time is a fact the settlement reads, not a judgement."""
+
+    receipt = models.OneToOneField("pos.Receipt", on_delete=models.PROTECT, related_name="on_account")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="receipts_on_account")
+    amount = models.DecimalField(**MONEY)
+    due_on = models.DateField()
+    days_to_pay = models.PositiveSmallIntegerField()
+    prepayment_discount_percent = models.DecimalField(**PERCENT)
+    deferral_surcharge_percent = models.DecimalField(**PERCENT)
+    paid = models.DecimalField(**MONEY, default=Decimal("0.00"), help_text="Cache of its payments, under the row lock.")
+    paid_in_full_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(paid__gte=0) & Q(paid__lte=models.F("amount")), name="paid_within_amount"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Receipt {self.receipt_id} due {self.due_on}"
+
+
+class Payment(models.Model):
+    """Money a company paid for a receipt on account: recorded by a manager or imported from accounting."""
+
+    class Source(models.TextChoices):
+        MANAGER = "manager", "Recorded by a manager"
+        IMPORT = "import", "Imported from accounting (CSV)"
+
+    charge = models.ForeignKey(ReceiptOnAccount, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY)
+    paid_on = models.DateField()
+    reference = models.CharField(max_length=60, help_text="The bank's or accounting's reference.")
+    source = models.CharField(max_length=10, choices=Source.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["paid_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_positive"),
+            # An import run twice records each payment once.
+            models.UniqueConstraint(fields=["charge", "reference"], name="payment_reference_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} paid on {self.paid_on}"

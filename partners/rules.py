@@ -1,0 +1,200 @@
+"""Pure rules of a period settlement: conditions met or not, volume tiers, per-unit amounts, caps.
+
+Plain values in, plain values out: no database, no clock, no settings. `services.py` gathers a period's
+figures (with set-based SQL in `selectors.py`) and asks here what they earn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
+from core.money import CENT, HUNDRED, ZERO, round_money
+
+RETROACTIVE = "retroactive"  # the tier reached applies to the whole period's volume
+MARGINAL = "marginal"  # each slice of volume earns its own tier's percent, like income tax
+
+PLAN = "plan"  # the period's volume reached the plan
+ON_TIME = "on_time"  # every receipt paid on account was paid by its due date
+PRODUCT_LINE = "product_line"  # the chosen line was bought, for at least the minimum amount
+GROWTH = "growth"  # volume grew by at least N % against the same period a year before
+
+
+@dataclass(frozen=True)
+class Tier:
+    threshold: Decimal  # from this period volume on
+    percent: Decimal
+
+
+@dataclass(frozen=True)
+class Condition:
+    kind: str
+    percent: Decimal
+    plan: Decimal = ZERO  # PLAN: the volume to reach
+    minimum: Decimal = ZERO  # PRODUCT_LINE: bought for at least this (0: any purchase of the line)
+    growth_percent: Decimal = ZERO  # GROWTH: at least this much more than last year
+
+
+@dataclass(frozen=True)
+class UnitRate:
+    sku: str
+    amount: Decimal  # paid per unit sold (net of refunds)
+
+
+@dataclass(frozen=True)
+class Terms:
+    conditions: tuple[Condition, ...] = ()
+    tiers: tuple[Tier, ...] = ()
+    tier_mode: str = RETROACTIVE
+    unit_rates: tuple[UnitRate, ...] = ()
+    cap: Decimal | None = None  # the bonus of one period never exceeds this
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What happened in the period, already net of the refunds made in it."""
+
+    volume: Decimal
+    late_receipts: int = 0
+    line_volume: Decimal = ZERO
+    last_year_volume: Decimal = ZERO
+    unit_quantities: dict[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of a statement: what was judged, its figure, met or not, what it adds."""
+
+    kind: str
+    label: str
+    figure: str
+    met: bool
+    percent: Decimal
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Result:
+    lines: tuple[Line, ...]
+    bonus: Decimal
+
+    @property
+    def percent_earned(self) -> Decimal:
+        return sum((ln.percent for ln in self.lines if ln.met), ZERO)
+
+
+def percent_of(amount: Decimal, percent: Decimal) -> Decimal:
+    return round_money(amount * percent / HUNDRED)
+
+
+def growth_percent(volume: Decimal, last_year: Decimal) -> Decimal | None:
+    """None when there was nothing last year: growth from nothing is not a percentage."""
+    if last_year <= ZERO:
+        return None
+    return ((volume - last_year) * HUNDRED / last_year).quantize(CENT, rounding=ROUND_DOWN)
+
+
+def condition_met(condition: Condition, figures: Figures) -> tuple[bool, str]:
+    """Met or not, and the figure that decided it, as a person reads it on the statement."""
+    if condition.kind == PLAN:
+        return figures.volume >= condition.plan, f"{figures.volume} of {condition.plan}"
+    if condition.kind == ON_TIME:
+        late = figures.late_receipts
+        return late == 0, "all paid on time" if late == 0 else f"{late} paid late"
+    if condition.kind == PRODUCT_LINE:
+        bought = figures.line_volume
+        return bought > ZERO and bought >= condition.minimum, f"{bought} bought"
+    if condition.kind == GROWTH:
+        grown = growth_percent(figures.volume, figures.last_year_volume)
+        if grown is None:
+            return False, "no purchases in the same period last year"
+        return grown >= condition.growth_percent, f"{grown} % against {figures.last_year_volume}"
+    raise ValueError(f"unknown condition {condition.kind!r}")
+
+
+LABELS = {PLAN: "Plan volume met", ON_TIME: "Paid on time", PRODUCT_LINE: "Chosen line bought", GROWTH: "Growth"}
+
+
+def shares(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """`total` split by `weights` in cents that add up to it exactly (largest remainder takes the odd cent)."""
+    whole = sum(weights, ZERO)
+    if whole == ZERO:
+        return [ZERO for _ in weights]
+    raw = [total * w / whole for w in weights]
+    parts = [r.quantize(CENT, rounding=ROUND_DOWN) for r in raw]
+    left = int((total - sum(parts, ZERO)) / CENT)
+    by_remainder = sorted(range(len(raw)), key=lambda i: (parts[i] - raw[i], i))
+    for i in by_remainder[:left]:
+        parts[i] += CENT
+    return parts
+
+
+def condition_lines(conditions: tuple[Condition, ...], figures: Figures) -> list[Line]:
+    """Each condition with its share of the bonus: the met percents add up, applied to the volume once."""
+    judged = [(c, *condition_met(c, figures)) for c in conditions]
+    met_percents = [c.percent for c, met, _ in judged if met]
+    total = percent_of(figures.volume, sum(met_percents, ZERO))
+    amounts = iter(shares(total, met_percents))
+    return [
+        Line(c.kind, LABELS[c.kind], figure, met, c.percent, next(amounts) if met else ZERO)
+        for c, met, figure in judged
+    ]
+
+
+def tier_reached(tiers: tuple[Tier, ...], volume: Decimal) -> Tier | None:
+    reached = [t for t in sorted(tiers, key=lambda t: t.threshold) if volume >= t.threshold]
+    return reached[-1] if reached else None
+
+
+def next_tier(tiers: tuple[Tier, ...], volume: Decimal) -> tuple[Tier, Decimal] | None:
+    """The next tier up and the volume still missing to reach it; None at the top."""
+    above = [t for t in sorted(tiers, key=lambda t: t.threshold) if t.threshold > volume]
+    return (above[0], above[0].threshold - volume) if above else None
+
+
+def tiered_amount(tiers: tuple[Tier, ...], volume: Decimal, mode: str) -> Decimal:
+    """Retroactive: the whole volume at the tier reached. Marginal: each slice at its own tier's percent."""
+    ordered = sorted(tiers, key=lambda t: t.threshold)
+    if mode == RETROACTIVE:
+        reached = tier_reached(tiers, volume)
+        return percent_of(volume, reached.percent) if reached else ZERO
+    if mode != MARGINAL:
+        raise ValueError(f"unknown tier mode {mode!r}")
+    exact = ZERO
+    for tier, above in zip(ordered, [*ordered[1:], None], strict=True):
+        top = volume if above is None else min(volume, above.threshold)
+        if top > tier.threshold:
+            exact += (top - tier.threshold) * tier.percent / HUNDRED
+    return round_money(exact)
+
+
+def tier_line(terms: Terms, figures: Figures) -> Line | None:
+    if not terms.tiers:
+        return None
+    reached = tier_reached(terms.tiers, figures.volume)
+    amount = tiered_amount(terms.tiers, figures.volume, terms.tier_mode)
+    label = f"Volume tier ({terms.tier_mode})"
+    figure = f"{figures.volume} reaches {reached.percent} %" if reached else f"{figures.volume}: below the first tier"
+    return Line("tier", label, figure, reached is not None, reached.percent if reached else ZERO, amount)
+
+
+def unit_lines(terms: Terms, figures: Figures) -> list[Line]:
+    lines = []
+    for rate in terms.unit_rates:
+        quantity = figures.unit_quantities.get(rate.sku, ZERO)
+        amount = round_money(quantity * rate.amount)
+        lines.append(Line("unit", f"{rate.sku} per unit", f"{quantity} × {rate.amount}", quantity > 0, ZERO, amount))
+    return lines
+
+
+def settle(terms: Terms, figures: Figures) -> Result:
+    """A period's bonus: conditions, tier, per-unit amounts, then the cap over their sum."""
+    lines = condition_lines(terms.conditions, figures)
+    if tier := tier_line(terms, figures):
+        lines.append(tier)
+    lines += unit_lines(terms, figures)
+    bonus = sum((ln.amount for ln in lines), ZERO)
+    if terms.cap is not None and bonus > terms.cap:
+        lines.append(Line("cap", "Cap", f"{bonus} capped at {terms.cap}", True, ZERO, terms.cap - bonus))
+        bonus = terms.cap
+    return Result(tuple(lines), bonus)

@@ -1,0 +1,41 @@
+"""/partner/ in a real browser (Debian's chromium through Playwright): sign in, progress, statements, on a
+desktop (1440×900) and a phone (390×844), in English and German. Screenshots go to test-artifacts/."""
+
+import pytest
+
+from tests.browser import ARTIFACTS, BROWSER_TEST, expect
+
+pytestmark = BROWSER_TEST
+
+DESKTOP = {"viewport": {"width": 1440, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+@pytest.mark.parametrize(
+    "device, locale, progress",
+    [
+        (DESKTOP, "en-US", "Sell 3,200.00 more this quarter for 4 %"),
+        (PHONE, "de-DE", "Verkaufen Sie in diesem Quartal noch 3.200,00 für 4 %"),
+    ],
+)
+def test_a_partner_signs_in_and_reads_its_progress_and_statement(
+    browser, live_server, two_partners, device, locale, progress
+):
+    context = browser.new_context(**device, base_url=live_server.url, locale=locale)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto("/partner/")
+    page.fill("input[name=username]", "nord")
+    page.fill("input[name=password]", "pw-nord-1")
+    page.click("button[type=submit]")
+    expect(page.locator(".next")).to_have_text(progress)
+    assert page.evaluate("document.documentElement.scrollWidth") <= device["viewport"]["width"]
+    name = "desktop" if device is DESKTOP else "phone"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"partner-home-{name}.png"), full_page=True)
+    page.locator("a[href$='/']", has_text="Open" if locale == "en-US" else "Öffnen").first.click()
+    expect(page.locator("h1")).to_contain_text("2026-07")
+    page.screenshot(path=str(ARTIFACTS / f"partner-statement-{name}.png"), full_page=True)
+    assert errors == []
+    context.close()
