@@ -1,5 +1,5 @@
-"""Designing the next programme: the discount-scale designer (and saving a scale as levels), and the
-what-if replay of past receipts under a proposed programme (a Celery task with progress)."""
+"""Designing the next programme: the what-if replay of past receipts under a proposed programme (a Celery task
+with progress). The scale designer is dashboard.scale."""
 
 from __future__ import annotations
 
@@ -7,20 +7,12 @@ import logging
 import uuid
 from decimal import Decimal
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
-from core.errors import DomainError
 from dashboard import tasks, whatif
 from dashboard.access import manager_required
 from dashboard.forms import (
-    DEMO_STEPS,
-    CustomerAskForm,
-    SaveScaleForm,
-    ScaleForm,
-    StepFormSet,
     WhatIfForm,
     whatif_initial,
 )
@@ -28,125 +20,8 @@ from dashboard.reports.common import Chart, Column, Series, Table, table_csv
 from dashboard.views import chrome
 from loyalty import rules
 from loyalty.models import Programme
-from loyalty.services import PlannedLevel, programme_levels_replace
 
 log = logging.getLogger(__name__)
-STEP_COLUMNS = [
-    Column("name", "Level"),
-    Column("percent", "Discount %", "number"),
-    Column("wanted", "Extra margin wanted", "money"),
-    Column("volume", "Volume needed (list price)", "money"),
-    Column("revenue", "They pay (after discount)", "money"),
-    Column("growth", "Growth of volume %", "number"),
-    Column("revenue_growth", "Growth of what they pay %", "number"),
-    Column("published", "Publish from", "money"),
-]
-
-
-# --- the scale designer -------------------------------------------------------------------------
-
-
-def _step_row(name: str, step: rules.ScaleStep) -> dict:
-    return {
-        "name": name,
-        "percent": step.discount_percent,
-        "wanted": step.wanted_margin_increase,
-        "volume": step.list_volume_required,
-        "revenue": step.revenue_required,
-        "growth": step.growth_percent,
-        "revenue_growth": step.revenue_growth_percent,
-        "published": step.published_volume,
-    }
-
-
-def designed_scale(form: ScaleForm, steps: StepFormSet) -> tuple[Table | None, list[str]]:
-    """Each level against today's volume and discount; a level whose discount eats the whole margin is an error."""
-    rows, errors = [], []
-    for data in (s.cleaned_data for s in steps.forms if s.cleaned_data and not s.cleaned_data.get("DELETE")):
-        try:
-            start = form.cleaned_data
-            step = rules.required_volume(
-                form.markup(), start["volume"], data["percent"], data["wanted"], start["current"]
-            )
-        except rules.RuleError as error:
-            errors.append(f"{data['name']}: {error.message}")
-            continue
-        rows.append(_step_row(data["name"], step))
-    if not rows:
-        return None, errors
-    rows.sort(key=lambda r: r["percent"])
-    chart = Chart(
-        "bar",
-        [f"{r['name']} {r['percent']} %" for r in rows],
-        [
-            Series("Volume needed", [r["volume"] for r in rows]),
-            Series("Publish from", [r["published"] for r in rows]),
-        ],
-        y_title="volume per month",
-    )
-    note = (
-        "Each level is measured against what the customer (or segment) buys now at today's discount: the volume "
-        "at which its discount still leaves today's margin plus the extra margin wanted. 'Publish from' is that "
-        "volume rounded up to a round number; saved as levels, it becomes the spend threshold of each level."
-    )
-    return Table("scale", "The scale", STEP_COLUMNS, rows, chart, note), errors
-
-
-def _scale_forms(data) -> tuple[ScaleForm, StepFormSet]:
-    if data is None:
-        return ScaleForm(prefix="scale"), StepFormSet(prefix="step", initial=DEMO_STEPS)
-    return ScaleForm(data, prefix="scale"), StepFormSet(data, prefix="step")
-
-
-@manager_required
-def scale(request: HttpRequest) -> HttpResponse:
-    mode = request.GET.get("mode") if request.method == "GET" else "scale"
-    data = request.POST if request.method == "POST" else request.GET
-    ask = CustomerAskForm(data if mode == "ask" else None, prefix="ask")
-    form, steps = _scale_forms(data if mode == "scale" else None)
-    save = SaveScaleForm(request.POST or None, initial={"programme": Programme.objects.filter(is_default=True).first()})
-    answer, table, errors = None, None, []
-    if mode == "ask" and ask.is_valid():
-        try:
-            answer = ask.step()
-        except rules.RuleError as error:
-            errors.append(error.message)
-    if mode == "scale" and form.is_valid() and steps.is_valid():
-        table, errors = designed_scale(form, steps)
-    publish = request.method == "POST" and table is not None and not errors and save.is_valid()
-    if publish and _save(request, save.cleaned_data["programme"], table):
-        return redirect(_designer_url(request.POST))
-    context = chrome(request, "scale") | {
-        "title": "Designing a discount scale",
-        "ask": ask,
-        "answer": answer,
-        "form": form,
-        "steps": steps,
-        "table": table,
-        "errors": errors,
-        "save": save,
-    }
-    return render(request, "dashboard/scale.html", context)
-
-
-def _designer_url(posted) -> str:
-    """Back to the designer showing the scale just saved (a GET, so a reload does not save it again)."""
-    query = posted.copy()
-    for key in ("csrfmiddlewaretoken", "programme"):
-        query.pop(key, None)
-    query["mode"] = "scale"
-    return f"{reverse('manager:scale')}?{query.urlencode()}"
-
-
-def _save(request: HttpRequest, programme: Programme, table: Table) -> bool:
-    levels = [PlannedLevel(r["name"], r["published"], r["percent"]) for r in table.rows]
-    try:
-        programme_levels_replace(programme_id=programme.pk, levels=levels, by=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return False
-    messages.success(request, f"Saved {len(levels)} levels as the levels of {programme.name}.")
-    return True
 
 
 # --- the what-if --------------------------------------------------------------------------------

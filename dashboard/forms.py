@@ -85,8 +85,9 @@ class MarginInput(forms.Form):
 class CustomerAskForm(MarginInput):
     """One customer asks for a bigger discount: what must they buy for it?"""
 
-    volume = forms.DecimalField(label="Buys now per month (list price)", initial=Decimal("10000"), **MONEY)
-    current = forms.DecimalField(label="Discount now %", initial=Decimal("0"), **PERCENT)
+    volume = forms.DecimalField(label="Pays now per month (after their discount)", initial=Decimal("10000"), **MONEY)
+    current = forms.DecimalField(label="Discount now %", initial=Decimal("0"), max_digits=5, decimal_places=2,
+                                 min_value=Decimal(0), max_value=Decimal("99.99"))  # fmt: skip
     asked = forms.DecimalField(label="Discount asked %", initial=Decimal("10"), **PERCENT)
     wanted = forms.DecimalField(label="Extra margin wanted per month", initial=Decimal("0"), **MONEY)
 
@@ -96,8 +97,9 @@ class CustomerAskForm(MarginInput):
 
 
 class ScaleForm(MarginInput):
-    volume = forms.DecimalField(label="Buys now per month (list price)", initial=Decimal("300"), **MONEY)
-    current = forms.DecimalField(label="Discount now %", initial=Decimal("0"), **PERCENT)
+    volume = forms.DecimalField(label="Pays now per month (after their discount)", initial=Decimal("300"), **MONEY)
+    current = forms.DecimalField(label="Discount now %", initial=Decimal("0"), max_digits=5, decimal_places=2,
+                                 min_value=Decimal(0), max_value=Decimal("99.99"))  # fmt: skip
 
 
 class StepForm(forms.Form):
@@ -115,7 +117,25 @@ DEMO_STEPS = [
 
 
 class SaveScaleForm(forms.Form):
+    """Where the scale goes, and for a programme counting lifetime spend, how many months of the monthly
+    figures make a level's threshold (a rolling programme's window decides that by itself)."""
+
     programme = forms.ModelChoiceField(Programme.objects.all(), empty_label=None)
+    months = forms.IntegerField(
+        label="Months to reach a level (lifetime spend)",
+        initial=12,
+        required=False,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+
+    def clean(self):
+        data = super().clean()
+        programme = data.get("programme")
+        if programme is not None and programme.spend_basis == Programme.SpendBasis.ROLLING:
+            data["months"] = programme.spend_window_months
+        elif programme is not None and not data.get("months"):
+            self.add_error("months", "Say in how many months a customer buying that much should reach a level.")
+        return data
 
 
 # --- the what-if --------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from dashboard import design, views
+from dashboard import design, scale, views
 
 app_name = "manager"
 
@@ -18,7 +18,8 @@ urlpatterns = [
     path("suspicious/<slug:pattern>/", views.suspicious_report, name="suspicious-by"),
     path("receipts/", views.receipts_list, name="receipts"),
     path("receipts/<int:receipt_id>/", views.receipt_detail, name="receipt"),
-    path("scale/", design.scale, name="scale"),
+    path("scale/", scale.scale_page, name="scale"),
+    path("scale/answer.csv", views.scale_answer_csv, name="scale-answer"),
     path("whatif/", design.whatif_form, name="whatif"),
     path("whatif/<slug:run_id>/", design.whatif_run, name="whatif-run"),
     path("whatif/<slug:run_id>/progress/", design.whatif_progress, name="whatif-progress"),

@@ -6,16 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard import pages
+from config.api_errors import error_body, status_for
+from dashboard import pages, scale_answer
 from dashboard.access import manager_required
 from dashboard.forms import PER, FilterForm
 from dashboard.reports import discounts, receipts, suspicious
 from dashboard.reports.common import ReportFilter, presets, report_session, table_csv
+from loyalty import rules
 from pos.models import Store
 
 NAV = [
@@ -176,3 +178,21 @@ def receipt_detail(request: HttpRequest, receipt_id: int) -> HttpResponse:
     context = chrome(request, "receipts") | {"title": f"Receipt #{receipt.pk}", "receipt": receipt}
     with timezone.override(receipt.store.time_zone):  # its times as the store's clock showed them
         return render(request, "dashboard/receipt.html", context)
+
+
+# --- the scale designer's answer as CSV (api.md) ------------------------------------------------
+
+
+@manager_required
+def scale_answer_csv(request: HttpRequest) -> HttpResponse:
+    values, problems = scale_answer.read(request.GET)
+    if problems:
+        body = error_body("invalid_input", "Some parameters are missing or out of range.", problems)
+        return JsonResponse(body, status=400)
+    try:
+        step = scale_answer.answer(values)
+    except rules.RuleError as error:
+        return JsonResponse(error_body(error.code, error.message, error.details), status=status_for(error))
+    response = HttpResponse(scale_answer.as_csv(step).encode(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="scale-answer.csv"'
+    return response

@@ -16,7 +16,7 @@ PERIOD = "from=2026-11-01&to=2026-11-10"
 @pytest.fixture
 def page(browser, live_server):
     build_shop()
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, base_url=live_server.url)
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors = []
@@ -85,12 +85,15 @@ def test_the_scale_designer_answers_a_customer_and_saves_a_scale(page):
     page.fill("#id_ask-volume", "10000")
     page.fill("#id_ask-asked", "10")
     page.get_by_role("button", name="Work it out").click()
-    expect(page.locator("#answer")).to_contain_text("14285.71")
+    expect(page.locator("#answer")).to_contain_text("12857.14")
     expect(page.locator("#answer")).to_contain_text("28.6 %")
+    expect(page.locator("#answer-table")).to_contain_text("9523.81")
     page.get_by_role("button", name="Draw the scale").click()
     charts_drawn(page, 1)
+    expect(page.locator("#basis")).to_contain_text("each monthly figure × 12")
+    expect(page.locator("#moves")).to_contain_text("would move up")
     shot(page, "10-scale")
-    page.get_by_role("button", name="Save as the programme's levels").click()
+    page.get_by_role("button", name="Save as the levels of").click()
     expect(page.locator(".msg-success")).to_contain_text("Saved 3 levels")
 
 
