@@ -15,11 +15,13 @@ from dashboard.access import manager_required
 from dashboard.forms import (
     WhatIfForm,
     whatif_initial,
+    whatif_initial_from,
+    whatif_initial_json,
 )
 from dashboard.reports.common import Chart, Column, Series, Table, table_csv
 from dashboard.views import chrome
 from loyalty import rules
-from loyalty.models import Programme
+from loyalty.models import Category, Programme
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +45,20 @@ def _proposal(form: WhatIfForm) -> whatif.Proposal:
     return whatif.Proposal.from_json(data)
 
 
-@manager_required
-def whatif_form(request: HttpRequest) -> HttpResponse:
+def _starting_point(request: HttpRequest) -> dict:
+    """The form's first values: a replayed proposal to change (?from=run), else a programme's settings."""
+    run = whatif.status(request.GET.get("from", "")) if request.GET.get("from", "").isalnum() else None
+    if run is not None:
+        return whatif_initial_from(run["proposal"])
     wanted = request.GET.get("programme", "")
     programme = Programme.objects.filter(pk=int(wanted)).first() if wanted.isascii() and wanted.isdigit() else None
     programme = programme or Programme.objects.filter(is_default=True).first() or Programme.objects.first()
-    form = WhatIfForm(request.POST or None, initial=whatif_initial(programme) if programme else {})
+    return whatif_initial(programme) if programme else {}
+
+
+@manager_required
+def whatif_form(request: HttpRequest) -> HttpResponse:
+    form = WhatIfForm(request.POST or None, initial=_starting_point(request))
     if request.method == "POST" and form.is_valid():
         proposal, run_id = _proposal(form), uuid.uuid4().hex
         whatif.queue(run_id, proposal)
@@ -90,10 +100,39 @@ def whatif_run(request: HttpRequest, run_id: str) -> HttpResponse:
         "status": status,
         "run_id": run_id,
         "proposal": status["proposal"],
+        "terms": proposal_terms(status["proposal"]),
         "tables": tables,
         "percent_done": int(100 * status["done"] / status["total"]) if status.get("total") else 0,
     }
     return render(request, "dashboard/whatif_run.html", context)
+
+
+def proposal_terms(proposal: dict) -> list[tuple[str, str, str, bool]]:
+    """(term, the programme today, the proposal, changed?): what exactly was replayed, beside what is."""
+    programme = Programme.objects.filter(pk=proposal["programme_id"]).first()
+    now = whatif.Proposal.from_json(whatif_initial_json(programme)) if programme else None
+    replayed = whatif.Proposal.from_json(proposal) if programme else None
+    if now is None or replayed is None:
+        return []
+    names = dict(Category.objects.values_list("code", "name"))
+
+    def levels(p: whatif.Proposal) -> str:
+        levels = sorted(p.rules.levels, key=lambda lv: lv.threshold)
+        return "; ".join(f"{lv.name} from {lv.threshold:.2f} at {lv.percent:.2f} %" for lv in levels) or "none"
+
+    def terms(p: whatif.Proposal) -> list[tuple[str, str]]:
+        r = p.rules
+        return [
+            ("Kind", Programme.Kind(r.kind).label),
+            ("Base %", f"{Decimal(r.base_percent):.2f}"),
+            ("Levels", levels(p)),
+            ("Ceiling %", f"{Decimal(r.ceiling_percent):.2f}"),
+            ("Excluded categories", ", ".join(names.get(code, code) for code in sorted(p.excluded)) or "none"),
+            ("Points earned %", f"{Decimal(r.earn_percent):.2f}"),
+            ("Value of a point", f"{Decimal(r.point_value):.2f}"),
+        ]
+
+    return [(name, a, b, a != b) for (name, a), (_, b) in zip(terms(now), terms(replayed), strict=True)]
 
 
 # --- the result, side by side -------------------------------------------------------------------

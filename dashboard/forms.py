@@ -188,6 +188,37 @@ class WhatIfForm(forms.Form):
         return levels
 
 
+def whatif_initial_json(programme: Programme) -> dict:
+    """The programme's own settings as a proposal (whatif.Proposal's JSON), to compare a proposal with."""
+    d = whatif_initial(programme)
+    return {
+        "programme_id": programme.pk,
+        "months": 12,
+        "kind": d["kind"],
+        "base_percent": str(d["base_percent"]),
+        "ceiling_percent": str(d["ceiling_percent"]),
+        "earn_percent": str(d["earn_percent"]),
+        "point_value": str(d["point_value"]),
+        "levels": [[lv.name, str(lv.threshold), str(lv.percent)] for lv in programme.levels.order_by("threshold")],
+        "excluded": sorted(c.code for c in d["excluded"]),
+    }
+
+
+def whatif_initial_from(proposal: dict) -> dict:
+    """A replayed proposal (whatif.Proposal's JSON) back into the form, to change it."""
+    return {
+        "programme": Programme.objects.filter(pk=proposal["programme_id"]).first(),
+        "months": proposal["months"],
+        "kind": proposal["kind"],
+        "base_percent": Decimal(proposal["base_percent"]),
+        "levels": "\n".join(f"{n}; {t}; {p}" for n, t, p in proposal["levels"]),
+        "ceiling_percent": Decimal(proposal["ceiling_percent"]),
+        "excluded": Category.objects.filter(code__in=proposal["excluded"]),
+        "earn_percent": Decimal(proposal["earn_percent"]),
+        "point_value": Decimal(proposal["point_value"]),
+    }
+
+
 def whatif_initial(programme: Programme) -> dict:
     levels = "\n".join(f"{lv.name}; {lv.threshold}; {lv.percent}" for lv in programme.levels.order_by("threshold"))
     return {

@@ -52,7 +52,24 @@
     window.setTimeout(poll, 500);
   }
 
+  /* What-if: another programme is another starting point, so load its settings; one click is one run. */
+  function whatifForm(form) {
+    var programme = form.querySelector("select[name=programme]");
+    if (programme) {
+      programme.addEventListener("change", function () {
+        window.location.search = "?programme=" + encodeURIComponent(programme.value);
+      });
+    }
+    form.addEventListener("submit", function () {
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      button.textContent = button.dataset.busy || button.textContent;
+    });
+  }
+
   document.querySelectorAll("canvas[data-chart]").forEach(draw);
+  var whatif = document.getElementById("whatif-form");
+  if (whatif) { whatifForm(whatif); }
   var box = document.getElementById("progress");
   if (box) { follow(box); }
   document.body.dataset.ready = "true";

@@ -100,8 +100,21 @@ def test_the_scale_designer_answers_a_customer_and_saves_a_scale(page):
 def test_the_what_if_replays_and_shows_both_programmes(page):
     log_in(page)
     page.locator(".topbar nav").get_by_role("link", name="What-if").click()
+    baby = page.get_by_label("Baby food")
+    expect(baby).to_be_checked()
+    # Each box sits on its label's line: their vertical middles within 3 px.
+    box, text = baby.bounding_box(), page.locator("label.check", has_text="Baby food").bounding_box()
+    assert abs((box["y"] + box["height"] / 2) - (text["y"] + text["height"] / 2)) <= 3
+    page.locator("#excluded legend").click()  # the heading ticks nothing
+    expect(baby).to_be_checked()
+    shot(page, "11-whatif-form")
     page.fill("#id_levels", "Silver; 300; 3\nGold; 700; 6\nPlatinum; 1500; 9")
     page.get_by_role("button", name="Replay").click()
     expect(page.locator("#cost")).to_contain_text("Proposed")
     charts_drawn(page, 3)
-    shot(page, "11-whatif")
+    # What was replayed, beside the programme today: the changed levels are marked.
+    expect(page.locator("#proposal tr.changed")).to_have_count(1)
+    expect(page.locator("#proposal tr.changed")).to_contain_text("Silver from 300.00 at 3.00 %")
+    shot(page, "12-whatif")
+    page.get_by_role("link", name="Change this proposal").click()
+    expect(page.locator("#id_levels")).to_have_value("Silver; 300; 3\nGold; 700; 6\nPlatinum; 1500; 9")
