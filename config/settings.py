@@ -312,3 +312,11 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# --- Manager's dashboard (issue 17)
+# The chain's currency, shown with every amount (ISO 4217 code).
+CURRENCY = env.str("CURRENCY", default="EUR")
+# Phones are stored in E.164; a number typed without a country code is read as this region's (ISO 3166).
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="DE")
+# Printed on the back of cards: where a customer signs in with the number and PIN.
+CARD_SIGNIN_ADDRESS = env.str("CARD_SIGNIN_ADDRESS", default="loyalty.example.com/my/")

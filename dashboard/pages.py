@@ -7,9 +7,11 @@ Each page runs a handful of aggregate queries, so that a full year stays under a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -27,11 +29,31 @@ from dashboard.reports.common import (
     share,
 )
 
+# Below this many receipts in either group (with a card, without one), the difference of their average
+# receipts is mostly chance: a few large baskets decide it. 30 is the usual rule of thumb for an average
+# to settle (its spread shrinks with the square root of the count; from about 30 it is roughly normal).
+MIN_SAMPLE = 30
+
+
+def amount(value: Decimal | None) -> str:
+    """Money as a manager reads it: thousands separated, two decimals, the chain's currency."""
+    return f"{value:,} {settings.CURRENCY}" if value is not None else "—"
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A headline figure: its value, the same figure for the period before (None: not compared), a warning."""
+
+    label: str
+    value: str
+    previous: str | None = None
+    warning: str = ""
+
 
 @dataclass
 class Content:
     tables: list[Table]
-    headline: list[tuple[str, str]] = field(default_factory=list)  # (label, figure)
+    headline: list[Tile] = field(default_factory=list)
     # Page parameters beyond the filter (markup, thresholds): (name, label, value), kept in every link.
     params: list[tuple[str, str, str]] = field(default_factory=list)
     # Where to go next from here: (label, url name).
@@ -54,26 +76,45 @@ def _markup(query: QueryDict) -> Decimal:
     return number(query, "markup", holders.DEFAULT_MARKUP, Decimal(0), Decimal(1000))
 
 
+def previous_period(f: ReportFilter) -> ReportFilter:
+    """The period of the same length just before: what each headline figure is compared with."""
+    return replace(f, start=f.start - timedelta(days=f.days), end=f.start - timedelta(days=1))
+
+
+def sample_warning(with_card: int, without: int) -> str:
+    if with_card >= MIN_SAMPLE and without >= MIN_SAMPLE:
+        return ""
+    return (
+        f"Only {with_card:,} receipts with a card and {without:,} without: below {MIN_SAMPLE} in each group the "
+        "difference of their average receipts is mostly chance."
+    )
+
+
 def summary(query: QueryDict, f: ReportFilter) -> Content:
-    rows = holders.monthly(f)
-    result = holders.return_on_discounts(rows, _markup(query))
-    with_card, without = holders.sides(rows)
-    revenue = with_card.revenue + without.revenue
+    markup = _markup(query)
+    rows, before_rows = holders.monthly(f), holders.monthly(previous_period(f))
+    result, before = holders.return_on_discounts(rows, markup), holders.return_on_discounts(before_rows, markup)
+    (with_card, without), (with_before, without_before) = holders.sides(rows), holders.sides(before_rows)
     owed = points.outstanding_value(timezone.now())
+    warning = sample_warning(with_card.receipts, without.receipts)
     headline = [
-        ("Discounts granted", f"{result.discount:,}"),
-        ("Points earned (money)", f"{result.points_cost:,}"),
-        ("Extra margin of card holders", f"{result.extra_margin:,}" if result.extra_margin is not None else "—"),
-        ("Return = extra margin − cost", f"{result.net:,}" if result.net is not None else "—"),
-        ("Card holders' share of revenue", _percent(share(with_card.revenue, revenue))),
-        ("Points outstanding now (money)", f"{owed:,}"),
+        Tile("Discounts granted", amount(result.discount), amount(before.discount)),
+        Tile("Points earned (money)", amount(result.points_cost), amount(before.points_cost)),
+        Tile("Extra margin of card holders", amount(result.extra_margin), amount(before.extra_margin), warning),
+        Tile("Return = extra margin − cost", amount(result.net), amount(before.net), warning),
+        Tile(
+            "Card holders' share of revenue",
+            _percent(share(with_card.revenue, with_card.revenue + without.revenue)),
+            _percent(share(with_before.revenue, with_before.revenue + without_before.revenue)),
+        ),
+        Tile("Points outstanding now (money)", amount(owed)),
     ]
     onwards = [
         ("Who abuses them: suspicious patterns", "manager:suspicious"),
         ("What scale to publish next: the scale designer", "manager:scale"),
         ("What a new programme would cost: what-if", "manager:whatif"),
     ]
-    params = [("markup", "Markup %", str(_markup(query)))]
+    params = [("markup", "Markup %", str(markup))]
     return Content([_cost_per_month(rows), holders.return_table(result)], headline, params, onwards)
 
 
@@ -144,7 +185,7 @@ def discounts_page(by: str) -> Callable[[QueryDict, ReportFilter], Content]:
         table = discounts.SELECTORS[by](f)
         total = sum((r["amount"] for r in table.rows), ZERO)
         lines = sum(r["lines"] for r in table.rows)
-        return Content([table], [("Discount granted", f"{total:,}"), ("Discounted lines", f"{lines:,}")])
+        return Content([table], [Tile("Discount granted", amount(total)), Tile("Discounted lines", f"{lines:,}")])
 
     return build
 
@@ -154,10 +195,10 @@ def points_page(query: QueryDict, f: ReportFilter) -> Content:
     sums = {key: sum((r[key] for r in movements.rows), ZERO) for key in ("earned", "redeemed", "burned")}
     owed = sum((r["points_value"] for r in liability.rows), ZERO)
     headline = [
-        ("Earned", f"{sums['earned']:,}"),
-        ("Redeemed", f"{sums['redeemed']:,}"),
-        ("Burned", f"{sums['burned']:,}"),
-        ("Outstanding now (money)", f"{owed:,}"),
+        Tile("Points earned", f"{sums['earned']:,}"),
+        Tile("Points redeemed", f"{sums['redeemed']:,}"),
+        Tile("Points burned", f"{sums['burned']:,}"),
+        Tile("Outstanding now (money)", amount(owed)),
     ]
     return Content([movements, liability, calendar], headline)
 
@@ -195,6 +236,6 @@ def suspicious_page(pattern: str) -> Callable[[QueryDict, ReportFilter], Content
         t = thresholds(query)
         table = suspicious.PATTERNS[pattern][1](f, t)
         params = [(name, label, str(getattr(t, name))) for name, label, _, _, used in THRESHOLDS if used == pattern]
-        return Content([table], [("Findings", str(suspicious.count_findings(table)))], params)
+        return Content([table], [Tile("Findings", str(suspicious.count_findings(table)))], params)
 
     return build

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -48,6 +49,7 @@ def chrome(request: HttpRequest, active: str, f: ReportFilter | None = None) -> 
         "nav": [(title, f"{reverse('manager:' + key)}?{query}", key == active) for key, title in NAV],
         "filter": f,
         "stores": Store.objects.all(),
+        "currency": settings.CURRENCY,
         "per_choices": PER,
         "presets": [
             (label, f"?{urlencode(ReportFilter(start, end, f.store).query())}") for label, start, end in presets(today)
@@ -85,8 +87,14 @@ def _report(request, active: str, title: str, build: Callable, tabs: list | None
             "content": content,
             "tabs": tabs or [],
             "page_query": _page_query(request.GET),
+            "previous_label": _previous_label(f),
         }
         return render(request, "dashboard/report.html", context)
+
+
+def _previous_label(f: ReportFilter) -> str:
+    before = pages.previous_period(f)
+    return f"{before.start:%d %b} – {before.end:%d %b %Y}"
 
 
 def _tabs(request, name: str, choices: dict[str, str], active: str) -> list[tuple[str, str, bool]]:

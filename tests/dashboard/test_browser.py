@@ -54,7 +54,7 @@ def charts_drawn(page, count: int) -> None:
 def test_every_report_page_draws_its_charts_and_keeps_the_filter(page):
     log_in(page)
     charts_drawn(page, 2)
-    expect(page.locator(".headline")).to_contain_text("Discounts granted8.00")
+    expect(page.locator(".headline")).to_contain_text("Discounts granted8.00 EUR")
     shot(page, "01-summary")
     pages = [("Discounts", 1), ("Points", 2), ("Levels", 2), ("Cards", 2), ("Card holders", 2), ("Suspicious", 0)]
     for number, (label, charts) in enumerate(pages, start=2):

@@ -142,11 +142,24 @@ def test_presets_keep_the_store(manager_client, shop):
 
 def test_the_summary_answers_what_discounts_cost_and_brought_back(manager_client, shop):
     html = manager_client.get(f"/manager/?{PERIOD}").content.decode()
-    for label, figure in [("Discounts granted", "8.00"), ("Points earned (money)", "37.95"),
-                          ("Extra margin of card holders", "126.67"), ("Return = extra margin − cost", "80.72"),
+    for label, figure in [("Discounts granted", "8.00 EUR"), ("Points earned (money)", "37.95 EUR"),
+                          ("Extra margin of card holders", "126.67 EUR"), ("Return = extra margin − cost", "80.72 EUR"),
                           ("Card holders&#x27; share of revenue", "87.5 %")]:  # fmt: skip
         assert f"<dt>{label}</dt><dd>{figure}</dd>" in html
     assert "read it as an upper bound" in html  # the method is stated on the page
+    # The 10 days before had no receipt; 4 receipts with a card and 3 without are too few to compare averages.
+    assert html.count('<dd class="previous">22 Oct – 31 Oct 2026: 0.00 EUR</dd>') == 2
+    assert html.count('<dd class="previous">22 Oct – 31 Oct 2026: —</dd>') == 3
+    assert html.count("Only 4 receipts with a card and 3 without: below 30 in each group") == 2
+    assert '<th class="num" scope="col">Discounts <small class="unit">EUR</small></th>' in html
+
+
+def test_the_summary_compares_with_the_period_before(manager_client, shop, settings):
+    settings.CURRENCY = "PLN"
+    html = manager_client.get("/manager/?from=2026-11-06&to=2026-11-10").content.decode()
+    # 1-5 Nov granted the 8.00 of discounts; 6-10 Nov none (R6 and R7 have no card).
+    tile = '<dt>Discounts granted</dt><dd>0.00 PLN</dd>\n    <dd class="previous">01 Nov – 05 Nov 2026: 8.00 PLN</dd>'
+    assert tile in html
 
 
 def test_suspicious_pages_link_to_the_receipts_behind_them(manager_client, shop):
