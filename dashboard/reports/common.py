@@ -137,13 +137,23 @@ def default_period(today: date) -> tuple[date, date]:
 
 
 def presets(today: date) -> list[tuple[str, date, date]]:
-    """The periods a manager asks about most: the last 30 days, last calendar month, the last 12 months."""
+    """The periods a manager asks about most, each ending today or at the end of a closed period.
+
+    "Last 12 months" is the 365 (366) days to today; a calendar year is January to December of last year."""
     first_of_month = today.replace(day=1)
     last_month_end = first_of_month - timedelta(days=1)
+    last_year = today.year - 1
+    yesterday = today - timedelta(days=1)
     return [
+        ("Today", today, today),
+        ("Yesterday", yesterday, yesterday),
+        ("This week", today - timedelta(days=today.weekday()), today),
+        ("Month to date", first_of_month, today),
+        ("Year to date", today.replace(month=1, day=1), today),
         ("Last 30 days", *default_period(today)),
         ("Last month", last_month_end.replace(day=1), last_month_end),
-        ("Full year", today - relativedelta(years=1) + timedelta(days=1), today),
+        ("Last 12 months", today - relativedelta(years=1) + timedelta(days=1), today),
+        (f"Year {last_year}", date(last_year, 1, 1), date(last_year, 12, 31)),
     ]
 
 

@@ -2,10 +2,13 @@
 downloads byte for byte, and the receipts behind a figure."""
 
 import re
+from datetime import date
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
+from dashboard.reports.common import presets
 from tests.dashboard.shop import CARD_A, build_shop
 
 PERIOD = "from=2026-11-01&to=2026-11-10"
@@ -136,8 +139,26 @@ def test_the_period_can_be_shown_per_week_and_that_choice_carries_across_pages(m
 def test_presets_keep_the_store(manager_client, shop):
     html = manager_client.get(f"/manager/?{PERIOD}&store=central").content.decode()
     presets = re.findall(r'<span class="presets">(.*?)</span>', html, re.S)[0]
-    assert presets.count("store=central") == 3
-    assert "Last 30 days" in presets and "Last month" in presets and "Full year" in presets
+    assert presets.count("store=central") == 9
+    assert re.findall(r">([^<]+)</a>", presets) == [
+        "Today", "Yesterday", "This week", "Month to date", "Year to date", "Last 30 days", "Last month",
+        "Last 12 months", f"Year {timezone.localdate().year - 1}",
+    ]  # fmt: skip
+
+
+def test_the_presets_periods():
+    # Wednesday 11 March 2026
+    assert presets(date(2026, 3, 11)) == [
+        ("Today", date(2026, 3, 11), date(2026, 3, 11)),
+        ("Yesterday", date(2026, 3, 10), date(2026, 3, 10)),
+        ("This week", date(2026, 3, 9), date(2026, 3, 11)),
+        ("Month to date", date(2026, 3, 1), date(2026, 3, 11)),
+        ("Year to date", date(2026, 1, 1), date(2026, 3, 11)),
+        ("Last 30 days", date(2026, 2, 10), date(2026, 3, 11)),
+        ("Last month", date(2026, 2, 1), date(2026, 2, 28)),
+        ("Last 12 months", date(2025, 3, 12), date(2026, 3, 11)),
+        ("Year 2025", date(2025, 1, 1), date(2025, 12, 31)),
+    ]
 
 
 def test_the_summary_answers_what_discounts_cost_and_brought_back(manager_client, shop):
@@ -295,3 +316,8 @@ def test_a_what_if_level_that_cannot_be_priced_is_a_form_error(manager_client, s
     response = manager_client.post("/manager/whatif/", data)
     assert response.status_code == 200
     assert response.context["form"].errors == {"levels": [error]}
+
+
+def test_the_admin_links_to_the_dashboard(manager_client, shop):
+    html = manager_client.get("/admin/").content.decode()
+    assert '<a href="/manager/" id="to-dashboard">Dashboard &amp; reports</a>' in html
