@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
 
-from dashboard.reports import customers, discounts, holders, points, suspicious
+from dashboard.reports import customers, discounts, holders, points, stores, suspicious
 from dashboard.reports.common import (
     ZERO,
     Chart,
@@ -239,3 +239,7 @@ def suspicious_page(pattern: str) -> Callable[[QueryDict, ReportFilter], Content
         return Content([table], [Tile("Findings", str(suspicious.count_findings(table)))], params)
 
     return build
+
+
+def stores_page(query: QueryDict, f: ReportFilter) -> Content:
+    return Content([stores.league(f, timezone.now())])

@@ -16,6 +16,7 @@ urlpatterns = [
     path("holders/", views.holders_report, name="holders"),
     path("suspicious/", views.suspicious_report, name="suspicious"),
     path("suspicious/<slug:pattern>/", views.suspicious_report, name="suspicious-by"),
+    path("stores/", views.stores_report, name="stores"),
     path("receipts/", views.receipts_list, name="receipts"),
     path("receipts/<int:receipt_id>/", views.receipt_detail, name="receipt"),
     path("scale/", scale.scale_page, name="scale"),

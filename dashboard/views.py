@@ -29,6 +29,7 @@ NAV = [
     ("cards", "Cards"),
     ("holders", "Card holders"),
     ("suspicious", "Suspicious"),
+    ("stores", "Stores"),
     ("receipts", "Receipts"),
     ("scale", "Scale designer"),
     ("whatif", "What-if"),
@@ -133,6 +134,11 @@ def cards_report(request: HttpRequest) -> HttpResponse:
 @manager_required
 def holders_report(request: HttpRequest) -> HttpResponse:
     return _report(request, "holders", "Card holders and receipts without a card", pages.card_holders)
+
+
+@manager_required
+def stores_report(request: HttpRequest) -> HttpResponse:
+    return _report(request, "stores", "Stores side by side", pages.stores_page)
 
 
 @manager_required

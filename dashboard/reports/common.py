@@ -271,6 +271,7 @@ class Table:
     note: str = ""
     # Per row, column key -> URL: a figure that links to the receipts behind it.
     links: list[dict[str, str]] = field(default_factory=list)
+    sortable: bool = False  # the page sorts its rows by a clicked heading (dashboard.js)
 
     def cells(self) -> Iterable[list[dict]]:
         for i, row in enumerate(self.rows):

@@ -67,6 +67,40 @@
     });
   }
 
+  /* A sortable table: a click on a heading sorts the rows by it (numbers as numbers, "—" last); again reverses. */
+  function sortable(table) {
+    var heads = table.querySelectorAll("thead th");
+    heads.forEach(function (th, index) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var numeric = th.classList.contains("num");
+        var down = th.getAttribute("aria-sort") !== "descending";
+        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", down ? "descending" : "ascending");
+        var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+        function key(row) {
+          var text = row.cells[index].textContent.trim();
+          if (!numeric) { return text.toLowerCase(); }
+          var n = parseFloat(text.replace(/[^0-9.\-]/g, ""));
+          return isNaN(n) ? null : n;
+        }
+        rows.sort(function (a, b) {
+          var x = key(a), y = key(b);
+          if (x === y) { return 0; }
+          if (x === null) { return 1; }
+          if (y === null) { return -1; }
+          return (x < y ? -1 : 1) * (down ? -1 : 1);
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  }
+
+  document.querySelectorAll("table.sortable").forEach(sortable);
   document.querySelectorAll("canvas[data-chart]").forEach(draw);
   var whatif = document.getElementById("whatif-form");
   if (whatif) { whatifForm(whatif); }

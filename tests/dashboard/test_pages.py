@@ -28,6 +28,7 @@ PAGES = [
     ("/manager/suspicious/often/", 1),
     ("/manager/suspicious/cashiers/", 1),
     ("/manager/suspicious/refunds/", 0),
+    ("/manager/stores/", 1),
     ("/manager/receipts/", 0),
 ]
 
@@ -69,7 +70,7 @@ def test_every_report_page_shows_its_charts_and_keeps_the_filter_in_every_link(
     assert html.count("<canvas data-chart=") == charts
     assert html.count('type="application/json"') == charts
     nav = re.findall(r'<nav aria-label="Reports">(.*?)</nav>', html, re.S)[0]
-    assert nav.count(f"?from=2026-11-01&amp;to=2026-11-10&amp;{store}") == 10
+    assert nav.count(f"?from=2026-11-01&amp;to=2026-11-10&amp;{store}") == 11
     assert 'value="2026-11-01"' in html and '<option value="riverside" selected>' in html
     assert "/static/dashboard/chart.umd.min.js" in html  # our own copy, no CDN
     assert "://" not in "".join(re.findall(r'<script src="([^"]+)"', html))
@@ -321,3 +322,16 @@ def test_a_what_if_level_that_cannot_be_priced_is_a_form_error(manager_client, s
 def test_the_admin_links_to_the_dashboard(manager_client, shop):
     html = manager_client.get("/admin/").content.decode()
     assert '<a href="/manager/" id="to-dashboard">Dashboard &amp; reports</a>' in html
+
+
+def test_the_stores_side_by_side(manager_client, shop):
+    html = manager_client.get(f"/manager/stores/?{PERIOD}").content.decode()
+    assert '<table class="sortable">' in html
+    # central: R1, R2, R5 with card A (list 530, discounts 3.00, points 25.70), R6 and R7 without (60.00);
+    # riverside: R3 with card A (250, discount 5.00, points 12.25), R4 without (50.00).
+    # Points owed: central 17.00 left of R1 after R5 redeemed 3 + R2 4.90 + the 3 R5 refunded; riverside R3 12.25.
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(<td.*?)</tr>", html, re.S)]
+    assert rows == [
+        ["Central Market", "5", "587.00", "89.8 %", "3.00", "0.5 %", "28.70", "4.9 %", "24.90"],
+        ["Riverside", "2", "295.00", "83.1 %", "5.00", "1.7 %", "17.25", "5.8 %", "12.25"],
+    ]

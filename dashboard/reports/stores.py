@@ -1,0 +1,97 @@
+"""The store league table: every store side by side for the period (revenue, card share, discount rate,
+cost) and the points it owes now.
+
+Two GROUP BYs: the period's receipts per store, and the live points lots per store where they were earned
+(a lot's entry names its receipt; welcome bonuses and manual adjustments belong to no store)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+
+from dashboard.reports.common import ZERO, Chart, Column, ReportFilter, Series, Table, hashed, money, share
+from loyalty.models import PointsLot
+from pos.models import Receipt, Store
+
+COLUMNS = [
+    Column("store", "Store"),
+    Column("receipts", "Receipts", "int"),
+    Column("revenue", "Revenue", "money"),
+    Column("card_share", "Card share of revenue", "percent"),
+    Column("discount", "Discounts", "money"),
+    Column("discount_rate", "Discount, % of list price", "percent"),
+    Column("cost", "Cost (discounts + points)", "money"),
+    Column("cost_share", "Cost, % of revenue", "percent"),
+    Column("liability", "Points owed now", "money"),
+]
+
+
+def _sales(f: ReportFilter) -> dict[int, dict]:
+    point_value = ExpressionWrapper(
+        F("points_earned") * F("account__programme__point_value"), output_field=DecimalField()
+    )
+    with hashed():
+        rows = (
+            Receipt.objects.filter(f.at())
+            .values("store_id")
+            .annotate(
+                receipts=Count("id"),
+                list_sales=Sum("subtotal"),
+                discount=Sum("discount_total"),
+                card_sales=Sum(F("subtotal") - F("discount_total"), filter=Q(card__isnull=False)),
+                points_cost=Sum(point_value),
+            )
+            .order_by()
+        )
+        return {r["store_id"]: r for r in rows}
+
+
+def _liability(now: datetime) -> dict[int | None, Decimal]:
+    """Live points (not yet past their burn date) in money, by the store of the receipt that earned them."""
+    store = Subquery(Receipt.objects.filter(pk=OuterRef("entry__receipt_id")).values("store_id")[:1])
+    value = ExpressionWrapper(F("remaining") * F("account__programme__point_value"), output_field=DecimalField())
+    live = PointsLot.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), remaining__gt=0)
+    rows = live.annotate(store_id=store).values("store_id").annotate(owed=Sum(value)).order_by()
+    return {r["store_id"]: money(r["owed"]) for r in rows}
+
+
+def league(f: ReportFilter, now: datetime) -> Table:
+    sales, owed = _sales(f), _liability(now)
+    stores = Store.objects.order_by("name") if f.store is None else [f.store]
+    rows = []
+    for store in stores:
+        r = sales.get(store.pk, {})
+        list_sales, discount = money(r.get("list_sales")), money(r.get("discount"))
+        revenue = list_sales - discount
+        cost = discount + money(r.get("points_cost"))
+        rows.append(
+            {
+                "store": store.name,
+                "receipts": r.get("receipts", 0),
+                "revenue": revenue,
+                "card_share": share(money(r.get("card_sales")), revenue),
+                "discount": discount,
+                "discount_rate": share(discount, list_sales),
+                "cost": cost,
+                "cost_share": share(cost, revenue),
+                "liability": owed.get(store.pk, ZERO),
+            }
+        )
+    rows.sort(key=lambda row: row["revenue"], reverse=True)
+    chart = Chart(
+        "bar",
+        [r["store"] for r in rows],
+        [Series("Revenue", [r["revenue"] for r in rows]), Series("Cost", [r["cost"] for r in rows])],
+        y_title="money",
+    )
+    note = (
+        "Revenue = list price less discounts. Cost = discounts + points earned × the value of a point. Points owed "
+        "now: live points by the store where they were earned"
+    )
+    unplaced = owed.get(None, ZERO)
+    note += f" ({unplaced:,} more came from welcome bonuses and adjustments)." if unplaced else "."
+    return Table(
+        "stores", "Stores side by side", COLUMNS, rows, chart, note + " Click a heading to sort.", sortable=True
+    )
