@@ -58,6 +58,9 @@ class Content:
     params: list[tuple[str, str, str]] = field(default_factory=list)
     # Where to go next from here: (label, url name).
     next: list[tuple[str, str]] = field(default_factory=list)
+    title: str = ""  # instead of the page's usual title (a list that is filtered says so)
+    search: str | None = None  # the search box's text, on pages that have one
+    pager: list[tuple[str, str]] = field(default_factory=list)  # (label, query string)
 
 
 def number(query: QueryDict, name: str, default: Decimal, low: Decimal, high: Decimal) -> Decimal:

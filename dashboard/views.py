@@ -7,6 +7,7 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -83,7 +84,7 @@ def _report(request, active: str, title: str, build: Callable, tabs: list | None
                 raise Http404("No such table on this page.")
             return _csv(table, active, f)
         context = chrome(request, active, f) | {
-            "title": title,
+            "title": content.title or title,
             "form": form,
             "content": content,
             "tabs": tabs or [],
@@ -169,7 +170,47 @@ def narrowing(query: QueryDict) -> receipts.Narrowing:
         cashier=cashier if cashier == "none" or row_id(cashier) is not None else "",
         discounted=query.get("discounted") == "1",
         ids=ids,
+        search=query.get("q", "").strip()[:100],
     )
+
+
+def _page_number(text: str) -> int:
+    return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 6 and int(text) > 0 else 1
+
+
+def _pager(query: QueryDict, page: int, total: int) -> list[tuple[str, str]]:
+    pages = max(1, -(-total // receipts.PAGE))
+    links = []
+    for label, number in (("← Newer", page - 1), ("Older →", page + 1)):
+        if 1 <= number <= pages:
+            kept = query.copy()
+            kept["page"] = str(number)
+            kept.pop("csv", None)
+            links.append((label, kept.urlencode()))
+    return links
+
+
+def _receipts_title(n: receipts.Narrowing) -> str:
+    if not n.on:
+        return "Receipts"
+    parts = []
+    if n.search:
+        parts.append(f"matching “{n.search}”")
+    if n.card:
+        parts.append(f"of card {n.card}")
+    if n.cashier == "none":
+        parts.append("from an external till")
+    elif n.cashier:
+        parts.append(f"of cashier {_cashier_name(n.cashier)}")
+    if n.discounted:
+        parts.append("with a discount")
+    if n.ids:
+        parts.append(f"{len(n.ids)} chosen by a report")
+    return "Receipts " + ", ".join(parts) + " (filtered)"
+
+
+def _cashier_name(user_id: str) -> str:
+    return get_user_model().objects.filter(pk=int(user_id)).values_list("username", flat=True).first() or user_id
 
 
 @manager_required
@@ -179,7 +220,11 @@ def receipts_list(request: HttpRequest) -> HttpResponse:
         params = [(k, k, v) for k, v in (("card", n.card), ("cashier", n.cashier)) if v]
         if n.discounted:
             params.append(("discounted", "discounted", "1"))
-        return pages.Content([receipts.receipts_table(f, n)], [], params)
+        page = _page_number(query.get("page", ""))
+        table, total = receipts.receipts_table(f, n, page)
+        content = pages.Content([table], [], params, title=_receipts_title(n), search=n.search)
+        content.pager = _pager(query, page, total)
+        return content
 
     return _report(request, "receipts", "Receipts", build)
 

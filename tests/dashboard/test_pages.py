@@ -3,6 +3,7 @@ downloads byte for byte, and the receipts behind a figure."""
 
 import re
 from datetime import date
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import User
@@ -335,3 +336,49 @@ def test_the_stores_side_by_side(manager_client, shop):
         ["Central Market", "5", "587.00", "89.8 %", "3.00", "0.5 %", "28.70", "4.9 %", "24.90"],
         ["Riverside", "2", "295.00", "83.1 %", "5.00", "1.7 %", "17.25", "5.8 %", "12.25"],
     ]
+
+
+def listed(html: str) -> list[str]:
+    return re.findall(r'href="/manager/receipts/(\d+)/">#', html)
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("cashier3", ["R7", "R6"]),
+        ("anna", ["R5", "R3", "R2", "R1"]),  # the card holder's name
+        (CARD_A[-6:], ["R5", "R3", "R2", "R1"]),  # the end of the card number
+        (CARD_A, ["R5", "R3", "R2", "R1"]),
+        ("245.00", ["R3"]),  # paid
+        ("110,00", ["R2"]),  # at list price, with a decimal comma
+        ("nobody", []),
+    ],
+)
+def test_the_receipts_search(manager_client, shop, q, expected):
+    html = manager_client.get(f"/manager/receipts/?{PERIOD}&{urlencode({'q': q})}").content.decode()
+    assert listed(html) == [str(shop[name].pk) for name in expected]
+    assert f"<h1>Receipts matching “{q}” (filtered)</h1>" in html
+    assert f'name="q" value="{q}"' in html
+
+
+def test_the_receipts_search_by_receipt_number(manager_client, shop):
+    html = manager_client.get(f"/manager/receipts/?{PERIOD}&q=%23{shop['R4'].pk}").content.decode()
+    assert listed(html) == [str(shop["R4"].pk)]
+
+
+def test_the_receipts_heading_says_when_a_filter_is_on(manager_client, shop):
+    assert "<h1>Receipts</h1>" in manager_client.get(f"/manager/receipts/?{PERIOD}").content.decode()
+    cashier = User.objects.get(username="cashier1").pk
+    html = manager_client.get(f"/manager/receipts/?{PERIOD}&cashier={cashier}&discounted=1").content.decode()
+    assert "<h1>Receipts of cashier cashier1, with a discount (filtered)</h1>" in html
+
+
+def test_the_receipts_page_past_the_first_page(manager_client, shop, monkeypatch):
+    monkeypatch.setattr("dashboard.reports.receipts.PAGE", 3)
+    order = ["R7", "R6", "R5", "R4", "R3", "R2", "R1"]
+    first = manager_client.get(f"/manager/receipts/?{PERIOD}").content.decode()
+    assert listed(first) == [str(shop[r].pk) for r in order[:3]] and "1–3 of 7, newest first." in first
+    assert '<a href="?from=2026-11-01&amp;to=2026-11-10&amp;page=2">Older →</a>' in first and "Newer" not in first
+    last = manager_client.get(f"/manager/receipts/?{PERIOD}&page=3").content.decode()
+    assert listed(last) == [str(shop["R1"].pk)] and "7–7 of 7" in last and "Older" not in last
+    assert manager_client.get(f"/manager/receipts/?{PERIOD}&page=x").status_code == 200  # a typo: the first page
