@@ -15,6 +15,7 @@ from django.utils.timesince import timeuntil
 
 from cards import signin_guard  # the customer page's PIN lockout, lifted here (see web_signin_unlock_view)
 from core.errors import DomainError
+from core.phones import PhoneSearchMixin
 
 from . import exports
 from .lifecycle import card_block, card_replace
@@ -141,10 +142,12 @@ class CardReplaceForm(forms.Form):
 
 
 @admin.register(Card)
-class CardAdmin(admin.ModelAdmin):
+class CardAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_display = ["number", "status", "batch", "activated_at"]
     list_filter = ["status", "batch"]
-    search_fields = ["=number"]
+    # The number exactly, or the holder: their name, or their phone typed any way (PhoneSearchMixin).
+    search_fields = ["=number", "account__customer__name"]
+    phone_lookup = "account__customer__phone"
     list_select_related = ["batch"]
     # Every field read-only: a card's account and replacement move only through
     # the lifecycle services (the Block / Replace pages), never a plain save.

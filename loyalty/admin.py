@@ -19,6 +19,7 @@ from django.utils.timesince import timesince
 
 from core.errors import DomainError
 from core.money import MAX_SALE
+from core.phones import PhoneSearchMixin
 from loyalty.models import Account, Category, Customer, JobRun, Level, PointsEntry, Programme, SpendEntry, TimeWindow
 from loyalty.selectors import NIGHTLY_LATE, last_nightly_runs
 from loyalty.services import customer_merge, normalise_phone, points_adjust
@@ -37,20 +38,6 @@ def card_link(account: Account):
     if card is None:
         return "-"
     return format_html('<a href="{}">{}</a>', reverse("admin:cards_card_change", args=[card.pk]), card.number)
-
-
-class PhoneSearchMixin:
-    """A phone typed any way ("600-100-200", "+48 600 100 200") finds the stored, normalised one."""
-
-    phone_lookup = "phone"
-
-    def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        try:
-            digits = normalise_phone(search_term).removeprefix("+")
-        except DomainError:
-            return results, may_have_duplicates
-        return results | queryset.filter(**{f"{self.phone_lookup}__endswith": digits}), may_have_duplicates
 
 
 # --- programmes --------------------------------------------------------------------------------
