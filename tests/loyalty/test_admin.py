@@ -350,8 +350,8 @@ def test_account_page_shows_the_ledger_newest_first(manager_client, two_customer
         account_id=anna.pk, points=Decimal("-3.00"), reason="Second", by=None, at=now + timedelta(minutes=1)
     )
     response = manager_client.get(reverse("admin:loyalty_account_change", args=[anna.pk]))
-    formset = response.context["inline_admin_formsets"][0].formset
-    assert [e.pk for e in formset.queryset] == [second.pk, first.pk]
+    rows = response.context["ledger"]
+    assert [(row.entry.pk, row.balance) for row in rows] == [(second.pk, Decimal("7.00")), (first.pk, Decimal("10.00"))]
 
 
 def test_account_is_view_only_and_never_deleted(manager_client, two_customers):
