@@ -239,7 +239,8 @@ def ledger(account: Account) -> tuple[list[LedgerRow], int]:
     shown = list(entries[:LEDGER_ROWS])
     older = entries.count() - len(shown)
     balance = sum((e.points for e in shown), Decimal("0.00"))
-    balance = (account.points_entries.aggregate(s=Sum("points"))["s"] or Decimal("0.00")) if older else balance
+    if older:  # the whole ledger (SQLite sums decimals as floats: back to cents)
+        balance = (account.points_entries.aggregate(s=Sum("points"))["s"] or Decimal(0)).quantize(Decimal("0.01"))
     rows = []
     for entry in shown:  # newest first: the balance after it, then step back over it
         url = reverse("admin:pos_receipt_change", args=[entry.receipt_id]) if entry.receipt_id else ""
