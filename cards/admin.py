@@ -109,8 +109,10 @@ class CardBatchAdmin(admin.ModelAdmin):
         if not obj.pk:
             return "-"
         return format_html(
-            " ".join(f'<a class="button" href="{{}}">{fmt.upper()}</a>' for fmt in exports.FORMATS),
+            " ".join(f'<a class="button" href="{{}}">{fmt.upper()}</a>' for fmt in exports.FORMATS)
+            + ' <a class="button" href="{}?back=1">PDF with back (PIN, sign-in, terms)</a>',
             *[reverse("admin:cards_cardbatch_export", args=[obj.pk, fmt]) for fmt in exports.FORMATS],
+            reverse("admin:cards_cardbatch_export", args=[obj.pk, "pdf"]),
         )
 
     def get_urls(self):
@@ -123,7 +125,7 @@ class CardBatchAdmin(admin.ModelAdmin):
         batch = get_object_or_404(CardBatch, pk=pk)
         # Spooled to disk past 8 MB: the response streams from the file.
         spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
-        exports.export_batch(batch, fmt, spool)
+        exports.export_batch(batch, fmt, spool, back=fmt == "pdf" and request.GET.get("back") == "1")
         spool.seek(0)
         return FileResponse(
             spool, as_attachment=True, filename=exports.export_filename(batch, fmt),

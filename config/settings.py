@@ -320,3 +320,9 @@ CURRENCY = env.str("CURRENCY", default="EUR")
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="DE")
 # Printed on the back of cards: where a customer signs in with the number and PIN.
 CARD_SIGNIN_ADDRESS = env.str("CARD_SIGNIN_ADDRESS", default="loyalty.example.com/my/")
+CARD_BACK_TERMS = env.str(
+    "CARD_BACK_TERMS",
+    default="This card gives the discount and points of the chain's loyalty programme in all its stores. It "
+    "stays the chain's property and cannot be exchanged for cash. Lost or stolen? Tell any store: the card is "
+    "blocked and its balance moves to a new one. Full terms at the sign-in address.",
+)
