@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 
 from dashboard import tasks, whatif
 from dashboard.access import manager_required
@@ -68,7 +69,7 @@ def whatif_form(request: HttpRequest) -> HttpResponse:
         except Exception:  # already recorded as failed in the cache; the run page says so
             log.exception("what-if run %s failed", run_id)
         return redirect("manager:whatif-run", run_id=run_id)
-    context = chrome(request, "whatif") | {"title": "What if: replay past receipts under a proposal", "form": form}
+    context = chrome(request, "whatif") | {"title": _("What if: replay past receipts under a proposal"), "form": form}
     return render(request, "dashboard/whatif.html", context)
 
 
@@ -96,7 +97,7 @@ def whatif_run(request: HttpRequest, run_id: str) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="whatif-{run_id}-{table.slug}.csv"'
         return response
     context = chrome(request, "whatif") | {
-        "title": "What if: the result",
+        "title": _("What if: the result"),
         "status": status,
         "run_id": run_id,
         "proposal": status["proposal"],
@@ -167,11 +168,11 @@ def _cost_table(result: dict) -> Table:
             }
         )
     columns = [
-        Column("figure", "Figure"),
-        Column("recorded", "Recorded", "money"),
-        Column("current", "Current programme, replayed", "money"),
-        Column("proposed", "Proposed", "money"),
-        Column("difference", "Proposed − current", "money"),
+        Column("figure", _("Figure")),
+        Column("recorded", _("Recorded"), "money"),
+        Column("current", _("Current programme, replayed"), "money"),
+        Column("proposed", _("Proposed"), "money"),
+        Column("difference", _("Proposed − current"), "money"),
     ]
     chart = Chart(
         "bar",
@@ -187,7 +188,7 @@ def _cost_table(result: dict) -> Table:
         "the replay leaves out refunds, inactivity steps and points paid (and counts a rolling spend basis as "
         "lifetime), so it can differ slightly from it."
     )
-    return Table("cost", "Cost, side by side", columns, rows, chart, note)
+    return Table("cost", _("Cost, side by side"), columns, rows, chart, note)
 
 
 def _levels_table(result: dict) -> Table:
@@ -206,11 +207,11 @@ def _levels_table(result: dict) -> Table:
             }
         )
     columns = [
-        Column("rank", "Rank", "int"),
-        Column("current_level", "Current level"),
-        Column("current_cards", "Cards", "int"),
-        Column("proposed_level", "Proposed level"),
-        Column("proposed_cards", "Cards", "int"),
+        Column("rank", _("Rank"), "int"),
+        Column("current_level", _("Current level")),
+        Column("current_cards", _("Cards"), "int"),
+        Column("proposed_level", _("Proposed level")),
+        Column("proposed_cards", _("Cards"), "int"),
     ]
     chart = Chart(
         "bar",
@@ -223,7 +224,7 @@ def _levels_table(result: dict) -> Table:
     )
     return Table(
         "levels",
-        "Customers over levels at the end of the window",
+        _("Customers over levels at the end of the window"),
         columns,
         rows,
         chart,
@@ -248,12 +249,12 @@ def _stores_table(result: dict) -> Table:
             }
         )
     columns = [
-        Column("store", "Store"),
-        Column("current_discount", "Current: discounts", "money"),
-        Column("current_cost", "Current: total cost", "money"),
-        Column("proposed_discount", "Proposed: discounts", "money"),
-        Column("proposed_cost", "Proposed: total cost", "money"),
-        Column("difference", "Difference in cost", "money"),
+        Column("store", _("Store")),
+        Column("current_discount", _("Current: discounts"), "money"),
+        Column("current_cost", _("Current: total cost"), "money"),
+        Column("proposed_discount", _("Proposed: discounts"), "money"),
+        Column("proposed_cost", _("Proposed: total cost"), "money"),
+        Column("difference", _("Difference in cost"), "money"),
     ]
     chart = Chart(
         "bar",
@@ -261,4 +262,4 @@ def _stores_table(result: dict) -> Table:
         [Series("Current", [r["current_cost"] for r in rows]), Series("Proposed", [r["proposed_cost"] for r in rows])],
         y_title="cost",
     )
-    return Table("stores", "Cost per store", columns, rows, chart, "Total cost = discounts + points (money).")
+    return Table("stores", _("Cost per store"), columns, rows, chart, "Total cost = discounts + points (money).")

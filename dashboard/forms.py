@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
 
 from core import money
 from core.calendar import FIRST_DAY, LAST_DAY, off_calendar
@@ -15,7 +16,7 @@ from loyalty import rules
 from loyalty.models import Category, Programme
 from pos.models import Store
 
-PER = [("", "as fits the period"), ("day", "day"), ("week", "week"), ("month", "month")]
+PER = [("", _("as fits the period")), ("day", _("day")), ("week", _("week")), ("month", _("month"))]
 MAX_DAYS = 2 * 366  # two years: beyond that a report is an export job, not a page
 # The calendar a report may ask about (core/calendar.py): the reports step past its ends (the day after the
 # period, the period before it), which at year 9999 overflowed.
@@ -36,12 +37,14 @@ class FilterForm(forms.Form):
         super().__init__(data)
         self.today = today
         date_input = forms.DateInput(attrs={"type": "date", "min": EARLIEST.isoformat(), "max": LATEST.isoformat()})
-        self.fields["from"] = forms.DateField(required=False, label="From", widget=date_input, validators=[on_calendar])
-        self.fields["to"] = forms.DateField(required=False, label="To", widget=date_input, validators=[on_calendar])
-        self.fields["store"] = forms.ModelChoiceField(
-            Store.objects.all(), to_field_name="code", required=False, empty_label="All stores", label="Store"
+        self.fields["from"] = forms.DateField(
+            required=False, label=_("From"), widget=date_input, validators=[on_calendar]
         )
-        self.fields["per"] = forms.ChoiceField(choices=PER, required=False, label="Per")
+        self.fields["to"] = forms.DateField(required=False, label=_("To"), widget=date_input, validators=[on_calendar])
+        self.fields["store"] = forms.ModelChoiceField(
+            Store.objects.all(), to_field_name="code", required=False, empty_label=_("All stores"), label=_("Store")
+        )
+        self.fields["per"] = forms.ChoiceField(choices=PER, required=False, label=_("Per"))
 
     def clean(self):
         data = super().clean()
@@ -67,8 +70,10 @@ class FilterForm(forms.Form):
 class MarginInput(forms.Form):
     """A category's markup on cost, or its margin on price: a buyer knows one or the other."""
 
-    basis = forms.ChoiceField(choices=[("markup", "Markup on cost"), ("margin", "Margin on price")], initial="markup")
-    rate = forms.DecimalField(label="%", initial=Decimal("25"), max_digits=6, decimal_places=2, min_value=Decimal(0))
+    basis = forms.ChoiceField(
+        choices=[("markup", _("Markup on cost")), ("margin", _("Margin on price"))], initial="markup"
+    )
+    rate = forms.DecimalField(label=_("%"), initial=Decimal("25"), max_digits=6, decimal_places=2, min_value=Decimal(0))
 
     def clean(self):
         data = super().clean()
@@ -85,11 +90,11 @@ class MarginInput(forms.Form):
 class CustomerAskForm(MarginInput):
     """One customer asks for a bigger discount: what must they buy for it?"""
 
-    volume = forms.DecimalField(label="Pays now per month (after their discount)", initial=Decimal("10000"), **MONEY)
-    current = forms.DecimalField(label="Discount now %", initial=Decimal("0"), max_digits=5, decimal_places=2,
+    volume = forms.DecimalField(label=_("Pays now per month (after their discount)"), initial=Decimal("10000"), **MONEY)
+    current = forms.DecimalField(label=_("Discount now %"), initial=Decimal("0"), max_digits=5, decimal_places=2,
                                  min_value=Decimal(0), max_value=Decimal("99.99"))  # fmt: skip
-    asked = forms.DecimalField(label="Discount asked %", initial=Decimal("10"), **PERCENT)
-    wanted = forms.DecimalField(label="Extra margin wanted per month", initial=Decimal("0"), **MONEY)
+    asked = forms.DecimalField(label=_("Discount asked %"), initial=Decimal("10"), **PERCENT)
+    wanted = forms.DecimalField(label=_("Extra margin wanted per month"), initial=Decimal("0"), **MONEY)
 
     def step(self) -> rules.ScaleStep:
         d = self.cleaned_data
@@ -97,15 +102,15 @@ class CustomerAskForm(MarginInput):
 
 
 class ScaleForm(MarginInput):
-    volume = forms.DecimalField(label="Pays now per month (after their discount)", initial=Decimal("300"), **MONEY)
-    current = forms.DecimalField(label="Discount now %", initial=Decimal("0"), max_digits=5, decimal_places=2,
+    volume = forms.DecimalField(label=_("Pays now per month (after their discount)"), initial=Decimal("300"), **MONEY)
+    current = forms.DecimalField(label=_("Discount now %"), initial=Decimal("0"), max_digits=5, decimal_places=2,
                                  min_value=Decimal(0), max_value=Decimal("99.99"))  # fmt: skip
 
 
 class StepForm(forms.Form):
     name = forms.CharField(max_length=40)
-    percent = forms.DecimalField(label="Discount %", **PERCENT)
-    wanted = forms.DecimalField(label="Extra margin wanted", **MONEY)
+    percent = forms.DecimalField(label=_("Discount %"), **PERCENT)
+    wanted = forms.DecimalField(label=_("Extra margin wanted"), **MONEY)
 
 
 StepFormSet = forms.formset_factory(StepForm, extra=2, min_num=1, max_num=10, validate_min=True, validate_max=True)
@@ -122,7 +127,7 @@ class SaveScaleForm(forms.Form):
 
     programme = forms.ModelChoiceField(Programme.objects.all(), empty_label=None)
     months = forms.IntegerField(
-        label="Months to reach a level (lifetime spend)",
+        label=_("Months to reach a level (lifetime spend)"),
         initial=12,
         required=False,
         validators=[MinValueValidator(1), MaxValueValidator(120)],
@@ -144,25 +149,25 @@ class SaveScaleForm(forms.Form):
 class WhatIfForm(forms.Form):
     """A proposed programme: the current one's settings are the starting point."""
 
-    programme = forms.ModelChoiceField(Programme.objects.all(), empty_label=None, label="Compare with programme")
+    programme = forms.ModelChoiceField(Programme.objects.all(), empty_label=None, label=_("Compare with programme"))
     months = forms.IntegerField(initial=12, validators=[MinValueValidator(1), MaxValueValidator(24)])
     kind = forms.ChoiceField(choices=Programme.Kind.choices)
-    base_percent = forms.DecimalField(label="Base %", **PERCENT)
+    base_percent = forms.DecimalField(label=_("Base %"), **PERCENT)
     levels = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
-        help_text="One level a line: name; from spend; percent — e.g. Gold; 700; 5",
+        help_text=_("One level a line: name; from spend; percent — e.g. Gold; 700; 5"),
     )
-    ceiling_percent = forms.DecimalField(label="Ceiling %", **PERCENT)
+    ceiling_percent = forms.DecimalField(label=_("Ceiling %"), **PERCENT)
     excluded = forms.ModelMultipleChoiceField(
         Category.objects.all(),
         to_field_name="code",
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Excluded categories",
+        label=_("Excluded categories"),
     )
-    earn_percent = forms.DecimalField(label="Points earned %", **PERCENT)
-    point_value = forms.DecimalField(label="Value of a point", max_digits=8, decimal_places=2, min_value=Decimal(0))
+    earn_percent = forms.DecimalField(label=_("Points earned %"), **PERCENT)
+    point_value = forms.DecimalField(label=_("Value of a point"), max_digits=8, decimal_places=2, min_value=Decimal(0))
 
     def clean_levels(self) -> list[rules.LevelRule]:
         levels = []

@@ -14,6 +14,9 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports import customers, discounts, holders, points, stores, suspicious
 from dashboard.reports.common import (
@@ -37,7 +40,7 @@ MIN_SAMPLE = 30
 
 def amount(value: Decimal | None) -> str:
     """Money as a manager reads it: thousands separated, two decimals, the chain's currency."""
-    return f"{value:,} {settings.CURRENCY}" if value is not None else "—"
+    return f"{number_format(value, 2, force_grouping=True)} {settings.CURRENCY}" if value is not None else "—"
 
 
 @dataclass(frozen=True)
@@ -87,10 +90,10 @@ def previous_period(f: ReportFilter) -> ReportFilter:
 def sample_warning(with_card: int, without: int) -> str:
     if with_card >= MIN_SAMPLE and without >= MIN_SAMPLE:
         return ""
-    return (
-        f"Only {with_card:,} receipts with a card and {without:,} without: below {MIN_SAMPLE} in each group the "
+    return gettext(
+        "Only %(with_card)s receipts with a card and %(without)s without: below %(least)s in each group the "
         "difference of their average receipts is mostly chance."
-    )
+    ) % {"with_card": f"{with_card:,}", "without": f"{without:,}", "least": MIN_SAMPLE}
 
 
 def summary(query: QueryDict, f: ReportFilter) -> Content:
@@ -101,28 +104,28 @@ def summary(query: QueryDict, f: ReportFilter) -> Content:
     owed = points.outstanding_value(timezone.now())
     warning = sample_warning(with_card.receipts, without.receipts)
     headline = [
-        Tile("Discounts granted", amount(result.discount), amount(before.discount)),
-        Tile("Points earned (money)", amount(result.points_cost), amount(before.points_cost)),
-        Tile("Extra margin of card holders", amount(result.extra_margin), amount(before.extra_margin), warning),
-        Tile("Return = extra margin − cost", amount(result.net), amount(before.net), warning),
+        Tile(_("Discounts granted"), amount(result.discount), amount(before.discount)),
+        Tile(_("Points earned (money)"), amount(result.points_cost), amount(before.points_cost)),
+        Tile(_("Extra margin of card holders"), amount(result.extra_margin), amount(before.extra_margin), warning),
+        Tile(_("Return = extra margin − cost"), amount(result.net), amount(before.net), warning),
         Tile(
-            "Card holders' share of revenue",
+            _("Card holders' share of revenue"),
             _percent(share(with_card.revenue, with_card.revenue + without.revenue)),
             _percent(share(with_before.revenue, with_before.revenue + without_before.revenue)),
         ),
-        Tile("Points outstanding now (money)", amount(owed)),
+        Tile(_("Points outstanding now (money)"), amount(owed)),
     ]
     onwards = [
-        ("Who abuses them: suspicious patterns", "manager:suspicious"),
-        ("What scale to publish next: the scale designer", "manager:scale"),
-        ("What a new programme would cost: what-if", "manager:whatif"),
+        (_("Who abuses them: suspicious patterns"), "manager:suspicious"),
+        (_("What scale to publish next: the scale designer"), "manager:scale"),
+        (_("What a new programme would cost: what-if"), "manager:whatif"),
     ]
-    params = [("markup", "Markup %", str(markup))]
+    params = [("markup", _("Markup %"), str(markup))]
     return Content([_cost_per_month(rows), holders.return_table(result)], headline, params, onwards)
 
 
 def _percent(value: Decimal | None) -> str:
-    return f"{value} %" if value is not None else "—"
+    return f"{number_format(value)} %" if value is not None else "—"
 
 
 def _cost_per_month(rows: list[dict]) -> Table:
@@ -142,13 +145,13 @@ def _cost_per_month(rows: list[dict]) -> Table:
         r["cost"] = r["discount"] + r["points"]
         r["cost_share"] = share(r["cost"], r["revenue"])
     columns = [
-        Column("month", "Month"),
-        Column("receipts", "Card receipts", "int"),
-        Column("revenue", "Card holders' revenue", "money"),
-        Column("discount", "Discounts", "money"),
-        Column("points", "Points earned (money)", "money"),
-        Column("cost", "Cost", "money"),
-        Column("cost_share", "Cost, % of their revenue", "percent"),
+        Column("month", _("Month")),
+        Column("receipts", _("Card receipts"), "int"),
+        Column("revenue", _("Card holders' revenue"), "money"),
+        Column("discount", _("Discounts"), "money"),
+        Column("points", _("Points earned (money)"), "money"),
+        Column("cost", _("Cost"), "money"),
+        Column("cost_share", _("Cost, % of their revenue"), "percent"),
     ]
     chart = Chart(
         "bar",
@@ -162,7 +165,7 @@ def _cost_per_month(rows: list[dict]) -> Table:
     )
     return Table(
         "cost",
-        "What the programme cost, per month",
+        _("What the programme cost, per month"),
         columns,
         table_rows,
         chart,
@@ -176,7 +179,7 @@ def card_holders(query: QueryDict, f: ReportFilter) -> Content:
     return Content(
         [holders.comparison(f, rows, holders.cards_that_bought(f)), holders.return_table(result)],
         [],
-        [("markup", "Markup %", str(_markup(query)))],
+        [("markup", _("Markup %"), str(_markup(query)))],
     )
 
 
@@ -188,7 +191,7 @@ def discounts_page(by: str) -> Callable[[QueryDict, ReportFilter], Content]:
         table = discounts.SELECTORS[by](f)
         total = sum((r["amount"] for r in table.rows), ZERO)
         lines = sum(r["lines"] for r in table.rows)
-        return Content([table], [Tile("Discount granted", amount(total)), Tile("Discounted lines", f"{lines:,}")])
+        return Content([table], [Tile(_("Discount granted"), amount(total)), Tile(_("Discounted lines"), f"{lines:,}")])
 
     return build
 
@@ -198,10 +201,10 @@ def points_page(query: QueryDict, f: ReportFilter) -> Content:
     sums = {key: sum((r[key] for r in movements.rows), ZERO) for key in ("earned", "redeemed", "burned")}
     owed = sum((r["points_value"] for r in liability.rows), ZERO)
     headline = [
-        Tile("Points earned", f"{sums['earned']:,}"),
-        Tile("Points redeemed", f"{sums['redeemed']:,}"),
-        Tile("Points burned", f"{sums['burned']:,}"),
-        Tile("Outstanding now (money)", amount(owed)),
+        Tile(pgettext_lazy("manager", "Points earned"), f"{sums['earned']:,}"),
+        Tile(_("Points redeemed"), f"{sums['redeemed']:,}"),
+        Tile(_("Points burned"), f"{sums['burned']:,}"),
+        Tile(_("Outstanding now (money)"), amount(owed)),
     ]
     return Content([movements, liability, calendar], headline)
 
@@ -239,7 +242,7 @@ def suspicious_page(pattern: str) -> Callable[[QueryDict, ReportFilter], Content
         t = thresholds(query)
         table = suspicious.PATTERNS[pattern][1](f, t)
         params = [(name, label, str(getattr(t, name))) for name, label, _, _, used in THRESHOLDS if used == pattern]
-        return Content([table], [Tile("Findings", str(suspicious.count_findings(table)))], params)
+        return Content([table], [Tile(_("Findings"), str(suspicious.count_findings(table)))], params)
 
     return build
 

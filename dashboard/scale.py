@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
 from dashboard.access import manager_required
@@ -28,15 +29,15 @@ from loyalty.models import Account, Level, Programme, SpendEntry
 from loyalty.services import PlannedLevel, programme_levels_replace
 
 STEP_COLUMNS = [
-    Column("name", "Level"),
-    Column("percent", "Discount %", "number"),
-    Column("wanted", "Extra margin wanted", "money"),
-    Column("volume", "List volume", "money"),
-    Column("revenue", "They pay", "money"),
-    Column("cost", "Purchase cost", "money"),
-    Column("margin", "Margin", "money"),
-    Column("growth", "Growth of pay %", "number"),
-    Column("published", "Publish from", "money"),
+    Column("name", _("Level")),
+    Column("percent", _("Discount %"), "number"),
+    Column("wanted", _("Extra margin wanted"), "money"),
+    Column("volume", _("List volume"), "money"),
+    Column("revenue", _("They pay"), "money"),
+    Column("cost", _("Purchase cost"), "money"),
+    Column("margin", _("Margin"), "money"),
+    Column("growth", _("Growth of pay %"), "number"),
+    Column("published", _("Publish from"), "money"),
 ]
 
 
@@ -99,7 +100,7 @@ def designed_scale(form: ScaleForm, steps: StepFormSet) -> tuple[Table | None, l
         "'Publish from' is what they pay, rounded up to a round number: a level's spend counts what customers pay."
     )
     today = rules.today(form.markup(), start["volume"], start["current"])
-    return Table("scale", "The scale, per month", STEP_COLUMNS, [_today_row(today), *rows], chart, note), errors
+    return Table("scale", _("The scale, per month"), STEP_COLUMNS, [_today_row(today), *rows], chart, note), errors
 
 
 # --- saving: the programme's basis, and what it would do to the cards ----------------------------
@@ -178,11 +179,11 @@ def preview(table: Table, programme: Programme, months: int) -> Preview:
             }
         )
     columns = [
-        Column("rank", "Rank", "int"),
-        Column("today", "Level today"),
-        Column("holding", "Cards holding it", "int"),
-        Column("new", "Level saved"),
-        Column("reaching", "Cards whose spend reaches it", "int"),
+        Column("rank", _("Rank"), "int"),
+        Column("today", _("Level today")),
+        Column("holding", _("Cards holding it"), "int"),
+        Column("new", _("Level saved")),
+        Column("reaching", _("Cards whose spend reaches it"), "int"),
     ]
     note = (
         "Levels are written by rank: every card keeps its rank with the new name, threshold and percent. A card "
@@ -190,7 +191,13 @@ def preview(table: Table, programme: Programme, months: int) -> Preview:
         "inactivity rule or a refund), so a card below its rank's new threshold keeps it."
     )
     return Preview(
-        programme, months, basis, levels, Table("preview", "What saving would do", columns, rows, None, note), up, kept
+        programme,
+        months,
+        basis,
+        levels,
+        Table("preview", _("What saving would do"), columns, rows, None, note),
+        up,
+        kept,
     )
 
 
@@ -231,7 +238,7 @@ def scale_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and plan is not None and _save(request, plan):
         return redirect(_designer_url(request.POST))
     context = chrome(request, "scale") | {
-        "title": "Designing a discount scale",
+        "title": _("Designing a discount scale"),
         "ask": ask,
         "answer": answer,
         "today": rules.today(ask.markup(), ask.cleaned_data["volume"], ask.cleaned_data["current"]) if answer else None,

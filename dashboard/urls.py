@@ -1,6 +1,6 @@
 """The manager's dashboard and reports under /manager/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from dashboard import design, scale, views
 
@@ -8,6 +8,8 @@ app_name = "manager"
 
 urlpatterns = [
     path("", views.summary, name="summary"),
+    # Django's set_language view (POST language + next): the topbar's English / Deutsch.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("discounts/", views.discounts_report, name="discounts"),
     path("discounts/<slug:by>/", views.discounts_report, name="discounts-by"),
     path("points/", views.points_report, name="points"),

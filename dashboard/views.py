@@ -12,6 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from config.api_errors import error_body, status_for
 from dashboard import pages, scale_answer
@@ -23,17 +25,17 @@ from loyalty import rules
 from pos.models import Store
 
 NAV = [
-    ("summary", "Summary"),
-    ("discounts", "Discounts"),
-    ("points", "Points"),
-    ("levels", "Levels"),
-    ("cards", "Cards"),
-    ("holders", "Card holders"),
-    ("suspicious", "Suspicious"),
-    ("stores", "Stores"),
-    ("receipts", "Receipts"),
-    ("scale", "Scale designer"),
-    ("whatif", "What-if"),
+    ("summary", _("Summary")),
+    ("discounts", _("Discounts")),
+    ("points", _("Points")),
+    ("levels", _("Levels")),
+    ("cards", _("Cards")),
+    ("holders", _("Card holders")),
+    ("suspicious", _("Suspicious")),
+    ("stores", _("Stores")),
+    ("receipts", _("Receipts")),
+    ("scale", _("Scale designer")),
+    ("whatif", _("What-if")),
 ]
 
 
@@ -106,7 +108,7 @@ def _tabs(request, name: str, choices: dict[str, str], active: str) -> list[tupl
 
 @manager_required
 def summary(request: HttpRequest) -> HttpResponse:
-    return _report(request, "summary", "What the programme costs and brings back", pages.summary)
+    return _report(request, "summary", _("What the programme costs and brings back"), pages.summary)
 
 
 @manager_required
@@ -114,32 +116,32 @@ def discounts_report(request: HttpRequest, by: str = "period") -> HttpResponse:
     if by not in discounts.BREAKDOWNS:
         raise Http404("No such breakdown.")
     tabs = _tabs(request, "manager:discounts-by", discounts.BREAKDOWNS, by)
-    return _report(request, "discounts", "Discounts granted", pages.discounts_page(by), tabs)
+    return _report(request, "discounts", _("Discounts granted"), pages.discounts_page(by), tabs)
 
 
 @manager_required
 def points_report(request: HttpRequest) -> HttpResponse:
-    return _report(request, "points", "Points: earned, redeemed, burned, outstanding", pages.points_page)
+    return _report(request, "points", _("Points: earned, redeemed, burned, outstanding"), pages.points_page)
 
 
 @manager_required
 def levels_report(request: HttpRequest) -> HttpResponse:
-    return _report(request, "levels", "Customers per level", pages.levels_page)
+    return _report(request, "levels", _("Customers per level"), pages.levels_page)
 
 
 @manager_required
 def cards_report(request: HttpRequest) -> HttpResponse:
-    return _report(request, "cards", "Cards: active, inactive, per batch", pages.cards_page)
+    return _report(request, "cards", _("Cards: active, inactive, per batch"), pages.cards_page)
 
 
 @manager_required
 def holders_report(request: HttpRequest) -> HttpResponse:
-    return _report(request, "holders", "Card holders and receipts without a card", pages.card_holders)
+    return _report(request, "holders", _("Card holders and receipts without a card"), pages.card_holders)
 
 
 @manager_required
 def stores_report(request: HttpRequest) -> HttpResponse:
-    return _report(request, "stores", "Stores side by side", pages.stores_page)
+    return _report(request, "stores", _("Stores side by side"), pages.stores_page)
 
 
 @manager_required
@@ -148,7 +150,7 @@ def suspicious_report(request: HttpRequest, pattern: str = "two-stores") -> Http
         raise Http404("No such pattern.")
     choices = {key: label for key, (label, _) in suspicious.PATTERNS.items()}
     tabs = _tabs(request, "manager:suspicious-by", choices, pattern)
-    return _report(request, "suspicious", "Suspicious patterns", pages.suspicious_page(pattern), tabs)
+    return _report(request, "suspicious", _("Suspicious patterns"), pages.suspicious_page(pattern), tabs)
 
 
 # --- the receipts behind the figures ------------------------------------------------------------
@@ -181,7 +183,7 @@ def _page_number(text: str) -> int:
 def _pager(query: QueryDict, page: int, total: int) -> list[tuple[str, str]]:
     pages = max(1, -(-total // receipts.PAGE))
     links = []
-    for label, number in (("← Newer", page - 1), ("Older →", page + 1)):
+    for label, number in ((gettext("← Newer"), page - 1), (gettext("Older →"), page + 1)):
         if 1 <= number <= pages:
             kept = query.copy()
             kept["page"] = str(number)
@@ -192,21 +194,21 @@ def _pager(query: QueryDict, page: int, total: int) -> list[tuple[str, str]]:
 
 def _receipts_title(n: receipts.Narrowing) -> str:
     if not n.on:
-        return "Receipts"
+        return gettext("Receipts")
     parts = []
     if n.search:
-        parts.append(f"matching “{n.search}”")
+        parts.append(gettext("matching “%s”") % n.search)
     if n.card:
-        parts.append(f"of card {n.card}")
+        parts.append(gettext("of card %s") % n.card)
     if n.cashier == "none":
-        parts.append("from an external till")
+        parts.append(gettext("from an external till"))
     elif n.cashier:
-        parts.append(f"of cashier {_cashier_name(n.cashier)}")
+        parts.append(gettext("of cashier %s") % _cashier_name(n.cashier))
     if n.discounted:
-        parts.append("with a discount")
+        parts.append(gettext("with a discount"))
     if n.ids:
-        parts.append(f"{len(n.ids)} chosen by a report")
-    return "Receipts " + ", ".join(parts) + " (filtered)"
+        parts.append(gettext("%d chosen by a report") % len(n.ids))
+    return gettext("Receipts %(filters)s (filtered)") % {"filters": ", ".join(parts)}
 
 
 def _cashier_name(user_id: str) -> str:
@@ -226,7 +228,7 @@ def receipts_list(request: HttpRequest) -> HttpResponse:
         content.pager = _pager(query, page, total)
         return content
 
-    return _report(request, "receipts", "Receipts", build)
+    return _report(request, "receipts", _("Receipts"), build)
 
 
 @manager_required

@@ -15,6 +15,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.local_time import chain_zone_name, day_start
 from loyalty.rules import CENT, round_money
@@ -145,15 +148,15 @@ def presets(today: date) -> list[tuple[str, date, date]]:
     last_year = today.year - 1
     yesterday = today - timedelta(days=1)
     return [
-        ("Today", today, today),
-        ("Yesterday", yesterday, yesterday),
-        ("This week", today - timedelta(days=today.weekday()), today),
-        ("Month to date", first_of_month, today),
-        ("Year to date", today.replace(month=1, day=1), today),
-        ("Last 30 days", *default_period(today)),
-        ("Last month", last_month_end.replace(day=1), last_month_end),
-        ("Last 12 months", today - relativedelta(years=1) + timedelta(days=1), today),
-        (f"Year {last_year}", date(last_year, 1, 1), date(last_year, 12, 31)),
+        (_("Today"), today, today),
+        (_("Yesterday"), yesterday, yesterday),
+        (_("This week"), today - timedelta(days=today.weekday()), today),
+        (_("Month to date"), first_of_month, today),
+        (_("Year to date"), today.replace(month=1, day=1), today),
+        (_("Last 30 days"), *default_period(today)),
+        (_("Last month"), last_month_end.replace(day=1), last_month_end),
+        (_("Last 12 months"), today - relativedelta(years=1) + timedelta(days=1), today),
+        (gettext("Year %(year)s") % {"year": last_year}, date(last_year, 1, 1), date(last_year, 12, 31)),
     ]
 
 
@@ -288,11 +291,13 @@ def display(value, kind: str) -> str:
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if kind == "percent":
-        return f"{value} %"
+        return f"{number_format(value)} %"
     if kind in ("money", "points"):
-        return f"{money(value):,}"
+        return number_format(money(value), 2, force_grouping=True)
     if kind == "int":
-        return f"{value:,}"
+        return number_format(value, force_grouping=True)
+    if kind == "number":
+        return number_format(value)
     return str(value)
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import BooleanField, Case, Count, DecimalField, ExpressionWrapper, F, Sum, Value, When
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import (
     ZERO,
@@ -127,20 +128,20 @@ def comparison(f: ReportFilter, rows: list[dict], cards: int) -> Table:
         _side_row("Without a card", others, revenue) | {"visits": None},
     ]
     columns = [
-        Column("who", "Customers"),
-        Column("receipts", "Receipts", "int"),
-        Column("revenue", "Revenue", "money"),
-        Column("share", "Share of revenue", "percent"),
-        Column("average", "Average receipt", "money"),
-        Column("average_list", "Average receipt at list price", "money"),
-        Column("visits", "Visits per card per month", "number"),
-        Column("discount", "Discounts", "money"),
-        Column("points_cost", "Points earned (money)", "money"),
+        Column("who", _("Customers")),
+        Column("receipts", _("Receipts"), "int"),
+        Column("revenue", _("Revenue"), "money"),
+        Column("share", _("Share of revenue"), "percent"),
+        Column("average", _("Average receipt"), "money"),
+        Column("average_list", _("Average receipt at list price"), "money"),
+        Column("visits", _("Visits per card per month"), "number"),
+        Column("discount", _("Discounts"), "money"),
+        Column("points_cost", _("Points earned (money)"), "money"),
     ]
     chart = _monthly_chart(rows)
     return Table(
         "comparison",
-        "Card holders and receipts without a card",
+        _("Card holders and receipts without a card"),
         columns,
         table_rows,
         chart,
@@ -241,8 +242,8 @@ def return_table(result: Return) -> Table:
         )
     return Table(
         "return",
-        "Return on discounts",
-        [Column("figure", "Figure"), Column("amount", "Amount", "money")],
+        _("Return on discounts"),
+        [Column("figure", _("Figure")), Column("amount", _("Amount"), "money")],
         rows,
         chart,
         METHOD,

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncWeek
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import (
     TRUNC,
@@ -145,9 +146,9 @@ def _liability(programmes: dict, held: dict, overdue: dict, weeks: list[dict]) -
             row[f"{key}_value"] = money(row[key] * value)
         rows.append(row)
     columns = [
-        Column("programme", "Programme"),
-        Column("points", "Outstanding points", "points"),
-        Column("points_value", "Liability (money)", "money"),
+        Column("programme", _("Programme")),
+        Column("points", _("Outstanding points"), "points"),
+        Column("points_value", _("Liability (money)"), "money"),
     ]
     for days in HORIZONS:
         columns += [
@@ -158,7 +159,7 @@ def _liability(programmes: dict, held: dict, overdue: dict, weeks: list[dict]) -
         "As of now, whatever the period: points on the cards whose burn date has not come, valued at the programme's "
         "value of a point. The liability is what the chain owes if every point is spent."
     )
-    return Table("liability", "Outstanding points (liability)", columns, rows, None, note)
+    return Table("liability", _("Outstanding points (liability)"), columns, rows, None, note)
 
 
 def _calendar(now: datetime, weeks: list[dict]) -> Table:
@@ -172,6 +173,6 @@ def _calendar(now: datetime, weeks: list[dict]) -> Table:
     chart = Chart(
         "bar", [r["week"] for r in rows], [Series("Points that burn", [r["points"] for r in rows])], y_title="points"
     )
-    columns = [Column("week", "Week"), Column("points", "Points that burn", "points")]
+    columns = [Column("week", _("Week")), Column("points", _("Points that burn"), "points")]
     note = "Customers are told before their points burn: this is what they will hear about."
-    return Table("burning", "What burns in the next 90 days", columns, rows, chart, note)
+    return Table("burning", _("What burns in the next 90 days"), columns, rows, chart, note)

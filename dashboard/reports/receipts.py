@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import Column, ReportFilter, Table
 from dashboard.reports.suspicious import receipt_url
@@ -75,16 +76,16 @@ def matching(f: ReportFilter, n: Narrowing) -> QuerySet:
 
 
 COLUMNS = [
-    Column("receipt", "Receipt"),
-    Column("at", "At"),
-    Column("store", "Store"),
-    Column("cashier", "Cashier"),
-    Column("card", "Card"),
-    Column("subtotal", "List price", "money"),
-    Column("discount", "Discount", "money"),
-    Column("points", "Paid in points", "money"),
-    Column("paid", "Paid", "money"),
-    Column("refunded", "Refunded", "money"),
+    Column("receipt", _("Receipt")),
+    Column("at", _("At")),
+    Column("store", _("Store")),
+    Column("cashier", _("Cashier")),
+    Column("card", _("Card")),
+    Column("subtotal", _("List price"), "money"),
+    Column("discount", _("Discount"), "money"),
+    Column("points", _("Paid in points"), "money"),
+    Column("paid", _("Paid"), "money"),
+    Column("refunded", _("Refunded"), "money"),
 ]
 
 
@@ -111,7 +112,7 @@ def receipts_table(f: ReportFilter, n: Narrowing, page: int = 1) -> tuple[Table,
     links = [{"receipt": receipt_url(r["id"])} for r in found]
     first = (page - 1) * PAGE + 1
     note = f"{first:,}–{first + len(rows) - 1:,} of {total:,}, newest first." if rows else ""
-    return Table("receipts", "Receipts", COLUMNS, rows, None, note, links), total
+    return Table("receipts", _("Receipts"), COLUMNS, rows, None, note, links), total
 
 
 def receipt_detail(receipt_id: int) -> Receipt | None:

@@ -10,21 +10,22 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import ZERO, Chart, Column, ReportFilter, Series, Table, hashed, money, share
 from loyalty.models import PointsLot
 from pos.models import Receipt, Store
 
 COLUMNS = [
-    Column("store", "Store"),
-    Column("receipts", "Receipts", "int"),
-    Column("revenue", "Revenue", "money"),
-    Column("card_share", "Card share of revenue", "percent"),
-    Column("discount", "Discounts", "money"),
-    Column("discount_rate", "Discount, % of list price", "percent"),
-    Column("cost", "Cost (discounts + points)", "money"),
-    Column("cost_share", "Cost, % of revenue", "percent"),
-    Column("liability", "Points owed now", "money"),
+    Column("store", _("Store")),
+    Column("receipts", _("Receipts"), "int"),
+    Column("revenue", _("Revenue"), "money"),
+    Column("card_share", _("Card share of revenue"), "percent"),
+    Column("discount", _("Discounts"), "money"),
+    Column("discount_rate", _("Discount, % of list price"), "percent"),
+    Column("cost", _("Cost (discounts + points)"), "money"),
+    Column("cost_share", _("Cost, % of revenue"), "percent"),
+    Column("liability", _("Points owed now"), "money"),
 ]
 
 
@@ -93,5 +94,5 @@ def league(f: ReportFilter, now: datetime) -> Table:
     unplaced = owed.get(None, ZERO)
     note += f" ({unplaced:,} more came from welcome bonuses and adjustments)." if unplaced else "."
     return Table(
-        "stores", "Stores side by side", COLUMNS, rows, chart, note + " Click a heading to sort.", sortable=True
+        "stores", _("Stores side by side"), COLUMNS, rows, chart, note + " Click a heading to sort.", sortable=True
     )
