@@ -178,8 +178,8 @@ def _cost_table(result: dict) -> Table:
         "bar",
         [r["figure"] for r in rows if r["figure"] != "Points earned"],
         [
-            Series("Current", [r["current"] for r in rows if r["figure"] != "Points earned"]),
-            Series("Proposed", [r["proposed"] for r in rows if r["figure"] != "Points earned"]),
+            Series(_("Current"), [r["current"] for r in rows if r["figure"] != "Points earned"]),
+            Series(_("Proposed"), [r["proposed"] for r in rows if r["figure"] != "Points earned"]),
         ],
     )
     note = (
@@ -217,10 +217,10 @@ def _levels_table(result: dict) -> Table:
         "bar",
         [f"rank {r['rank']}" for r in rows],
         [
-            Series("Current", [r["current_cards"] for r in rows]),
-            Series("Proposed", [r["proposed_cards"] for r in rows]),
+            Series(_("Current"), [r["current_cards"] for r in rows]),
+            Series(_("Proposed"), [r["proposed_cards"] for r in rows]),
         ],
-        y_title="cards",
+        y_title=_("cards"),
     )
     return Table(
         "levels",
@@ -259,7 +259,10 @@ def _stores_table(result: dict) -> Table:
     chart = Chart(
         "bar",
         names,
-        [Series("Current", [r["current_cost"] for r in rows]), Series("Proposed", [r["proposed_cost"] for r in rows])],
-        y_title="cost",
+        [
+            Series(_("Current"), [r["current_cost"] for r in rows]),
+            Series(_("Proposed"), [r["proposed_cost"] for r in rows]),
+        ],
+        y_title=_("cost"),
     )
     return Table("stores", _("Cost per store"), columns, rows, chart, "Total cost = discounts + points (money).")

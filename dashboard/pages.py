@@ -157,11 +157,11 @@ def _cost_per_month(rows: list[dict]) -> Table:
         "bar",
         [r["month"] for r in table_rows],
         [
-            Series("Discounts", [r["discount"] for r in table_rows], stack="c"),
-            Series("Points", [r["points"] for r in table_rows], stack="c"),
+            Series(_("Discounts"), [r["discount"] for r in table_rows], stack="c"),
+            Series(_("Points"), [r["points"] for r in table_rows], stack="c"),
         ],
         stacked=True,
-        y_title="cost",
+        y_title=_("cost"),
     )
     return Table(
         "cost",

@@ -89,10 +89,10 @@ def designed_scale(form: ScaleForm, steps: StepFormSet) -> tuple[Table | None, l
         "bar",
         [f"{r['name']} {r['percent']} %" for r in rows],
         [
-            Series("They pay", [r["revenue"] for r in rows]),
-            Series("Publish from", [r["published"] for r in rows]),
+            Series(_("They pay"), [r["revenue"] for r in rows]),
+            Series(_("Publish from"), [r["published"] for r in rows]),
         ],
-        y_title="paid per month",
+        y_title=_("paid per month"),
     )
     note = (
         "Each level against what the customer (or segment) pays now at today's discount ('Today'): the volume at "

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -98,7 +99,7 @@ def _report(request, active: str, title: str, build: Callable, tabs: list | None
 
 def _previous_label(f: ReportFilter) -> str:
     before = pages.previous_period(f)
-    return f"{before.start:%d %b} – {before.end:%d %b %Y}"
+    return f"{date_format(before.start, 'd M')} – {date_format(before.end, 'd M Y')}"
 
 
 def _tabs(request, name: str, choices: dict[str, str], active: str) -> list[tuple[str, str, bool]]:

@@ -253,12 +253,12 @@ class Chart:
     def as_json(self) -> dict:
         return {
             "kind": self.kind,
-            "labels": list(self.labels),
+            "labels": [str(label) for label in self.labels],
             "horizontal": self.horizontal,
             "stacked": self.stacked,
-            "yTitle": self.y_title,
+            "yTitle": str(self.y_title) if self.y_title else self.y_title,
             "series": [
-                {"name": s.name, "stack": s.stack, "values": [None if v is None else str(v) for v in s.values]}
+                {"name": str(s.name), "stack": s.stack, "values": [None if v is None else str(v) for v in s.values]}
                 for s in self.series
             ],
         }

@@ -47,7 +47,7 @@ def per_level() -> Table:
         Column("cards", _("Customers' cards"), "int"),
         Column("share", _("Share of cards"), "percent"),
     ]
-    chart = Chart("doughnut", [r["level"] for r in rows], [Series("Cards", [r["cards"] for r in rows])])
+    chart = Chart("doughnut", [r["level"] for r in rows], [Series(_("Cards"), [r["cards"] for r in rows])])
     note = (
         "Now, whatever the period: every card in use (active or blocked) at the level it holds today. Levels belong "
         "to cards, so a customer with two cards counts twice."
@@ -112,9 +112,9 @@ def _flow_chart(f: ReportFilter, grain: str, rows: list[dict]) -> Chart:
     return Chart(
         "bar",
         labels,
-        [Series("Up", list(ups.values())), Series("Down", [-n for n in downs.values()])],
+        [Series(_("Up"), list(ups.values())), Series(_("Down"), [-n for n in downs.values()])],
         stacked=True,
-        y_title="cards",
+        y_title=_("cards"),
     )
 
 
@@ -139,7 +139,7 @@ def activity(f: ReportFilter) -> Table:
         Column("count", _("Count"), "int"),
         Column("share", _("Share of all cards"), "percent"),
     ]
-    chart = Chart("doughnut", [r["cards"] for r in rows], [Series("Cards", [r["count"] for r in rows])])
+    chart = Chart("doughnut", [r["cards"] for r in rows], [Series(_("Cards"), [r["count"] for r in rows])])
     note = (
         "A card counts as buying if it is on at least one receipt of the period; the rest of today's active cards "
         "are inactive for the period."
@@ -169,8 +169,8 @@ def batches(limit: int = 50) -> Table:
     chart = Chart(
         "bar",
         [r["batch"] for r in shown],
-        [Series("Issued", [r["issued"] for r in shown]), Series("Activated", [r["activated"] for r in shown])],
-        y_title="cards",
+        [Series(_("Issued"), [r["issued"] for r in shown]), Series(_("Activated"), [r["activated"] for r in shown])],
+        y_title=_("cards"),
     )
     return Table(
         "batches",

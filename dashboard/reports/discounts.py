@@ -78,8 +78,8 @@ def by_period(f: ReportFilter) -> Table:
     chart = Chart(
         "bar",
         [r["period"] for r in rows],
-        [Series("Discount granted", [r["amount"] for r in rows])],
-        y_title="discount",
+        [Series(_("Discount granted"), [r["amount"] for r in rows])],
+        y_title=_("discount"),
     )
     return Table(
         "period", f"Discounts granted per {grain}", [Column("period", grain.title()), *FIGURES], rows, chart, NOTE
@@ -94,7 +94,10 @@ def _grouped(f: ReportFilter, slug: str, keys: list[str], label: Callable[[dict]
         row[first.key] = label(row)
     rows = _with_shares(rows)
     chart = Chart(
-        "bar", [r[first.key] for r in rows], [Series("Discount granted", [r["amount"] for r in rows])], horizontal=True
+        "bar",
+        [r[first.key] for r in rows],
+        [Series(_("Discount granted"), [r["amount"] for r in rows])],
+        horizontal=True,
     )
     return Table(slug, f"Discounts granted {BREAKDOWNS[slug].lower()}", [first, *FIGURES], rows, chart, NOTE)
 

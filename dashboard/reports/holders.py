@@ -170,11 +170,11 @@ def _monthly_chart(rows: list[dict]) -> Chart:
         "bar",
         labels,
         [
-            Series("With a card", [by.get((m, True), ZERO) for m in months], stack="r"),
-            Series("Without a card", [by.get((m, False), ZERO) for m in months], stack="r"),
+            Series(_("With a card"), [by.get((m, True), ZERO) for m in months], stack="r"),
+            Series(_("Without a card"), [by.get((m, False), ZERO) for m in months], stack="r"),
         ],
         stacked=True,
-        y_title="revenue",
+        y_title=_("revenue"),
     )
 
 
@@ -218,25 +218,25 @@ def return_on_discounts(rows: list[dict], markup_percent: Decimal) -> Return:
 
 def return_table(result: Return) -> Table:
     rows = [
-        {"figure": "Extra sales of card holders at list price", "amount": result.extra_list_sales},
+        {"figure": _("Extra sales of card holders at list price"), "amount": result.extra_list_sales},
         {
             "figure": f"Extra margin (markup {result.markup} %, margin share {result.margin_share})",
             "amount": result.extra_margin,
         },
-        {"figure": "Discounts granted", "amount": result.discount},
-        {"figure": "Points earned (money)", "amount": result.points_cost},
-        {"figure": "Cost of the programme", "amount": result.cost},
-        {"figure": "Return = extra margin − cost", "amount": result.net},
-        {"figure": "Extra margin per 1.00 of cost", "amount": result.per_cost},
+        {"figure": _("Discounts granted"), "amount": result.discount},
+        {"figure": _("Points earned (money)"), "amount": result.points_cost},
+        {"figure": _("Cost of the programme"), "amount": result.cost},
+        {"figure": _("Return = extra margin − cost"), "amount": result.net},
+        {"figure": _("Extra margin per 1.00 of cost"), "amount": result.per_cost},
     ]
     chart = None
     if result.extra_margin is not None:
         chart = Chart(
             "bar",
-            ["Extra margin", "Discounts", "Points"],
+            [_("Extra margin"), _("Discounts"), _("Points")],
             [
-                Series("Brought back", [result.extra_margin, None, None], stack="a"),
-                Series("Cost", [None, result.discount, result.points_cost], stack="a"),
+                Series(_("Brought back"), [result.extra_margin, None, None], stack="a"),
+                Series(_("Cost"), [None, result.discount, result.points_cost], stack="a"),
             ],
             horizontal=True,
         )

@@ -71,11 +71,11 @@ def movements(f: ReportFilter) -> Table:
         "bar",
         [r["period"] for r in rows],
         [
-            Series("Earned", [r["earned"] + r["bonus"] for r in rows], stack="in"),
-            Series("Redeemed", [r["redeemed"] for r in rows], stack="out"),
-            Series("Burned", [r["burned"] for r in rows], stack="out"),
+            Series(_("Earned"), [r["earned"] + r["bonus"] for r in rows], stack="in"),
+            Series(_("Redeemed"), [r["redeemed"] for r in rows], stack="out"),
+            Series(_("Burned"), [r["burned"] for r in rows], stack="out"),
         ],
-        y_title="points",
+        y_title=_("points"),
     )
     note = "From the points ledger. Transfers between a replaced card and its successor are left out (they net to 0)."
     if f.store is not None:
@@ -171,7 +171,10 @@ def _calendar(now: datetime, weeks: list[dict]) -> Table:
     rows = [{"week": bucket_label(w, "week"), "points": money(found.get(w))} for w in
             (first + timedelta(weeks=i) for i in range(14))]  # fmt: skip
     chart = Chart(
-        "bar", [r["week"] for r in rows], [Series("Points that burn", [r["points"] for r in rows])], y_title="points"
+        "bar",
+        [r["week"] for r in rows],
+        [Series(_("Points that burn"), [r["points"] for r in rows])],
+        y_title=_("points"),
     )
     columns = [Column("week", _("Week")), Column("points", _("Points that burn"), "points")]
     note = "Customers are told before their points burn: this is what they will hear about."

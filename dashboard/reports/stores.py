@@ -84,8 +84,8 @@ def league(f: ReportFilter, now: datetime) -> Table:
     chart = Chart(
         "bar",
         [r["store"] for r in rows],
-        [Series("Revenue", [r["revenue"] for r in rows]), Series("Cost", [r["cost"] for r in rows])],
-        y_title="money",
+        [Series(_("Revenue"), [r["revenue"] for r in rows]), Series(_("Cost"), [r["cost"] for r in rows])],
+        y_title=_("money"),
     )
     note = (
         "Revenue = list price less discounts. Cost = discounts + points earned × the value of a point. Points owed "
@@ -93,6 +93,4 @@ def league(f: ReportFilter, now: datetime) -> Table:
     )
     unplaced = owed.get(None, ZERO)
     note += f" ({unplaced:,} more came from welcome bonuses and adjustments)." if unplaced else "."
-    return Table(
-        "stores", _("Stores side by side"), COLUMNS, rows, chart, note + " Click a heading to sort.", sortable=True
-    )
+    return Table("stores", _("Every store"), COLUMNS, rows, chart, note + " Click a heading to sort.", sortable=True)

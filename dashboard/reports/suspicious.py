@@ -159,7 +159,7 @@ def often(f: ReportFilter, t: Thresholds) -> Table:
     chart = Chart(
         "bar",
         [f"{r['card']} {r['day']}" for r in rows[:30]],
-        [Series("Receipts that day", [r["receipts"] for r in rows[:30]])],
+        [Series(_("Receipts that day"), [r["receipts"] for r in rows[:30]])],
         horizontal=True,
     )
     note = (
@@ -267,10 +267,10 @@ def _cashiers_table(f: ReportFilter, rows: list[dict], t: Thresholds) -> Table:
         "bar",
         labels,
         [
-            Series("Cashier's card share", [r["card_share"] for r in rows]),
-            Series("Store's card share", [r["store_share"] for r in rows]),
+            Series(_("Cashier's card share"), [r["card_share"] for r in rows]),
+            Series(_("Store's card share"), [r["store_share"] for r in rows]),
         ],
-        y_title="%",
+        y_title=_("%"),
     )
     note = (
         f"Flagged: a card share {t.gap} points or more above the store's, or activations per receipt {t.times} times "

@@ -7,15 +7,20 @@ import re
 import pytest
 
 from tests.browser import ARTIFACTS, BROWSER_TEST, expect, is_page_error
-from tests.dashboard.shop import build_shop
+from tests.dashboard.shop import build_chain, build_shop
 
 pytestmark = BROWSER_TEST
 PERIOD = "from=2026-11-01&to=2026-11-10"
 
 
 @pytest.fixture
-def page(browser, live_server):
-    build_shop()
+def shop():
+    return build_shop
+
+
+@pytest.fixture
+def page(browser, live_server, shop):
+    shop()
     context = browser.new_context(viewport={"width": 1440, "height": 900}, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -118,3 +123,35 @@ def test_the_what_if_replays_and_shows_both_programmes(page):
     shot(page, "12-whatif")
     page.get_by_role("link", name="Change this proposal").click()
     expect(page.locator("#id_levels")).to_have_value("Silver; 300; 3\nGold; 700; 6\nPlatinum; 1500; 9")
+
+
+@pytest.mark.parametrize("shop", [build_chain])
+def test_a_manager_of_twenty_shops(page):
+    log_in(page)
+    # The summary: currency, the period before, the sample-size warning.
+    expect(page.locator(".headline")).to_contain_text("EUR")
+    expect(page.locator(".headline dd.previous").first).to_contain_text("22 Oct – 31 Oct 2026")
+    shot(page, "20-chain-summary")
+    # The stores side by side, sorted by a click on a heading.
+    page.locator(".topbar nav").get_by_role("link", name="Stores", exact=True).click()
+    expect(page.locator("#stores tbody tr")).to_have_count(20)
+    page.locator("#stores thead").get_by_role("button", name="Card share of revenue").click()
+    expect(page.locator("#stores thead th[aria-sort=descending]")).to_have_count(1)
+    shares = page.locator("#stores tbody tr td:nth-child(4)").all_inner_texts()
+    values = [float(text.replace(" %", "")) for text in shares if text != "—"]
+    assert values == sorted(values, reverse=True)
+    shot(page, "21-chain-stores")
+    # The receipts: a search, the heading says so.
+    page.locator(".topbar nav").get_by_role("link", name="Receipts", exact=True).click()
+    page.fill("#receipt-search", "cashier-s07")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("h1")).to_have_text("Receipts matching “cashier-s07” (filtered)")
+    expect(page.locator("#receipts tbody tr")).to_have_count(4)
+    shot(page, "22-chain-receipts")
+    # In German.
+    page.get_by_role("button", name="Deutsch").click()
+    expect(page.locator("h1")).to_have_text("Bons mit „cashier-s07“ (gefiltert)")
+    page.locator(".topbar nav").get_by_role("link", name="Übersicht").click()
+    expect(page.locator("h1")).to_have_text("Was das Programm kostet und einbringt")
+    charts_drawn(page, 2)
+    shot(page, "23-chain-summary-de")
