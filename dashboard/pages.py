@@ -98,7 +98,7 @@ def sample_warning(with_card: int, without: int) -> str:
 
 def summary(query: QueryDict, f: ReportFilter) -> Content:
     markup = _markup(query)
-    rows, before_rows = holders.monthly(f), holders.monthly(previous_period(f))
+    rows, before_rows = holders.monthly(f), holders.totals(previous_period(f))
     result, before = holders.return_on_discounts(rows, markup), holders.return_on_discounts(before_rows, markup)
     (with_card, without), (with_before, without_before) = holders.sides(rows), holders.sides(before_rows)
     owed = points.outstanding_value(timezone.now())

@@ -104,6 +104,26 @@ def monthly(f: ReportFilter) -> list[dict]:
     return rows
 
 
+def totals(f: ReportFilter) -> list[dict]:
+    """The period's sums with and without a card, not per month: what a comparison with another period needs
+    (two groups, so no sort to avoid; sides() and return_on_discounts() read these rows as monthly()'s)."""
+    holder = Case(When(card__isnull=False, then=Value(True)), default=Value(False), output_field=BooleanField())
+    return list(
+        Receipt.objects.filter(f.at())
+        .annotate(holder=holder)
+        .values("holder")
+        .annotate(
+            receipts=Count("id"),
+            list_sales=Sum("subtotal"),
+            discount=Sum("discount_total"),
+            points_paid=Sum("points_redeemed_amount"),
+            paid=Sum("total_due"),
+            points_cost=_points_cost(),
+        )
+        .order_by()
+    )
+
+
 def cards_that_bought(f: ReportFilter) -> int:
     """Distinct cards on the period's receipts: DISTINCT over the card-ordered index, no sort."""
     return Receipt.objects.filter(f.at(), card__isnull=False).values("card_id").distinct().order_by().count()
