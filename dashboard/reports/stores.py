@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db import connection
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import ZERO, Chart, Column, ReportFilter, Series, Table, hashed, money, share
-from loyalty.models import PointsLot
+from loyalty.models import Account, PointsEntry, PointsLot, Programme
 from pos.models import Receipt, Store
 
 COLUMNS = [
@@ -50,12 +51,25 @@ def _sales(f: ReportFilter) -> dict[int, dict]:
 
 
 def _liability(now: datetime) -> dict[int | None, Decimal]:
-    """Live points (not yet past their burn date) in money, by the store of the receipt that earned them."""
-    store = Subquery(Receipt.objects.filter(pk=OuterRef("entry__receipt_id")).values("store_id")[:1])
-    value = ExpressionWrapper(F("remaining") * F("account__programme__point_value"), output_field=DecimalField())
-    live = PointsLot.objects.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), remaining__gt=0)
-    rows = live.annotate(store_id=store).values("store_id").annotate(owed=Sum(value)).order_by()
-    return {r["store_id"]: money(r["owed"]) for r in rows}
+    """Live points (not yet past their burn date) in money, by the store of the receipt that earned them.
+
+    Hand-written: a lot's entry names its receipt by a plain id (loyalty does not import pos), and a
+    correlated subquery per live lot (600,000 in the bench) costs seconds where one hash join costs less."""
+    lot, entry, account = PointsLot._meta.db_table, PointsEntry._meta.db_table, Account._meta.db_table
+    programme, receipt = Programme._meta.db_table, Receipt._meta.db_table
+    sql = f"""
+        SELECT r.store_id, SUM(l.remaining * p.point_value)
+        FROM {lot} l
+        JOIN {entry} e ON e.id = l.entry_id
+        JOIN {account} a ON a.id = l.account_id
+        JOIN {programme} p ON p.id = a.programme_id
+        LEFT JOIN {receipt} r ON r.id = e.receipt_id
+        WHERE l.remaining > 0 AND (l.expires_at IS NULL OR l.expires_at > %s)
+        GROUP BY r.store_id
+    """  # noqa: S608 - table names from the models, the one value a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now])
+        return {store: money(Decimal(str(owed))) for store, owed in cursor.fetchall()}
 
 
 def league(f: ReportFilter, now: datetime) -> Table:
