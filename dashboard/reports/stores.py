@@ -9,8 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import ZERO, Chart, Column, ReportFilter, Series, Table, hashed, money, share
@@ -50,6 +52,19 @@ def _sales(f: ReportFilter) -> dict[int, dict]:
         return {r["store_id"]: r for r in rows}
 
 
+OWED_SECONDS = 300  # the points owed per store are kept this long: changing period or store reuses them
+OWED_KEY = "manager:stores:owed"
+
+
+def owed_by_store(now: datetime) -> tuple[dict[int | None, Decimal], datetime]:
+    """The points owed per store and when they were counted (at most OWED_SECONDS ago)."""
+    kept = cache.get(OWED_KEY)
+    if kept is None:
+        kept = (_liability(now), now)
+        cache.set(OWED_KEY, kept, OWED_SECONDS)
+    return kept
+
+
 def _liability(now: datetime) -> dict[int | None, Decimal]:
     """Live points (not yet past their burn date) in money, by the store of the receipt that earned them.
 
@@ -73,7 +88,7 @@ def _liability(now: datetime) -> dict[int | None, Decimal]:
 
 
 def league(f: ReportFilter, now: datetime) -> Table:
-    sales, owed = _sales(f), _liability(now)
+    sales, (owed, counted_at) = _sales(f), owed_by_store(now)
     stores = Store.objects.order_by("name") if f.store is None else [f.store]
     rows = []
     for store in stores:
@@ -103,7 +118,8 @@ def league(f: ReportFilter, now: datetime) -> Table:
     )
     note = (
         "Revenue = list price less discounts. Cost = discounts + points earned × the value of a point. Points owed "
-        "now: live points by the store where they were earned"
+        "now: live points by the store where they were earned, counted at "
+        + timezone.localtime(counted_at).strftime("%H:%M")
     )
     unplaced = owed.get(None, ZERO)
     note += f" ({unplaced:,} more came from welcome bonuses and adjustments)." if unplaced else "."

@@ -2,7 +2,8 @@
 downloads byte for byte, and the receipts behind a figure."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
@@ -382,3 +383,13 @@ def test_the_receipts_page_past_the_first_page(manager_client, shop, monkeypatch
     last = manager_client.get(f"/manager/receipts/?{PERIOD}&page=3").content.decode()
     assert listed(last) == [str(shop["R1"].pk)] and "7–7 of 7" in last and "Older" not in last
     assert manager_client.get(f"/manager/receipts/?{PERIOD}&page=x").status_code == 200  # a typo: the first page
+
+
+def test_the_points_owed_per_store_are_counted_once_for_a_few_minutes(shop, django_assert_num_queries):
+    from dashboard.reports.stores import owed_by_store
+
+    now = timezone.now()
+    owed, counted_at = owed_by_store(now)
+    assert counted_at == now and sum(owed.values()) == Decimal("37.15")
+    with django_assert_num_queries(0):  # another period or store on the page: the same count, from the cache
+        assert owed_by_store(now + timedelta(minutes=2)) == (owed, now)
