@@ -74,6 +74,7 @@ PAGES = [
     "/manager/suspicious/often/",
     "/manager/suspicious/cashiers/",
     "/manager/suspicious/refunds/",
+    "/manager/stores/",
     "/manager/receipts/",
 ]
 

@@ -15,6 +15,7 @@ from django.utils.timesince import timeuntil
 
 from cards import signin_guard  # the customer page's PIN lockout, lifted here (see web_signin_unlock_view)
 from core.errors import DomainError
+from core.phones import PhoneSearchMixin
 
 from . import exports
 from .lifecycle import card_block, card_replace
@@ -108,8 +109,10 @@ class CardBatchAdmin(admin.ModelAdmin):
         if not obj.pk:
             return "-"
         return format_html(
-            " ".join(f'<a class="button" href="{{}}">{fmt.upper()}</a>' for fmt in exports.FORMATS),
+            " ".join(f'<a class="button" href="{{}}">{fmt.upper()}</a>' for fmt in exports.FORMATS)
+            + ' <a class="button" href="{}?back=1">PDF with back (PIN, sign-in, terms)</a>',
             *[reverse("admin:cards_cardbatch_export", args=[obj.pk, fmt]) for fmt in exports.FORMATS],
+            reverse("admin:cards_cardbatch_export", args=[obj.pk, "pdf"]),
         )
 
     def get_urls(self):
@@ -122,7 +125,7 @@ class CardBatchAdmin(admin.ModelAdmin):
         batch = get_object_or_404(CardBatch, pk=pk)
         # Spooled to disk past 8 MB: the response streams from the file.
         spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
-        exports.export_batch(batch, fmt, spool)
+        exports.export_batch(batch, fmt, spool, back=fmt == "pdf" and request.GET.get("back") == "1")
         spool.seek(0)
         return FileResponse(
             spool, as_attachment=True, filename=exports.export_filename(batch, fmt),
@@ -141,10 +144,12 @@ class CardReplaceForm(forms.Form):
 
 
 @admin.register(Card)
-class CardAdmin(admin.ModelAdmin):
+class CardAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_display = ["number", "status", "batch", "activated_at"]
     list_filter = ["status", "batch"]
-    search_fields = ["=number"]
+    # The number exactly, or the holder: their name, or their phone typed any way (PhoneSearchMixin).
+    search_fields = ["=number", "account__customer__name"]
+    phone_lookup = "account__customer__phone"
     list_select_related = ["batch"]
     # Every field read-only: a card's account and replacement move only through
     # the lifecycle services (the Block / Replace pages), never a plain save.

@@ -7,12 +7,14 @@ batch (the PDF keeps only compressed page streams until it is closed).
 
 import csv
 import io
+import textwrap
 import zipfile
 from collections.abc import Iterator
 from typing import BinaryIO
 
 import barcode
 from barcode.writer import ImageWriter
+from django.conf import settings
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -35,8 +37,17 @@ def export_filename(batch: CardBatch, fmt: str) -> str:
     return f"cards-batch-{batch.pk}.{EXTENSIONS[fmt]}"
 
 
-def export_batch(batch: CardBatch, fmt: str, out: BinaryIO) -> None:
-    {"csv": write_csv, "pdf": write_pdf, "png": write_png_zip}[fmt](batch, out)
+def export_batch(batch: CardBatch, fmt: str, out: BinaryIO, *, back: bool = False) -> None:
+    """`back`: the PDF gets a back sheet after each front sheet (PIN, sign-in address, terms)."""
+    if fmt == "pdf":
+        write_pdf(batch, out, back=back)
+    else:
+        {"csv": write_csv, "png": write_png_zip}[fmt](batch, out)
+
+
+def printed_number(number: str) -> str:
+    """The number as printed under its barcode, on the PDF and the PNG alike: EAN-13's own grouping."""
+    return f"{number[0]} {number[1:7]} {number[7:]}"
 
 
 # --- CSV: what a print shop's variable-data workflow imports.
@@ -65,7 +76,7 @@ def write_png_zip(batch: CardBatch, out: BinaryIO) -> None:
 
 def barcode_png(number: str) -> bytes:
     buffer = io.BytesIO()
-    _EAN13(number[:12], writer=ImageWriter()).write(buffer, options=PNG_OPTIONS)
+    _EAN13(number[:12], writer=ImageWriter()).write(buffer, options=PNG_OPTIONS, text=printed_number(number))
     return buffer.getvalue()
 
 
@@ -85,22 +96,36 @@ _BOTTOM = (A4[1] - _GRID_H) / 2
 _GUARDS = {0, 1, 2, 45, 46, 47, 48, 49, 92, 93, 94}
 
 
-def write_pdf(batch: CardBatch, out: BinaryIO) -> None:
+def write_pdf(batch: CardBatch, out: BinaryIO, *, back: bool = False) -> None:
+    """Front sheets; with `back`, each followed by its back sheet, for duplex printing flipped on the long
+    edge: a card's back sits mirrored left to right, so it lands behind its own front."""
     pdf = Canvas(out, pagesize=A4, pageCompression=1)
     pdf.setTitle(f"Card batch {batch.pk}")
     pdf.setCreator("loyalty cards_export")
     per_page = COLUMNS * ROWS
-    slot = 0
+    sheet: list[str] = []
     for number in batch_numbers(batch):
-        if slot == 0:
+        if not sheet:
             _draw_crop_marks(pdf)
-        _draw_card(pdf, number, *_card_origin(slot))
-        slot = (slot + 1) % per_page
-        if slot == 0:
-            pdf.showPage()
-    if slot:
-        pdf.showPage()
+        _draw_card(pdf, number, *_card_origin(len(sheet)))
+        sheet.append(number)
+        if len(sheet) == per_page:
+            _end_sheet(pdf, sheet, back)
+            sheet = []
+    if sheet:
+        _end_sheet(pdf, sheet, back)
     pdf.save()
+
+
+def _end_sheet(pdf: Canvas, numbers: list[str], back: bool) -> None:
+    pdf.showPage()
+    if not back:
+        return
+    _draw_crop_marks(pdf)
+    for slot, number in enumerate(numbers):
+        row, col = divmod(slot, COLUMNS)
+        _draw_back(pdf, number, *_card_origin(row * COLUMNS + (COLUMNS - 1 - col)))
+    pdf.showPage()
 
 
 def _card_origin(slot: int) -> tuple[float, float]:
@@ -134,7 +159,37 @@ def _draw_card(pdf: Canvas, number: str, x: float, y: float) -> None:
     by = y + 11 * mm
     _draw_bars(pdf, ean13_modules(number), bx, by)
     pdf.setFont("Helvetica", 10)
-    pdf.drawCentredString(x + CARD_W / 2, y + 6 * mm, f"{number[0]} {number[1:7]} {number[7:]}")
+    pdf.drawCentredString(x + CARD_W / 2, y + 6 * mm, printed_number(number))
+
+
+# The back: the PIN under a scratch-off (or peel-off) panel the print shop lays over the marked area.
+PANEL_W, PANEL_H = 30 * mm, 9 * mm
+
+
+def _draw_back(pdf: Canvas, number: str, x: float, y: float) -> None:
+    address, terms = settings.CARD_SIGNIN_ADDRESS, settings.CARD_BACK_TERMS
+    pdf.setFont("Helvetica-Bold", 8)
+    pdf.drawString(x + 5 * mm, y + CARD_H - 7 * mm, f"Balance and points: {address}")
+    pdf.setFont("Helvetica", 7)
+    pdf.drawString(x + 5 * mm, y + CARD_H - 11 * mm, f"Sign in with the card number {printed_number(number)}")
+    pdf.drawString(x + 5 * mm, y + CARD_H - 14.5 * mm, "and the PIN under the panel:")
+    # The panel's area: a dashed outline with corner marks, the PIN inside it.
+    px, py = x + 5 * mm, y + CARD_H - 26 * mm
+    pdf.saveState()
+    pdf.setDash(2, 1.5)
+    pdf.setLineWidth(0.4)
+    pdf.rect(px, py, PANEL_W, PANEL_H, stroke=1, fill=0)
+    pdf.restoreState()
+    pdf.setFont("Helvetica", 5)
+    pdf.drawString(px + PANEL_W + 2 * mm, py + PANEL_H / 2 - 1, "SCRATCH / PEEL HERE")
+    pdf.setFont("Courier-Bold", 14)
+    pdf.drawCentredString(px + PANEL_W / 2, py + 2.6 * mm, card_pin(number))
+    pdf.setFont("Helvetica", 5.5)
+    text = pdf.beginText(x + 5 * mm, y + 13 * mm)
+    text.setLeading(6.5)
+    for line in textwrap.wrap(terms, 95)[:5]:
+        text.textLine(line)
+    pdf.drawText(text)
 
 
 def _draw_bars(pdf: Canvas, modules: str, x: float, y: float) -> None:

@@ -171,7 +171,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 # A str, as makemessages compares it with the app locale dir it finds (a Path would be a second catalogue).
-LOCALE_PATHS = [str(BASE_DIR / "mycard" / "locale")]
+LOCALE_PATHS = [str(BASE_DIR / "mycard" / "locale"), str(BASE_DIR / "dashboard" / "locale")]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -362,3 +362,17 @@ CELERY_BEAT_SCHEDULE["mycard-burn-reminders"] = {
     "task": "mycard.burn_reminders",
     "schedule": crontab(minute=0, hour=REMINDER_BURN_HOUR),
 }
+
+# --- Manager's dashboard (issue 17)
+# The chain's currency, shown with every amount (ISO 4217 code).
+CURRENCY = env.str("CURRENCY", default="EUR")
+# Phones are stored in E.164; a number typed without a country code is read as this region's (ISO 3166).
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="DE")
+# Printed on the back of cards: where a customer signs in with the number and PIN.
+CARD_SIGNIN_ADDRESS = env.str("CARD_SIGNIN_ADDRESS", default="loyalty.example.com/my/")
+CARD_BACK_TERMS = env.str(
+    "CARD_BACK_TERMS",
+    default="This card gives the discount and points of the chain's loyalty programme in all its stores. It "
+    "stays the chain's property and cannot be exchanged for cash. Lost or stolen? Tell any store: the card is "
+    "blocked and its balance moves to a new one. Full terms at the sign-in address.",
+)

@@ -1,5 +1,5 @@
-"""Designing the next programme: the discount-scale designer (and saving a scale as levels), and the
-what-if replay of past receipts under a proposed programme (a Celery task with progress)."""
+"""Designing the next programme: the what-if replay of past receipts under a proposed programme (a Celery task
+with progress). The scale designer is dashboard.scale."""
 
 from __future__ import annotations
 
@@ -7,146 +7,24 @@ import logging
 import uuid
 from decimal import Decimal
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
-from core.errors import DomainError
 from dashboard import tasks, whatif, whatif_campaign
 from dashboard.access import manager_required
 from dashboard.forms import (
-    DEMO_STEPS,
-    CustomerAskForm,
-    SaveScaleForm,
-    ScaleForm,
-    StepFormSet,
     WhatIfForm,
     whatif_initial,
+    whatif_initial_from,
+    whatif_initial_json,
 )
 from dashboard.reports.common import Chart, Column, Series, Table, table_csv
 from dashboard.views import chrome
 from loyalty import rules
-from loyalty.models import Programme
-from loyalty.services import PlannedLevel, programme_levels_replace
+from loyalty.models import Category, Programme
 
 log = logging.getLogger(__name__)
-STEP_COLUMNS = [
-    Column("name", "Level"),
-    Column("percent", "Discount %", "number"),
-    Column("wanted", "Extra margin wanted", "money"),
-    Column("volume", "Volume needed (list price)", "money"),
-    Column("revenue", "They pay (after discount)", "money"),
-    Column("growth", "Growth of volume %", "number"),
-    Column("revenue_growth", "Growth of what they pay %", "number"),
-    Column("published", "Publish from", "money"),
-]
-
-
-# --- the scale designer -------------------------------------------------------------------------
-
-
-def _step_row(name: str, step: rules.ScaleStep) -> dict:
-    return {
-        "name": name,
-        "percent": step.discount_percent,
-        "wanted": step.wanted_margin_increase,
-        "volume": step.list_volume_required,
-        "revenue": step.revenue_required,
-        "growth": step.growth_percent,
-        "revenue_growth": step.revenue_growth_percent,
-        "published": step.published_volume,
-    }
-
-
-def designed_scale(form: ScaleForm, steps: StepFormSet) -> tuple[Table | None, list[str]]:
-    """Each level against today's volume and discount; a level whose discount eats the whole margin is an error."""
-    rows, errors = [], []
-    for data in (s.cleaned_data for s in steps.forms if s.cleaned_data and not s.cleaned_data.get("DELETE")):
-        try:
-            start = form.cleaned_data
-            step = rules.required_volume(
-                form.markup(), start["volume"], data["percent"], data["wanted"], start["current"]
-            )
-        except rules.RuleError as error:
-            errors.append(f"{data['name']}: {error.message}")
-            continue
-        rows.append(_step_row(data["name"], step))
-    if not rows:
-        return None, errors
-    rows.sort(key=lambda r: r["percent"])
-    chart = Chart(
-        "bar",
-        [f"{r['name']} {r['percent']} %" for r in rows],
-        [
-            Series("Volume needed", [r["volume"] for r in rows]),
-            Series("Publish from", [r["published"] for r in rows]),
-        ],
-        y_title="volume per month",
-    )
-    note = (
-        "Each level is measured against what the customer (or segment) buys now at today's discount: the volume "
-        "at which its discount still leaves today's margin plus the extra margin wanted. 'Publish from' is that "
-        "volume rounded up to a round number; saved as levels, it becomes the spend threshold of each level."
-    )
-    return Table("scale", "The scale", STEP_COLUMNS, rows, chart, note), errors
-
-
-def _scale_forms(data) -> tuple[ScaleForm, StepFormSet]:
-    if data is None:
-        return ScaleForm(prefix="scale"), StepFormSet(prefix="step", initial=DEMO_STEPS)
-    return ScaleForm(data, prefix="scale"), StepFormSet(data, prefix="step")
-
-
-@manager_required
-def scale(request: HttpRequest) -> HttpResponse:
-    mode = request.GET.get("mode") if request.method == "GET" else "scale"
-    data = request.POST if request.method == "POST" else request.GET
-    ask = CustomerAskForm(data if mode == "ask" else None, prefix="ask")
-    form, steps = _scale_forms(data if mode == "scale" else None)
-    save = SaveScaleForm(request.POST or None, initial={"programme": Programme.objects.filter(is_default=True).first()})
-    answer, table, errors = None, None, []
-    if mode == "ask" and ask.is_valid():
-        try:
-            answer = ask.step()
-        except rules.RuleError as error:
-            errors.append(error.message)
-    if mode == "scale" and form.is_valid() and steps.is_valid():
-        table, errors = designed_scale(form, steps)
-    publish = request.method == "POST" and table is not None and not errors and save.is_valid()
-    if publish and _save(request, save.cleaned_data["programme"], table):
-        return redirect(_designer_url(request.POST))
-    context = chrome(request, "scale") | {
-        "title": "Designing a discount scale",
-        "ask": ask,
-        "answer": answer,
-        "form": form,
-        "steps": steps,
-        "table": table,
-        "errors": errors,
-        "save": save,
-    }
-    return render(request, "dashboard/scale.html", context)
-
-
-def _designer_url(posted) -> str:
-    """Back to the designer showing the scale just saved (a GET, so a reload does not save it again)."""
-    query = posted.copy()
-    for key in ("csrfmiddlewaretoken", "programme"):
-        query.pop(key, None)
-    query["mode"] = "scale"
-    return f"{reverse('manager:scale')}?{query.urlencode()}"
-
-
-def _save(request: HttpRequest, programme: Programme, table: Table) -> bool:
-    levels = [PlannedLevel(r["name"], r["published"], r["percent"]) for r in table.rows]
-    try:
-        programme_levels_replace(programme_id=programme.pk, levels=levels, by=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return False
-    messages.success(request, f"Saved {len(levels)} levels as the levels of {programme.name}.")
-    return True
 
 
 # --- the what-if --------------------------------------------------------------------------------
@@ -169,12 +47,20 @@ def _proposal(form: WhatIfForm, campaign_form: whatif_campaign.ProposedCampaignF
     return whatif.Proposal.from_json(data)
 
 
-@manager_required
-def whatif_form(request: HttpRequest) -> HttpResponse:
+def _starting_point(request: HttpRequest) -> dict:
+    """The form's first values: a replayed proposal to change (?from=run), else a programme's settings."""
+    run = whatif.status(request.GET.get("from", "")) if request.GET.get("from", "").isalnum() else None
+    if run is not None:
+        return whatif_initial_from(run["proposal"])
     wanted = request.GET.get("programme", "")
     programme = Programme.objects.filter(pk=int(wanted)).first() if wanted.isascii() and wanted.isdigit() else None
     programme = programme or Programme.objects.filter(is_default=True).first() or Programme.objects.first()
-    form = WhatIfForm(request.POST or None, initial=whatif_initial(programme) if programme else {})
+    return whatif_initial(programme) if programme else {}
+
+
+@manager_required
+def whatif_form(request: HttpRequest) -> HttpResponse:
+    form = WhatIfForm(request.POST or None, initial=_starting_point(request))
     campaign_form = whatif_campaign.ProposedCampaignForm(request.POST or None, prefix="campaign")
     if request.method == "POST" and form.is_valid() and campaign_form.is_valid():
         proposal, run_id = _proposal(form, campaign_form), uuid.uuid4().hex
@@ -186,7 +72,7 @@ def whatif_form(request: HttpRequest) -> HttpResponse:
             log.exception("what-if run %s failed", run_id)
         return redirect("manager:whatif-run", run_id=run_id)
     context = chrome(request, "whatif") | {
-        "title": "What if: replay past receipts under a proposal", "form": form, "campaign_form": campaign_form,
+        "title": _("What if: replay past receipts under a proposal"), "form": form, "campaign_form": campaign_form,
     }  # fmt: skip
     return render(request, "dashboard/whatif.html", context)
 
@@ -215,14 +101,43 @@ def whatif_run(request: HttpRequest, run_id: str) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="whatif-{run_id}-{table.slug}.csv"'
         return response
     context = chrome(request, "whatif") | {
-        "title": "What if: the result",
+        "title": _("What if: the result"),
         "status": status,
         "run_id": run_id,
         "proposal": status["proposal"],
+        "terms": proposal_terms(status["proposal"]),
         "tables": tables,
         "percent_done": int(100 * status["done"] / status["total"]) if status.get("total") else 0,
     }
     return render(request, "dashboard/whatif_run.html", context)
+
+
+def proposal_terms(proposal: dict) -> list[tuple[str, str, str, bool]]:
+    """(term, the programme today, the proposal, changed?): what exactly was replayed, beside what is."""
+    programme = Programme.objects.filter(pk=proposal["programme_id"]).first()
+    now = whatif.Proposal.from_json(whatif_initial_json(programme)) if programme else None
+    replayed = whatif.Proposal.from_json(proposal) if programme else None
+    if now is None or replayed is None:
+        return []
+    names = dict(Category.objects.values_list("code", "name"))
+
+    def levels(p: whatif.Proposal) -> str:
+        levels = sorted(p.rules.levels, key=lambda lv: lv.threshold)
+        return "; ".join(f"{lv.name} from {lv.threshold:.2f} at {lv.percent:.2f} %" for lv in levels) or "none"
+
+    def terms(p: whatif.Proposal) -> list[tuple[str, str]]:
+        r = p.rules
+        return [
+            ("Kind", Programme.Kind(r.kind).label),
+            ("Base %", f"{Decimal(r.base_percent):.2f}"),
+            ("Levels", levels(p)),
+            ("Ceiling %", f"{Decimal(r.ceiling_percent):.2f}"),
+            ("Excluded categories", ", ".join(names.get(code, code) for code in sorted(p.excluded)) or "none"),
+            ("Points earned %", f"{Decimal(r.earn_percent):.2f}"),
+            ("Value of a point", f"{Decimal(r.point_value):.2f}"),
+        ]
+
+    return [(name, a, b, a != b) for (name, a), (_, b) in zip(terms(now), terms(replayed), strict=True)]
 
 
 # --- the result, side by side -------------------------------------------------------------------
@@ -258,18 +173,18 @@ def _cost_table(result: dict) -> Table:
             }
         )
     columns = [
-        Column("figure", "Figure"),
-        Column("recorded", "Recorded", "money"),
-        Column("current", "Current programme, replayed", "money"),
-        Column("proposed", "Proposed", "money"),
-        Column("difference", "Proposed − current", "money"),
+        Column("figure", _("Figure")),
+        Column("recorded", _("Recorded"), "money"),
+        Column("current", _("Current programme, replayed"), "money"),
+        Column("proposed", _("Proposed"), "money"),
+        Column("difference", _("Proposed − current"), "money"),
     ]
     chart = Chart(
         "bar",
         [r["figure"] for r in rows if r["figure"] != "Points earned"],
         [
-            Series("Current", [r["current"] for r in rows if r["figure"] != "Points earned"]),
-            Series("Proposed", [r["proposed"] for r in rows if r["figure"] != "Points earned"]),
+            Series(_("Current"), [r["current"] for r in rows if r["figure"] != "Points earned"]),
+            Series(_("Proposed"), [r["proposed"] for r in rows if r["figure"] != "Points earned"]),
         ],
     )
     note = (
@@ -278,7 +193,7 @@ def _cost_table(result: dict) -> Table:
         "the replay leaves out refunds, inactivity steps and points paid (and counts a rolling spend basis as "
         "lifetime), so it can differ slightly from it."
     )
-    return Table("cost", "Cost, side by side", columns, rows, chart, note)
+    return Table("cost", _("Cost, side by side"), columns, rows, chart, note)
 
 
 def _levels_table(result: dict) -> Table:
@@ -297,24 +212,24 @@ def _levels_table(result: dict) -> Table:
             }
         )
     columns = [
-        Column("rank", "Rank", "int"),
-        Column("current_level", "Current level"),
-        Column("current_cards", "Cards", "int"),
-        Column("proposed_level", "Proposed level"),
-        Column("proposed_cards", "Cards", "int"),
+        Column("rank", _("Rank"), "int"),
+        Column("current_level", _("Current level")),
+        Column("current_cards", _("Cards"), "int"),
+        Column("proposed_level", _("Proposed level")),
+        Column("proposed_cards", _("Cards"), "int"),
     ]
     chart = Chart(
         "bar",
         [f"rank {r['rank']}" for r in rows],
         [
-            Series("Current", [r["current_cards"] for r in rows]),
-            Series("Proposed", [r["proposed_cards"] for r in rows]),
+            Series(_("Current"), [r["current_cards"] for r in rows]),
+            Series(_("Proposed"), [r["proposed_cards"] for r in rows]),
         ],
-        y_title="cards",
+        y_title=_("cards"),
     )
     return Table(
         "levels",
-        "Customers over levels at the end of the window",
+        _("Customers over levels at the end of the window"),
         columns,
         rows,
         chart,
@@ -339,17 +254,20 @@ def _stores_table(result: dict) -> Table:
             }
         )
     columns = [
-        Column("store", "Store"),
-        Column("current_discount", "Current: discounts", "money"),
-        Column("current_cost", "Current: total cost", "money"),
-        Column("proposed_discount", "Proposed: discounts", "money"),
-        Column("proposed_cost", "Proposed: total cost", "money"),
-        Column("difference", "Difference in cost", "money"),
+        Column("store", _("Store")),
+        Column("current_discount", _("Current: discounts"), "money"),
+        Column("current_cost", _("Current: total cost"), "money"),
+        Column("proposed_discount", _("Proposed: discounts"), "money"),
+        Column("proposed_cost", _("Proposed: total cost"), "money"),
+        Column("difference", _("Difference in cost"), "money"),
     ]
     chart = Chart(
         "bar",
         names,
-        [Series("Current", [r["current_cost"] for r in rows]), Series("Proposed", [r["proposed_cost"] for r in rows])],
-        y_title="cost",
+        [
+            Series(_("Current"), [r["current_cost"] for r in rows]),
+            Series(_("Proposed"), [r["proposed_cost"] for r in rows]),
+        ],
+        y_title=_("cost"),
     )
-    return Table("stores", "Cost per store", columns, rows, chart, "Total cost = discounts + points (money).")
+    return Table("stores", _("Cost per store"), columns, rows, chart, "Total cost = discounts + points (money).")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext_lazy as _
 
 from core import money
 from core.calendar import FIRST_DAY, LAST_DAY, off_calendar
@@ -15,7 +16,7 @@ from loyalty import rules
 from loyalty.models import Category, Programme
 from pos.models import Store
 
-PER = [("", "as fits the period"), ("day", "day"), ("week", "week"), ("month", "month")]
+PER = [("", _("as fits the period")), ("day", _("day")), ("week", _("week")), ("month", _("month"))]
 MAX_DAYS = 2 * 366  # two years: beyond that a report is an export job, not a page
 # The calendar a report may ask about (core/calendar.py): the reports step past its ends (the day after the
 # period, the period before it), which at year 9999 overflowed.
@@ -36,12 +37,14 @@ class FilterForm(forms.Form):
         super().__init__(data)
         self.today = today
         date_input = forms.DateInput(attrs={"type": "date", "min": EARLIEST.isoformat(), "max": LATEST.isoformat()})
-        self.fields["from"] = forms.DateField(required=False, label="From", widget=date_input, validators=[on_calendar])
-        self.fields["to"] = forms.DateField(required=False, label="To", widget=date_input, validators=[on_calendar])
-        self.fields["store"] = forms.ModelChoiceField(
-            Store.objects.all(), to_field_name="code", required=False, empty_label="All stores", label="Store"
+        self.fields["from"] = forms.DateField(
+            required=False, label=_("From"), widget=date_input, validators=[on_calendar]
         )
-        self.fields["per"] = forms.ChoiceField(choices=PER, required=False, label="Per")
+        self.fields["to"] = forms.DateField(required=False, label=_("To"), widget=date_input, validators=[on_calendar])
+        self.fields["store"] = forms.ModelChoiceField(
+            Store.objects.all(), to_field_name="code", required=False, empty_label=_("All stores"), label=_("Store")
+        )
+        self.fields["per"] = forms.ChoiceField(choices=PER, required=False, label=_("Per"))
 
     def clean(self):
         data = super().clean()
@@ -67,8 +70,10 @@ class FilterForm(forms.Form):
 class MarginInput(forms.Form):
     """A category's markup on cost, or its margin on price: a buyer knows one or the other."""
 
-    basis = forms.ChoiceField(choices=[("markup", "Markup on cost"), ("margin", "Margin on price")], initial="markup")
-    rate = forms.DecimalField(label="%", initial=Decimal("25"), max_digits=6, decimal_places=2, min_value=Decimal(0))
+    basis = forms.ChoiceField(
+        choices=[("markup", _("Markup on cost")), ("margin", _("Margin on price"))], initial="markup"
+    )
+    rate = forms.DecimalField(label=_("%"), initial=Decimal("25"), max_digits=6, decimal_places=2, min_value=Decimal(0))
 
     def clean(self):
         data = super().clean()
@@ -85,10 +90,11 @@ class MarginInput(forms.Form):
 class CustomerAskForm(MarginInput):
     """One customer asks for a bigger discount: what must they buy for it?"""
 
-    volume = forms.DecimalField(label="Buys now per month (list price)", initial=Decimal("10000"), **MONEY)
-    current = forms.DecimalField(label="Discount now %", initial=Decimal("0"), **PERCENT)
-    asked = forms.DecimalField(label="Discount asked %", initial=Decimal("10"), **PERCENT)
-    wanted = forms.DecimalField(label="Extra margin wanted per month", initial=Decimal("0"), **MONEY)
+    volume = forms.DecimalField(label=_("Pays now per month (after their discount)"), initial=Decimal("10000"), **MONEY)
+    current = forms.DecimalField(label=_("Discount now %"), initial=Decimal("0"), max_digits=5, decimal_places=2,
+                                 min_value=Decimal(0), max_value=Decimal("99.99"))  # fmt: skip
+    asked = forms.DecimalField(label=_("Discount asked %"), initial=Decimal("10"), **PERCENT)
+    wanted = forms.DecimalField(label=_("Extra margin wanted per month"), initial=Decimal("0"), **MONEY)
 
     def step(self) -> rules.ScaleStep:
         d = self.cleaned_data
@@ -96,14 +102,15 @@ class CustomerAskForm(MarginInput):
 
 
 class ScaleForm(MarginInput):
-    volume = forms.DecimalField(label="Buys now per month (list price)", initial=Decimal("300"), **MONEY)
-    current = forms.DecimalField(label="Discount now %", initial=Decimal("0"), **PERCENT)
+    volume = forms.DecimalField(label=_("Pays now per month (after their discount)"), initial=Decimal("300"), **MONEY)
+    current = forms.DecimalField(label=_("Discount now %"), initial=Decimal("0"), max_digits=5, decimal_places=2,
+                                 min_value=Decimal(0), max_value=Decimal("99.99"))  # fmt: skip
 
 
 class StepForm(forms.Form):
     name = forms.CharField(max_length=40)
-    percent = forms.DecimalField(label="Discount %", **PERCENT)
-    wanted = forms.DecimalField(label="Extra margin wanted", **MONEY)
+    percent = forms.DecimalField(label=_("Discount %"), **PERCENT)
+    wanted = forms.DecimalField(label=_("Extra margin wanted"), **MONEY)
 
 
 StepFormSet = forms.formset_factory(StepForm, extra=2, min_num=1, max_num=10, validate_min=True, validate_max=True)
@@ -115,7 +122,25 @@ DEMO_STEPS = [
 
 
 class SaveScaleForm(forms.Form):
+    """Where the scale goes, and for a programme counting lifetime spend, how many months of the monthly
+    figures make a level's threshold (a rolling programme's window decides that by itself)."""
+
     programme = forms.ModelChoiceField(Programme.objects.all(), empty_label=None)
+    months = forms.IntegerField(
+        label=_("Months to reach a level (lifetime spend)"),
+        initial=12,
+        required=False,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+
+    def clean(self):
+        data = super().clean()
+        programme = data.get("programme")
+        if programme is not None and programme.spend_basis == Programme.SpendBasis.ROLLING:
+            data["months"] = programme.spend_window_months
+        elif programme is not None and not data.get("months"):
+            self.add_error("months", "Say in how many months a customer buying that much should reach a level.")
+        return data
 
 
 # --- the what-if --------------------------------------------------------------------------------
@@ -124,25 +149,25 @@ class SaveScaleForm(forms.Form):
 class WhatIfForm(forms.Form):
     """A proposed programme: the current one's settings are the starting point."""
 
-    programme = forms.ModelChoiceField(Programme.objects.all(), empty_label=None, label="Compare with programme")
+    programme = forms.ModelChoiceField(Programme.objects.all(), empty_label=None, label=_("Compare with programme"))
     months = forms.IntegerField(initial=12, validators=[MinValueValidator(1), MaxValueValidator(24)])
     kind = forms.ChoiceField(choices=Programme.Kind.choices)
-    base_percent = forms.DecimalField(label="Base %", **PERCENT)
+    base_percent = forms.DecimalField(label=_("Base %"), **PERCENT)
     levels = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
-        help_text="One level a line: name; from spend; percent — e.g. Gold; 700; 5",
+        help_text=_("One level a line: name; from spend; percent — e.g. Gold; 700; 5"),
     )
-    ceiling_percent = forms.DecimalField(label="Ceiling %", **PERCENT)
+    ceiling_percent = forms.DecimalField(label=_("Ceiling %"), **PERCENT)
     excluded = forms.ModelMultipleChoiceField(
         Category.objects.all(),
         to_field_name="code",
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Excluded categories",
+        label=_("Excluded categories"),
     )
-    earn_percent = forms.DecimalField(label="Points earned %", **PERCENT)
-    point_value = forms.DecimalField(label="Value of a point", max_digits=8, decimal_places=2, min_value=Decimal(0))
+    earn_percent = forms.DecimalField(label=_("Points earned %"), **PERCENT)
+    point_value = forms.DecimalField(label=_("Value of a point"), max_digits=8, decimal_places=2, min_value=Decimal(0))
 
     def clean_levels(self) -> list[rules.LevelRule]:
         levels = []
@@ -166,6 +191,37 @@ class WhatIfForm(forms.Form):
         if len({lv.threshold for lv in levels}) != len(levels):
             raise forms.ValidationError("Two levels start at the same spend.")
         return levels
+
+
+def whatif_initial_json(programme: Programme) -> dict:
+    """The programme's own settings as a proposal (whatif.Proposal's JSON), to compare a proposal with."""
+    d = whatif_initial(programme)
+    return {
+        "programme_id": programme.pk,
+        "months": 12,
+        "kind": d["kind"],
+        "base_percent": str(d["base_percent"]),
+        "ceiling_percent": str(d["ceiling_percent"]),
+        "earn_percent": str(d["earn_percent"]),
+        "point_value": str(d["point_value"]),
+        "levels": [[lv.name, str(lv.threshold), str(lv.percent)] for lv in programme.levels.order_by("threshold")],
+        "excluded": sorted(c.code for c in d["excluded"]),
+    }
+
+
+def whatif_initial_from(proposal: dict) -> dict:
+    """A replayed proposal (whatif.Proposal's JSON) back into the form, to change it."""
+    return {
+        "programme": Programme.objects.filter(pk=proposal["programme_id"]).first(),
+        "months": proposal["months"],
+        "kind": proposal["kind"],
+        "base_percent": Decimal(proposal["base_percent"]),
+        "levels": "\n".join(f"{n}; {t}; {p}" for n, t, p in proposal["levels"]),
+        "ceiling_percent": Decimal(proposal["ceiling_percent"]),
+        "excluded": Category.objects.filter(code__in=proposal["excluded"]),
+        "earn_percent": Decimal(proposal["earn_percent"]),
+        "point_value": Decimal(proposal["point_value"]),
+    }
 
 
 def whatif_initial(programme: Programme) -> dict:

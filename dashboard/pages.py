@@ -7,13 +7,18 @@ Each page runs a handful of aggregate queries, so that a full year stays under a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
-from dashboard.reports import campaigns, customers, discounts, giftcards, holders, points, suspicious
+from dashboard.reports import campaigns, customers, discounts, giftcards, holders, points, stores, suspicious
 from dashboard.reports.common import (
     ZERO,
     Chart,
@@ -27,15 +32,38 @@ from dashboard.reports.common import (
     share,
 )
 
+# Below this many receipts in either group (with a card, without one), the difference of their average
+# receipts is mostly chance: a few large baskets decide it. 30 is the usual rule of thumb for an average
+# to settle (its spread shrinks with the square root of the count; from about 30 it is roughly normal).
+MIN_SAMPLE = 30
+
+
+def amount(value: Decimal | None) -> str:
+    """Money as a manager reads it: thousands separated, two decimals, the chain's currency."""
+    return f"{number_format(value, 2, force_grouping=True)} {settings.CURRENCY}" if value is not None else "—"
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A headline figure: its value, the same figure for the period before (None: not compared), a warning."""
+
+    label: str
+    value: str
+    previous: str | None = None
+    warning: str = ""
+
 
 @dataclass
 class Content:
     tables: list[Table]
-    headline: list[tuple[str, str]] = field(default_factory=list)  # (label, figure)
+    headline: list[Tile] = field(default_factory=list)
     # Page parameters beyond the filter (markup, thresholds): (name, label, value), kept in every link.
     params: list[tuple[str, str, str]] = field(default_factory=list)
     # Where to go next from here: (label, url name).
     next: list[tuple[str, str]] = field(default_factory=list)
+    title: str = ""  # instead of the page's usual title (a list that is filtered says so)
+    search: str | None = None  # the search box's text, on pages that have one
+    pager: list[tuple[str, str]] = field(default_factory=list)  # (label, query string)
 
 
 def number(query: QueryDict, name: str, default: Decimal, low: Decimal, high: Decimal) -> Decimal:
@@ -54,31 +82,50 @@ def _markup(query: QueryDict) -> Decimal:
     return number(query, "markup", holders.DEFAULT_MARKUP, Decimal(0), Decimal(1000))
 
 
+def previous_period(f: ReportFilter) -> ReportFilter:
+    """The period of the same length just before: what each headline figure is compared with."""
+    return replace(f, start=f.start - timedelta(days=f.days), end=f.start - timedelta(days=1))
+
+
+def sample_warning(with_card: int, without: int) -> str:
+    if with_card >= MIN_SAMPLE and without >= MIN_SAMPLE:
+        return ""
+    return gettext(
+        "Only %(with_card)s receipts with a card and %(without)s without: below %(least)s in each group the "
+        "difference of their average receipts is mostly chance."
+    ) % {"with_card": f"{with_card:,}", "without": f"{without:,}", "least": MIN_SAMPLE}
+
+
 def summary(query: QueryDict, f: ReportFilter) -> Content:
-    rows = holders.monthly(f)
-    result = holders.return_on_discounts(rows, _markup(query))
-    with_card, without = holders.sides(rows)
-    revenue = with_card.revenue + without.revenue
+    markup = _markup(query)
+    rows, before_rows = holders.monthly(f), holders.totals(previous_period(f))
+    result, before = holders.return_on_discounts(rows, markup), holders.return_on_discounts(before_rows, markup)
+    (with_card, without), (with_before, without_before) = holders.sides(rows), holders.sides(before_rows)
     owed = points.outstanding_value(timezone.now())
+    warning = sample_warning(with_card.receipts, without.receipts)
     headline = [
-        ("Discounts granted", f"{result.discount:,}"),
-        ("Points earned (money)", f"{result.points_cost:,}"),
-        ("Extra margin of card holders", f"{result.extra_margin:,}" if result.extra_margin is not None else "—"),
-        ("Return = extra margin − cost", f"{result.net:,}" if result.net is not None else "—"),
-        ("Card holders' share of revenue", _percent(share(with_card.revenue, revenue))),
-        ("Points outstanding now (money)", f"{owed:,}"),
+        Tile(_("Discounts granted"), amount(result.discount), amount(before.discount)),
+        Tile(_("Points earned (money)"), amount(result.points_cost), amount(before.points_cost)),
+        Tile(_("Extra margin of card holders"), amount(result.extra_margin), amount(before.extra_margin), warning),
+        Tile(_("Return = extra margin − cost"), amount(result.net), amount(before.net), warning),
+        Tile(
+            _("Card holders' share of revenue"),
+            _percent(share(with_card.revenue, with_card.revenue + without.revenue)),
+            _percent(share(with_before.revenue, with_before.revenue + without_before.revenue)),
+        ),
+        Tile(_("Points outstanding now (money)"), amount(owed)),
     ]
     onwards = [
-        ("Who abuses them: suspicious patterns", "manager:suspicious"),
-        ("What scale to publish next: the scale designer", "manager:scale"),
-        ("What a new programme would cost: what-if", "manager:whatif"),
+        (_("Who abuses them: suspicious patterns"), "manager:suspicious"),
+        (_("What scale to publish next: the scale designer"), "manager:scale"),
+        (_("What a new programme would cost: what-if"), "manager:whatif"),
     ]
-    params = [("markup", "Markup %", str(_markup(query)))]
+    params = [("markup", _("Markup %"), str(markup))]
     return Content([_cost_per_month(rows), holders.return_table(result)], headline, params, onwards)
 
 
 def _percent(value: Decimal | None) -> str:
-    return f"{value} %" if value is not None else "—"
+    return f"{number_format(value)} %" if value is not None else "—"
 
 
 def _cost_per_month(rows: list[dict]) -> Table:
@@ -98,27 +145,27 @@ def _cost_per_month(rows: list[dict]) -> Table:
         r["cost"] = r["discount"] + r["points"]
         r["cost_share"] = share(r["cost"], r["revenue"])
     columns = [
-        Column("month", "Month"),
-        Column("receipts", "Card receipts", "int"),
-        Column("revenue", "Card holders' revenue", "money"),
-        Column("discount", "Discounts", "money"),
-        Column("points", "Points earned (money)", "money"),
-        Column("cost", "Cost", "money"),
-        Column("cost_share", "Cost, % of their revenue", "percent"),
+        Column("month", _("Month")),
+        Column("receipts", _("Card receipts"), "int"),
+        Column("revenue", _("Card holders' revenue"), "money"),
+        Column("discount", _("Discounts"), "money"),
+        Column("points", _("Points earned (money)"), "money"),
+        Column("cost", _("Cost"), "money"),
+        Column("cost_share", _("Cost, % of their revenue"), "percent"),
     ]
     chart = Chart(
         "bar",
         [r["month"] for r in table_rows],
         [
-            Series("Discounts", [r["discount"] for r in table_rows], stack="c"),
-            Series("Points", [r["points"] for r in table_rows], stack="c"),
+            Series(_("Discounts"), [r["discount"] for r in table_rows], stack="c"),
+            Series(_("Points"), [r["points"] for r in table_rows], stack="c"),
         ],
         stacked=True,
-        y_title="cost",
+        y_title=_("cost"),
     )
     return Table(
         "cost",
-        "What the programme cost, per month",
+        _("What the programme cost, per month"),
         columns,
         table_rows,
         chart,
@@ -132,7 +179,7 @@ def card_holders(query: QueryDict, f: ReportFilter) -> Content:
     return Content(
         [holders.comparison(f, rows, holders.cards_that_bought(f)), holders.return_table(result)],
         [],
-        [("markup", "Markup %", str(_markup(query)))],
+        [("markup", _("Markup %"), str(_markup(query)))],
     )
 
 
@@ -144,7 +191,7 @@ def discounts_page(by: str) -> Callable[[QueryDict, ReportFilter], Content]:
         table = discounts.SELECTORS[by](f)
         total = sum((r["amount"] for r in table.rows), ZERO)
         lines = sum(r["lines"] for r in table.rows)
-        return Content([table], [("Discount granted", f"{total:,}"), ("Discounted lines", f"{lines:,}")])
+        return Content([table], [Tile(_("Discount granted"), amount(total)), Tile(_("Discounted lines"), f"{lines:,}")])
 
     return build
 
@@ -154,10 +201,10 @@ def points_page(query: QueryDict, f: ReportFilter) -> Content:
     sums = {key: sum((r[key] for r in movements.rows), ZERO) for key in ("earned", "redeemed", "burned")}
     owed = sum((r["points_value"] for r in liability.rows), ZERO)
     headline = [
-        ("Earned", f"{sums['earned']:,}"),
-        ("Redeemed", f"{sums['redeemed']:,}"),
-        ("Burned", f"{sums['burned']:,}"),
-        ("Outstanding now (money)", f"{owed:,}"),
+        Tile(pgettext_lazy("manager", "Points earned"), f"{sums['earned']:,}"),
+        Tile(_("Points redeemed"), f"{sums['redeemed']:,}"),
+        Tile(_("Points burned"), f"{sums['burned']:,}"),
+        Tile(_("Outstanding now (money)"), amount(owed)),
     ]
     return Content([movements, liability, calendar], headline)
 
@@ -176,12 +223,12 @@ def campaigns_page(query: QueryDict, f: ReportFilter) -> Content:
     cost = sum((r["cost"] for r in rows), ZERO)
     issued, used = sum(r["issued"] for r in rows), sum(r["used"] for r in rows)
     headline = [
-        ("Campaigns in the period", f"{len(rows):,}"),
-        ("Receipts, summed over campaigns", f"{sum(r['receipts'] for r in rows):,}"),
-        ("Discount cost", f"{cost:,}"),
-        ("Coupons used / issued", f"{used:,} / {issued:,}"),
+        Tile(_("Campaigns in the period"), f"{len(rows):,}"),
+        Tile(_("Receipts, summed over campaigns"), f"{sum(r['receipts'] for r in rows):,}"),
+        Tile(_("Discount cost"), amount(cost)),
+        Tile(_("Coupons used / issued"), f"{used:,} / {issued:,}"),
     ]
-    onwards = [("What a proposed campaign would have cost: what-if", "manager:whatif")]
+    onwards = [(_("What a proposed campaign would have cost: what-if"), "manager:whatif")]
     return Content([table, campaigns.coupons_table(rows)], headline, [], onwards)
 
 
@@ -210,7 +257,7 @@ def suspicious_page(pattern: str) -> Callable[[QueryDict, ReportFilter], Content
         t = thresholds(query)
         table = suspicious.PATTERNS[pattern][1](f, t)
         params = [(name, label, str(getattr(t, name))) for name, label, _, _, used in THRESHOLDS if used == pattern]
-        return Content([table], [("Findings", str(suspicious.count_findings(table)))], params)
+        return Content([table], [Tile(_("Findings"), str(suspicious.count_findings(table)))], params)
 
     return build
 
@@ -221,11 +268,15 @@ def gift_cards_page(query: QueryDict, f: ReportFilter) -> Content:
     movements = giftcards.movements(f)
     sums = {key: sum((r[key] for r in movements.rows), ZERO) for key in ("loaded", "spent", "expired")}
     headline = [
-        ("Owed now: loaded, not spent", f"{owed['owed']:,}"),
-        ("Cards holding money", f"{owed['cards']:,}"),
-        ("Past their date, expiring tonight", f"{owed['past']:,}"),
-        ("Loaded in the period", f"{sums['loaded']:,}"),
-        ("Spent in the period", f"{sums['spent']:,}"),
-        ("Breakage in the period", f"{sums['expired']:,}"),
+        Tile(_("Owed now: loaded, not spent"), amount(owed["owed"])),
+        Tile(_("Cards holding money"), f"{owed['cards']:,}"),
+        Tile(_("Past their date, expiring tonight"), amount(owed["past"])),
+        Tile(_("Loaded in the period"), amount(sums["loaded"])),
+        Tile(_("Spent in the period"), amount(sums["spent"])),
+        Tile(_("Breakage in the period"), amount(sums["expired"])),
     ]
     return Content([movements, giftcards.per_store(f), giftcards.expiring(today), giftcards.breakage(f)], headline)
+
+
+def stores_page(query: QueryDict, f: ReportFilter) -> Content:
+    return Content([stores.league(f, timezone.now())])

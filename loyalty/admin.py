@@ -5,11 +5,14 @@ and never edits them. Points move only through `loyalty.services`, called
 from the "Adjust points" page of an account.
 """
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -19,6 +22,7 @@ from django.utils.timesince import timesince
 
 from core.errors import DomainError
 from core.money import MAX_SALE
+from core.phones import PhoneSearchMixin
 from loyalty.models import (
     Account,
     Category,
@@ -51,20 +55,6 @@ def card_link(account: Account):
     if card is None:
         return "-"
     return format_html('<a href="{}">{}</a>', reverse("admin:cards_card_change", args=[card.pk]), card.number)
-
-
-class PhoneSearchMixin:
-    """A phone typed any way ("600-100-200", "+48 600 100 200") finds the stored, normalised one."""
-
-    phone_lookup = "phone"
-
-    def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        try:
-            digits = normalise_phone(search_term).removeprefix("+")
-        except DomainError:
-            return results, may_have_duplicates
-        return results | queryset.filter(**{f"{self.phone_lookup}__endswith": digits}), may_have_duplicates
 
 
 # --- programmes --------------------------------------------------------------------------------
@@ -243,15 +233,35 @@ class CustomerAdmin(PhoneSearchMixin, admin.ModelAdmin):
 # --- accounts and the points ledger --------------------------------------------------------------
 
 
-class PointsEntryInline(ReadOnlyInline):
-    model = PointsEntry
-    fields = ["kind", "points", "created_at", "receipt_id", "job_run", "created_by", "reason"]
-    readonly_fields = fields
-    ordering = ["-created_at", "-id"]
-    verbose_name_plural = "points ledger (newest first)"
+LEDGER_ROWS = 200  # the newest entries shown on the account's page; the rest are one link away
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("created_by")
+
+@dataclass(frozen=True)
+class LedgerRow:
+    entry: PointsEntry
+    balance: Decimal  # the account's balance right after this entry
+    receipt_url: str
+    burns: list[tuple[Decimal, Decimal, object]]  # per lot this entry credited: (points, still left, burn date)
+
+
+def ledger(account: Account) -> tuple[list[LedgerRow], int]:
+    """The newest entries with the balance after each (the sum of the ledger up to it), their receipts and
+    the burn date of each lot they credited; and how many older entries are not shown."""
+    entries = (
+        account.points_entries.select_related("created_by").prefetch_related("lots").order_by("-created_at", "-id")
+    )
+    shown = list(entries[:LEDGER_ROWS])
+    older = entries.count() - len(shown)
+    balance = sum((e.points for e in shown), Decimal("0.00"))
+    if older:  # the whole ledger (SQLite sums decimals as floats: back to cents)
+        balance = (account.points_entries.aggregate(s=Sum("points"))["s"] or Decimal(0)).quantize(Decimal("0.01"))
+    rows = []
+    for entry in shown:  # newest first: the balance after it, then step back over it
+        url = reverse("admin:pos_receipt_change", args=[entry.receipt_id]) if entry.receipt_id else ""
+        burns = [(lot.points, lot.remaining, lot.expires_at) for lot in entry.lots.all()]
+        rows.append(LedgerRow(entry, balance, url, burns))
+        balance -= entry.points
+    return rows, older
 
 
 class AdjustPointsForm(forms.Form):
@@ -282,8 +292,14 @@ class AccountAdmin(PhoneSearchMixin, admin.ModelAdmin):
         "stepped_down_at", "replaces", "created_at", "ledger_link",
     ]  # fmt: skip
     readonly_fields = fields
-    inlines = [PointsEntryInline]
     show_full_result_count = False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        account = self.get_object(request, object_id)
+        if account is not None:
+            rows, older = ledger(account)
+            extra_context = (extra_context or {}) | {"ledger": rows, "ledger_older": older, "now": timezone.now()}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return False  # an account opens when its card is activated

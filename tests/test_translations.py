@@ -10,16 +10,19 @@ from itertools import combinations
 
 from django.conf import settings
 
-ENTRY = re.compile(r'\nmsgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?msgstr(?:\[0\])? ((?:".*"\n)+)')
+ENTRY = re.compile(
+    r'\n(?:msgctxt ((?:".*"\n)+))?msgid ((?:".*"\n)+)(?:msgid_plural (?:".*"\n)+)?msgstr(?:\[0\])? ((?:".*"\n)+)'
+)
 
 
 def joined(block: str) -> str:
     return "".join(re.findall(r'"(.*)"', block))
 
 
-def catalogue(path) -> dict[str, str]:
+def catalogue(path) -> dict[tuple[str, str], str]:
     text = path.read_text()
-    return {joined(m[1]): joined(m[2]) for m in ENTRY.finditer(text) if joined(m[1])}
+    # A word in a context (pgettext) is another entry: keyed by context and word.
+    return {(joined(m[1] or ""), joined(m[2])): joined(m[3]) for m in ENTRY.finditer(text) if joined(m[2])}
 
 
 def test_the_catalogues_give_each_sentence_one_german_translation():

@@ -15,6 +15,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from core.local_time import chain_zone_name, day_start
 from loyalty.rules import CENT, round_money
@@ -137,13 +140,23 @@ def default_period(today: date) -> tuple[date, date]:
 
 
 def presets(today: date) -> list[tuple[str, date, date]]:
-    """The periods a manager asks about most: the last 30 days, last calendar month, the last 12 months."""
+    """The periods a manager asks about most, each ending today or at the end of a closed period.
+
+    "Last 12 months" is the 365 (366) days to today; a calendar year is January to December of last year."""
     first_of_month = today.replace(day=1)
     last_month_end = first_of_month - timedelta(days=1)
+    last_year = today.year - 1
+    yesterday = today - timedelta(days=1)
     return [
-        ("Last 30 days", *default_period(today)),
-        ("Last month", last_month_end.replace(day=1), last_month_end),
-        ("Full year", today - relativedelta(years=1) + timedelta(days=1), today),
+        (_("Today"), today, today),
+        (_("Yesterday"), yesterday, yesterday),
+        (_("This week"), today - timedelta(days=today.weekday()), today),
+        (_("Month to date"), first_of_month, today),
+        (_("Year to date"), today.replace(month=1, day=1), today),
+        (_("Last 30 days"), *default_period(today)),
+        (_("Last month"), last_month_end.replace(day=1), last_month_end),
+        (_("Last 12 months"), today - relativedelta(years=1) + timedelta(days=1), today),
+        (gettext("Year %(year)s") % {"year": last_year}, date(last_year, 1, 1), date(last_year, 12, 31)),
     ]
 
 
@@ -240,12 +253,12 @@ class Chart:
     def as_json(self) -> dict:
         return {
             "kind": self.kind,
-            "labels": list(self.labels),
+            "labels": [str(label) for label in self.labels],
             "horizontal": self.horizontal,
             "stacked": self.stacked,
-            "yTitle": self.y_title,
+            "yTitle": str(self.y_title) if self.y_title else self.y_title,
             "series": [
-                {"name": s.name, "stack": s.stack, "values": [None if v is None else str(v) for v in s.values]}
+                {"name": str(s.name), "stack": s.stack, "values": [None if v is None else str(v) for v in s.values]}
                 for s in self.series
             ],
         }
@@ -261,6 +274,7 @@ class Table:
     note: str = ""
     # Per row, column key -> URL: a figure that links to the receipts behind it.
     links: list[dict[str, str]] = field(default_factory=list)
+    sortable: bool = False  # the page sorts its rows by a clicked heading (dashboard.js)
 
     def cells(self) -> Iterable[list[dict]]:
         for i, row in enumerate(self.rows):
@@ -277,11 +291,13 @@ def display(value, kind: str) -> str:
     if isinstance(value, datetime):
         return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     if kind == "percent":
-        return f"{value} %"
+        return f"{number_format(value)} %"
     if kind in ("money", "points"):
-        return f"{money(value):,}"
+        return number_format(money(value), 2, force_grouping=True)
     if kind == "int":
-        return f"{value:,}"
+        return number_format(value, force_grouping=True)
+    if kind == "number":
+        return number_format(value)
     return str(value)
 
 

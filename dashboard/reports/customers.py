@@ -4,6 +4,7 @@ activated per batch."""
 from __future__ import annotations
 
 from django.db.models import Count, F, Q
+from django.utils.translation import gettext_lazy as _
 
 from cards.models import Card, CardBatch
 from dashboard.reports.common import (
@@ -41,17 +42,17 @@ def per_level() -> Table:
         row["programme"], row["level"] = row["programme__name"], row["level__name"] or BASE
         row["share"] = share(row["cards"], total)
     columns = [
-        Column("programme", "Programme"),
-        Column("level", "Level"),
-        Column("cards", "Customers' cards", "int"),
-        Column("share", "Share of cards", "percent"),
+        Column("programme", _("Programme")),
+        Column("level", _("Level")),
+        Column("cards", _("Customers' cards"), "int"),
+        Column("share", _("Share of cards"), "percent"),
     ]
-    chart = Chart("doughnut", [r["level"] for r in rows], [Series("Cards", [r["cards"] for r in rows])])
+    chart = Chart("doughnut", [r["level"] for r in rows], [Series(_("Cards"), [r["cards"] for r in rows])])
     note = (
         "Now, whatever the period: every card in use (active or blocked) at the level it holds today. Levels belong "
         "to cards, so a customer with two cards counts twice."
     )
-    return Table("levels", "Customers per level", columns, rows, chart, note)
+    return Table("levels", _("Customers per level"), columns, rows, chart, note)
 
 
 def _ranks() -> dict[str, int]:
@@ -86,15 +87,15 @@ def flow(f: ReportFilter) -> Table:
         row["from"], row["to"] = row["level_before"] or BASE, row["level_after"] or BASE
     columns = [
         Column("period", grain.title()),
-        Column("from", "From"),
-        Column("to", "To"),
-        Column("direction", "Direction"),
-        Column("kind", "Because of"),
-        Column("cards", "Cards", "int"),
+        Column("from", _("From")),
+        Column("to", _("To")),
+        Column("direction", _("Direction")),
+        Column("kind", _("Because of")),
+        Column("cards", _("Cards"), "int"),
     ]
     return Table(
         "flow",
-        "Flow between levels",
+        _("Flow between levels"),
         columns,
         rows,
         _flow_chart(f, grain, rows),
@@ -111,9 +112,9 @@ def _flow_chart(f: ReportFilter, grain: str, rows: list[dict]) -> Chart:
     return Chart(
         "bar",
         labels,
-        [Series("Up", list(ups.values())), Series("Down", [-n for n in downs.values()])],
+        [Series(_("Up"), list(ups.values())), Series(_("Down"), [-n for n in downs.values()])],
         stacked=True,
-        y_title="cards",
+        y_title=_("cards"),
     )
 
 
@@ -134,16 +135,16 @@ def activity(f: ReportFilter) -> Table:
     for row in rows:
         row["share"] = share(row["count"], counts["all"])
     columns = [
-        Column("cards", "Cards"),
-        Column("count", "Count", "int"),
-        Column("share", "Share of all cards", "percent"),
+        Column("cards", _("Cards")),
+        Column("count", _("Count"), "int"),
+        Column("share", _("Share of all cards"), "percent"),
     ]
-    chart = Chart("doughnut", [r["cards"] for r in rows], [Series("Cards", [r["count"] for r in rows])])
+    chart = Chart("doughnut", [r["cards"] for r in rows], [Series(_("Cards"), [r["count"] for r in rows])])
     note = (
         "A card counts as buying if it is on at least one receipt of the period; the rest of today's active cards "
         "are inactive for the period."
     )
-    return Table("activity", "Active and inactive cards", columns, rows, chart, note)
+    return Table("activity", _("Active and inactive cards"), columns, rows, chart, note)
 
 
 def batches(limit: int = 50) -> Table:
@@ -158,22 +159,22 @@ def batches(limit: int = 50) -> Table:
         row["created"] = as_local_date(row["created_at"]).isoformat()
         row["rate"] = share(row["activated"], row["count"])
     columns = [
-        Column("batch", "Batch"),
-        Column("created", "Printed"),
-        Column("issued", "Issued", "int"),
-        Column("activated", "Activated", "int"),
-        Column("rate", "Activated share", "percent"),
+        Column("batch", _("Batch")),
+        Column("created", _("Printed")),
+        Column("issued", _("Issued"), "int"),
+        Column("activated", _("Activated"), "int"),
+        Column("rate", _("Activated share"), "percent"),
     ]
     shown = list(reversed(rows))
     chart = Chart(
         "bar",
         [r["batch"] for r in shown],
-        [Series("Issued", [r["issued"] for r in shown]), Series("Activated", [r["activated"] for r in shown])],
-        y_title="cards",
+        [Series(_("Issued"), [r["issued"] for r in shown]), Series(_("Activated"), [r["activated"] for r in shown])],
+        y_title=_("cards"),
     )
     return Table(
         "batches",
-        "Cards issued and activated per batch",
+        _("Cards issued and activated per batch"),
         columns,
         rows,
         chart,

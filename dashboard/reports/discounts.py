@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, QuerySet, Sum
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import (
     TRUNC,
@@ -34,9 +35,9 @@ BREAKDOWNS = {
     "level": "Per level",
 }
 FIGURES = [
-    Column("lines", "Discounted lines", "int"),
-    Column("amount", "Discount granted", "money"),
-    Column("share", "Share of total", "percent"),
+    Column("lines", _("Discounted lines"), "int"),
+    Column("amount", _("Discount granted"), "money"),
+    Column("share", _("Share of total"), "percent"),
 ]
 NOTE = (
     "From the discount register: every discounted line with its receipt, card, store, terminal, cashier, "
@@ -77,8 +78,8 @@ def by_period(f: ReportFilter) -> Table:
     chart = Chart(
         "bar",
         [r["period"] for r in rows],
-        [Series("Discount granted", [r["amount"] for r in rows])],
-        y_title="discount",
+        [Series(_("Discount granted"), [r["amount"] for r in rows])],
+        y_title=_("discount"),
     )
     return Table(
         "period", f"Discounts granted per {grain}", [Column("period", grain.title()), *FIGURES], rows, chart, NOTE
@@ -93,13 +94,16 @@ def _grouped(f: ReportFilter, slug: str, keys: list[str], label: Callable[[dict]
         row[first.key] = label(row)
     rows = _with_shares(rows)
     chart = Chart(
-        "bar", [r[first.key] for r in rows], [Series("Discount granted", [r["amount"] for r in rows])], horizontal=True
+        "bar",
+        [r[first.key] for r in rows],
+        [Series(_("Discount granted"), [r["amount"] for r in rows])],
+        horizontal=True,
     )
     return Table(slug, f"Discounts granted {BREAKDOWNS[slug].lower()}", [first, *FIGURES], rows, chart, NOTE)
 
 
 def by_store(f: ReportFilter) -> Table:
-    return _grouped(f, "store", ["store__code", "store__name"], lambda r: r["store__name"], Column("store", "Store"))
+    return _grouped(f, "store", ["store__code", "store__name"], lambda r: r["store__name"], Column("store", _("Store")))
 
 
 def _cashier_label(row: dict) -> str:
@@ -113,7 +117,7 @@ def by_cashier(f: ReportFilter) -> Table:
         "cashier",
         ["cashier_id", "cashier__username", "store__code", "store_id"],
         _cashier_label,
-        Column("cashier", "Cashier @ store"),
+        Column("cashier", _("Cashier @ store")),
     )
     # The receipts behind a cashier's figure: the receipts list, filtered to them.
     table.links = [{"lines": _receipts_link(f, row)} for row in table.rows]
@@ -131,12 +135,12 @@ def by_category(f: ReportFilter) -> Table:
         "category",
         ["category__code", "category__name"],
         lambda r: r["category__name"],
-        Column("category", "Category"),
+        Column("category", _("Category")),
     )
 
 
 def by_level(f: ReportFilter) -> Table:
-    return _grouped(f, "level", ["level"], lambda r: r["level"] or "base (no level)", Column("level", "Level"))
+    return _grouped(f, "level", ["level"], lambda r: r["level"] or "base (no level)", Column("level", _("Level")))
 
 
 SELECTORS: dict[str, Callable[[ReportFilter], Table]] = {

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db.models import BooleanField, Case, Count, DecimalField, ExpressionWrapper, F, Sum, Value, When
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import (
     ZERO,
@@ -103,6 +104,26 @@ def monthly(f: ReportFilter) -> list[dict]:
     return rows
 
 
+def totals(f: ReportFilter) -> list[dict]:
+    """The period's sums with and without a card, not per month: what a comparison with another period needs
+    (two groups, so no sort to avoid; sides() and return_on_discounts() read these rows as monthly()'s)."""
+    holder = Case(When(card__isnull=False, then=Value(True)), default=Value(False), output_field=BooleanField())
+    return list(
+        Receipt.objects.filter(f.at())
+        .annotate(holder=holder)
+        .values("holder")
+        .annotate(
+            receipts=Count("id"),
+            list_sales=Sum("subtotal"),
+            discount=Sum("discount_total"),
+            points_paid=Sum("points_redeemed_amount"),
+            paid=Sum("total_due"),
+            points_cost=_points_cost(),
+        )
+        .order_by()
+    )
+
+
 def cards_that_bought(f: ReportFilter) -> int:
     """Distinct cards on the period's receipts: DISTINCT over the card-ordered index, no sort."""
     return Receipt.objects.filter(f.at(), card__isnull=False).values("card_id").distinct().order_by().count()
@@ -127,20 +148,20 @@ def comparison(f: ReportFilter, rows: list[dict], cards: int) -> Table:
         _side_row("Without a card", others, revenue) | {"visits": None},
     ]
     columns = [
-        Column("who", "Customers"),
-        Column("receipts", "Receipts", "int"),
-        Column("revenue", "Revenue", "money"),
-        Column("share", "Share of revenue", "percent"),
-        Column("average", "Average receipt", "money"),
-        Column("average_list", "Average receipt at list price", "money"),
-        Column("visits", "Visits per card per month", "number"),
-        Column("discount", "Discounts", "money"),
-        Column("points_cost", "Points earned (money)", "money"),
+        Column("who", _("Customers")),
+        Column("receipts", _("Receipts"), "int"),
+        Column("revenue", _("Revenue"), "money"),
+        Column("share", _("Share of revenue"), "percent"),
+        Column("average", _("Average receipt"), "money"),
+        Column("average_list", _("Average receipt at list price"), "money"),
+        Column("visits", _("Visits per card per month"), "number"),
+        Column("discount", _("Discounts"), "money"),
+        Column("points_cost", _("Points earned (money)"), "money"),
     ]
     chart = _monthly_chart(rows)
     return Table(
         "comparison",
-        "Card holders and receipts without a card",
+        _("Card holders and receipts without a card"),
         columns,
         table_rows,
         chart,
@@ -169,11 +190,11 @@ def _monthly_chart(rows: list[dict]) -> Chart:
         "bar",
         labels,
         [
-            Series("With a card", [by.get((m, True), ZERO) for m in months], stack="r"),
-            Series("Without a card", [by.get((m, False), ZERO) for m in months], stack="r"),
+            Series(_("With a card"), [by.get((m, True), ZERO) for m in months], stack="r"),
+            Series(_("Without a card"), [by.get((m, False), ZERO) for m in months], stack="r"),
         ],
         stacked=True,
-        y_title="revenue",
+        y_title=_("revenue"),
     )
 
 
@@ -217,32 +238,32 @@ def return_on_discounts(rows: list[dict], markup_percent: Decimal) -> Return:
 
 def return_table(result: Return) -> Table:
     rows = [
-        {"figure": "Extra sales of card holders at list price", "amount": result.extra_list_sales},
+        {"figure": _("Extra sales of card holders at list price"), "amount": result.extra_list_sales},
         {
             "figure": f"Extra margin (markup {result.markup} %, margin share {result.margin_share})",
             "amount": result.extra_margin,
         },
-        {"figure": "Discounts granted", "amount": result.discount},
-        {"figure": "Points earned (money)", "amount": result.points_cost},
-        {"figure": "Cost of the programme", "amount": result.cost},
-        {"figure": "Return = extra margin − cost", "amount": result.net},
-        {"figure": "Extra margin per 1.00 of cost", "amount": result.per_cost},
+        {"figure": _("Discounts granted"), "amount": result.discount},
+        {"figure": _("Points earned (money)"), "amount": result.points_cost},
+        {"figure": _("Cost of the programme"), "amount": result.cost},
+        {"figure": _("Return = extra margin − cost"), "amount": result.net},
+        {"figure": _("Extra margin per 1.00 of cost"), "amount": result.per_cost},
     ]
     chart = None
     if result.extra_margin is not None:
         chart = Chart(
             "bar",
-            ["Extra margin", "Discounts", "Points"],
+            [_("Extra margin"), _("Discounts"), _("Points")],
             [
-                Series("Brought back", [result.extra_margin, None, None], stack="a"),
-                Series("Cost", [None, result.discount, result.points_cost], stack="a"),
+                Series(_("Brought back"), [result.extra_margin, None, None], stack="a"),
+                Series(_("Cost"), [None, result.discount, result.points_cost], stack="a"),
             ],
             horizontal=True,
         )
     return Table(
         "return",
-        "Return on discounts",
-        [Column("figure", "Figure"), Column("amount", "Amount", "money")],
+        _("Return on discounts"),
+        [Column("figure", _("Figure")), Column("amount", _("Amount"), "money")],
         rows,
         chart,
         METHOD,

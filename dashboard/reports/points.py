@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncWeek
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import (
     TRUNC,
@@ -70,11 +71,11 @@ def movements(f: ReportFilter) -> Table:
         "bar",
         [r["period"] for r in rows],
         [
-            Series("Earned", [r["earned"] + r["bonus"] for r in rows], stack="in"),
-            Series("Redeemed", [r["redeemed"] for r in rows], stack="out"),
-            Series("Burned", [r["burned"] for r in rows], stack="out"),
+            Series(_("Earned"), [r["earned"] + r["bonus"] for r in rows], stack="in"),
+            Series(_("Redeemed"), [r["redeemed"] for r in rows], stack="out"),
+            Series(_("Burned"), [r["burned"] for r in rows], stack="out"),
         ],
-        y_title="points",
+        y_title=_("points"),
     )
     note = "From the points ledger. Transfers between a replaced card and its successor are left out (they net to 0)."
     if f.store is not None:
@@ -145,9 +146,9 @@ def _liability(programmes: dict, held: dict, overdue: dict, weeks: list[dict]) -
             row[f"{key}_value"] = money(row[key] * value)
         rows.append(row)
     columns = [
-        Column("programme", "Programme"),
-        Column("points", "Outstanding points", "points"),
-        Column("points_value", "Liability (money)", "money"),
+        Column("programme", _("Programme")),
+        Column("points", _("Outstanding points"), "points"),
+        Column("points_value", _("Liability (money)"), "money"),
     ]
     for days in HORIZONS:
         columns += [
@@ -158,7 +159,7 @@ def _liability(programmes: dict, held: dict, overdue: dict, weeks: list[dict]) -
         "As of now, whatever the period: points on the cards whose burn date has not come, valued at the programme's "
         "value of a point. The liability is what the chain owes if every point is spent."
     )
-    return Table("liability", "Outstanding points (liability)", columns, rows, None, note)
+    return Table("liability", _("Outstanding points (liability)"), columns, rows, None, note)
 
 
 def _calendar(now: datetime, weeks: list[dict]) -> Table:
@@ -170,8 +171,11 @@ def _calendar(now: datetime, weeks: list[dict]) -> Table:
     rows = [{"week": bucket_label(w, "week"), "points": money(found.get(w))} for w in
             (first + timedelta(weeks=i) for i in range(14))]  # fmt: skip
     chart = Chart(
-        "bar", [r["week"] for r in rows], [Series("Points that burn", [r["points"] for r in rows])], y_title="points"
+        "bar",
+        [r["week"] for r in rows],
+        [Series(_("Points that burn"), [r["points"] for r in rows])],
+        y_title=_("points"),
     )
-    columns = [Column("week", "Week"), Column("points", "Points that burn", "points")]
+    columns = [Column("week", _("Week")), Column("points", _("Points that burn"), "points")]
     note = "Customers are told before their points burn: this is what they will hear about."
-    return Table("burning", "What burns in the next 90 days", columns, rows, chart, note)
+    return Table("burning", _("What burns in the next 90 days"), columns, rows, chart, note)

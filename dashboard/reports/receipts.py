@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.contrib.auth.models import User
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import Column, ReportFilter, Table
 from dashboard.reports.suspicious import receipt_url
+from loyalty.models import Account
 from pos.models import DiscountEntry, Receipt
 
-LIMIT = 500
+PAGE = 100  # receipts a page
+MAX_ROW_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,38 @@ class Narrowing:
     cashier: str = ""  # a user id, or "none" for receipts of an external POS
     discounted: bool = False
     ids: tuple[int, ...] = ()
+    search: str = ""  # the search box: a receipt number, a card number (or its end), a cashier, an amount
+
+    @property
+    def on(self) -> bool:
+        return bool(self.card or self.cashier or self.discounted or self.ids or self.search)
+
+
+def searched(text: str) -> Q:
+    """What the search box finds. Digits: a receipt number, a card number or its last digits, or an amount
+    in whole units; "#12": receipt 12; "12.50" or "12,50": an amount paid or at list price; words: the
+    cashier's login or the card holder's name."""
+    text = text.strip()[:100]
+    q = Q(pk__in=[])
+    plain = text.lstrip("#")
+    if plain.isascii() and plain.isdigit() and int(plain) <= MAX_ROW_ID:
+        q |= Q(pk=int(plain))
+        if text.startswith("#"):
+            return q
+        if len(plain) >= 4:
+            q |= Q(card__number__endswith=plain) if len(plain) < 13 else Q(card__number=plain)
+    try:
+        amount = Decimal(text.replace(",", "."))
+    except InvalidOperation:
+        amount = None
+    if amount is not None and amount.is_finite() and 0 <= amount < 10**10:
+        q |= Q(total_due=amount) | Q(subtotal=amount)
+    elif text and not text.replace(" ", "").isdigit():
+        # Found in the small tables first, then matched by key: no join of a year's receipts to every name.
+        cashiers = User.objects.filter(username__icontains=text).values("pk")
+        accounts = Account.objects.filter(customer__name__icontains=text).values("pk")
+        q |= Q(cashier_id__in=cashiers) | Q(account_id__in=accounts)
+    return q
 
 
 def matching(f: ReportFilter, n: Narrowing) -> QuerySet:
@@ -38,31 +75,35 @@ def matching(f: ReportFilter, n: Narrowing) -> QuerySet:
         qs = qs.filter(cashier_id=int(n.cashier))
     if n.discounted:
         qs = qs.filter(Exists(DiscountEntry.objects.filter(receipt=OuterRef("pk"))))
+    if n.search:
+        qs = qs.filter(searched(n.search))
     return qs
 
 
 COLUMNS = [
-    Column("receipt", "Receipt"),
-    Column("at", "At"),
-    Column("store", "Store"),
-    Column("cashier", "Cashier"),
-    Column("card", "Card"),
-    Column("subtotal", "List price", "money"),
-    Column("discount", "Discount", "money"),
-    Column("points", "Paid in points", "money"),
-    Column("paid", "Paid", "money"),
-    Column("refunded", "Refunded", "money"),
+    Column("receipt", _("Receipt")),
+    Column("at", _("At")),
+    Column("store", _("Store")),
+    Column("cashier", _("Cashier")),
+    Column("card", _("Card")),
+    Column("subtotal", _("List price"), "money"),
+    Column("discount", _("Discount"), "money"),
+    Column("points", _("Paid in points"), "money"),
+    Column("paid", _("Paid"), "money"),
+    Column("refunded", _("Refunded"), "money"),
 ]
 
 
-def receipts_table(f: ReportFilter, n: Narrowing) -> Table:
+def receipts_table(f: ReportFilter, n: Narrowing, page: int = 1) -> tuple[Table, int]:
+    """One page of the matching receipts, newest first, and how many match in all."""
+    qs = matching(f, n)
+    total = qs.count()
     found = list(
-        matching(f, n)
-        .values(
+        qs.values(
             "id", "created_at", "store__name", "cashier__username", "card__number", "subtotal", "discount_total",
             "points_redeemed_amount", "total_due", "refunded_amount",
         )
-        .order_by("-created_at", "-id")[:LIMIT]
+        .order_by("-created_at", "-id")[(page - 1) * PAGE : page * PAGE]
     )  # fmt: skip
     rows = [
         {
@@ -74,7 +115,9 @@ def receipts_table(f: ReportFilter, n: Narrowing) -> Table:
         for r in found
     ]  # fmt: skip
     links = [{"receipt": receipt_url(r["id"])} for r in found]
-    return Table("receipts", "Receipts", COLUMNS, rows, None, f"The latest {LIMIT} at most.", links)
+    first = (page - 1) * PAGE + 1
+    note = f"{first:,}–{first + len(rows) - 1:,} of {total:,}, newest first." if rows else ""
+    return Table("receipts", _("Receipts"), COLUMNS, rows, None, note, links), total
 
 
 def receipt_detail(receipt_id: int) -> Receipt | None:

@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Lag, TruncDate
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from cards.models import Card
 from dashboard.reports.common import Chart, Column, ReportFilter, Series, Table, as_local_date, hashed, share
@@ -111,19 +112,19 @@ def two_stores(f: ReportFilter, t: Thresholds) -> Table:
             }
         )
     columns = [
-        Column("card", "Card"),
-        Column("first", "Receipt"),
-        Column("first_store", "Store"),
-        Column("second", "Then receipt"),
-        Column("second_store", "In store"),
-        Column("at", "At"),
-        Column("minutes", "Minutes apart", "number"),
+        Column("card", _("Card")),
+        Column("first", _("Receipt")),
+        Column("first_store", _("Store")),
+        Column("second", _("Then receipt")),
+        Column("second_store", _("In store")),
+        Column("at", _("At")),
+        Column("minutes", _("Minutes apart"), "number"),
     ]
     note = (
         f"Two consecutive receipts of one card in different stores at most {t.minutes} minutes apart: a card "
         "lent around, or a number typed in by a cashier."
     )
-    return Table("two-stores", "One card in two stores within minutes", columns, rows, None, note, links)
+    return Table("two-stores", _("One card in two stores within minutes"), columns, rows, None, note, links)
 
 
 # --- one card unusually often in a day ----------------------------------------------------------
@@ -150,22 +151,22 @@ def often(f: ReportFilter, t: Thresholds) -> Table:
         rows.append({"card": r["card__number"], "day": day, "receipts": r["receipts"], "stores": r["stores"]})
         links.append({"receipts": receipts_url(**f.query() | {"from": day, "to": day, "card": r["card__number"]})})
     columns = [
-        Column("card", "Card"),
-        Column("day", "Day"),
-        Column("receipts", "Receipts", "int"),
-        Column("stores", "Stores", "int"),
+        Column("card", _("Card")),
+        Column("day", _("Day")),
+        Column("receipts", _("Receipts"), "int"),
+        Column("stores", _("Stores"), "int"),
     ]
     chart = Chart(
         "bar",
         [f"{r['card']} {r['day']}" for r in rows[:30]],
-        [Series("Receipts that day", [r["receipts"] for r in rows[:30]])],
+        [Series(_("Receipts that day"), [r["receipts"] for r in rows[:30]])],
         horizontal=True,
     )
     note = (
         f"A card on {t.per_day} or more receipts in one day: a shared card, or a cashier scanning their own card "
         "for other customers."
     )
-    return Table("often", "One card unusually often in a day", columns, rows, chart, note, links)
+    return Table("often", _("One card unusually often in a day"), columns, rows, chart, note, links)
 
 
 # --- a cashier far above the store --------------------------------------------------------------
@@ -250,26 +251,26 @@ def _cashiers_table(f: ReportFilter, rows: list[dict], t: Thresholds) -> Table:
     rows.sort(key=lambda r: (r["flag"] in ("", "too few"), r["store"], r["cashier"]))
     links = [{"receipts": receipts_url(**f.query() | {"cashier": r["cashier_id"] or "none"})} for r in rows]
     columns = [
-        Column("store", "Store"),
-        Column("cashier", "Cashier"),
-        Column("receipts", "Receipts", "int"),
-        Column("card_receipts", "With a card", "int"),
-        Column("card_share", "Card share", "percent"),
-        Column("store_share", "Store's card share", "percent"),
-        Column("activations", "Activations", "int"),
-        Column("rate", "Activations per 100 receipts", "number"),
-        Column("store_rate", "Store's activations per 100", "number"),
-        Column("flag", "Far above"),
+        Column("store", _("Store")),
+        Column("cashier", _("Cashier")),
+        Column("receipts", _("Receipts"), "int"),
+        Column("card_receipts", _("With a card"), "int"),
+        Column("card_share", _("Card share"), "percent"),
+        Column("store_share", _("Store's card share"), "percent"),
+        Column("activations", _("Activations"), "int"),
+        Column("rate", _("Activations per 100 receipts"), "number"),
+        Column("store_rate", _("Store's activations per 100"), "number"),
+        Column("flag", _("Far above")),
     ]
     labels = [f"{r['cashier']} @ {r['store']}" for r in rows]
     chart = Chart(
         "bar",
         labels,
         [
-            Series("Cashier's card share", [r["card_share"] for r in rows]),
-            Series("Store's card share", [r["store_share"] for r in rows]),
+            Series(_("Cashier's card share"), [r["card_share"] for r in rows]),
+            Series(_("Store's card share"), [r["store_share"] for r in rows]),
         ],
-        y_title="%",
+        y_title=_("%"),
     )
     note = (
         f"Flagged: a card share {t.gap} points or more above the store's, or activations per receipt {t.times} times "
@@ -278,7 +279,7 @@ def _cashiers_table(f: ReportFilter, rows: list[dict], t: Thresholds) -> Table:
         "admin, or before the till kept one) counts for whoever rang up a receipt on it within "
         f"{ACTIVATION_MINUTES} minutes of its activation."
     )
-    return Table("cashiers", "Cashiers far above their store", columns, rows, chart, note, links)
+    return Table("cashiers", _("Cashiers far above their store"), columns, rows, chart, note, links)
 
 
 # --- refunds soon after points were redeemed ----------------------------------------------------
@@ -333,22 +334,22 @@ def refunds_after_redeem(f: ReportFilter, t: Thresholds) -> Table:
         )
         links.append({"receipt": receipt_url(r["receipt_id"]), "redeem": receipt_url(r["redeem_id"])})
     columns = [
-        Column("refund", "Refund"),
-        Column("at", "At"),
-        Column("card", "Card"),
-        Column("store", "Store"),
-        Column("receipt", "Refunded receipt"),
-        Column("redeem", "Points redeemed on"),
-        Column("redeemed", "Points redeemed", "points"),
-        Column("hours", "Hours after", "number"),
-        Column("refunded", "Cash refunded", "money"),
-        Column("returned", "Points returned", "points"),
+        Column("refund", _("Refund")),
+        Column("at", _("At")),
+        Column("card", _("Card")),
+        Column("store", _("Store")),
+        Column("receipt", _("Refunded receipt")),
+        Column("redeem", _("Points redeemed on")),
+        Column("redeemed", _("Points redeemed"), "points"),
+        Column("hours", _("Hours after"), "number"),
+        Column("refunded", _("Cash refunded"), "money"),
+        Column("returned", _("Points returned"), "points"),
     ]
     note = (
         f"A refund at most {t.hours} hours after the same customer paid with points: points turned into cash, or "
         "a refund rung up to move points between cards."
     )
-    return Table("refunds", "Refunds soon after points were redeemed", columns, rows, None, note, links)
+    return Table("refunds", _("Refunds soon after points were redeemed"), columns, rows, None, note, links)
 
 
 PATTERNS = {

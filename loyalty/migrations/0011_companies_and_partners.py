@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loyalty', '0009_spend_entry_clawback'),
+        ('loyalty', '0010_customer_phones_e164'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -59,7 +59,15 @@ from loyalty.rules.pricing import (
     quote,
     quote_priced,
 )
-from loyalty.rules.scale import ScaleStep, cost_share, design_scale, required_volume, round_up_to_round_number
+from loyalty.rules.scale import (
+    ScaleStep,
+    Volume,
+    cost_share,
+    design_scale,
+    required_volume,
+    round_up_to_round_number,
+    today,
+)
 from loyalty.rules.terms import CardState, CategoryRule, Kind, LevelRule, Policy, ProgrammeRules, TimeWindowRule
 
 __all__ = [
@@ -73,6 +81,6 @@ __all__ = [
     "Lot", "burning_within", "consume_oldest_first", "expired_lots",
     "Line", "Quote", "QuotedLine", "line_percent", "max_redeemable", "points_multiplier",
     "price_lines", "quote", "quote_priced", "ContractTerms", "apply_contract",
-    "ScaleStep", "cost_share", "design_scale", "required_volume", "round_up_to_round_number",
+    "ScaleStep", "Volume", "cost_share", "design_scale", "required_volume", "round_up_to_round_number", "today",
     "CardState", "CategoryRule", "Kind", "LevelRule", "Policy", "ProgrammeRules", "TimeWindowRule",
 ]  # fmt: skip

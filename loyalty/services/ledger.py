@@ -13,7 +13,6 @@ even if tonight's job has not run yet. Points never go below zero: a debit above
 never clamped, and the DB constraint on the balance is the backstop.
 """
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from django.db import connection, transaction
 from core import rows
 from core.errors import InvalidInput
 from core.money import AMOUNT_MAX, CENT, MAX_SALE, ZERO, refuse_above_total
+from core.phones import normalise_phone
 from loyalty import events, rules
 from loyalty.locks import account_lock
 from loyalty.models import Account, Customer, Level, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
@@ -33,19 +33,6 @@ Kind = PointsEntry.Kind
 
 
 # --- customers -------------------------------------------------------------------------------
-
-_PHONE_NOISE = re.compile(r"[\s\-().]")
-
-
-def normalise_phone(raw: str) -> str:
-    """'+49 (170) 123-45-67' -> '+491701234567': one phone, however typed, is one stored string."""
-    phone = _PHONE_NOISE.sub("", raw or "")
-    if phone.startswith("00"):
-        phone = "+" + phone[2:]
-    digits = phone.removeprefix("+")
-    if not (digits.isascii() and digits.isdigit() and 6 <= len(digits) <= 15):
-        raise InvalidInput("Enter a phone number of 6 to 15 digits.", details={"phone": ["Not a phone number."]})
-    return phone
 
 
 def customer_create(*, name: str, phone: str, email: str = "", birthday=None, marketing_consent=False) -> Customer:

@@ -52,7 +52,58 @@
     window.setTimeout(poll, 500);
   }
 
+  /* What-if: another programme is another starting point, so load its settings; one click is one run. */
+  function whatifForm(form) {
+    var programme = form.querySelector("select[name=programme]");
+    if (programme) {
+      programme.addEventListener("change", function () {
+        window.location.search = "?programme=" + encodeURIComponent(programme.value);
+      });
+    }
+    form.addEventListener("submit", function () {
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      button.textContent = button.dataset.busy || button.textContent;
+    });
+  }
+
+  /* A sortable table: a click on a heading sorts the rows by it (numbers as numbers, "—" last); again reverses. */
+  function sortable(table) {
+    var heads = table.querySelectorAll("thead th");
+    heads.forEach(function (th, index) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (th.firstChild) { button.appendChild(th.firstChild); }
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var numeric = th.classList.contains("num");
+        var down = th.getAttribute("aria-sort") !== "descending";
+        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", down ? "descending" : "ascending");
+        var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+        function key(row) {
+          var text = row.cells[index].textContent.trim();
+          if (!numeric) { return text.toLowerCase(); }
+          var n = parseFloat(text.replace(/[^0-9.\-]/g, ""));
+          return isNaN(n) ? null : n;
+        }
+        rows.sort(function (a, b) {
+          var x = key(a), y = key(b);
+          if (x === y) { return 0; }
+          if (x === null) { return 1; }
+          if (y === null) { return -1; }
+          return (x < y ? -1 : 1) * (down ? -1 : 1);
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  }
+
+  document.querySelectorAll("table.sortable").forEach(sortable);
   document.querySelectorAll("canvas[data-chart]").forEach(draw);
+  var whatif = document.getElementById("whatif-form");
+  if (whatif) { whatifForm(whatif); }
   var box = document.getElementById("progress");
   if (box) { follow(box); }
   document.body.dataset.ready = "true";

@@ -69,6 +69,17 @@ def test_png_and_pdf_downloads_from_the_admin(manager_client):
     assert b"".join(pdf.streaming_content).startswith(b"%PDF-")
 
 
+def test_the_pdf_with_its_back_from_the_admin(manager_client):
+    import pypdfium2
+
+    batch = batch_issue(count=2)
+    page = manager_client.get(reverse("admin:cards_cardbatch_change", args=[batch.pk])).content.decode()
+    url = reverse("admin:cards_cardbatch_export", args=[batch.pk, "pdf"]) + "?back=1"
+    assert f'<a class="button" href="{url}">PDF with back (PIN, sign-in, terms)</a>' in page
+    pdf = pypdfium2.PdfDocument(b"".join(manager_client.get(url).streaming_content))
+    assert len(pdf) == 2 and card_pin("2000000000015") in pdf[1].get_textpage().get_text_range()
+
+
 def test_unknown_export_format_is_404(manager_client):
     batch = batch_issue(count=1)
     assert manager_client.get(f"/admin/cards/cardbatch/{batch.pk}/export/exe/").status_code == 404

@@ -1,6 +1,7 @@
 import csv
 import io
 
+import pypdfium2
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -64,6 +65,18 @@ def test_cards_export_writes_the_file_and_prints_its_path(tmp_path):
     rows = list(csv.reader(target.open()))
     assert rows[1] == ["2000000000015", card_pin("2000000000015"), str(batch.pk)]
     assert not (tmp_path / "batch.csv.partial").exists()
+
+
+def test_cards_export_back_is_for_the_pdf(tmp_path):
+    run("cards_issue", "--count", "2", "--verbosity", "0")
+    batch = CardBatch.objects.get()
+    out, _ = run("cards_export", str(batch.pk), "--format", "pdf", "--back", "--out", str(tmp_path / "b.pdf"))
+    assert out.strip() == str(tmp_path / "b.pdf")
+    assert len(pypdfium2.PdfDocument(str(tmp_path / "b.pdf"))) == 2  # the front sheet and its back
+    with pytest.raises(CommandError) as error:
+        run("cards_export", str(batch.pk), "--format", "csv", "--back", "--out", str(tmp_path / "b.csv"))
+    assert str(error.value) == "--back is for the PDF only (the CSV has the PINs; a PNG is one barcode)."
+    assert not (tmp_path / "b.csv").exists()
 
 
 @pytest.mark.parametrize(

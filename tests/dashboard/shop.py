@@ -75,3 +75,19 @@ def build_shop() -> dict[str, Receipt]:
         payload={"refund": 1}, at=at(4, 15),
     )  # fmt: skip
     return r
+
+
+def build_chain(stores: int = 20) -> dict[str, Receipt]:
+    """The small shop grown to a chain of `stores`: each new store has a cashier, a card customer of its
+    own and a few receipts on 5-8 November, of sizes that differ from store to store (so a sort shows)."""
+    receipts = build_shop()
+    for i in range(3, stores + 1):
+        store = Store.objects.create(code=f"s{i:02d}", name=f"Store {i:02d}")
+        user = User.objects.create_user(f"cashier-s{i:02d}", password="x")
+        Cashier.objects.create(user=user, store=store)
+        card = card_number("000", i + 10)
+        card_activate(number=card, name=f"Customer {i:02d}", phone=f"+4915100000{i:03d}", at=at(5, 8))
+        for n in range(1 + i % 4):
+            price = Decimal(40 + 13 * i + 7 * n).quantize(Decimal("0.01"))
+            sell(store.code, user.username, [("produce", str(price))], at(5 + n % 4, 9 + n), card if n % 2 else None)
+    return receipts

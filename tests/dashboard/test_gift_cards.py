@@ -30,8 +30,9 @@ def gifts():
 def test_the_headline_is_what_the_chain_owes_and_what_moved(manager_client, gifts):
     html = manager_client.get(f"/manager/gift-cards/?{gifts}").content.decode()
     for label, figure in [
-        ("Owed now: loaded, not spent", "182.60"), ("Cards holding money", "4"), ("Loaded in the period", "195.00"),
-        ("Spent in the period", "12.40"), ("Breakage in the period", "30.00"),
+        ("Owed now: loaded, not spent", "182.60 EUR"), ("Cards holding money", "4"),
+        ("Loaded in the period", "195.00 EUR"), ("Spent in the period", "12.40 EUR"),
+        ("Breakage in the period", "30.00 EUR"),
     ]:  # fmt: skip
         assert f"<dt>{label}</dt><dd>{figure}</dd>" in html
     assert html.count("<canvas data-chart=") == 4

@@ -2,10 +2,15 @@
 downloads byte for byte, and the receipts behind a figure."""
 
 import re
+from datetime import date, timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
+from dashboard.reports.common import presets
 from dashboard.views import NAV
 from tests.dashboard.shop import CARD_A, build_shop
 
@@ -28,6 +33,7 @@ PAGES = [
     ("/manager/suspicious/cashiers/", 1),
     ("/manager/suspicious/refunds/", 0),
     ("/manager/campaigns/", 2),
+    ("/manager/stores/", 1),
     ("/manager/receipts/", 0),
 ]
 
@@ -139,17 +145,48 @@ def test_the_period_can_be_shown_per_week_and_that_choice_carries_across_pages(m
 def test_presets_keep_the_store(manager_client, shop):
     html = manager_client.get(f"/manager/?{PERIOD}&store=central").content.decode()
     presets = re.findall(r'<span class="presets">(.*?)</span>', html, re.S)[0]
-    assert presets.count("store=central") == 3
-    assert "Last 30 days" in presets and "Last month" in presets and "Full year" in presets
+    assert presets.count("store=central") == 9
+    assert re.findall(r">([^<]+)</a>", presets) == [
+        "Today", "Yesterday", "This week", "Month to date", "Year to date", "Last 30 days", "Last month",
+        "Last 12 months", f"Year {timezone.localdate().year - 1}",
+    ]  # fmt: skip
+
+
+def test_the_presets_periods():
+    # Wednesday 11 March 2026
+    assert presets(date(2026, 3, 11)) == [
+        ("Today", date(2026, 3, 11), date(2026, 3, 11)),
+        ("Yesterday", date(2026, 3, 10), date(2026, 3, 10)),
+        ("This week", date(2026, 3, 9), date(2026, 3, 11)),
+        ("Month to date", date(2026, 3, 1), date(2026, 3, 11)),
+        ("Year to date", date(2026, 1, 1), date(2026, 3, 11)),
+        ("Last 30 days", date(2026, 2, 10), date(2026, 3, 11)),
+        ("Last month", date(2026, 2, 1), date(2026, 2, 28)),
+        ("Last 12 months", date(2025, 3, 12), date(2026, 3, 11)),
+        ("Year 2025", date(2025, 1, 1), date(2025, 12, 31)),
+    ]
 
 
 def test_the_summary_answers_what_discounts_cost_and_brought_back(manager_client, shop):
     html = manager_client.get(f"/manager/?{PERIOD}").content.decode()
-    for label, figure in [("Discounts granted", "8.00"), ("Points earned (money)", "37.95"),
-                          ("Extra margin of card holders", "126.67"), ("Return = extra margin − cost", "80.72"),
+    for label, figure in [("Discounts granted", "8.00 EUR"), ("Points earned (money)", "37.95 EUR"),
+                          ("Extra margin of card holders", "126.67 EUR"), ("Return = extra margin − cost", "80.72 EUR"),
                           ("Card holders&#x27; share of revenue", "87.5 %")]:  # fmt: skip
         assert f"<dt>{label}</dt><dd>{figure}</dd>" in html
     assert "read it as an upper bound" in html  # the method is stated on the page
+    # The 10 days before had no receipt; 4 receipts with a card and 3 without are too few to compare averages.
+    assert html.count('<dd class="previous">22 Oct – 31 Oct 2026: 0.00 EUR</dd>') == 2
+    assert html.count('<dd class="previous">22 Oct – 31 Oct 2026: —</dd>') == 3
+    assert html.count("Only 4 receipts with a card and 3 without: below 30 in each group") == 2
+    assert '<th class="num" scope="col">Discounts <small class="unit">EUR</small></th>' in html
+
+
+def test_the_summary_compares_with_the_period_before(manager_client, shop, settings):
+    settings.CURRENCY = "PLN"
+    html = manager_client.get("/manager/?from=2026-11-06&to=2026-11-10").content.decode()
+    # 1-5 Nov granted the 8.00 of discounts; 6-10 Nov none (R6 and R7 have no card).
+    tile = '<dt>Discounts granted</dt><dd>0.00 PLN</dd>\n    <dd class="previous">01 Nov – 05 Nov 2026: 8.00 PLN</dd>'
+    assert tile in html
 
 
 def test_suspicious_pages_link_to_the_receipts_behind_them(manager_client, shop):
@@ -285,3 +322,77 @@ def test_a_what_if_level_that_cannot_be_priced_is_a_form_error(manager_client, s
     response = manager_client.post("/manager/whatif/", data)
     assert response.status_code == 200
     assert response.context["form"].errors == {"levels": [error]}
+
+
+def test_the_admin_links_to_the_dashboard(manager_client, shop):
+    html = manager_client.get("/admin/").content.decode()
+    assert '<a href="/manager/" id="to-dashboard">Dashboard &amp; reports</a>' in html
+
+
+def test_the_stores_side_by_side(manager_client, shop):
+    html = manager_client.get(f"/manager/stores/?{PERIOD}").content.decode()
+    assert '<table class="sortable">' in html
+    # central: R1, R2, R5 with card A (list 530, discounts 3.00, points 25.70), R6 and R7 without (60.00);
+    # riverside: R3 with card A (250, discount 5.00, points 12.25), R4 without (50.00).
+    # Points owed: central 17.00 left of R1 after R5 redeemed 3 + R2 4.90 + the 3 R5 refunded; riverside R3 12.25.
+    rows = [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(<td.*?)</tr>", html, re.S)]
+    assert rows == [
+        ["Central Market", "5", "587.00", "89.8 %", "3.00", "0.5 %", "28.70", "4.9 %", "24.90"],
+        ["Riverside", "2", "295.00", "83.1 %", "5.00", "1.7 %", "17.25", "5.8 %", "12.25"],
+    ]
+
+
+def listed(html: str) -> list[str]:
+    return re.findall(r'href="/manager/receipts/(\d+)/">#', html)
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("cashier3", ["R7", "R6"]),
+        ("anna", ["R5", "R3", "R2", "R1"]),  # the card holder's name
+        (CARD_A[-6:], ["R5", "R3", "R2", "R1"]),  # the end of the card number
+        (CARD_A, ["R5", "R3", "R2", "R1"]),
+        ("245.00", ["R3"]),  # paid
+        ("110,00", ["R2"]),  # at list price, with a decimal comma
+        ("nobody", []),
+    ],
+)
+def test_the_receipts_search(manager_client, shop, q, expected):
+    html = manager_client.get(f"/manager/receipts/?{PERIOD}&{urlencode({'q': q})}").content.decode()
+    assert listed(html) == [str(shop[name].pk) for name in expected]
+    assert f"<h1>Receipts matching “{q}” (filtered)</h1>" in html
+    assert f'name="q" value="{q}"' in html
+
+
+def test_the_receipts_search_by_receipt_number(manager_client, shop):
+    html = manager_client.get(f"/manager/receipts/?{PERIOD}&q=%23{shop['R4'].pk}").content.decode()
+    assert listed(html) == [str(shop["R4"].pk)]
+
+
+def test_the_receipts_heading_says_when_a_filter_is_on(manager_client, shop):
+    assert "<h1>Receipts</h1>" in manager_client.get(f"/manager/receipts/?{PERIOD}").content.decode()
+    cashier = User.objects.get(username="cashier1").pk
+    html = manager_client.get(f"/manager/receipts/?{PERIOD}&cashier={cashier}&discounted=1").content.decode()
+    assert "<h1>Receipts of cashier cashier1, with a discount (filtered)</h1>" in html
+
+
+def test_the_receipts_page_past_the_first_page(manager_client, shop, monkeypatch):
+    monkeypatch.setattr("dashboard.reports.receipts.PAGE", 3)
+    order = ["R7", "R6", "R5", "R4", "R3", "R2", "R1"]
+    first = manager_client.get(f"/manager/receipts/?{PERIOD}").content.decode()
+    assert listed(first) == [str(shop[r].pk) for r in order[:3]] and "1–3 of 7, newest first." in first
+    assert '<a href="?from=2026-11-01&amp;to=2026-11-10&amp;page=2">Older →</a>' in first and "Newer" not in first
+    last = manager_client.get(f"/manager/receipts/?{PERIOD}&page=3").content.decode()
+    assert listed(last) == [str(shop["R1"].pk)] and "7–7 of 7" in last and "Older" not in last
+    assert manager_client.get(f"/manager/receipts/?{PERIOD}&page=x").status_code == 200  # a typo: the first page
+
+
+def test_the_points_owed_per_store_are_counted_once_for_a_few_minutes(shop, django_assert_num_queries):
+    from dashboard.reports.stores import owed_by_store
+
+    now = timezone.now()
+    owed, counted_at = owed_by_store(now)
+    assert counted_at == now and sum(owed.values()) == Decimal("37.15")
+    with django_assert_num_queries(0):  # another period or store on the page: the same count, from the cache
+        assert owed_by_store(now + timedelta(minutes=2)) == (owed, now)

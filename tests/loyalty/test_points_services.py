@@ -123,17 +123,30 @@ def test_bad_adjustment_is_rejected_and_changes_nothing(django_user_model, point
 
 @pytest.mark.parametrize(
     ("raw", "phone"),
-    [("+48 600-100-200", "+48600100200"), ("0048 (600) 100 200", "+48600100200"), ("600100200", "600100200")],
+    [
+        ("+48 600-100-200", "+48600100200"),
+        ("0048 (600) 100 200", "+48600100200"),
+        ("01512345678", "+491512345678"),  # what the till stored: a German number without its country code
+        ("0151 234 56 78", "+491512345678"),
+        ("+49 (0)151 2345678", "+491512345678"),
+        ("0049 151 2345678", "+491512345678"),
+    ],
 )
-def test_phone_is_normalised(raw, phone):
+def test_phone_is_normalised_to_e164_with_the_default_region(raw, phone):
     assert normalise_phone(raw) == phone
 
 
-@pytest.mark.parametrize("raw", ["", "12345", "+48 600 abc", "1234567890123456"])
+def test_the_default_region_is_a_setting(settings):
+    settings.PHONE_DEFAULT_REGION = "PL"
+    assert normalise_phone("600 100 200") == "+48600100200"
+    assert normalise_phone("+49 151 2345678") == "+491512345678"  # a country code typed wins
+
+
+@pytest.mark.parametrize("raw", ["", "1", "+48 600 abc", "1234567890123456789", "+48 600 100 200 300 400", "call me"])
 def test_bad_phone_is_rejected(raw):
     with pytest.raises(DomainError) as error:
         normalise_phone(raw)
-    assert error.value.message == "Enter a phone number of 6 to 15 digits."
+    assert error.value.message == "Enter a phone number, with its country code if it is not local."
 
 
 def test_a_debit_reads_only_as_many_lots_as_it_needs():

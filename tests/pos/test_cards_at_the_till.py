@@ -183,3 +183,11 @@ def test_a_cashier_activating_on_the_screen_is_recorded_by_name(demo):
     activate(screen)
     record = CardActivation.objects.get()
     assert (record.store.code, record.terminal, record.cashier) == ("riverside", None, user)
+
+
+def test_the_till_stores_a_local_phone_in_e164(till, settings):
+    # The till used to store what was typed ("01512345678"); the chain's region gives it its country code.
+    settings.PHONE_DEFAULT_REGION = "DE"
+    response = till.post(f"/api/v1/cards/{CARD}/activate/", {"name": "Bernd", "phone": "01512345678"}, format="json")
+    assert response.status_code == 201
+    assert Customer.objects.get().phone == "+491512345678"
