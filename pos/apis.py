@@ -482,7 +482,7 @@ class ReceiptSearchOut(serializers.Serializer):
 
 class ReceiptSearchApi(PosView):
     @extend_schema(
-        parameters=[ReceiptSearchIn], responses=ReceiptSearchOut,
+        operation_id="receipts_search", parameters=[ReceiptSearchIn], responses=ReceiptSearchOut,
         summary="This store's receipts by card, day and amount, newest first, 20 a page",
     )  # fmt: skip
     def get(self, request):
