@@ -195,6 +195,13 @@ class Statement(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    # What the payout gave: points on the company's account (the ledger row's id: loyalty's ledger is
+    # append-only) or a personal coupon.
+    payout_points = models.DecimalField(**MONEY, null=True, blank=True)
+    payout_entry_id = models.BigIntegerField(null=True, blank=True, help_text="The points ledger row credited.")
+    payout_coupon = models.OneToOneField(
+        "promotions.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reversed_flag = models.BooleanField(default=False, editable=False, help_text="A reversal cancelled this one.")
 
     class Meta:

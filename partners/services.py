@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from core.errors import DomainError, InvalidInput
+from core.errors import InvalidInput
 from core.local_time import day_start, local_date
 from core.money import ZERO, round_money
-from partners import payments, rules, selectors
+from partners import payments, payouts, rules, selectors
 from partners.models import Agreement, Statement, StatementEvent, StatementItem, StatementLine
+from partners.payouts import StatementRefused
 from partners.periods import Period, ending_with, parse_month
 
 # Rows per INSERT or UPDATE: PostgreSQL takes at most 65,535 parameters in one statement.
@@ -202,10 +203,6 @@ def _line(statement: Statement, position: int, line: rules.Line) -> StatementLin
     )  # fmt: skip
 
 
-class StatementRefused(DomainError):
-    code = "statement_refused"
-
-
 def _locked(statement_id: int) -> Statement:
     return Statement.objects.select_for_update().get(pk=statement_id)
 
@@ -222,18 +219,38 @@ def statement_approve(*, statement_id: int, by, at: datetime) -> Statement:
         return statement
 
 
+PAYING = {Statement.Payout.CREDIT: payouts.credit, Statement.Payout.DISCOUNT: payouts.discount}
+
+
 def statement_pay_out(*, statement_id: int, by, at: datetime, payout: str) -> Statement:
-    """An approved statement paid out one way (credit, discount, export); paid once."""
+    """An approved statement paid out one way (credit, discount, export); paid once: the status is read and
+    changed under the statement's row lock, and the points or the coupon are written in the same transaction."""
     if payout not in Statement.Payout.values:
         raise StatementRefused(f"Unknown payout {payout!r}.")
     with transaction.atomic(durable=True):
         statement = _locked(statement_id)
         if statement.status != Statement.Status.APPROVED:
             raise StatementRefused(f"Statement {statement.pk} must be approved, and not paid yet, to be paid out.")
+        paid = PAYING[payout](statement, by=by, at=at) if payout in PAYING else payouts.Paid()
         statement.status, statement.payout, statement.paid_at = Statement.Status.PAID, payout, at
-        statement.save(update_fields=["status", "payout", "paid_at"])
-        StatementEvent.objects.create(statement=statement, action="paid", at=at, by=by, note=payout)
+        statement.payout_points, statement.payout_entry_id, statement.payout_coupon = (
+            paid.points,
+            paid.entry_id,
+            paid.coupon,
+        )
+        statement.save(
+            update_fields=["status", "payout", "paid_at", "payout_points", "payout_entry_id", "payout_coupon"]
+        )
+        StatementEvent.objects.create(statement=statement, action="paid", at=at, by=by, note=_paid_note(payout, paid))
         return statement
+
+
+def _paid_note(payout: str, paid: payouts.Paid) -> str:
+    if paid.points is not None:
+        return f"credit: {paid.points} points"
+    if paid.coupon is not None:
+        return f"discount: coupon {paid.coupon}"
+    return payout
 
 
 def statement_reverse(*, statement_id: int, by, at: datetime, reason: str) -> Statement:
