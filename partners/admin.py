@@ -214,7 +214,7 @@ class PaymentInline(admin.TabularInline):
 
 @admin.register(ReceiptOnAccount)
 class ReceiptOnAccountAdmin(admin.ModelAdmin):
-    list_display = ["receipt", "company", "amount", "due_on", "paid", "paid_in_full_on"]
+    list_display = ["receipt", "company", "amount", "refunded", "paid", "owed", "due_on", "paid_in_full_on"]
     list_filter = ["company"]
     inlines = [PaymentInline]
     change_list_template = "admin/partners/receiptonaccount/change_list.html"

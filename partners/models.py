@@ -301,7 +301,10 @@ class ReceiptOnAccount(models.Model):
     prepayment_discount_percent = models.DecimalField(**PERCENT)
     deferral_surcharge_percent = models.DecimalField(**PERCENT)
     paid = models.DecimalField(**MONEY, default=Decimal("0.00"), help_text="Cache of its payments, under the row lock.")
-    paid_in_full_on = models.DateField(null=True, blank=True)
+    refunded = models.DecimalField(
+        **MONEY, default=Decimal("0.00"), help_text="Cache of the receipt's refunds: money the company no longer owes."
+    )
+    paid_in_full_on = models.DateField(null=True, blank=True, help_text="Paid, or paid and refunded, in full.")
     created_at = models.DateTimeField()
 
     class Meta:
@@ -310,10 +313,18 @@ class ReceiptOnAccount(models.Model):
             models.CheckConstraint(
                 condition=Q(paid__gte=0) & Q(paid__lte=models.F("amount")), name="paid_within_amount"
             ),
+            models.CheckConstraint(
+                condition=Q(refunded__gte=0) & Q(refunded__lte=models.F("amount")), name="refunded_within_amount"
+            ),
         ]
 
     def __str__(self):
         return f"Receipt {self.receipt_id} due {self.due_on}"
+
+    @property
+    def owed(self) -> Decimal:
+        """What is still to pay: a refund lowers it, and money paid beyond it is the refund's to give back."""
+        return max(self.amount - self.refunded - self.paid, Decimal("0.00"))
 
 
 class Payment(models.Model):

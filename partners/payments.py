@@ -1,6 +1,8 @@
 """Receipts a company pays on account, and the payments that settle them: the facts 'paid on time' is
 judged from. Payments come from a manager (admin) or accounting's CSV export; an import run twice records
-each payment once (unique reference per receipt)."""
+each payment once (unique reference per receipt). A refund of a booked receipt lowers what it owes: the
+booking's `refunded` follows the receipt's refunds (under its row lock, before a payment is weighed, and in
+the nightly booking), and a receipt whose payments and refunds cover it is settled on the later of the two."""
 
 import csv
 import io
@@ -9,13 +11,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Max, Sum
 
 from core.errors import DomainError, InvalidInput
 from core.local_time import local_date
 from core.money import ZERO
 from loyalty.models import Company
 from partners.models import Payment, ReceiptOnAccount
-from pos.models import Receipt
+from pos.models import Receipt, Refund
 
 
 class PaymentRefused(DomainError):
@@ -54,17 +57,64 @@ def _record(receipt_id, amount, paid_on, reference, source, by, at) -> Payment:
         raise PaymentRefused(f"Receipt {receipt_id} is not on account.")
     if done := charge.payments.filter(reference=reference).first():
         return done  # the same payment imported again
-    if amount <= ZERO or amount > charge.amount - charge.paid:
-        raise PaymentRefused(f"Receipt {receipt_id}: {amount} is more than the {charge.amount - charge.paid} owed.")
+    _follow_refunds(charge, *_refunds_of([charge.receipt_id]).get(charge.receipt_id, (ZERO, None)))
+    if amount <= ZERO or amount > charge.owed:
+        raise PaymentRefused(f"Receipt {receipt_id}: {amount} is more than the {charge.owed} owed.")
     payment = Payment.objects.create(
         charge=charge, amount=amount, paid_on=paid_on, reference=reference, source=source, recorded_by=by,
         recorded_at=at,
     )  # fmt: skip
     charge.paid += amount
-    if charge.paid == charge.amount:
-        charge.paid_in_full_on = max(p.paid_on for p in charge.payments.all())
-    charge.save(update_fields=["paid", "paid_in_full_on"])
+    _mark_settled(charge, refunded_on=None)
+    charge.save(update_fields=["paid", "refunded", "paid_in_full_on"])
     return payment
+
+
+def _refunds_of(receipt_ids) -> dict[int, tuple[Decimal, date]]:
+    """Per receipt: the money its refunds gave back, and the day of the last one."""
+    rows = (
+        Refund.objects.filter(receipt_id__in=receipt_ids)
+        .values("receipt_id")
+        .annotate(total=Sum("amount_refunded"), last=Max("created_at"))
+        .values_list("receipt_id", "total", "last")
+    )
+    return {receipt: (total, local_date(last)) for receipt, total, last in rows}
+
+
+def _follow_refunds(charge: ReceiptOnAccount, refunded: Decimal, refunded_on: date | None) -> None:
+    """On a locked booking: its refunds as they are now (never more than the receipt's amount)."""
+    charge.refunded = min(refunded, charge.amount)
+    _mark_settled(charge, refunded_on=refunded_on)
+
+
+def _mark_settled(charge: ReceiptOnAccount, *, refunded_on: date | None) -> None:
+    """Settled on the day the last of what covered it came: a payment, or the refund that took the rest away."""
+    if charge.paid_in_full_on is not None or charge.paid + charge.refunded < charge.amount:
+        return
+    days = [p.paid_on for p in charge.payments.all()] + ([refunded_on] if refunded_on and charge.refunded else [])
+    charge.paid_in_full_on = max(days)
+
+
+def follow_refunds() -> int:
+    """Inside the caller's transaction (the nightly booking, every settlement): every booking whose receipt was
+    refunded since gets its refunds, under its row lock (locked in key order). Returns the bookings changed."""
+    refunds = _refunds_of(Refund.objects.filter(receipt__on_account__isnull=False).values("receipt_id"))
+    booked = ReceiptOnAccount.objects.filter(receipt_id__in=list(refunds))
+    stale = [
+        pk
+        for pk, receipt, amount, refunded in booked.values_list("pk", "receipt_id", "amount", "refunded")
+        if min(refunds[receipt][0], amount) != refunded
+    ]
+    changed = 0
+    locked = list(ReceiptOnAccount.objects.select_for_update().filter(pk__in=stale).order_by("pk"))
+    refunds = _refunds_of([c.receipt_id for c in locked])  # read again under the locks: the latest refunds count
+    for charge in locked:
+        before = (charge.refunded, charge.paid_in_full_on)
+        _follow_refunds(charge, *refunds[charge.receipt_id])
+        if (charge.refunded, charge.paid_in_full_on) != before:
+            charge.save(update_fields=["refunded", "paid_in_full_on"])
+            changed += 1
+    return changed
 
 
 BOOKING_BATCH = 1000
@@ -76,6 +126,7 @@ def book_receipts_on_account(*, at: datetime) -> int:
     Inside the caller's transaction; the receipt's unique booking makes a second run book nothing."""
     companies = {c.pk: c for c in Company.objects.filter(pays_on_account=True)}
     if not companies:
+        follow_refunds()
         return 0
     # The companies first, then their staff's receipts through the account index: a join from a million receipts
     # to a handful of companies is the wrong way round.
@@ -95,6 +146,7 @@ def book_receipts_on_account(*, at: datetime) -> int:
         for pk, made, amount, company in waiting
     ]  # fmt: skip
     ReceiptOnAccount.objects.bulk_create(booked, batch_size=BOOKING_BATCH, ignore_conflicts=True)
+    follow_refunds()
     return len(booked)
 
 
