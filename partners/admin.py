@@ -67,7 +67,7 @@ class KeyAccountAdmin(admin.ModelAdmin):
 
 class LineInline(admin.TabularInline):
     model = StatementLine
-    fields = ["label", "figure", "met", "percent", "amount"]
+    fields = ["label_text", "figure_text", "met", "percent", "amount"]
     readonly_fields = fields
     extra = 0
     can_delete = False

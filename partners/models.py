@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import money
 from loyalty.models import PERCENT, Company, Customer, Partner
-from partners import rules
+from partners import rules, texts
 
 MONEY = money.AMOUNT
 TOTAL = money.TOTAL
@@ -235,8 +235,11 @@ class StatementLine(models.Model):
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=14)
-    label = models.CharField(max_length=120)
-    figure = models.CharField(max_length=200)
+    label = models.CharField(max_length=120, help_text="English, as made: older lines have only this.")
+    figure = models.CharField(max_length=200, help_text="English, as made: older lines have only this.")
+    # What the figure says, as a code and its values: a page says it in the reader's language (partners/texts.py).
+    figure_code = models.CharField(max_length=30, blank=True)
+    args = models.JSONField(default=dict, blank=True)
     met = models.BooleanField()
     percent = models.DecimalField(max_digits=6, decimal_places=2)
     amount = models.DecimalField(**TOTAL)
@@ -247,6 +250,14 @@ class StatementLine(models.Model):
 
     def __str__(self):
         return f"{self.label}: {self.amount}"
+
+    @property
+    def label_text(self) -> str:
+        return texts.label(self.kind, self.label, self.args)
+
+    @property
+    def figure_text(self) -> str:
+        return texts.figure(self.figure_code, self.figure, self.args)
 
 
 class StatementItem(models.Model):

@@ -160,15 +160,17 @@ def _last_year(group: list[Statement]) -> dict[int, Decimal]:
 
 def _key_account_line(name: str, percent: Decimal, volume: Decimal) -> rules.Line:
     amount = rules.percent_of(volume, percent)
-    return rules.Line("key_account", f"Key account {name}", f"{volume} at its own rate", True, percent, amount)
+    return rules.line(
+        "key_account", f"Key account {name}", "own_rate", {"volume": volume, "name": name}, True, percent, amount
+    )
 
 
 def _note_pending(line: rules.Line, pending: int) -> rules.Line:
     if line.kind != rules.ON_TIME:
         return line
-    return rules.Line(
-        line.kind, line.label, f"{line.figure}; {pending} not due yet", line.met, line.percent, line.amount
-    )
+    figure = rules.PENDING % {"figure": line.figure, "pending": pending}
+    args = {**line.args, "pending": pending}
+    return rules.Line(line.kind, line.label, figure, line.met, line.percent, line.amount, line.figure_code, args)
 
 
 def _take_back_late_refunds(*, at, period_start, until) -> dict[int, list[rules.Line]]:
@@ -190,8 +192,8 @@ def _take_back_late_refunds(*, at, period_start, until) -> dict[int, list[rules.
                 bonus=bonus,
             )
         )
-        figure = f"receipt {receipt_id}: {goods} refunded after its period closed"
-        found[sid].append(rules.Line("late_refund", "Refund after close", figure, True, ZERO, bonus))
+        args = {"receipt": receipt_id, "goods": goods}
+        found[sid].append(rules.line("late_refund", "Refund after close", "late_refund", args, True, ZERO, bonus))
     StatementItem.objects.bulk_create(items, batch_size=BATCH)
     return found
 
@@ -199,7 +201,7 @@ def _take_back_late_refunds(*, at, period_start, until) -> dict[int, list[rules.
 def _line(statement: Statement, position: int, line: rules.Line) -> StatementLine:
     return StatementLine(
         statement=statement, position=position, kind=line.kind, label=line.label, figure=line.figure,
-        met=line.met, percent=line.percent, amount=line.amount,
+        met=line.met, percent=line.percent, amount=line.amount, figure_code=line.figure_code, args=line.args,
     )  # fmt: skip
 
 
@@ -273,7 +275,7 @@ def statement_reverse(*, statement_id: int, by, at: datetime, reason: str) -> St
         StatementLine.objects.bulk_create(
             StatementLine(
                 statement=reversal, position=ln.position, kind=ln.kind, label=ln.label, figure=ln.figure,
-                met=ln.met, percent=ln.percent, amount=-ln.amount,
+                met=ln.met, percent=ln.percent, amount=-ln.amount, figure_code=ln.figure_code, args=ln.args,
             )
             for ln in original.lines.all()
         )  # fmt: skip
