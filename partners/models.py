@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +27,7 @@ class Agreement(models.Model):
     class Period(models.TextChoices):
         MONTH = "month", "Month"
         QUARTER = "quarter", "Quarter"
-        YEAR = "year", "Year"
+        YEAR = "year", "Year (from its first month)"
 
     class TierMode(models.TextChoices):
         RETROACTIVE = rules.RETROACTIVE, "Retroactive (the tier reached applies to the whole volume)"
@@ -37,6 +37,11 @@ class Agreement(models.Model):
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT, related_name="agreements")
     partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="agreements")
     period = models.CharField(max_length=8, choices=Period.choices, default=Period.MONTH)
+    year_starts_in = models.PositiveSmallIntegerField(
+        "first month of the year", default=1, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text="1 = January (calendar year). 4: the year runs April–March and its quarters end in June, "
+        "September, December and March.",
+    )  # fmt: skip
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True, help_text="Empty: until ended.")
     tier_mode = models.CharField(max_length=12, choices=TierMode.choices, default=TierMode.RETROACTIVE)
@@ -55,6 +60,7 @@ class Agreement(models.Model):
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="agreement_ends_after_start",
             ),
+            models.CheckConstraint(condition=Q(year_starts_in__range=(1, 12)), name="agreement_year_starts_in_a_month"),
         ]
 
     def __str__(self):

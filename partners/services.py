@@ -36,7 +36,7 @@ def agreements_due(year: int, month: int) -> list[tuple[Agreement, Period]]:
     """Agreements whose month, quarter or year ends with this month and whose term overlaps it."""
     due = []
     for agreement in Agreement.objects.order_by("pk").prefetch_related("conditions", "tiers", "unit_rates"):
-        period = ending_with(agreement.period, year, month)
+        period = ending_with(agreement.period, year, month, agreement.year_starts_in)
         ends_ok = agreement.valid_to is None or agreement.valid_to >= period.start if period else False
         if period and agreement.valid_from <= period.end and ends_ok:
             due.append((agreement, period))
