@@ -53,7 +53,17 @@ class ChosenLineInline(admin.TabularInline):
 
 @admin.register(Agreement)
 class AgreementAdmin(admin.ModelAdmin):
-    list_display = ["name", "company", "partner", "period", "year_starts_in", "valid_from", "valid_to", "tier_mode", "cap"]
+    list_display = [
+        "name",
+        "company",
+        "partner",
+        "period",
+        "year_starts_in",
+        "valid_from",
+        "valid_to",
+        "tier_mode",
+        "cap",
+    ]
     list_filter = ["period", "tier_mode"]
     search_fields = ["name", "company__name", "company__vat_id", "partner__code", "partner__name"]
     inlines = [ConditionInline, TierInline, UnitRateInline, ChosenLineInline]
