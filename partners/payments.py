@@ -184,6 +184,13 @@ def payments_import(*, text: str, by, at: datetime) -> int:
     """All rows or none: a refusal on any row rolls the whole file back. Returns the payments in the file."""
     rows = parse_payments_csv(text)
     with transaction.atomic(durable=True):
+        # Every booking of the file locked at once in key order, as the settlement's refund follow-up locks them:
+        # two runs never wait on each other in a circle.
+        list(
+            ReceiptOnAccount.objects.select_for_update()
+            .filter(receipt_id__in={r.receipt_id for r in rows})
+            .order_by("pk")
+        )
         for row in rows:
             _record(row.receipt_id, row.amount, row.paid_on, row.reference, Payment.Source.IMPORT, by, at)
     return len(rows)
