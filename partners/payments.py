@@ -11,10 +11,11 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import DateTimeField, F, Max, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Least, TruncDate
 
 from core.errors import DomainError, InvalidInput
-from core.local_time import local_date
+from core.local_time import local_date, zone
 from core.money import ZERO
 from loyalty.models import Company
 from partners.models import Payment, ReceiptOnAccount
@@ -97,24 +98,37 @@ def _mark_settled(charge: ReceiptOnAccount, *, refunded_on: date | None) -> None
 
 def follow_refunds() -> int:
     """Inside the caller's transaction (the nightly booking, every settlement): every booking whose receipt was
-    refunded since gets its refunds, under its row lock (locked in key order). Returns the bookings changed."""
-    refunds = _refunds_of(Refund.objects.filter(receipt__on_account__isnull=False).values("receipt_id"))
-    booked = ReceiptOnAccount.objects.filter(receipt_id__in=list(refunds))
-    stale = [
-        pk
-        for pk, receipt, amount, refunded in booked.values_list("pk", "receipt_id", "amount", "refunded")
-        if min(refunds[receipt][0], amount) != refunded
-    ]
-    changed = 0
-    locked = list(ReceiptOnAccount.objects.select_for_update().filter(pk__in=stale).order_by("pk"))
-    refunds = _refunds_of([c.receipt_id for c in locked])  # read again under the locks: the latest refunds count
-    for charge in locked:
-        before = (charge.refunded, charge.paid_in_full_on)
-        _follow_refunds(charge, *refunds[charge.receipt_id])
-        if (charge.refunded, charge.paid_in_full_on) != before:
-            charge.save(update_fields=["refunded", "paid_in_full_on"])
-            changed += 1
-    return changed
+    refunded since gets its refunds, and is settled if they cover the rest. Set-based (a constant number of
+    statements however many receipts): the stale bookings are found, locked in key order, then updated with
+    their refunds read by the UPDATE itself, so a refund committed meanwhile is counted too. Returns how many."""
+    refunds = Refund.objects.filter(receipt_id=OuterRef("receipt_id")).order_by().values("receipt_id")
+    refunded = Least(
+        F("amount"), Coalesce(Subquery(refunds.annotate(s=Sum("amount_refunded")).values("s")), Value(ZERO))
+    )
+    refunded_at = Subquery(refunds.annotate(m=Max("created_at")).values("m"), output_field=DateTimeField())
+    refunded_on = TruncDate(refunded_at, tzinfo=zone())
+    paid_on = Subquery(
+        Payment.objects.filter(charge=OuterRef("pk")).order_by().values("charge").annotate(m=Max("paid_on")).values("m")
+    )
+    stale = (
+        ReceiptOnAccount.objects.filter(receipt_id__in=Refund.objects.values("receipt_id"))
+        .annotate(now=refunded)
+        .exclude(refunded=F("now"))
+        .values_list("pk", flat=True)
+    )
+    ids = list(
+        ReceiptOnAccount.objects.select_for_update()
+        .filter(pk__in=list(stale))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    ReceiptOnAccount.objects.filter(pk__in=ids).update(refunded=refunded)
+    ReceiptOnAccount.objects.filter(
+        pk__in=ids, paid_in_full_on__isnull=True, amount__lte=F("paid") + F("refunded")
+    ).update(paid_in_full_on=Greatest(refunded_on, Coalesce(paid_on, refunded_on)))
+    return len(ids)
 
 
 BOOKING_BATCH = 1000
