@@ -38,7 +38,7 @@ class Agreement(models.Model):
     partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="agreements")
     period = models.CharField(max_length=8, choices=Period.choices, default=Period.MONTH)
     year_starts_in = models.PositiveSmallIntegerField(
-        "first month of the year", default=1, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        "first month of the year", default=1, db_default=1, validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text="1 = January (calendar year). 4: the year runs April–March and its quarters end in June, "
         "September, December and March.",
     )  # fmt: skip
@@ -319,7 +319,7 @@ class ReceiptOnAccount(models.Model):
     deferral_surcharge_percent = models.DecimalField(**PERCENT)
     paid = models.DecimalField(**MONEY, default=Decimal("0.00"), help_text="Cache of its payments, under the row lock.")
     refunded = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), help_text="Cache of the receipt's refunds: money the company no longer owes."
+        **MONEY, default=Decimal("0.00"), db_default=Decimal("0.00"), help_text="Cache of the receipt's refunds: money the company no longer owes."
     )
     paid_in_full_on = models.DateField(null=True, blank=True, help_text="Paid, or paid and refunded, in full.")
     created_at = models.DateTimeField()
