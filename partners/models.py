@@ -319,7 +319,10 @@ class ReceiptOnAccount(models.Model):
     deferral_surcharge_percent = models.DecimalField(**PERCENT)
     paid = models.DecimalField(**MONEY, default=Decimal("0.00"), help_text="Cache of its payments, under the row lock.")
     refunded = models.DecimalField(
-        **MONEY, default=Decimal("0.00"), db_default=Decimal("0.00"), help_text="Cache of the receipt's refunds: money the company no longer owes."
+        **MONEY,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+        help_text="Cache of the receipt's refunds: money the company no longer owes.",
     )
     paid_in_full_on = models.DateField(null=True, blank=True, help_text="Paid, or paid and refunded, in full.")
     created_at = models.DateTimeField()

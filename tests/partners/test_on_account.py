@@ -80,3 +80,13 @@ def test_an_unpaid_receipt_part_refunded_is_still_owed_and_late_after_its_due_da
     refund(r, "40.00", NOV + timedelta(days=1))
     assert on_time_figure() == "1 paid late"
     assert state(r) == (D("100.00"), D("40.00"), D("0.00"), D("60.00"), None)
+
+
+def test_the_admin_list_shows_refunded_paid_and_owed(manager_client):
+    r = booked()
+    refund(r, "40.00", NOV + timedelta(days=2))
+    payments.follow_refunds()
+    page = manager_client.get("/admin/partners/receiptonaccount/").content.decode()
+    assert (
+        '<td class="field-refunded">40.00</td><td class="field-paid">0.00</td><td class="field-owed">60.00</td>' in page
+    )
