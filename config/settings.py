@@ -376,3 +376,9 @@ CARD_BACK_TERMS = env.str(
     "stays the chain's property and cannot be exchanged for cash. Lost or stolen? Tell any store: the card is "
     "blocked and its balance moves to a new one. Full terms at the sign-in address.",
 )
+
+# Business customers and partners (partners/): a statement paid out as a discount is a personal coupon valid
+# this many days.
+PARTNERS_DISCOUNT_DAYS = env.int("PARTNERS_DISCOUNT_DAYS", default=90)
+if not 1 <= PARTNERS_DISCOUNT_DAYS <= 3650:
+    raise ImproperlyConfigured("PARTNERS_DISCOUNT_DAYS must be 1..3650.")

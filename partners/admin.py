@@ -53,7 +53,17 @@ class ChosenLineInline(admin.TabularInline):
 
 @admin.register(Agreement)
 class AgreementAdmin(admin.ModelAdmin):
-    list_display = ["name", "company", "partner", "period", "valid_from", "valid_to", "tier_mode", "cap"]
+    list_display = [
+        "name",
+        "company",
+        "partner",
+        "period",
+        "year_starts_in",
+        "valid_from",
+        "valid_to",
+        "tier_mode",
+        "cap",
+    ]
     list_filter = ["period", "tier_mode"]
     search_fields = ["name", "company__name", "company__vat_id", "partner__code", "partner__name"]
     inlines = [ConditionInline, TierInline, UnitRateInline, ChosenLineInline]
@@ -67,7 +77,7 @@ class KeyAccountAdmin(admin.ModelAdmin):
 
 class LineInline(admin.TabularInline):
     model = StatementLine
-    fields = ["label", "figure", "met", "percent", "amount"]
+    fields = ["label_text", "figure_text", "met", "percent", "amount"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -214,7 +224,7 @@ class PaymentInline(admin.TabularInline):
 
 @admin.register(ReceiptOnAccount)
 class ReceiptOnAccountAdmin(admin.ModelAdmin):
-    list_display = ["receipt", "company", "amount", "due_on", "paid", "paid_in_full_on"]
+    list_display = ["receipt", "company", "amount", "refunded", "paid", "owed", "due_on", "paid_in_full_on"]
     list_filter = ["company"]
     inlines = [PaymentInline]
     change_list_template = "admin/partners/receiptonaccount/change_list.html"

@@ -38,7 +38,7 @@ def statement_pdf(statement: Statement, items) -> bytes:
     writer.gap()
     for line in statement.lines.all():
         met = _("met") if line.met else _("not met")
-        writer.row(f"{line.label}: {line.figure} ({met})", f"{line.percent} %", f"{line.amount}")
+        writer.row(f"{line.label_text}: {line.figure_text} ({met})", f"{line.percent} %", f"{line.amount}")
     writer.gap()
     writer.row(_("Volume"), "", f"{statement.volume}")
     writer.row(_("Bonus"), "", f"{statement.bonus}")

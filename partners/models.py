@@ -8,14 +8,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core import money
 from loyalty.models import PERCENT, Company, Customer, Partner
-from partners import rules
+from partners import rules, texts
 
 MONEY = money.AMOUNT
 TOTAL = money.TOTAL
@@ -27,7 +27,7 @@ class Agreement(models.Model):
     class Period(models.TextChoices):
         MONTH = "month", "Month"
         QUARTER = "quarter", "Quarter"
-        YEAR = "year", "Year"
+        YEAR = "year", "Year (from its first month)"
 
     class TierMode(models.TextChoices):
         RETROACTIVE = rules.RETROACTIVE, "Retroactive (the tier reached applies to the whole volume)"
@@ -37,6 +37,11 @@ class Agreement(models.Model):
     company = models.ForeignKey(Company, null=True, blank=True, on_delete=models.PROTECT, related_name="agreements")
     partner = models.ForeignKey(Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="agreements")
     period = models.CharField(max_length=8, choices=Period.choices, default=Period.MONTH)
+    year_starts_in = models.PositiveSmallIntegerField(
+        "first month of the year", default=1, db_default=1, validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text="1 = January (calendar year). 4: the year runs April–March and its quarters end in June, "
+        "September, December and March.",
+    )  # fmt: skip
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True, help_text="Empty: until ended.")
     tier_mode = models.CharField(max_length=12, choices=TierMode.choices, default=TierMode.RETROACTIVE)
@@ -55,6 +60,7 @@ class Agreement(models.Model):
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
                 name="agreement_ends_after_start",
             ),
+            models.CheckConstraint(condition=Q(year_starts_in__range=(1, 12)), name="agreement_year_starts_in_a_month"),
         ]
 
     def __str__(self):
@@ -195,6 +201,13 @@ class Statement(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    # What the payout gave: points on the company's account (the ledger row's id: loyalty's ledger is
+    # append-only) or a personal coupon.
+    payout_points = models.DecimalField(**MONEY, null=True, blank=True)
+    payout_entry_id = models.BigIntegerField(null=True, blank=True, help_text="The points ledger row credited.")
+    payout_coupon = models.OneToOneField(
+        "promotions.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reversed_flag = models.BooleanField(default=False, editable=False, help_text="A reversal cancelled this one.")
 
     class Meta:
@@ -228,8 +241,11 @@ class StatementLine(models.Model):
     statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="lines")
     position = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=14)
-    label = models.CharField(max_length=120)
-    figure = models.CharField(max_length=200)
+    label = models.CharField(max_length=120, help_text="English, as made: older lines have only this.")
+    figure = models.CharField(max_length=200, help_text="English, as made: older lines have only this.")
+    # What the figure says, as a code and its values: a page says it in the reader's language (partners/texts.py).
+    figure_code = models.CharField(max_length=30, blank=True)
+    args = models.JSONField(default=dict, blank=True)
     met = models.BooleanField()
     percent = models.DecimalField(max_digits=6, decimal_places=2)
     amount = models.DecimalField(**TOTAL)
@@ -240,6 +256,14 @@ class StatementLine(models.Model):
 
     def __str__(self):
         return f"{self.label}: {self.amount}"
+
+    @property
+    def label_text(self) -> str:
+        return texts.label(self.kind, self.label, self.args)
+
+    @property
+    def figure_text(self) -> str:
+        return texts.figure(self.figure_code, self.figure, self.args)
 
 
 class StatementItem(models.Model):
@@ -294,7 +318,13 @@ class ReceiptOnAccount(models.Model):
     prepayment_discount_percent = models.DecimalField(**PERCENT)
     deferral_surcharge_percent = models.DecimalField(**PERCENT)
     paid = models.DecimalField(**MONEY, default=Decimal("0.00"), help_text="Cache of its payments, under the row lock.")
-    paid_in_full_on = models.DateField(null=True, blank=True)
+    refunded = models.DecimalField(
+        **MONEY,
+        default=Decimal("0.00"),
+        db_default=Decimal("0.00"),
+        help_text="Cache of the receipt's refunds: money the company no longer owes.",
+    )
+    paid_in_full_on = models.DateField(null=True, blank=True, help_text="Paid, or paid and refunded, in full.")
     created_at = models.DateTimeField()
 
     class Meta:
@@ -303,10 +333,18 @@ class ReceiptOnAccount(models.Model):
             models.CheckConstraint(
                 condition=Q(paid__gte=0) & Q(paid__lte=models.F("amount")), name="paid_within_amount"
             ),
+            models.CheckConstraint(
+                condition=Q(refunded__gte=0) & Q(refunded__lte=models.F("amount")), name="refunded_within_amount"
+            ),
         ]
 
     def __str__(self):
         return f"Receipt {self.receipt_id} due {self.due_on}"
+
+    @property
+    def owed(self) -> Decimal:
+        """What is still to pay: a refund lowers it, and money paid beyond it is the refund's to give back."""
+        return max(self.amount - self.refunded - self.paid, Decimal("0.00"))
 
 
 class Payment(models.Model):

@@ -28,7 +28,7 @@ def progress(partner: Partner, at: datetime) -> list[Progress]:
     for agreement in agreements:
         if agreement.valid_to and agreement.valid_to < today:
             continue
-        period = containing(agreement.period, today)
+        period = containing(agreement.period, today, agreement.year_starts_in)
         volume = selectors.partner_volume_so_far(partner_id=partner.pk, since=period.since(), until=period.until())
         tiers = tuple(rules.Tier(t.threshold, t.percent) for t in agreement.tiers.all())
         ahead = rules.next_tier(tiers, volume)

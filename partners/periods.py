@@ -41,25 +41,37 @@ def parse_month(text: str) -> tuple[int, int]:
     return year, month
 
 
-def ending_with(kind: str, year: int, month: int) -> Period | None:
-    """The month, quarter or calendar year that ends with this month; None if that kind does not end here."""
-    end = month_end(year, month)
-    if kind == "month":
-        return Period(date(year, month, 1), end)
-    if kind == "quarter":
-        return Period(date(year, month - 2, 1), end) if month % 3 == 0 else None
-    if kind == "year":
-        return Period(date(year, 1, 1), end) if month == 12 else None
-    raise ValueError(kind)
+MONTHS = {"month": 1, "quarter": 3, "year": 12}
 
 
-def containing(kind: str, day: date) -> Period:
-    """The month, quarter or calendar year `day` falls in: the period a partner is selling in now."""
-    if kind == "month":
-        return Period(day.replace(day=1), month_end(day.year, day.month))
-    if kind == "quarter":
-        first = (day.month - 1) // 3 * 3 + 1
-        return Period(date(day.year, first, 1), month_end(day.year, first + 2))
-    if kind == "year":
-        return Period(date(day.year, 1, 1), date(day.year, 12, 31))
-    raise ValueError(kind)
+def _first_of(index: int) -> date:
+    """A month counted from year 0 (year * 12 + month - 1) → its first day."""
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _period(first: int, last: int) -> Period:
+    end = _first_of(last)
+    return Period(_first_of(first), month_end(end.year, end.month))
+
+
+def ending_with(kind: str, year: int, month: int, first_month: int = 1) -> Period | None:
+    """The month, quarter or year that ends with this month; None if that kind does not end here. The year
+    (and its quarters) start in `first_month`: 4 is a fiscal year April–March, whose first quarter ends in June."""
+    if kind not in MONTHS:
+        raise ValueError(kind)
+    length = MONTHS[kind]
+    if ((month - first_month) % 12 + 1) % length:
+        return None
+    index = year * 12 + month - 1
+    return _period(index - length + 1, index)
+
+
+def containing(kind: str, day: date, first_month: int = 1) -> Period:
+    """The month, quarter or year `day` falls in (the year starting in `first_month`): the period a partner
+    is selling in now."""
+    if kind not in MONTHS:
+        raise ValueError(kind)
+    length = MONTHS[kind]
+    index = day.year * 12 + day.month - 1
+    start = index - (day.month - first_month) % 12 % length
+    return _period(start, start + length - 1)

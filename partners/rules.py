@@ -63,7 +63,8 @@ class Figures:
 
 @dataclass(frozen=True)
 class Line:
-    """One row of a statement: what was judged, its figure, met or not, what it adds."""
+    """One row of a statement: what was judged, its figure, met or not, what it adds. `label` and `figure`
+    are the English text; `figure_code` and `args` let a page say them in its own language (partners/texts.py)."""
 
     kind: str
     label: str
@@ -71,6 +72,37 @@ class Line:
     met: bool
     percent: Decimal
     amount: Decimal
+    figure_code: str = ""
+    args: dict = field(default_factory=dict)
+
+
+# The English of every figure and of the labels that carry a value; partners/texts.py holds the same msgids
+# for gettext (a test keeps the two alike). Arguments are plain text: amounts as "12000.00", counts as ints.
+FIGURES = {
+    "plan": "%(volume)s of %(plan)s",
+    "all_on_time": "all paid on time",
+    "paid_late": "%(late)s paid late",
+    "line_bought": "%(bought)s bought",
+    "no_last_year": "no purchases in the same period last year",
+    "growth": "%(grown)s %% against %(last_year)s",
+    "tier_reached": "%(volume)s reaches %(percent)s %%",
+    "below_first_tier": "%(volume)s: below the first tier",
+    "units": "%(quantity)s × %(rate)s",
+    "capped": "%(bonus)s capped at %(cap)s",
+    "own_rate": "%(volume)s at its own rate",
+    "late_refund": "receipt %(receipt)s: %(goods)s refunded after its period closed",
+}
+PENDING = "%(figure)s; %(pending)s not due yet"
+
+
+def figure_text(code: str, args: dict) -> str:
+    return FIGURES[code] % args
+
+
+def line(kind: str, label: str, code: str, args: dict, met: bool, percent: Decimal, amount: Decimal) -> Line:
+    """A line whose figure is said by its code: the English kept with it, for old readers and the files."""
+    plain = {k: v if isinstance(v, int) else str(v) for k, v in args.items()}
+    return Line(kind, label, figure_text(code, plain), met, percent, amount, code, plain)
 
 
 @dataclass(frozen=True)
@@ -96,19 +128,25 @@ def growth_percent(volume: Decimal, last_year: Decimal) -> Decimal | None:
 
 def condition_met(condition: Condition, figures: Figures) -> tuple[bool, str]:
     """Met or not, and the figure that decided it, as a person reads it on the statement."""
+    met, code, args = judge(condition, figures)
+    return met, figure_text(code, {k: v if isinstance(v, int) else str(v) for k, v in args.items()})
+
+
+def judge(condition: Condition, figures: Figures) -> tuple[bool, str, dict]:
+    """Met or not, and the figure that decided it: its code and values."""
     if condition.kind == PLAN:
-        return figures.volume >= condition.plan, f"{figures.volume} of {condition.plan}"
+        return figures.volume >= condition.plan, "plan", {"volume": figures.volume, "plan": condition.plan}
     if condition.kind == ON_TIME:
         late = figures.late_receipts
-        return late == 0, "all paid on time" if late == 0 else f"{late} paid late"
+        return (True, "all_on_time", {}) if late == 0 else (False, "paid_late", {"late": late})
     if condition.kind == PRODUCT_LINE:
         bought = figures.line_volume
-        return bought > ZERO and bought >= condition.minimum, f"{bought} bought"
+        return bought > ZERO and bought >= condition.minimum, "line_bought", {"bought": bought}
     if condition.kind == GROWTH:
         grown = growth_percent(figures.volume, figures.last_year_volume)
         if grown is None:
-            return False, "no purchases in the same period last year"
-        return grown >= condition.growth_percent, f"{grown} % against {figures.last_year_volume}"
+            return False, "no_last_year", {}
+        return grown >= condition.growth_percent, "growth", {"grown": grown, "last_year": figures.last_year_volume}
     raise ValueError(f"unknown condition {condition.kind!r}")
 
 
@@ -131,13 +169,13 @@ def shares(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
 
 def condition_lines(conditions: tuple[Condition, ...], figures: Figures) -> list[Line]:
     """Each condition with its share of the bonus: the met percents add up, applied to the volume once."""
-    judged = [(c, *condition_met(c, figures)) for c in conditions]
-    met_percents = [c.percent for c, met, _ in judged if met]
+    judged = [(c, *judge(c, figures)) for c in conditions]
+    met_percents = [c.percent for c, met, _, _ in judged if met]
     total = percent_of(figures.volume, sum(met_percents, ZERO))
     amounts = iter(shares(total, met_percents))
     return [
-        Line(c.kind, LABELS[c.kind], figure, met, c.percent, next(amounts) if met else ZERO)
-        for c, met, figure in judged
+        line(c.kind, LABELS[c.kind], code, args, met, c.percent, next(amounts) if met else ZERO)
+        for c, met, code, args in judged
     ]
 
 
@@ -174,8 +212,11 @@ def tier_line(terms: Terms, figures: Figures) -> Line | None:
     reached = tier_reached(terms.tiers, figures.volume)
     amount = tiered_amount(terms.tiers, figures.volume, terms.tier_mode)
     label = f"Volume tier ({terms.tier_mode})"
-    figure = f"{figures.volume} reaches {reached.percent} %" if reached else f"{figures.volume}: below the first tier"
-    return Line("tier", label, figure, reached is not None, reached.percent if reached else ZERO, amount)
+    if reached:
+        code, args = "tier_reached", {"volume": figures.volume, "percent": reached.percent, "mode": terms.tier_mode}
+    else:
+        code, args = "below_first_tier", {"volume": figures.volume, "mode": terms.tier_mode}
+    return line("tier", label, code, args, reached is not None, reached.percent if reached else ZERO, amount)
 
 
 def unit_lines(terms: Terms, figures: Figures) -> list[Line]:
@@ -183,7 +224,8 @@ def unit_lines(terms: Terms, figures: Figures) -> list[Line]:
     for rate in terms.unit_rates:
         quantity = figures.unit_quantities.get(rate.sku, ZERO)
         amount = round_money(quantity * rate.amount)
-        lines.append(Line("unit", f"{rate.sku} per unit", f"{quantity} × {rate.amount}", quantity > 0, ZERO, amount))
+        args = {"quantity": quantity, "rate": rate.amount, "sku": rate.sku}
+        lines.append(line("unit", f"{rate.sku} per unit", "units", args, quantity > 0, ZERO, amount))
     return lines
 
 
@@ -195,6 +237,6 @@ def settle(terms: Terms, figures: Figures) -> Result:
     lines += unit_lines(terms, figures)
     bonus = sum((ln.amount for ln in lines), ZERO)
     if terms.cap is not None and bonus > terms.cap:
-        lines.append(Line("cap", "Cap", f"{bonus} capped at {terms.cap}", True, ZERO, terms.cap - bonus))
+        lines.append(line("cap", "Cap", "capped", {"bonus": bonus, "cap": terms.cap}, True, ZERO, terms.cap - bonus))
         bonus = terms.cap
     return Result(tuple(lines), bonus)

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from core.errors import DomainError, InvalidInput
+from core.errors import InvalidInput
 from core.local_time import day_start, local_date
 from core.money import ZERO, round_money
-from partners import payments, rules, selectors
+from partners import payments, payouts, rules, selectors
 from partners.models import Agreement, Statement, StatementEvent, StatementItem, StatementLine
+from partners.payouts import StatementRefused
 from partners.periods import Period, ending_with, parse_month
 
 # Rows per INSERT or UPDATE: PostgreSQL takes at most 65,535 parameters in one statement.
@@ -35,7 +36,7 @@ def agreements_due(year: int, month: int) -> list[tuple[Agreement, Period]]:
     """Agreements whose month, quarter or year ends with this month and whose term overlaps it."""
     due = []
     for agreement in Agreement.objects.order_by("pk").prefetch_related("conditions", "tiers", "unit_rates"):
-        period = ending_with(agreement.period, year, month)
+        period = ending_with(agreement.period, year, month, agreement.year_starts_in)
         ends_ok = agreement.valid_to is None or agreement.valid_to >= period.start if period else False
         if period and agreement.valid_from <= period.end and ends_ok:
             due.append((agreement, period))
@@ -159,15 +160,17 @@ def _last_year(group: list[Statement]) -> dict[int, Decimal]:
 
 def _key_account_line(name: str, percent: Decimal, volume: Decimal) -> rules.Line:
     amount = rules.percent_of(volume, percent)
-    return rules.Line("key_account", f"Key account {name}", f"{volume} at its own rate", True, percent, amount)
+    return rules.line(
+        "key_account", f"Key account {name}", "own_rate", {"volume": volume, "name": name}, True, percent, amount
+    )
 
 
 def _note_pending(line: rules.Line, pending: int) -> rules.Line:
     if line.kind != rules.ON_TIME:
         return line
-    return rules.Line(
-        line.kind, line.label, f"{line.figure}; {pending} not due yet", line.met, line.percent, line.amount
-    )
+    figure = rules.PENDING % {"figure": line.figure, "pending": pending}
+    args = {**line.args, "pending": pending}
+    return rules.Line(line.kind, line.label, figure, line.met, line.percent, line.amount, line.figure_code, args)
 
 
 def _take_back_late_refunds(*, at, period_start, until) -> dict[int, list[rules.Line]]:
@@ -189,8 +192,8 @@ def _take_back_late_refunds(*, at, period_start, until) -> dict[int, list[rules.
                 bonus=bonus,
             )
         )
-        figure = f"receipt {receipt_id}: {goods} refunded after its period closed"
-        found[sid].append(rules.Line("late_refund", "Refund after close", figure, True, ZERO, bonus))
+        args = {"receipt": receipt_id, "goods": goods}
+        found[sid].append(rules.line("late_refund", "Refund after close", "late_refund", args, True, ZERO, bonus))
     StatementItem.objects.bulk_create(items, batch_size=BATCH)
     return found
 
@@ -198,12 +201,8 @@ def _take_back_late_refunds(*, at, period_start, until) -> dict[int, list[rules.
 def _line(statement: Statement, position: int, line: rules.Line) -> StatementLine:
     return StatementLine(
         statement=statement, position=position, kind=line.kind, label=line.label, figure=line.figure,
-        met=line.met, percent=line.percent, amount=line.amount,
+        met=line.met, percent=line.percent, amount=line.amount, figure_code=line.figure_code, args=line.args,
     )  # fmt: skip
-
-
-class StatementRefused(DomainError):
-    code = "statement_refused"
 
 
 def _locked(statement_id: int) -> Statement:
@@ -222,18 +221,38 @@ def statement_approve(*, statement_id: int, by, at: datetime) -> Statement:
         return statement
 
 
+PAYING = {Statement.Payout.CREDIT: payouts.credit, Statement.Payout.DISCOUNT: payouts.discount}
+
+
 def statement_pay_out(*, statement_id: int, by, at: datetime, payout: str) -> Statement:
-    """An approved statement paid out one way (credit, discount, export); paid once."""
+    """An approved statement paid out one way (credit, discount, export); paid once: the status is read and
+    changed under the statement's row lock, and the points or the coupon are written in the same transaction."""
     if payout not in Statement.Payout.values:
         raise StatementRefused(f"Unknown payout {payout!r}.")
     with transaction.atomic(durable=True):
         statement = _locked(statement_id)
         if statement.status != Statement.Status.APPROVED:
             raise StatementRefused(f"Statement {statement.pk} must be approved, and not paid yet, to be paid out.")
+        paid = PAYING[payout](statement, by=by, at=at) if payout in PAYING else payouts.Paid()
         statement.status, statement.payout, statement.paid_at = Statement.Status.PAID, payout, at
-        statement.save(update_fields=["status", "payout", "paid_at"])
-        StatementEvent.objects.create(statement=statement, action="paid", at=at, by=by, note=payout)
+        statement.payout_points, statement.payout_entry_id, statement.payout_coupon = (
+            paid.points,
+            paid.entry_id,
+            paid.coupon,
+        )
+        statement.save(
+            update_fields=["status", "payout", "paid_at", "payout_points", "payout_entry_id", "payout_coupon"]
+        )
+        StatementEvent.objects.create(statement=statement, action="paid", at=at, by=by, note=_paid_note(payout, paid))
         return statement
+
+
+def _paid_note(payout: str, paid: payouts.Paid) -> str:
+    if paid.points is not None:
+        return f"credit: {paid.points} points"
+    if paid.coupon is not None:
+        return f"discount: coupon {paid.coupon}"
+    return payout
 
 
 def statement_reverse(*, statement_id: int, by, at: datetime, reason: str) -> Statement:
@@ -256,7 +275,7 @@ def statement_reverse(*, statement_id: int, by, at: datetime, reason: str) -> St
         StatementLine.objects.bulk_create(
             StatementLine(
                 statement=reversal, position=ln.position, kind=ln.kind, label=ln.label, figure=ln.figure,
-                met=ln.met, percent=ln.percent, amount=-ln.amount,
+                met=ln.met, percent=ln.percent, amount=-ln.amount, figure_code=ln.figure_code, args=ln.args,
             )
             for ln in original.lines.all()
         )  # fmt: skip

@@ -5,7 +5,8 @@
 - account_purchase_record: a checkout's points redeemed and earned, spend, level, last purchase;
 - account_refund_settle: a refund's points returned and taken back, spend and level;
 - account_replace: a replaced card's account hands spend, level and live lots to a new one;
-- points_adjust: a manager's signed correction, audited.
+- points_adjust: a manager's signed correction, audited;
+- account_bonus_credit: a business customer's statement paid out as points (partners), audited.
 
 Each writes its ledger and spend rows, then the account row with ONE UPDATE of what it moved (the helpers
 below move balance, spend and level in memory only). Points past their burn date burn before any debit,
@@ -183,6 +184,16 @@ def points_adjust(*, account_id: int, points: Decimal, reason: str, by, at: date
             entry = _debit(account, kind=Kind.ADJUST, points=-points, at=at, created_by=by, reason=reason)
         _save(account, "points_balance")
         return entry
+
+
+def account_bonus_credit(*, account: Account, points: Decimal, reason: str, by, at: datetime) -> PointsEntry:
+    """Points credited for a reason outside a sale (a partners statement paid out), on an account the caller
+    has locked, inside its transaction: an adjustment row naming the reason and who, usable like any points."""
+    if not reason.strip():
+        raise InvalidInput("A credit needs a reason.")
+    entry = _credit(account, kind=Kind.ADJUST, points=points, at=at, created_by=by, reason=reason[:200])
+    _save(account, "points_balance")
+    return entry
 
 
 # --- the ledger's rows; balance, spend and level move in memory, the caller saves the account once -----

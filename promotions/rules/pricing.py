@@ -109,6 +109,13 @@ def _trim(parts: list[tuple[Part, bool]], limit: Decimal, subtotal: Decimal) -> 
     """Cut the parts from the last back: first to the ceiling for unjustified parts, then to the price."""
     kept, room_ceiling, room_price = [], limit, subtotal
     for part, justified in parts:
+        if part.source == "card":
+            # Priced by the loyalty rules already: within the ceiling, or a company's contract price justified in
+            # writing beyond it (loyalty.rules.apply_contract). Kept whole; it still uses up the ceiling's room.
+            allowed = min(part.amount, room_price)
+            room_price, room_ceiling = room_price - allowed, room_ceiling - allowed
+            kept.append((part, allowed))
+            continue
         allowed = min(part.amount, room_price if justified else min(room_ceiling, room_price))
         allowed = max(ZERO, allowed)
         room_price -= allowed

@@ -96,3 +96,19 @@ def test_a_manager_reads_a_companys_statement_with_every_receipt(manager_client,
     assert manager_client.get(f"/admin/partners/statement/{statement.pk}/change/").status_code == 200
     csv = manager_client.get(f"/partner/statements/{statement.pk}.csv").content.decode().splitlines()
     assert len(csv) == 2 and csv[1].endswith(",12000.00,,0.00")
+
+
+def test_pay_out_as_credit_from_the_admin_puts_the_points_on_the_staff_card_and_shows_them(manager_client, statement):
+    from loyalty.models import Account
+
+    act(manager_client, "approve", statement.pk)
+    act(manager_client, "pay_out_credit", statement.pk)
+    statement.refresh_from_db()
+    assert (statement.status, statement.payout, statement.payout_points) == ("paid", "credit", D("720.00"))
+    account = Account.objects.get(company=statement.agreement.company)
+    assert account.points_balance == D("720.00")
+    page = manager_client.get(f"/admin/partners/statement/{statement.pk}/change/").content.decode()
+    assert "credit: 720.00 points" in page
+    act(manager_client, "pay_out_discount", statement.pk)  # paid already: refused, nothing more
+    account.refresh_from_db()
+    assert (account.points_balance, statement.events.filter(action="paid").count()) == (D("720.00"), 1)

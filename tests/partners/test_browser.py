@@ -12,14 +12,15 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 
 
 @pytest.mark.parametrize(
-    "device, locale, progress",
+    "device, locale, progress, tier",
     [
-        (DESKTOP, "en-US", "Sell 3,200.00 more this quarter for 4 %"),
-        (PHONE, "de-DE", "Verkaufen Sie in diesem Quartal noch 3.200,00 für 4 %"),
+        (DESKTOP, "en-US", "Sell 3,200.00 more this quarter for 4 %", "Volume tier (retroactive)300.00 reaches 2.00 %"),
+        (PHONE, "de-DE", "Verkaufen Sie in diesem Quartal noch 3.200,00 für 4 %",
+         "Umsatzstaffel (rückwirkend)300,00 erreicht 2,00 %"),
     ],
-)
+)  # fmt: skip
 def test_a_partner_signs_in_and_reads_its_progress_and_statement(
-    browser, live_server, two_partners, device, locale, progress
+    browser, live_server, two_partners, device, locale, progress, tier
 ):
     context = browser.new_context(**device, base_url=live_server.url, locale=locale)
     page = context.new_page()
@@ -36,6 +37,7 @@ def test_a_partner_signs_in_and_reads_its_progress_and_statement(
     page.screenshot(path=str(ARTIFACTS / f"partner-home-{name}.png"), full_page=True)
     page.locator("a[href$='/']", has_text="Open" if locale == "en-US" else "Öffnen").first.click()
     expect(page.locator("h1")).to_contain_text("2026-07")
+    expect(page.locator("tbody tr").first).to_contain_text(tier)  # label and figure in the page's language
     page.screenshot(path=str(ARTIFACTS / f"partner-statement-{name}.png"), full_page=True)
     assert errors == []
     context.close()

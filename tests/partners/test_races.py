@@ -1,5 +1,6 @@
 """Settlements and payments at the same moment, for real, on PostgreSQL."""
 
+import contextlib
 from decimal import Decimal as D
 
 import pytest
@@ -60,3 +61,29 @@ def test_two_managers_paying_out_one_statement_pay_it_once():
     results = in_parallel(2, pay)
     assert sorted(type(x).__name__ for x in results) == ["Statement", "StatementRefused"]
     assert statement.events.filter(action="paid").count() == 1
+
+
+def test_two_credits_of_one_statement_at_once_credit_the_points_once():
+    from loyalty.models import Account, PointsEntry
+    from partners.services import StatementRefused, statement_approve, statement_pay_out
+
+    firm = company()
+    card = staff_card(firm)
+    retro_bonus(firm)
+    receipt(card, "12000.00", NOV)
+    settle_period(month="2026-11", at=SETTLED_AT)
+    statement = Statement.objects.get()
+
+    def approve_and_pay(i):
+        with contextlib.suppress(StatementRefused):  # the other manager approved it first
+            statement_approve(statement_id=statement.pk, by=None, at=SETTLED_AT)
+        try:
+            return statement_pay_out(statement_id=statement.pk, by=None, at=SETTLED_AT, payout="credit")
+        except StatementRefused as refused:
+            return refused
+
+    results = in_parallel(2, approve_and_pay)
+    assert sorted(type(x).__name__ for x in results) == ["Statement", "StatementRefused"]
+    assert list(PointsEntry.objects.filter(kind="adjust").values_list("points", flat=True)) == [D("720.00")]
+    assert Account.objects.get(pk=card.account_id).points_balance == D("720.00")
+    assert statement.events.filter(action="approved").count() == 1
