@@ -189,7 +189,7 @@ def test_reports_bench(tmp_path):
     out = run_bench("reports_bench.py", NAMES["reports"], tmp_path)
     printed(out, r"^receipts: 2,000$", r"^what-if over 12 months: [\d.]+ s for [\d,]+ receipts of [\d,]+ cards")
     pages = re.findall(r"^\| `(/manager/[^`]*)` \| [\d,]+ ms \| [\d,]+ ms \|$", out, re.MULTILINE)
-    assert len(pages) == 15, out
+    assert len(pages) == 16, out  # with /manager/stores/
 
 
 def test_partners_bench(tmp_path):
