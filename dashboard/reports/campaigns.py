@@ -64,9 +64,10 @@ def campaigns_in(f: ReportFilter) -> list[Campaign]:
 
 
 def register_figures(ids: list[int], windows: dict[int, Window], f: ReportFilter) -> dict[int, tuple[int, Decimal]]:
-    """campaign id -> (receipts, discount cost): its own share on automatic lines plus its coupons' shares
-    (one statement: the two shares as one union, grouped). The time range spans every campaign's days at
-    once: a campaign's register rows can only have been written while it ran."""
+    """campaign id -> (receipts, discount cost): its own share on automatic lines plus its coupons' shares,
+    a line's first coupon's and any further ones' (one statement: the three as one union, grouped). The time
+    range spans every campaign's days at once: a campaign's register rows can only have been written while
+    it ran."""
     if not ids:
         return {}
     since, until = min(w.during for w in windows.values()), max(w.until for w in windows.values())
@@ -83,12 +84,18 @@ def register_figures(ids: list[int], windows: dict[int, Window], f: ReportFilter
             FROM pos_discountentry d JOIN promotions_coupon c ON c.id = d.coupon_id
             WHERE c.campaign_id IN ({", ".join(["%s"] * len(ids))}) AND d.coupon_amount > 0
               AND d.created_at >= %s AND d.created_at < %s {store}
+            UNION ALL
+            SELECT c.campaign_id, d.receipt_id, s.amount
+            FROM pos_couponshare s JOIN pos_discountentry d ON d.id = s.entry_id
+              JOIN promotions_coupon c ON c.id = s.coupon_id
+            WHERE c.campaign_id IN ({", ".join(["%s"] * len(ids))})
+              AND d.created_at >= %s AND d.created_at < %s {store}
         ) shares
         GROUP BY shares.campaign_id
     """
     side = [*ids, since, until, *([f.store.pk] if f.store is not None else [])]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*side, *side])
+        cursor.execute(sql, [*side, *side, *side])
         found = {row[0]: (row[1], money(Decimal(str(row[2] or 0)))) for row in cursor.fetchall()}
     return found
 

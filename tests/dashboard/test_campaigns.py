@@ -73,6 +73,19 @@ def test_each_campaign_shows_its_receipts_cost_covered_revenue_and_coupons(summe
     assert table.chart.as_json()["series"][1]["values"] == ["76.00", "40.00"]
 
 
+def test_two_coupons_on_one_line_each_cost_their_own_campaign(summer):
+    week, five = summer
+    two = Campaign.objects.create(
+        name="Two off", starts_on=date(2026, 7, 3), ends_on=date(2026, 7, 4), benefit="amount_receipt",
+        value=D("2"), needs_coupon=True,
+    )  # fmt: skip
+    [two_code] = coupon_batch_issue(campaign=two, count=1).coupons.values_list("code", flat=True)
+    [five_code] = five.coupons.filter(uses=0).values_list("code", flat=True)[:1]
+    sell(4, 7, ("produce", "1", "100.00"), coupons=[five_code, two_code])  # 10.00 week, 5.00 + 2.00 coupons
+    rows = {r["campaign"]: (r["receipts"], r["cost"]) for r in campaigns.per_campaign(JULY, TODAY).rows}
+    assert rows == {"Summer week": (4, D("19.00")), "Five off": (2, D("10.00")), "Two off": (1, D("2.00"))}
+
+
 def test_a_campaign_not_started_is_listed_without_figures(summer):
     table = campaigns.per_campaign(ReportFilter(date(2026, 8, 1), date(2026, 8, 31)), date(2026, 7, 20))
     assert [(r["campaign"], r["days"], r["receipts"], r["change"]) for r in table.rows] == [

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from loyalty.models import Category, Level
-from pos.models import DiscountEntry, Receipt
+from pos.models import CouponShare, DiscountEntry, Receipt
 from promotions.models import Campaign, Coupon, CouponUse
 from tests.pos.helpers import CARD, account_of, activate, line, refund
 from tests.promotions.helpers import coupon_for, ended_campaign, running_campaign
@@ -246,3 +246,27 @@ def test_a_personal_coupon_is_for_its_customers_card_only(till):
         {"code": "ABCDE23456", "discount": "0.29"}
     ]
     assert Coupon.objects.get().uses == 1
+
+
+def test_two_coupons_on_one_line_are_stored_as_two_shares_and_the_receipt_repeats_them(till):
+    activate(till)
+    gold()  # 5 % card
+    coupon_for(running_campaign(name="Spring ten", needs_coupon=True))  # 10 % off each line
+    euro = running_campaign(name="Euro off", needs_coupon=True, benefit="amount_receipt", value=D("0.50"))
+    coupon_for(euro, code="SHARED", max_uses=None)
+    bread = line("BREAD", "bakery", "1", "4.00", "Bread")
+    sold = checkout(till, [bread, CIGS], ["ABCDE23456", "SHARED"]).json()
+    assert sold["lines"][0]["discounts"] == [
+        {"source": "card", "name": "Card", "percent": "5.00", "amount": "0.20"},
+        {"source": "coupon", "name": "Spring ten", "percent": "10.00", "amount": "0.40"},
+        {"source": "coupon", "name": "Euro off", "percent": "5.00", "amount": "0.20"},  # trimmed to the 20 %
+    ]
+    stored = till.get(f"/api/v1/receipts/{sold['receipt_id']}/").json()
+    assert [ln["discounts"] for ln in stored["lines"]] == [ln["discounts"] for ln in sold["lines"]]
+    entry = DiscountEntry.objects.get()
+    assert (entry.amount, entry.coupon.code, entry.coupon_amount, entry.coupon_percent) == (
+        D("0.80"), "ABCDE23456", D("0.40"), D("10.00")
+    )
+    assert list(CouponShare.objects.values_list("entry", "coupon__code", "amount", "percent")) == [
+        (entry.pk, "SHARED", D("0.20"), D("5.00"))
+    ]
