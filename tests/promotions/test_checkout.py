@@ -265,7 +265,10 @@ def test_two_coupons_on_one_line_are_stored_as_two_shares_and_the_receipt_repeat
     assert [ln["discounts"] for ln in stored["lines"]] == [ln["discounts"] for ln in sold["lines"]]
     entry = DiscountEntry.objects.get()
     assert (entry.amount, entry.coupon.code, entry.coupon_amount, entry.coupon_percent) == (
-        D("0.80"), "ABCDE23456", D("0.40"), D("10.00")
+        D("0.80"),
+        "ABCDE23456",
+        D("0.40"),
+        D("10.00"),
     )
     assert list(CouponShare.objects.values_list("entry", "coupon__code", "amount", "percent")) == [
         (entry.pk, "SHARED", D("0.20"), D("5.00"))
