@@ -1,6 +1,7 @@
 """Campaigns and coupons at the till, through the API: what each line shows, the refusals with their
 reasons before payment, the register's campaign and coupon, one use per checkout."""
 
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -273,3 +274,23 @@ def test_two_coupons_on_one_line_are_stored_as_two_shares_and_the_receipt_repeat
     assert list(CouponShare.objects.values_list("entry", "coupon__code", "amount", "percent")) == [
         (entry.pk, "SHARED", D("0.20"), D("5.00"))
     ]
+
+
+def test_the_managers_receipt_page_names_where_each_lines_discount_came_from(till, manager_client):
+    activate(till)
+    gold()  # 5 % card
+    dairy = Category.objects.get(code="dairy")
+    running_campaign(scope=Campaign.Scope.CATEGORIES, categories=[dairy])  # 10 % stacked
+    coupon_for(running_campaign(name="Spring ten", needs_coupon=True, value=D("2.00")))
+    euro = running_campaign(name="Euro off", needs_coupon=True, benefit="amount_receipt", value=D("0.10"))
+    coupon_for(euro, "SHARED")
+    sold = checkout(till, [MILK, CIGS], ["ABCDE23456", "SHARED"]).json()
+    html = manager_client.get(f"/manager/receipts/{sold['receipt_id']}/").content.decode()
+    sources = re.findall(r'<div class="source-(\w+)">([^<]*)</div>', html)
+    assert sources == [
+        ("card", "Card, Gold: 5.00 % = 0.14"),
+        ("campaign", "Summer week: 10.00 % = 0.29"),
+        ("coupon", "ABCDE-23456 (Spring ten): 2.00 % = 0.05"),
+        ("coupon", "SHARED (Euro off): 3.35 % = 0.10"),
+    ]
+    assert [p["amount"] for p in sold["lines"][0]["discounts"]] == ["0.14", "0.29", "0.05", "0.10"]
