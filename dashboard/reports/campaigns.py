@@ -8,8 +8,9 @@ period with their categories (two), then
 3. coupons issued and used, per campaign.
 
 A campaign's days are whole days from its first to its last (or today, while it runs), on the clock of the
-filter's store (else the chain's); its hours within a day are not separated. Revenue is what the covered
-lines sold for after every discount, refunds not deducted: the same measure on both sides.
+filter's store (else the chain's); a campaign with weekdays or hours counts, on both sides, only the lines
+sold in them (on that clock). Revenue is what the covered lines sold for after every discount, net of what
+was refunded of them since: the same measure on both sides.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, ExtractMinute
 
-from core.local_time import day_start
+from core.local_time import day_start, zone
 from dashboard.reports.common import ZERO, Chart, Column, ReportFilter, Series, Table, money, share
 from loyalty.models import Category
 from pos.models import ReceiptLine
@@ -31,7 +33,8 @@ NOTE = (
     "Campaigns that ran in the period, each over its own days (to today while it runs) against the same "
     "number of days just before it. Receipts and cost from the discount register (the campaign's share, or "
     "its coupons'); covered revenue is what the lines the campaign covers sold for after discounts, in its "
-    "stores, refunds not deducted."
+    "stores, net of refunds; a campaign with weekdays or hours counts only the lines sold in them, on both "
+    "sides."
 )
 
 
@@ -113,24 +116,52 @@ def covered(campaign: Campaign) -> Q:
     return q
 
 
+def in_hours(campaign: Campaign) -> Q | None:
+    """The receipt lines sold inside a campaign's weekdays and hours (None: it runs all day, every day), on
+    the clock the report's days are read on: the local weekday (`local_weekday`, ISO: 1 = Monday) and
+    minute of the day (`local_minute`) are annotated by covered_revenue. Hours past midnight belong to the
+    day the window started on, as at the till (loyalty.rules.TimeWindowRule)."""
+    days = sorted({int(d) for d in campaign.weekdays or "0123456"})
+    iso = [d + 1 for d in days]
+    if campaign.window_start is None or campaign.window_end is None:
+        return Q(local_weekday__in=iso) if campaign.weekdays else None
+    start = campaign.window_start.hour * 60 + campaign.window_start.minute
+    end = campaign.window_end.hour * 60 + campaign.window_end.minute
+    if start < end:
+        return Q(local_weekday__in=iso, local_minute__gte=start, local_minute__lt=end)
+    after_midnight = [(d + 1) % 7 + 1 for d in days]  # the next day's early hours
+    return Q(local_weekday__in=iso, local_minute__gte=start) | Q(local_weekday__in=after_midnight, local_minute__lt=end)
+
+
 def covered_revenue(campaigns: list[Campaign], windows: dict[int, Window], f: ReportFilter) -> dict[str, Decimal]:
-    """'during_<id>' / 'before_<id>' -> revenue of the covered lines: one pass, a filtered sum each."""
+    """'during_<id>' / 'before_<id>' -> revenue of the covered lines net of their refunds, in the campaign's
+    hours on both sides: one pass, a filtered sum each."""
     if not windows:
         return {}
-    sums = {}
+    net = F("total") - F("refunded_amount")
+    sums, hours = {}, False
     for c in campaigns:
         w = windows.get(c.pk)
         if w is None:
             continue
         lines = covered(c)
+        if (when := in_hours(c)) is not None:
+            lines, hours = lines & when, True
         sums[f"during_{c.pk}"] = Sum(
-            "total", filter=lines & Q(receipt__created_at__gte=w.during, receipt__created_at__lt=w.until)
+            net, filter=lines & Q(receipt__created_at__gte=w.during, receipt__created_at__lt=w.until)
         )
         sums[f"before_{c.pk}"] = Sum(
-            "total", filter=lines & Q(receipt__created_at__gte=w.before, receipt__created_at__lt=w.during)
+            net, filter=lines & Q(receipt__created_at__gte=w.before, receipt__created_at__lt=w.during)
         )
     since, until = min(w.before for w in windows.values()), max(w.until for w in windows.values())
     qs = ReceiptLine.objects.filter(receipt__created_at__gte=since, receipt__created_at__lt=until)
+    if hours:  # only then: reading every line's local clock is the costly part
+        clock = zone(f.zone_name)
+        qs = qs.annotate(
+            local_weekday=ExtractIsoWeekDay("receipt__created_at", tzinfo=clock),
+            local_minute=ExtractHour("receipt__created_at", tzinfo=clock) * 60
+            + ExtractMinute("receipt__created_at", tzinfo=clock),
+        )
     if f.store is not None:
         qs = qs.filter(receipt__store=f.store)
     return {key: money(value) for key, value in qs.aggregate(**sums).items()}
