@@ -220,3 +220,8 @@ def test_the_admins_pdf_download_scans(admin_client, tmp_path):
     pypdfium2.PdfDocument(str(out))[0].render(scale=300 / 72).to_pil().save(png)
     read = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True, check=True)
     assert sorted(read.stdout.split()) == sorted(Coupon.objects.values_list("code", flat=True))
+
+
+def test_the_demo_manager_may_set_up_campaigns_and_issue_coupons(manager_client):
+    assert manager_client.get("/admin/promotions/campaign/add/").status_code == 200
+    assert manager_client.get("/admin/promotions/coupon/add/").status_code == 200
