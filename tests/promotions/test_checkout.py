@@ -249,7 +249,7 @@ def test_a_personal_coupon_is_for_its_customers_card_only(till):
     assert Coupon.objects.get().uses == 1
 
 
-def test_two_coupons_on_one_line_are_stored_as_two_shares_and_the_receipt_repeats_them(till):
+def test_two_coupons_on_one_line_are_stored_as_two_shares_and_the_receipt_repeats_them(till, admin_client):
     activate(till)
     gold()  # 5 % card
     coupon_for(running_campaign(name="Spring ten", needs_coupon=True))  # 10 % off each line
@@ -274,6 +274,8 @@ def test_two_coupons_on_one_line_are_stored_as_two_shares_and_the_receipt_repeat
     assert list(CouponShare.objects.values_list("entry", "coupon__code", "amount", "percent")) == [
         (entry.pk, "SHARED", D("0.20"), D("5.00"))
     ]
+    page = admin_client.get(f"/admin/pos/discountentry/{entry.pk}/change/")
+    assert (page.status_code, "SHARED" in page.content.decode()) == (200, True)
 
 
 def test_the_managers_receipt_page_names_where_each_lines_discount_came_from(till, manager_client):
