@@ -225,3 +225,20 @@ def test_the_admins_pdf_download_scans(admin_client, tmp_path):
 def test_the_demo_manager_may_set_up_campaigns_and_issue_coupons(manager_client):
     assert manager_client.get("/admin/promotions/campaign/add/").status_code == 200
     assert manager_client.get("/admin/promotions/coupon/add/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("benefit", "value", "min_basket", "printed"),
+    [
+        ("amount_receipt", "5", "20", "5.00 off your purchase of 20.00 or more"),
+        ("percent", "10", "0", "10 % off"),
+        ("percent", "12.50", "0", "12.5 % off"),
+        ("amount_line", "0.5", "0", "0.50 off each product line"),
+        ("fixed_price", "1", "0", "Only 1.00 each"),
+    ],
+)
+def test_the_printed_coupon_says_what_it_gives(benefit, value, min_basket, printed):
+    from promotions.exports import what_it_gives
+
+    campaign = Campaign(benefit=benefit, value=D(value), min_basket=D(min_basket))
+    assert what_it_gives(campaign) == printed
