@@ -32,9 +32,9 @@ from promotions.models import Campaign, Coupon, split_codes
 NOTE = (
     "Campaigns that ran in the period, each over its own days (to today while it runs) against the same "
     "number of days just before it. Receipts and cost from the discount register (the campaign's share, or "
-    "its coupons'); covered revenue is what the lines the campaign covers sold for after discounts, in its "
-    "stores, net of refunds; a campaign with weekdays or hours counts only the lines sold in them, on both "
-    "sides."
+    "its coupons'), as granted: a refund does not undo them, as on the discounts page. Covered revenue is "
+    "what the lines the campaign covers sold for after discounts, in its stores, net of refunds; a campaign "
+    "with weekdays or hours counts only the lines sold in them, on both sides."
 )
 
 
