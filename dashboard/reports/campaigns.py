@@ -133,6 +133,17 @@ def in_hours(campaign: Campaign) -> Q | None:
     return Q(local_weekday__in=iso, local_minute__gte=start) | Q(local_weekday__in=after_midnight, local_minute__lt=end)
 
 
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def hours_text(campaign: Campaign) -> str:
+    """' · Fri 22:00–02:00' for a campaign that runs on some days or hours only; '' for all day, every day."""
+    days = " ".join(WEEKDAYS[int(d)] for d in sorted(set(campaign.weekdays))) if campaign.weekdays else ""
+    if campaign.window_start is not None and campaign.window_end is not None:
+        days = f"{days} {campaign.window_start:%H:%M}–{campaign.window_end:%H:%M}".strip()
+    return f" · {days}" if days else ""
+
+
 def covered_revenue(campaigns: list[Campaign], windows: dict[int, Window], f: ReportFilter) -> dict[str, Decimal]:
     """'during_<id>' / 'before_<id>' -> revenue of the covered lines net of their refunds, in the campaign's
     hours on both sides: one pass, a filtered sum each."""
@@ -210,7 +221,7 @@ def per_campaign(f: ReportFilter, today: date) -> Table:
         issued = coupons.get(c.pk, {"issued": 0, "used": 0, "uses": 0})
         rows.append({
             "campaign": c.name,
-            "days": f"{c.starts_on:%d.%m.%Y}–{c.ends_on:%d.%m.%Y}" + ("" if w else " (not started)"),
+            "days": f"{c.starts_on:%d.%m.%Y}–{c.ends_on:%d.%m.%Y}" + hours_text(c) + ("" if w else " (not started)"),
             "receipts": receipts, "cost": cost, "during": during, "before": before,
             "change": share(during - before, before) if w else None,
             "cost_share": share(cost, during) if w else None,

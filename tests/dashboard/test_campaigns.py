@@ -116,6 +116,7 @@ def test_a_campaign_with_hours_counts_the_covered_revenue_of_its_hours_only(summ
     sell(4, 7, ("bakery", "1", "5.00"), hour=10)  # the days before, out of hours: not counted
     [row] = [r for r in campaigns.per_campaign(JULY, TODAY).rows if r["campaign"] == "Evening"]
     assert (row["receipts"], row["cost"], row["during"], row["before"]) == (2, D("4.00"), D("36.00"), D("20.00"))
+    assert row["days"] == "06.07.2026–07.07.2026 · 18:00–20:00"
 
 
 def test_a_friday_night_window_keeps_the_hours_after_midnight_with_the_friday(summer):
@@ -128,6 +129,7 @@ def test_a_friday_night_window_keeps_the_hours_after_midnight_with_the_friday(su
     sell(3, 7, ("bakery", "1", "7.00"), hour=21)  # Friday, before its hours: not counted
     [row] = [r for r in campaigns.per_campaign(JULY, TODAY).rows if r["campaign"] == "Evening"]
     assert (row["receipts"], row["cost"], row["during"], row["before"]) == (2, D("3.00"), D("27.00"), D("30.00"))
+    assert row["days"] == "06.07.2026–12.07.2026 · Fri 22:00–02:00"
 
 
 def test_a_campaign_not_started_is_listed_without_figures(summer):
