@@ -199,6 +199,21 @@ def test_a_checkout_with_a_coupon_costs_one_statement_more_on_postgresql(till):
     assert CouponUse.objects.filter(coupon__code="ABCDE23456").values_list("discount", flat=True).get() == D("0.29")
 
 
+def test_a_second_coupon_on_a_line_costs_one_statement_more_and_only_then(till):
+    activate(till)
+    gold()
+    coupon_for(running_campaign(name="Spring ten", needs_coupon=True, value=D("2.00")), code="FIRST", max_uses=None)
+    euro = running_campaign(name="Euro off", needs_coupon=True, benefit="amount_receipt", value=D("0.10"))
+    coupon_for(euro, code="SECOND", max_uses=None)
+    bread = line("BREAD", "bakery", "1", "4.00", "Bread")
+    checkout(till, [MILK], ["FIRST"], key="warm")
+    one = statements(lambda: checkout(till, [MILK, bread], ["FIRST"], key="one"))
+    two = statements(lambda: checkout(till, [MILK, bread], ["FIRST", "SECOND"], key="two"))
+    # the coupons are taken in one UPDATE and their use rows ride with the register either way: the second
+    # coupon's shares of the two lines are the one INSERT more
+    assert (two - one, CouponShare.objects.count()) == (1, 2)
+
+
 def test_the_stored_receipt_repeats_each_lines_discounts_as_the_checkout_answered(till):
     activate(till)
     gold()  # 5 % card
