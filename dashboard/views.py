@@ -251,7 +251,8 @@ def receipt_detail(request: HttpRequest, receipt_id: int) -> HttpResponse:
     receipt = receipts.receipt_detail(receipt_id)
     if receipt is None:
         raise Http404("No such receipt.")
-    context = chrome(request, "receipts") | {"title": f"Receipt #{receipt.pk}", "receipt": receipt}
+    lines = [(line, receipts.discount_sources(line)) for line in receipt.lines.all()]
+    context = chrome(request, "receipts") | {"title": f"Receipt #{receipt.pk}", "receipt": receipt, "lines": lines}
     with timezone.override(receipt.store.time_zone):  # its times as the store's clock showed them
         return render(request, "dashboard/receipt.html", context)
 

@@ -13,6 +13,7 @@ from pos.models import (
     CardReplacement,
     Cashier,
     Clawback,
+    CouponShare,
     DiscountEntry,
     PinSlipReprint,
     Product,
@@ -221,10 +222,27 @@ class ClawbackAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
+class CouponShareInline(admin.TabularInline):
+    """A line's second and later coupons (the register row names the first)."""
+
+    model = CouponShare
+    fields = ["coupon", "percent", "amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(DiscountEntry)
 class DiscountEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "receipt", "card", "store", "terminal", "cashier", "category", "level",
                     "percent", "amount"]  # fmt: skip
+    inlines = [CouponShareInline]
     list_filter = ["store", "category", "level"]
     search_fields = ["=card__number", "=receipt__id"]
     list_select_related = ["receipt", "card", "store", "terminal", "cashier", "category"]

@@ -38,7 +38,9 @@ DEMO_PRODUCTS = [
 def ensure_manager_group() -> Group:
     group, _ = Group.objects.get_or_create(name=MANAGER_GROUP)
     group.permissions.set(
-        Permission.objects.filter(content_type__app_label__in=["cards", "giftcards", "loyalty", "pos", "partners"])
+        Permission.objects.filter(
+            content_type__app_label__in=["cards", "giftcards", "loyalty", "pos", "partners", "promotions"]
+        )
     )
     return group
 

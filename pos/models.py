@@ -202,9 +202,10 @@ class ReceiptLine(models.Model):
 class DiscountEntry(models.Model):
     """The discount register: one row per discounted line. Every report starts here.
 
-    `amount` is the line's whole discount: the campaign's and the coupon's shares are named beside it, the
-    rest is the card's. Each share keeps the percent the checkout answered, so the stored receipt repeats
-    the line's `discounts` as the till showed them. A walk-in's line discounted by a campaign has no card."""
+    `amount` is the line's whole discount: the campaign's and the (first) coupon's shares are named beside
+    it, further coupons' in `CouponShare`, the rest is the card's. Each share keeps the percent the checkout
+    answered, so the stored receipt repeats the line's `discounts` as the till showed them. A walk-in's line
+    discounted by a campaign has no card."""
 
     receipt = models.ForeignKey(Receipt, on_delete=models.PROTECT, related_name="discounts")
     line = models.OneToOneField(ReceiptLine, on_delete=models.PROTECT, related_name="discount")
@@ -237,6 +238,25 @@ class DiscountEntry(models.Model):
 
     def __str__(self):
         return f"{self.percent} % = {self.amount} on receipt {self.receipt_id}"
+
+
+class CouponShare(models.Model):
+    """A further coupon's share of one discounted line. The register row names the line's first coupon with
+    its share; a line that took two or more coupons keeps each one after the first here, in the order the
+    checkout answered them, so the stored receipt repeats the line's `discounts` part for part. The card's
+    share is what the campaign and all the coupons leave of the line's discount."""
+
+    entry = models.ForeignKey(DiscountEntry, on_delete=models.PROTECT, related_name="coupon_shares")
+    coupon = models.ForeignKey("promotions.Coupon", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(**MONEY)
+    percent = models.DecimalField(**PERCENT)
+
+    class Meta:
+        ordering = ["entry", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="coupon_share_amount_positive")]
+
+    def __str__(self):
+        return f"{self.amount} of register row {self.entry_id}"
 
 
 class Refund(models.Model):

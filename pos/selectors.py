@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 
 from cards.models import Card
 from cards.selectors import card_with_account
@@ -18,7 +18,7 @@ from core.money import money_text
 from giftcards.selectors import paid_total, receipt_gift_cards
 from loyalty import rules
 from loyalty.selectors import card_state, programme_rules
-from pos.models import Clawback, Receipt, ReceiptLine, Store, Terminal
+from pos.models import Clawback, CouponShare, Receipt, ReceiptLine, Store, Terminal
 
 M2 = rules.CENT
 
@@ -194,7 +194,8 @@ def receipt_body(receipt: Receipt, at: datetime) -> dict:
     """The checkout body rebuilt from the stored rows, plus the refunds so far."""
     card = receipt.card
     shares = ("category", "discount__campaign", "discount__coupon__campaign")  # one statement with the lines
-    lines = list(receipt.lines.select_related(*shares).order_by("position"))
+    further = Prefetch("discount__coupon_shares", CouponShare.objects.select_related("coupon__campaign"))
+    lines = list(receipt.lines.select_related(*shares).prefetch_related(further).order_by("position"))
     gift_paid, gift_back = receipt_gift_cards(receipt.pk)
     body = {
         "receipt_id": receipt.pk,
@@ -230,12 +231,14 @@ def receipt_body(receipt: Receipt, at: datetime) -> dict:
 
 
 def stored_discounts(line: ReceiptLine) -> list[dict]:
-    """A line's `discounts` as the checkout answered them, from its register row: card, campaign, coupon
-    (pos/services.py writes each share and its percent; the card's is what the other two leave)."""
+    """A line's `discounts` as the checkout answered them, from its register row: card, campaign, coupon, and
+    any further coupons (pos/services.py writes each share and its percent; the card's is what the others
+    leave)."""
     entry = getattr(line, "discount", None)
     if entry is None:
         return []
-    card = entry.amount - entry.campaign_amount - entry.coupon_amount
+    further = list(entry.coupon_shares.all())  # prefetched by the caller
+    card = entry.amount - entry.campaign_amount - entry.coupon_amount - sum((s.amount for s in further), Decimal(0))
     parts = []
     if card > 0:
         parts.append(("card", "Card", entry.card_percent, card))
@@ -243,6 +246,7 @@ def stored_discounts(line: ReceiptLine) -> list[dict]:
         parts.append(("campaign", entry.campaign.name, entry.campaign_percent, entry.campaign_amount))
     if entry.coupon_amount > 0:
         parts.append(("coupon", entry.coupon.campaign.name, entry.coupon_percent, entry.coupon_amount))
+    parts.extend(("coupon", s.coupon.campaign.name, s.percent, s.amount) for s in further)
     return [{"source": s, "name": n, "percent": money(p), "amount": money(a)} for s, n, p, a in parts]
 
 

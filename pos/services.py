@@ -27,7 +27,7 @@ from loyalty.selectors import (
 from loyalty.services import account_purchase_record, customer_partner_assign, partner_for_code
 from pos.actors import PosActor
 from pos.idempotency import run_once
-from pos.models import CardActivation, CardReplacement, DiscountEntry, Receipt, ReceiptLine, Store
+from pos.models import CardActivation, CardReplacement, CouponShare, DiscountEntry, Receipt, ReceiptLine, Store
 from pos.selectors import card_body, card_with_account, line_body, money, totals_body
 from promotions import rules as promotions
 from promotions.errors import CouponInvalid
@@ -287,26 +287,38 @@ def _write_receipt(actor, card, account, priced: Priced, at: datetime, categorie
     uses = coupon_use_rows(
         used=priced.coupons, given=priced.coupon_discounts, card_id=card and card.pk, receipt_id=receipt_id, at=at
     )
-    rows.insert(DiscountEntry, register, along=uses if priced.coupons else None)
+    entry_ids = rows.insert(DiscountEntry, register, along=uses if priced.coupons else None)
+    if len(priced.coupons) > 1:  # only a sale with two or more coupons can have a line that took several
+        _write_further_coupon_shares(entry_ids, priced, {c.code: c.coupon.pk for c in priced.coupons})
     return receipt_id
 
 
 def _promotion_columns(parts: tuple[promotions.Part, ...], coupon_ids: dict[str, int]) -> dict:
-    """Which campaign and which coupon gave how much of a line's discount, each with the percent the
-    checkout answered; the rest is the card's. Two coupons on one line are kept as one share (the first
-    one named): the card's share stays right and the line's shares still add up to its discount."""
+    """Which campaign and which (first) coupon gave how much of a line's discount, each with the percent the
+    checkout answered; a further coupon's share goes in `CouponShare`; the rest is the card's."""
     card = next((p for p in parts if p.source == "card"), None)
     campaign = next((p for p in parts if p.source == "campaign"), None)
-    coupons = [p for p in parts if p.source == "coupon"]
-    coupon_amount = sum((p.amount for p in coupons), rules.ZERO)
-    coupon_percent = coupons[0].percent if len(coupons) == 1 else sum((p.percent for p in coupons), rules.ZERO)
+    coupon = next((p for p in parts if p.source == "coupon"), None)
     return {
         "card_percent": card.percent if card else rules.ZERO,
         "campaign": campaign and campaign.campaign_id, "campaign_amount": campaign.amount if campaign else rules.ZERO,
         "campaign_percent": campaign.percent if campaign else rules.ZERO,
-        "coupon": coupon_ids[coupons[0].coupon] if coupons else None, "coupon_amount": coupon_amount,
-        "coupon_percent": coupon_percent if coupons else rules.ZERO,
+        "coupon": coupon and coupon_ids[coupon.coupon], "coupon_amount": coupon.amount if coupon else rules.ZERO,
+        "coupon_percent": coupon.percent if coupon else rules.ZERO,
     }  # fmt: skip
+
+
+def _write_further_coupon_shares(entry_ids: list[int], priced: Priced, coupon_ids: dict[str, int]) -> None:
+    """The second and later coupons' shares of each line that took several (one statement, none when no
+    line did): the register rows came back in the order of the discounted lines."""
+    discounted = [parts for ln, parts in zip(priced.quote.lines, priced.parts, strict=True) if ln.discount_amount > 0]
+    shares = [
+        {"entry": entry_id, "coupon": coupon_ids[p.coupon], "amount": p.amount, "percent": p.percent}
+        for entry_id, parts in zip(entry_ids, discounted, strict=True)
+        for p in [p for p in parts if p.source == "coupon"][1:]
+    ]
+    if shares:
+        rows.insert(CouponShare, shares)
 
 
 def _receipt_row(quote: rules.Quote, card, account, at: datetime) -> dict:

@@ -36,7 +36,7 @@ TILL_STRINGS = [
     gettext_noop("Amount paid: an amount like 12.50."),
     gettext_noop("Another card on this sale?"),
     gettext_noop("At most {0} of {1} can be refunded."),
-    gettext_noop("Card discount"),
+    gettext_noop("Discount"),
     gettext_noop("Card not registered: the sale goes on without it."),
     gettext_noop("Card of {0} added."),
     gettext_noop("Card of {0} now on this sale (instead of {1})."),

@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from promotions import rules
-from promotions.models import CouponBatch
+from promotions.models import Campaign, CouponBatch
 
 FORMATS = ("csv", "pdf")
 COLUMNS, ROWS = 3, 8  # 24 coupons of 70 x 37 mm on an A4 sheet
@@ -37,20 +37,34 @@ def write_csv(batch: CouponBatch, out: BinaryIO) -> None:
     text.detach()
 
 
+def what_it_gives(campaign: Campaign) -> str:
+    """The coupon's offer in a customer's words, printed above its barcode: "5.00 off your purchase of 20.00
+    or more"."""
+    value = f"{campaign.value:.2f}"
+    gives = {
+        Campaign.Benefit.PERCENT: f"{campaign.value.normalize():f} % off",
+        Campaign.Benefit.AMOUNT_PER_LINE: f"{value} off each product line",
+        Campaign.Benefit.AMOUNT_PER_RECEIPT: f"{value} off your purchase",
+        Campaign.Benefit.FIXED_PRICE: f"Only {value} each",
+    }[campaign.benefit]
+    return gives + (f" of {campaign.min_basket:.2f} or more" if campaign.min_basket > 0 else "")
+
+
 def write_pdf(batch: CouponBatch, out: BinaryIO) -> None:
     campaign = batch.campaign
     label = f"{campaign.name} · valid {campaign.starts_on:%d.%m.%Y}–{campaign.ends_on:%d.%m.%Y}"
+    offer = what_it_gives(campaign)
     pdf = Canvas(out, pagesize=A4)
     codes = batch_codes(batch)
     per_page = COLUMNS * ROWS
     for start in range(0, len(codes), per_page):
         for slot, code in enumerate(codes[start : start + per_page]):
-            _draw_coupon(pdf, code, label, slot)
+            _draw_coupon(pdf, code, label, slot, offer)
         pdf.showPage()
     pdf.save()
 
 
-def _draw_coupon(pdf: Canvas, code: str, label: str, slot: int) -> None:
+def _draw_coupon(pdf: Canvas, code: str, label: str, slot: int, offer: str) -> None:
     left = (A4[0] - COLUMNS * WIDTH) / 2
     bottom = (A4[1] - ROWS * HEIGHT) / 2
     x = left + (slot % COLUMNS) * WIDTH
@@ -65,3 +79,5 @@ def _draw_coupon(pdf: Canvas, code: str, label: str, slot: int) -> None:
     pdf.drawCentredString(x + WIDTH / 2, y + 8 * mm, rules.printed(code))
     pdf.setFont("Helvetica", 6.5)
     pdf.drawCentredString(x + WIDTH / 2, y + 3.5 * mm, label[:60])
+    pdf.setFont("Helvetica-Bold", 9)
+    pdf.drawCentredString(x + WIDTH / 2, y + 30 * mm, offer[:48])

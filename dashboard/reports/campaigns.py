@@ -8,8 +8,9 @@ period with their categories (two), then
 3. coupons issued and used, per campaign.
 
 A campaign's days are whole days from its first to its last (or today, while it runs), on the clock of the
-filter's store (else the chain's); its hours within a day are not separated. Revenue is what the covered
-lines sold for after every discount, refunds not deducted: the same measure on both sides.
+filter's store (else the chain's); a campaign with weekdays or hours counts, on both sides, only the lines
+sold in them (on that clock). Revenue is what the covered lines sold for after every discount, net of what
+was refunded of them since: the same measure on both sides.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, ExtractMinute
 
-from core.local_time import day_start
+from core.local_time import day_start, zone
 from dashboard.reports.common import ZERO, Chart, Column, ReportFilter, Series, Table, money, share
 from loyalty.models import Category
 from pos.models import ReceiptLine
@@ -30,8 +32,9 @@ from promotions.models import Campaign, Coupon, split_codes
 NOTE = (
     "Campaigns that ran in the period, each over its own days (to today while it runs) against the same "
     "number of days just before it. Receipts and cost from the discount register (the campaign's share, or "
-    "its coupons'); covered revenue is what the lines the campaign covers sold for after discounts, in its "
-    "stores, refunds not deducted."
+    "its coupons'), as granted: a refund does not undo them, as on the discounts page. Covered revenue is "
+    "what the lines the campaign covers sold for after discounts, in its stores, net of refunds; a campaign "
+    "with weekdays or hours counts only the lines sold in them, on both sides."
 )
 
 
@@ -64,9 +67,10 @@ def campaigns_in(f: ReportFilter) -> list[Campaign]:
 
 
 def register_figures(ids: list[int], windows: dict[int, Window], f: ReportFilter) -> dict[int, tuple[int, Decimal]]:
-    """campaign id -> (receipts, discount cost): its own share on automatic lines plus its coupons' shares
-    (one statement: the two shares as one union, grouped). The time range spans every campaign's days at
-    once: a campaign's register rows can only have been written while it ran."""
+    """campaign id -> (receipts, discount cost): its own share on automatic lines plus its coupons' shares,
+    a line's first coupon's and any further ones' (one statement: the three as one union, grouped). The time
+    range spans every campaign's days at once: a campaign's register rows can only have been written while
+    it ran."""
     if not ids:
         return {}
     since, until = min(w.during for w in windows.values()), max(w.until for w in windows.values())
@@ -83,12 +87,18 @@ def register_figures(ids: list[int], windows: dict[int, Window], f: ReportFilter
             FROM pos_discountentry d JOIN promotions_coupon c ON c.id = d.coupon_id
             WHERE c.campaign_id IN ({", ".join(["%s"] * len(ids))}) AND d.coupon_amount > 0
               AND d.created_at >= %s AND d.created_at < %s {store}
+            UNION ALL
+            SELECT c.campaign_id, d.receipt_id, s.amount
+            FROM pos_couponshare s JOIN pos_discountentry d ON d.id = s.entry_id
+              JOIN promotions_coupon c ON c.id = s.coupon_id
+            WHERE c.campaign_id IN ({", ".join(["%s"] * len(ids))})
+              AND d.created_at >= %s AND d.created_at < %s {store}
         ) shares
         GROUP BY shares.campaign_id
     """
     side = [*ids, since, until, *([f.store.pk] if f.store is not None else [])]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*side, *side])
+        cursor.execute(sql, [*side, *side, *side])
         found = {row[0]: (row[1], money(Decimal(str(row[2] or 0)))) for row in cursor.fetchall()}
     return found
 
@@ -106,24 +116,63 @@ def covered(campaign: Campaign) -> Q:
     return q
 
 
+def in_hours(campaign: Campaign) -> Q | None:
+    """The receipt lines sold inside a campaign's weekdays and hours (None: it runs all day, every day), on
+    the clock the report's days are read on: the local weekday (`local_weekday`, ISO: 1 = Monday) and
+    minute of the day (`local_minute`) are annotated by covered_revenue. Hours past midnight belong to the
+    day the window started on, as at the till (loyalty.rules.TimeWindowRule)."""
+    days = sorted({int(d) for d in campaign.weekdays or "0123456"})
+    iso = [d + 1 for d in days]
+    if campaign.window_start is None or campaign.window_end is None:
+        return Q(local_weekday__in=iso) if campaign.weekdays else None
+    start = campaign.window_start.hour * 60 + campaign.window_start.minute
+    end = campaign.window_end.hour * 60 + campaign.window_end.minute
+    if start < end:
+        return Q(local_weekday__in=iso, local_minute__gte=start, local_minute__lt=end)
+    after_midnight = [(d + 1) % 7 + 1 for d in days]  # the next day's early hours
+    return Q(local_weekday__in=iso, local_minute__gte=start) | Q(local_weekday__in=after_midnight, local_minute__lt=end)
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def hours_text(campaign: Campaign) -> str:
+    """' · Fri 22:00–02:00' for a campaign that runs on some days or hours only; '' for all day, every day."""
+    days = " ".join(WEEKDAYS[int(d)] for d in sorted(set(campaign.weekdays))) if campaign.weekdays else ""
+    if campaign.window_start is not None and campaign.window_end is not None:
+        days = f"{days} {campaign.window_start:%H:%M}–{campaign.window_end:%H:%M}".strip()
+    return f" · {days}" if days else ""
+
+
 def covered_revenue(campaigns: list[Campaign], windows: dict[int, Window], f: ReportFilter) -> dict[str, Decimal]:
-    """'during_<id>' / 'before_<id>' -> revenue of the covered lines: one pass, a filtered sum each."""
+    """'during_<id>' / 'before_<id>' -> revenue of the covered lines net of their refunds, in the campaign's
+    hours on both sides: one pass, a filtered sum each."""
     if not windows:
         return {}
-    sums = {}
+    net = F("total") - F("refunded_amount")
+    sums, hours = {}, False
     for c in campaigns:
         w = windows.get(c.pk)
         if w is None:
             continue
         lines = covered(c)
+        if (when := in_hours(c)) is not None:
+            lines, hours = lines & when, True
         sums[f"during_{c.pk}"] = Sum(
-            "total", filter=lines & Q(receipt__created_at__gte=w.during, receipt__created_at__lt=w.until)
+            net, filter=lines & Q(receipt__created_at__gte=w.during, receipt__created_at__lt=w.until)
         )
         sums[f"before_{c.pk}"] = Sum(
-            "total", filter=lines & Q(receipt__created_at__gte=w.before, receipt__created_at__lt=w.during)
+            net, filter=lines & Q(receipt__created_at__gte=w.before, receipt__created_at__lt=w.during)
         )
     since, until = min(w.before for w in windows.values()), max(w.until for w in windows.values())
     qs = ReceiptLine.objects.filter(receipt__created_at__gte=since, receipt__created_at__lt=until)
+    if hours:  # only then: reading every line's local clock is the costly part
+        clock = zone(f.zone_name)
+        qs = qs.annotate(
+            local_weekday=ExtractIsoWeekDay("receipt__created_at", tzinfo=clock),
+            local_minute=ExtractHour("receipt__created_at", tzinfo=clock) * 60
+            + ExtractMinute("receipt__created_at", tzinfo=clock),
+        )
     if f.store is not None:
         qs = qs.filter(receipt__store=f.store)
     return {key: money(value) for key, value in qs.aggregate(**sums).items()}
@@ -172,7 +221,7 @@ def per_campaign(f: ReportFilter, today: date) -> Table:
         issued = coupons.get(c.pk, {"issued": 0, "used": 0, "uses": 0})
         rows.append({
             "campaign": c.name,
-            "days": f"{c.starts_on:%d.%m.%Y}–{c.ends_on:%d.%m.%Y}" + ("" if w else " (not started)"),
+            "days": f"{c.starts_on:%d.%m.%Y}–{c.ends_on:%d.%m.%Y}" + hours_text(c) + ("" if w else " (not started)"),
             "receipts": receipts, "cost": cost, "during": during, "before": before,
             "change": share(during - before, before) if w else None,
             "cost_share": share(cost, during) if w else None,

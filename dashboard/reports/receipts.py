@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import Column, ReportFilter, Table
 from dashboard.reports.suspicious import receipt_url
 from loyalty.models import Account
-from pos.models import DiscountEntry, Receipt
+from pos.models import CouponShare, DiscountEntry, Receipt, ReceiptLine
+from promotions.rules.codes import printed
 
 PAGE = 100  # receipts a page
 MAX_ROW_ID = 2**63 - 1
@@ -121,11 +122,47 @@ def receipts_table(f: ReportFilter, n: Narrowing, page: int = 1) -> tuple[Table,
 
 
 def receipt_detail(receipt_id: int) -> Receipt | None:
+    further = Prefetch("lines__discount__coupon_shares", CouponShare.objects.select_related("coupon__campaign"))
     return (
         Receipt.objects.select_related("store", "terminal", "cashier", "card", "account__customer")
         .prefetch_related(
-            "lines__category", "lines__discount", "refunds__lines__line", "refunds__clawbacks", "clawbacks__refund"
-        )
+            "lines__category",
+            "lines__discount__campaign",
+            "lines__discount__coupon__campaign",
+            further,
+            "refunds__lines__line",
+            "refunds__clawbacks",
+            "clawbacks__refund",
+        )  # fmt: skip
         .filter(pk=receipt_id)
         .first()
     )
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where part of a line's discount came from, as the receipt page names it."""
+
+    kind: str  # "card" | "campaign" | "coupon"
+    label: str
+    percent: Decimal
+    amount: Decimal
+
+
+def discount_sources(line: ReceiptLine) -> list[Source]:
+    """A line's discount by where it came from, from its register row (prefetched by receipt_detail): the
+    card at its level, the campaign by name, each coupon by its printed code and its campaign."""
+    entry = getattr(line, "discount", None)
+    if entry is None:
+        return []
+    further = list(entry.coupon_shares.all())
+    card = entry.amount - entry.campaign_amount - entry.coupon_amount - sum((s.amount for s in further), Decimal(0))
+    found = []
+    if card > 0:
+        found.append(Source("card", _("Card, %s") % (entry.level or _("base")), entry.card_percent, card))
+    if entry.campaign_amount > 0:
+        found.append(Source("campaign", entry.campaign.name, entry.campaign_percent, entry.campaign_amount))
+    coupons = [(entry.coupon, entry.coupon_percent, entry.coupon_amount)] if entry.coupon_amount > 0 else []
+    for coupon, percent, amount in coupons + [(s.coupon, s.percent, s.amount) for s in further]:
+        found.append(Source("coupon", f"{printed(coupon.code)} ({coupon.campaign.name})", percent, amount))
+    return found

@@ -316,6 +316,8 @@
         return showError(t("Wrong check digit – scan again ({0}).", code));
       }
       if (state.lines.length && !state.coupons.includes(code)) return couponScanned(code);
+      // A printed coupon (letters in it) handed over first: its minimum and lines need the goods scanned.
+      if (!state.lines.length && /[A-Z]/i.test(code)) return showError(t("The sale is empty: scan a product first."));
       showError(t("Unknown barcode {0}. Scan again or type the line (F4).", code));
     }
   }
@@ -340,6 +342,16 @@
     showInfo(t("Coupon {0} added.", code));
     renderCoupons();
     scheduleQuote();
+  }
+
+  /** Take a coupon off the sale by its code as the server names it (dashes and case aside): the code as
+   * it was scanned, or null when the sale had no such coupon. */
+  function dropCoupon(code) {
+    const plain = (c) => String(c || "").replace(/[\s-]/g, "").toUpperCase();
+    const dropped = state.coupons.find((c) => plain(c) === plain(code));
+    if (dropped === undefined) return null;
+    state.coupons = state.coupons.filter((c) => c !== dropped);
+    return dropped;
   }
 
   function renderCoupons() {
@@ -957,6 +969,7 @@
       return;
     }
     const body = saleBody();
+    let dropped = null;
     try {
       const { data } = await api("POST", "checkout/quote/", body);
       if (seq !== quoteSeq) return;
@@ -980,6 +993,13 @@
       } else if (CARD_CODES.has(error.code)) {
         showError(t("{0} The card was taken off this sale.", error.message));
         detachCard();
+        return;
+      } else if (error.code === "coupon_invalid" && (dropped = dropCoupon(error.details && error.details.coupon))) {
+        // A coupon the basket no longer meets (a line removed below its minimum, its campaign ended…)
+        // leaves the sale with its reason shown, and the rest is quoted without it: never a stuck sale.
+        showError(t("Coupon {0}: {1}", dropped, error.message));
+        renderCoupons();
+        scheduleQuote();
         return;
       } else {
         state.quote = null;
@@ -1120,6 +1140,13 @@
         renderPoints();
       }
       if (CARD_CODES.has(error.code)) detachCard();
+      const dropped = error.code === "coupon_invalid" ? dropCoupon(error.details && error.details.coupon) : null;
+      if (dropped) {
+        // Used at another till meanwhile, say: off the sale, the rest re-quoted; the cashier completes again.
+        showError(t("Coupon {0}: {1}", dropped, error.message));
+        renderCoupons();
+        scheduleQuote();
+      }
     } finally {
       state.busy = false;
       $("complete").classList.remove("working");
@@ -1147,14 +1174,19 @@
           el("td", { class: "num", text: ln.subtotal }),
         ),
       );
-      if (ln.discount_amount !== "0.00") {
+      // One line per source of the discount, as the sale screen named them: the card's, a campaign's, a coupon's.
+      const parts = ln.discounts && ln.discounts.length
+        ? ln.discounts
+        : ln.discount_amount !== "0.00" ? [{ source: "card", percent: ln.discount_percent, amount: ln.discount_amount }] : [];
+      for (const d of parts) {
+        const label = d.source === "card" ? t("Card discount {0} %", d.percent) : d.source === "coupon" ? t("Coupon: {0}", d.name) : d.name;
         lines.append(
           el(
             "tr",
             { class: "discount-line" },
-            el("td", { text: `  ${t("Card discount {0} %", ln.discount_percent)}` }),
+            el("td", { text: `  ${label}` }),
             el("td"),
-            el("td", { class: "num", text: `−${ln.discount_amount}` }),
+            el("td", { class: "num", text: `−${d.amount}` }),
           ),
         );
       }
@@ -1162,7 +1194,7 @@
     const totals = $("receipt-totals");
     totals.replaceChildren(
       ...receiptRow(t("Subtotal"), r.subtotal),
-      ...receiptRow(t("Card discount"), r.discount_total === "0.00" ? "0.00" : `−${r.discount_total}`),
+      ...receiptRow(t("Discount"), r.discount_total === "0.00" ? "0.00" : `−${r.discount_total}`),
       ...receiptRow(
         t("Points redeemed"),
         r.points_redeemed === "0.00" ? "0.00" : t("{0} pts = −{1}", r.points_redeemed, r.points_redeemed_amount),

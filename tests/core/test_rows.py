@@ -17,6 +17,7 @@ WRITTEN = [
     ("pos", "Receipt"),
     ("pos", "ReceiptLine"),
     ("pos", "DiscountEntry"),
+    ("pos", "CouponShare"),
     ("loyalty", "PointsEntry"),
     ("loyalty", "PointsLot"),
     ("loyalty", "SpendEntry"),

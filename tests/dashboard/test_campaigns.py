@@ -1,7 +1,7 @@
 """The campaigns page: per campaign its receipts, discount cost, the covered lines' revenue during its days
 against as many days before, and coupons issued against used; every figure asserted exactly."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal as D
 
 import pytest
@@ -10,7 +10,8 @@ from dashboard.reports import campaigns
 from dashboard.reports.common import ReportFilter, table_csv
 from loyalty import rules
 from loyalty.models import Category
-from pos.models import Store
+from pos.models import Receipt, Store
+from pos.refunds import RefundRequest, receipt_refund
 from pos.services import Basket, checkout
 from promotions.models import Campaign
 from promotions.services import coupon_batch_issue
@@ -21,8 +22,8 @@ TODAY = date(2026, 12, 6)
 _keys = iter(range(10**6))
 
 
-def sell(day: int, month: int, *lines: tuple[str, str, str], coupons=(), store="central") -> None:
-    """A checkout on Anna's card at noon: lines are (category, quantity, unit price)."""
+def sell(day: int, month: int, *lines: tuple[str, str, str], coupons=(), store="central", hour=12, minute=0) -> int:
+    """A checkout on Anna's card, at noon unless told: lines are (category, quantity, unit price)."""
     basket = Basket(
         lines=tuple(
             rules.Line(sku=f"{cat}-{i}", name=cat, category=cat, quantity=D(qty), unit_price=D(price))
@@ -32,9 +33,10 @@ def sell(day: int, month: int, *lines: tuple[str, str, str], coupons=(), store="
         coupons=tuple(coupons),
     )
     key = f"c-{next(_keys)}"
-    at = datetime(2026, month, day, 12, 0, tzinfo=UTC)
+    at = datetime(2026, month, day, hour, minute, tzinfo=UTC)
     status, body, _ = checkout(actor=till(store), key=key, basket=basket, payload={"k": key}, at=at)
     assert status == 201, body
+    return body["receipt_id"]
 
 
 @pytest.fixture
@@ -71,6 +73,63 @@ def test_each_campaign_shows_its_receipts_cost_covered_revenue_and_coupons(summe
         ("Five off", "03.07.2026–04.07.2026", 1, D("5.00"), D("40.00"), D("32.00"), D("25.0"), D("12.5"), 3, 1),
     ]
     assert table.chart.as_json()["series"][1]["values"] == ["76.00", "40.00"]
+
+
+def test_two_coupons_on_one_line_each_cost_their_own_campaign(summer):
+    week, five = summer
+    two = Campaign.objects.create(
+        name="Two off", starts_on=date(2026, 7, 3), ends_on=date(2026, 7, 4), benefit="amount_receipt",
+        value=D("2"), needs_coupon=True,
+    )  # fmt: skip
+    [two_code] = coupon_batch_issue(campaign=two, count=1).coupons.values_list("code", flat=True)
+    [five_code] = five.coupons.filter(uses=0).values_list("code", flat=True)[:1]
+    sell(4, 7, ("produce", "1", "100.00"), coupons=[five_code, two_code])  # 10.00 week, 5.00 + 2.00 coupons
+    rows = {r["campaign"]: (r["receipts"], r["cost"]) for r in campaigns.per_campaign(JULY, TODAY).rows}
+    assert rows == {"Summer week": (4, D("19.00")), "Five off": (2, D("10.00")), "Two off": (1, D("2.00"))}
+
+
+def test_covered_revenue_is_net_of_refunds(summer):
+    [fifth] = Receipt.objects.filter(created_at__day=5).values_list("pk", flat=True)
+    request = RefundRequest(lines=(("produce-0", D("1")),))
+    status, _, _ = receipt_refund(actor=till("central"), receipt_id=fifth, key="r", request=request, payload={},
+                                  at=datetime(2026, 7, 6, 9, 0, tzinfo=UTC))  # fmt: skip
+    assert status == 201
+    rows = {r["campaign"]: (r["cost"], r["during"], r["before"]) for r in campaigns.per_campaign(JULY, TODAY).rows}
+    # the 9.00 paid on 5 July came back: 76.00 - 9.00; the register still holds the 1.00 given
+    assert rows["Summer week"] == (D("9.00"), D("67.00"), D("20.00"))
+
+
+def evening(**kw) -> Campaign:
+    """10 % on one bakery SKU on 6-7 July (Monday, Tuesday), in its hours only."""
+    values = {"name": "Evening", "starts_on": date(2026, 7, 6), "ends_on": date(2026, 7, 7),
+              "scope": Campaign.Scope.SKUS, "skus": "bakery-0", "value": D("10")}  # fmt: skip
+    return Campaign.objects.create(**(values | kw))
+
+
+def test_a_campaign_with_hours_counts_the_covered_revenue_of_its_hours_only(summer):
+    evening(window_start=time(18, 0), window_end=time(20, 0))
+    sell(6, 7, ("bakery", "1", "10.00"), hour=18, minute=30)  # in its hours: 1.00 off, 9.00
+    sell(6, 7, ("bakery", "1", "10.00"), hour=12)  # before its hours: not counted
+    sell(7, 7, ("bakery", "1", "30.00"), hour=19, minute=59)  # 3.00 off, 27.00
+    sell(7, 7, ("bakery", "1", "40.00"), hour=20)  # the end is exclusive: not counted
+    sell(5, 7, ("bakery", "1", "20.00"), hour=19)  # the days before, in the same hours: 20.00
+    sell(4, 7, ("bakery", "1", "5.00"), hour=10)  # the days before, out of hours: not counted
+    [row] = [r for r in campaigns.per_campaign(JULY, TODAY).rows if r["campaign"] == "Evening"]
+    assert (row["receipts"], row["cost"], row["during"], row["before"]) == (2, D("4.00"), D("36.00"), D("20.00"))
+    assert row["days"] == "06.07.2026–07.07.2026 · 18:00–20:00"
+
+
+def test_a_friday_night_window_keeps_the_hours_after_midnight_with_the_friday(summer):
+    # 10 July 2026 is a Friday; the week is 6-12 July against 29 June - 5 July
+    evening(ends_on=date(2026, 7, 12), weekdays="4", window_start=time(22, 0), window_end=time(2, 0))
+    sell(10, 7, ("bakery", "1", "10.00"), hour=23)  # Friday night: 9.00
+    sell(11, 7, ("bakery", "1", "20.00"), hour=1, minute=30)  # Saturday 01:30, still Friday night: 18.00
+    sell(11, 7, ("bakery", "1", "50.00"), hour=23)  # Saturday night: not counted
+    sell(4, 7, ("bakery", "1", "30.00"), hour=0, minute=15)  # Saturday 00:15 before: Friday 3 July's night
+    sell(3, 7, ("bakery", "1", "7.00"), hour=21)  # Friday, before its hours: not counted
+    [row] = [r for r in campaigns.per_campaign(JULY, TODAY).rows if r["campaign"] == "Evening"]
+    assert (row["receipts"], row["cost"], row["during"], row["before"]) == (2, D("3.00"), D("27.00"), D("30.00"))
+    assert row["days"] == "06.07.2026–12.07.2026 · Fri 22:00–02:00"
 
 
 def test_a_campaign_not_started_is_listed_without_figures(summer):

@@ -1,6 +1,7 @@
 """Campaigns and coupons at the till, through the API: what each line shows, the refusals with their
 reasons before payment, the register's campaign and coupon, one use per checkout."""
 
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -8,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from loyalty.models import Category, Level
-from pos.models import DiscountEntry, Receipt
+from pos.models import CouponShare, DiscountEntry, Receipt
 from promotions.models import Campaign, Coupon, CouponUse
 from tests.pos.helpers import CARD, account_of, activate, line, refund
 from tests.promotions.helpers import coupon_for, ended_campaign, running_campaign
@@ -198,6 +199,21 @@ def test_a_checkout_with_a_coupon_costs_one_statement_more_on_postgresql(till):
     assert CouponUse.objects.filter(coupon__code="ABCDE23456").values_list("discount", flat=True).get() == D("0.29")
 
 
+def test_a_second_coupon_on_a_line_costs_one_statement_more_and_only_then(till):
+    activate(till)
+    gold()
+    coupon_for(running_campaign(name="Spring ten", needs_coupon=True, value=D("2.00")), code="FIRST", max_uses=None)
+    euro = running_campaign(name="Euro off", needs_coupon=True, benefit="amount_receipt", value=D("0.10"))
+    coupon_for(euro, code="SECOND", max_uses=None)
+    bread = line("BREAD", "bakery", "1", "4.00", "Bread")
+    checkout(till, [MILK], ["FIRST"], key="warm")
+    one = statements(lambda: checkout(till, [MILK, bread], ["FIRST"], key="one"))
+    two = statements(lambda: checkout(till, [MILK, bread], ["FIRST", "SECOND"], key="two"))
+    # the coupons are taken in one UPDATE and their use rows ride with the register either way: the second
+    # coupon's shares of the two lines are the one INSERT more
+    assert (two - one, CouponShare.objects.count()) == (1, 2)
+
+
 def test_the_stored_receipt_repeats_each_lines_discounts_as_the_checkout_answered(till):
     activate(till)
     gold()  # 5 % card
@@ -246,3 +262,52 @@ def test_a_personal_coupon_is_for_its_customers_card_only(till):
         {"code": "ABCDE23456", "discount": "0.29"}
     ]
     assert Coupon.objects.get().uses == 1
+
+
+def test_two_coupons_on_one_line_are_stored_as_two_shares_and_the_receipt_repeats_them(till, admin_client):
+    activate(till)
+    gold()  # 5 % card
+    coupon_for(running_campaign(name="Spring ten", needs_coupon=True))  # 10 % off each line
+    euro = running_campaign(name="Euro off", needs_coupon=True, benefit="amount_receipt", value=D("0.50"))
+    coupon_for(euro, code="SHARED", max_uses=None)
+    bread = line("BREAD", "bakery", "1", "4.00", "Bread")
+    sold = checkout(till, [bread, CIGS], ["ABCDE23456", "SHARED"]).json()
+    assert sold["lines"][0]["discounts"] == [
+        {"source": "card", "name": "Card", "percent": "5.00", "amount": "0.20"},
+        {"source": "coupon", "name": "Spring ten", "percent": "10.00", "amount": "0.40"},
+        {"source": "coupon", "name": "Euro off", "percent": "5.00", "amount": "0.20"},  # trimmed to the 20 %
+    ]
+    stored = till.get(f"/api/v1/receipts/{sold['receipt_id']}/").json()
+    assert [ln["discounts"] for ln in stored["lines"]] == [ln["discounts"] for ln in sold["lines"]]
+    entry = DiscountEntry.objects.get()
+    assert (entry.amount, entry.coupon.code, entry.coupon_amount, entry.coupon_percent) == (
+        D("0.80"),
+        "ABCDE23456",
+        D("0.40"),
+        D("10.00"),
+    )
+    assert list(CouponShare.objects.values_list("entry", "coupon__code", "amount", "percent")) == [
+        (entry.pk, "SHARED", D("0.20"), D("5.00"))
+    ]
+    page = admin_client.get(f"/admin/pos/discountentry/{entry.pk}/change/")
+    assert (page.status_code, "SHARED" in page.content.decode()) == (200, True)
+
+
+def test_the_managers_receipt_page_names_where_each_lines_discount_came_from(till, manager_client):
+    activate(till)
+    gold()  # 5 % card
+    dairy = Category.objects.get(code="dairy")
+    running_campaign(scope=Campaign.Scope.CATEGORIES, categories=[dairy])  # 10 % stacked
+    coupon_for(running_campaign(name="Spring ten", needs_coupon=True, value=D("2.00")))
+    euro = running_campaign(name="Euro off", needs_coupon=True, benefit="amount_receipt", value=D("0.10"))
+    coupon_for(euro, "SHARED")
+    sold = checkout(till, [MILK, CIGS], ["ABCDE23456", "SHARED"]).json()
+    html = manager_client.get(f"/manager/receipts/{sold['receipt_id']}/").content.decode()
+    sources = re.findall(r'<div class="source-(\w+)">([^<]*)</div>', html)
+    assert sources == [
+        ("card", "Card, Gold: 5.00 % = 0.14"),
+        ("campaign", "Summer week: 10.00 % = 0.29"),
+        ("coupon", "ABCDE-23456 (Spring ten): 2.00 % = 0.05"),
+        ("coupon", "SHARED (Euro off): 3.35 % = 0.10"),
+    ]
+    assert [p["amount"] for p in sold["lines"][0]["discounts"]] == ["0.14", "0.29", "0.05", "0.10"]

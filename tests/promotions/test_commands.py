@@ -159,3 +159,86 @@ def test_the_campaign_list_links_each_campaign_to_its_figures(admin_client):
     summer = running_campaign()
     html = admin_client.get("/admin/promotions/campaign/").content.decode()
     assert f'href="/manager/campaigns/?from={summer.starts_on:%Y-%m-%d}&amp;to={summer.ends_on:%Y-%m-%d}"' in html
+
+
+def summer_in_the_admin(admin_client) -> Campaign:
+    """'Summer week: 10 % on garden, card holders only, 1-7 July', set up through the admin's form."""
+    from loyalty.models import Category
+
+    garden = Category.objects.create(code="garden", name="Garden")
+    form = {
+        "name": "Summer week", "starts_on": "2026-07-01", "starts_time": "00:00", "ends_on": "2026-07-07",
+        "ends_time": "23:59", "weekdays": "", "window_start": "", "window_end": "", "stores": "",
+        "scope": "categories", "categories": [garden.pk], "skus": "", "benefit": "percent", "value": "10",
+        "min_basket": "0", "combine": "stack", "ceiling_justification": "", "audience": "card_holders",
+        "levels": "", "min_age": "0",
+    }  # fmt: skip
+    response = admin_client.post("/admin/promotions/campaign/add/", form)
+    assert response.status_code == 302, response.context_data["adminform"].form.errors
+    return Campaign.objects.get(name="Summer week")
+
+
+def test_the_admin_sets_up_a_campaign_and_issues_5000_coupons_then_downloads_them(admin_client):
+    summer = summer_in_the_admin(admin_client)
+    assert (summer.audience, [c.code for c in summer.categories.all()], summer.needs_coupon) == (
+        "card_holders", ["garden"], False,
+    )  # fmt: skip
+    page = admin_client.get(f"/admin/promotions/campaign/{summer.pk}/issue-coupons/").content.decode()
+    assert "from now on only with a coupon" in page  # it applies by itself today
+    response = admin_client.post(f"/admin/promotions/campaign/{summer.pk}/issue-coupons/", {"count": "5000"})
+    batch = CouponBatch.objects.get()
+    assert response.url == f"/admin/promotions/couponbatch/{batch.pk}/change/"
+    summer.refresh_from_db()
+    assert (batch.count, batch.name, summer.coupons.count(), summer.needs_coupon) == (5000, "Summer week", 5000, True)
+    listed = admin_client.get(f"/admin/promotions/couponbatch/{batch.pk}/change/").content.decode()
+    assert f"/admin/promotions/couponbatch/{batch.pk}/export/pdf/" in listed
+    download = admin_client.get(f"/admin/promotions/couponbatch/{batch.pk}/export/csv/")
+    assert download["Content-Disposition"] == f'attachment; filename="coupons-batch-{batch.pk}.csv"'
+    rows = list(csv.DictReader(b"".join(download.streaming_content).decode().splitlines()))
+    assert sorted(rules.normalise(r["code"]) for r in rows) == sorted(summer.coupons.values_list("code", flat=True))
+
+
+@pytest.mark.parametrize("count", ["0", "50001", "many"])
+def test_the_admin_refuses_a_count_out_of_range_and_issues_nothing(admin_client, count):
+    summer = summer_in_the_admin(admin_client)
+    response = admin_client.post(f"/admin/promotions/campaign/{summer.pk}/issue-coupons/", {"count": count})
+    assert (response.status_code, "errornote" in response.content.decode()) == (200, True)
+    summer.refresh_from_db()
+    assert (CouponBatch.objects.count(), Coupon.objects.count(), summer.needs_coupon) == (0, 0, False)
+
+
+@pytest.mark.skipif(shutil.which("zbarimg") is None, reason="zbar-tools not installed (CI installs it)")
+def test_the_admins_pdf_download_scans(admin_client, tmp_path):
+    summer = summer_in_the_admin(admin_client)
+    admin_client.post(f"/admin/promotions/campaign/{summer.pk}/issue-coupons/", {"count": "24"})
+    batch = CouponBatch.objects.get()
+    download = admin_client.get(f"/admin/promotions/couponbatch/{batch.pk}/export/pdf/")
+    assert download["Content-Type"] == "application/pdf"
+    out = tmp_path / "c.pdf"
+    out.write_bytes(b"".join(download.streaming_content))
+    png = tmp_path / "p.png"
+    pypdfium2.PdfDocument(str(out))[0].render(scale=300 / 72).to_pil().save(png)
+    read = subprocess.run(["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True, check=True)
+    assert sorted(read.stdout.split()) == sorted(Coupon.objects.values_list("code", flat=True))
+
+
+def test_the_demo_manager_may_set_up_campaigns_and_issue_coupons(manager_client):
+    assert manager_client.get("/admin/promotions/campaign/add/").status_code == 200
+    assert manager_client.get("/admin/promotions/coupon/add/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("benefit", "value", "min_basket", "printed"),
+    [
+        ("amount_receipt", "5", "20", "5.00 off your purchase of 20.00 or more"),
+        ("percent", "10", "0", "10 % off"),
+        ("percent", "12.50", "0", "12.5 % off"),
+        ("amount_line", "0.5", "0", "0.50 off each product line"),
+        ("fixed_price", "1", "0", "Only 1.00 each"),
+    ],
+)
+def test_the_printed_coupon_says_what_it_gives(benefit, value, min_basket, printed):
+    from promotions.exports import what_it_gives
+
+    campaign = Campaign(benefit=benefit, value=D(value), min_basket=D(min_basket))
+    assert what_it_gives(campaign) == printed

@@ -107,3 +107,30 @@ def test_the_what_if_replays_a_proposed_campaign_on_a_desktop(browser, live_serv
     page.screenshot(path=str(ARTIFACTS / "manager-whatif-campaign.png"), full_page=True)
     context.close()
     assert errors == []
+
+
+def test_the_manager_issues_coupons_and_reads_a_receipts_discount_sources_on_a_desktop(browser, live_server, summer):  # noqa: F811
+    from pos.models import DiscountEntry
+
+    week, five = summer
+    context, page, errors = context_page(browser, live_server, viewport={"width": 1440, "height": 900})
+    receipt = DiscountEntry.objects.filter(coupon__isnull=False).values_list("receipt_id", flat=True).get()
+    page.goto(f"/manager/receipts/{receipt}/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", "manager-demo")
+    page.keyboard.press("Enter")
+    sources = page.locator("td.sources div")
+    expect(sources).to_have_count(2)
+    expect(sources.nth(0)).to_have_text("Summer week: 10.00 % = 5.00")
+    expect(sources.nth(1)).to_contain_text("(Five off): 10.00 % = 5.00")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "manager-receipt-sources.png"), full_page=True)
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    page.goto(f"/admin/promotions/campaign/{five.pk}/issue-coupons/")
+    page.fill("#id_count", "30")
+    page.get_by_role("button", name="Issue the coupons").click()
+    expect(page.locator(".messagelist")).to_contain_text("download its CSV or PDF here")
+    expect(page.get_by_role("link", name="PDF")).to_have_count(1)
+    page.screenshot(path=str(ARTIFACTS / "admin-coupon-batch.png"), full_page=True)
+    context.close()
+    assert (errors, wide <= 1440) == ([], True)
