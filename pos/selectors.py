@@ -17,6 +17,7 @@ from core.local_time import day_start
 from core.money import money_text
 from giftcards.selectors import paid_total, receipt_gift_cards
 from loyalty import rules
+from loyalty.models import Customer
 from loyalty.selectors import card_state, programme_rules
 from pos.models import Clawback, Receipt, ReceiptLine, Store, Terminal
 
@@ -47,7 +48,7 @@ def card_body(card: Card, at: datetime) -> dict:
     if upcoming is not None:
         level, needed = upcoming
         next_level = {"name": level.name, "discount_percent": money(level.percent), "spend_needed": money(needed)}
-    return {
+    body = {
         "number": card.number,
         "status": card.status,
         "customer": {"display_name": account.customer.display_name},
@@ -57,6 +58,18 @@ def card_body(card: Card, at: datetime) -> dict:
         "spend_total": money(state.spend),
         "next_level": next_level,
     }
+    if card.shares_account:  # a staff card: its holder by name; level, points and spend are the company's
+        holder, company = staff_card_names(card)
+        body["customer"] = {"display_name": holder}
+        body["company"] = {"name": company}
+    return body
+
+
+def staff_card_names(card: Card) -> tuple[str, str]:
+    """A staff card's holder (shortened as on every till screen) and its company's name: one statement, asked
+    only for staff cards, so an ordinary card's scan reads nothing more."""
+    holder, company = Card.objects.filter(pk=card.pk).values_list("holder__name", "account__company_of__name").get()
+    return Customer(name=holder).display_name, company
 
 
 def customers_to_identify(phone: str, birthday: date | None) -> list[dict]:
