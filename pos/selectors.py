@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 
 from cards.models import Card
 from cards.selectors import card_with_account
@@ -77,15 +78,18 @@ def customers_to_identify(phone: str, birthday: date | None) -> list[dict]:
     under this phone, as the till may see them. A name shortened as on every till screen; the birthday
     is never handed out, only whether the one the customer told (`birthday`) matches; the cards' numbers
     only for a match. One query."""
+    # A staff card is found by its holder's phone: its account's customer is the company.
+    own = Q(account__customer__phone=phone, shares_account=False) | Q(holder__phone=phone)
     cards = (
-        Card.objects.filter(account__customer__phone=phone, status__in=[Card.Status.ACTIVE, Card.Status.BLOCKED])
-        .select_related("account__customer", "account__level")
-        .order_by("account__customer_id", "number")
+        Card.objects.filter(own, status__in=[Card.Status.ACTIVE, Card.Status.BLOCKED])
+        .select_related("account__customer", "account__level", "holder")
+        .annotate(holder_key=Coalesce("holder_id", "account__customer_id"))
+        .order_by("holder_key", "number")
     )
     found = []
-    for _, held in itertools.groupby(cards, key=lambda card: card.account.customer_id):
+    for _, held in itertools.groupby(cards, key=lambda card: card.holder_key):
         held = list(held)
-        customer = held[0].account.customer
+        customer = held[0].customer
         matches = None if birthday is None else customer.birthday == birthday
         shown = [_card_to_replace(card) for card in held] if matches else []
         found.append({"display_name": customer.display_name, "birthday_matches": matches, "cards": shown})

@@ -197,3 +197,31 @@ def test_customers_per_level_counts_each_staff_card_once_and_no_emptied_account(
     for number in (ANNA, BOB):
         card_join_company(number=number, company_id=company.pk)
     assert {r["level"]: r["cards"] for r in per_level().rows} == {"Gold": 2}
+
+
+def test_the_replacement_search_finds_a_staff_card_by_its_holders_phone(staff, company):
+    from pos.selectors import customers_to_identify
+
+    card_join_company(number=ANNA, company_id=company.pk)
+    assert customers_to_identify("+48600100200", None) == [
+        {"display_name": "Anna K.", "birthday_matches": None, "cards": []}
+    ]
+    assert customers_to_identify("", None) == []  # the company's own record has no phone to be found by
+
+
+def test_a_staff_card_scan_costs_one_statement_more_than_a_card_of_its_own(till, staff, company):
+    from tests.pos.test_till_hot_path import statements
+
+    card_join_company(number=ANNA, company_id=company.pk)
+    till.get(f"/api/v1/cards/{ANNA}/")  # this process reads the programme's terms once
+    scan = statements(lambda: till.get(f"/api/v1/cards/{ANNA}/"))
+    # the terminal; the card with its account…; the holder's and the company's names (staff cards only)
+    assert len(scan) == 3 and "cards_card" in scan[2] and "loyalty_company" in scan[2]
+    assert buy(till, [line()], card=ANNA).status_code == 201
+    sql = statements(lambda: buy(till, [line(), line("BREAD-RYE", "bakery", "1", "2.79")], card=ANNA))
+    mine = statements(lambda: buy(till, [line(), line("BREAD-RYE", "bakery", "1", "2.79")], card=BOB))
+    plain = [s for s in mine if s not in ("BEGIN", "COMMIT")]
+    # Three more than Bob's own card: the company's points option and its contract prices (any company card),
+    # and the names in the card body.
+    assert len([s for s in sql if s not in ("BEGIN", "COMMIT")]) == len(plain) + 3
+    assert sum(s.startswith("UPDATE") and "loyalty_account" in s for s in sql) == 1
