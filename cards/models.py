@@ -82,6 +82,8 @@ class Card(models.Model):
 
     class Meta:
         ordering = ["number"]
+        # The staff cards, by their company's account: few among millions (the company page, the reports).
+        indexes = [models.Index(fields=["account"], condition=Q(shares_account=True), name="card_staff_by_account")]
         constraints = [
             models.CheckConstraint(condition=Q(number__regex=r"^2[0-9]{12}$"), name="card_number_is_ean13_in_store"),
             models.CheckConstraint(

@@ -225,3 +225,15 @@ def test_a_staff_card_scan_costs_one_statement_more_than_a_card_of_its_own(till,
     # and the names in the card body.
     assert len([s for s in sql if s not in ("BEGIN", "COMMIT")]) == len(plain) + 3
     assert sum(s.startswith("UPDATE") and "loyalty_account" in s for s in sql) == 1
+
+
+def test_the_company_accounts_admin_page_links_to_its_staff_cards(manager_client, staff, company):
+    for number in (ANNA, BOB):
+        card_join_company(number=number, company_id=company.pk)
+    shared = Company.objects.get(pk=company.pk).account_id
+    page = manager_client.get(f"/admin/loyalty/account/{shared}/change/").content.decode()
+    link = f"/admin/cards/card/?account__id__exact={shared}"
+    assert f'<a href="{link}">2 staff cards of the company</a>' in page
+    cards = manager_client.get(link)
+    assert cards.status_code == 200 and ANNA in cards.content.decode() and BOB in cards.content.decode()
+    assert f"{ANNA} +1 staff cards" in manager_client.get("/admin/loyalty/account/").content.decode()
