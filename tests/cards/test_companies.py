@@ -237,3 +237,10 @@ def test_the_company_accounts_admin_page_links_to_its_staff_cards(manager_client
     cards = manager_client.get(link)
     assert cards.status_code == 200 and ANNA in cards.content.decode() and BOB in cards.content.decode()
     assert f"{ANNA} +1 staff cards" in manager_client.get("/admin/loyalty/account/").content.decode()
+
+
+def test_the_block_page_of_a_staff_card_names_its_holder_and_its_company(manager_client, staff, company):
+    card_join_company(number=ANNA, company_id=company.pk)
+    page = manager_client.get(f"/admin/cards/card/{staff[ANNA].pk}/block/").content.decode()
+    assert "of <strong>Anna Kowalska</strong> (+48600100200)" in page
+    assert "a staff card of Müller Bau GmbH, whose account has 20.00 points" in page
