@@ -10,14 +10,17 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timeuntil
 
 from cards import signin_guard  # the customer page's PIN lockout, lifted here (see web_signin_unlock_view)
 from core.errors import DomainError
 from core.phones import PhoneSearchMixin
+from loyalty.admin import CompanyAdmin
+from loyalty.models import Company
 
 from . import exports
+from .companies import card_join_company, staff_cards
 from .lifecycle import card_block, card_replace
 from .models import Card, CardBatch
 from .numbers import DEFAULT_PREFIX
@@ -148,7 +151,7 @@ class CardAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_display = ["number", "status", "batch", "activated_at"]
     list_filter = ["status", "batch"]
     # The number exactly, or the holder: their name, or their phone typed any way (PhoneSearchMixin).
-    search_fields = ["=number", "account__customer__name"]
+    search_fields = ["=number", "account__customer__name", "holder__name"]
     phone_lookup = "account__customer__phone"
     list_select_related = ["batch"]
     # Every field read-only: a card's account and replacement move only through
@@ -167,14 +170,22 @@ class CardAdmin(PhoneSearchMixin, admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("account__customer", "account__level", "replaced_by")
+        return (
+            super().get_queryset(request).select_related("account__customer", "account__level", "replaced_by", "holder")
+        )
 
     @admin.display(description="Customer")
     def customer(self, obj):
         if obj.account is None:
             return "-"
-        url = reverse("admin:loyalty_customer_change", args=[obj.account.customer_id])
-        return format_html('<a href="{}">{}</a>', url, obj.account.customer)
+        url = reverse("admin:loyalty_customer_change", args=[obj.customer.pk])
+        if obj.shares_account:
+            company = reverse("admin:loyalty_company_change", args=[obj.account.company_id])
+            return format_html(
+                '<a href="{}">{}</a>, staff card of <a href="{}">{}</a> (level and points are the company\'s)',
+                url, obj.customer, company, obj.account.customer.name,
+            )  # fmt: skip
+        return format_html('<a href="{}">{}</a>', url, obj.customer)
 
     @admin.display(description="Level")
     def level(self, obj):
@@ -285,3 +296,74 @@ def _card_link(card: Card | None):
     if card is None:
         return "-"
     return format_html('<a href="{}">{}</a>', reverse("admin:cards_card_change", args=[card.pk]), card.number)
+
+
+class CompanyCardForm(forms.Form):
+    number = forms.CharField(
+        label="Card number", max_length=20, help_text="An active card of a member of staff: scan it or type its digits."
+    )
+
+
+admin.site.unregister(Company)
+
+
+@admin.register(Company)
+class CompanyWithCardsAdmin(CompanyAdmin):
+    """The company page with its staff cards: a card attached here shares the company's one account."""
+
+    change_form_template = "admin/loyalty/company/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "company_account", "staff_cards"]
+
+    @admin.display(description="Company account")
+    def company_account(self, obj):
+        account = obj.account
+        if account is None:
+            return "None yet: it opens when the first card is attached."
+        url = reverse("admin:loyalty_account_change", args=[account.pk])
+        level = account.level.name if account.level_id else "base"
+        return format_html(
+            '<a href="{}">Spend {}, level {}, {} points</a>', url, account.spend, level, account.points_balance
+        )
+
+    @admin.display(description="Staff cards")
+    def staff_cards(self, obj):
+        cards = staff_cards(obj)
+        if not cards:
+            return "-"
+        return format_html_join(
+            ", ", '<a href="{}">{}</a> ({}, {})',
+            ((reverse("admin:cards_card_change", args=[c.pk]), c.number, c.holder.name, c.status) for c in cards),
+        )  # fmt: skip
+
+    def get_urls(self):
+        attach = self.admin_site.admin_view(self.attach_card_view)
+        return [path("<int:pk>/attach-card/", attach, name="loyalty_company_attach_card")] + super().get_urls()
+
+    # card_join_company is a durable transaction of its own: not wrapped in the admin's atomic block.
+    def attach_card_view(self, request, pk):
+        company = get_object_or_404(Company.objects.select_related("account__level"), pk=pk)
+        if not self.has_change_permission(request, company):
+            raise PermissionDenied
+        form = CompanyCardForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                joined = card_join_company(number=form.cleaned_data["number"], company_id=company.pk, by=request.user)
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                kept = f"; {joined.points_kept} points stay on its own account" if joined.points_kept else ""
+                self.message_user(
+                    request,
+                    f"Card {joined.card.number} now counts for {company.name}: {joined.points_moved} points and "
+                    f"{joined.spend_moved} spend moved into the company's account{kept}.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:loyalty_company_change", company.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "original": company, "account": company.account, "form": form,
+            "title": f"Attach a card to {company.name}", "button": "Attach the card", "media": self.media + form.media,
+        }  # fmt: skip
+        return TemplateResponse(request, "admin/loyalty/company/attach_card.html", context)

@@ -1,7 +1,8 @@
 """A card's life after printing: first use, block, replace.
 
 issued --activate--> active --block--> blocked
-                     active/blocked --replace--> replaced (its account moves to a new card)
+                     active/blocked --replace--> replaced (its account moves to a new card; a staff
+                     card's company account is shared by the new card instead, cards/companies.py)
 """
 
 from datetime import datetime
@@ -102,10 +103,14 @@ def replace(number: str, new_number: str, *, by, at: datetime, reason: str = "")
         )
     if new.status != Status.ISSUED:
         raise DomainError("The new card must be a fresh, unused card.", code="card_not_issued")
-    why = f"Card {old.number} replaced" + (f" ({reason})" if reason else "")
-    new.account = account_replace(account=account_lock(old.account_id, at=at), at=at, by=by, reason=why)
+    if old.shares_account:
+        # A staff card: the company's account is not the card's to move; the new card shares it in its place.
+        new.account, new.shares_account, new.holder_id = old.account, True, old.holder_id
+    else:
+        why = f"Card {old.number} replaced" + (f" ({reason})" if reason else "")
+        new.account = account_replace(account=account_lock(old.account_id, at=at), at=at, by=by, reason=why)
     new.status, new.activated_at = Status.ACTIVE, at
-    new.save(update_fields=["account", "status", "activated_at"])
+    new.save(update_fields=["account", "shares_account", "holder", "status", "activated_at"])
     old.status, old.replaced_by = Status.REPLACED, new
     if not old.blocked_at:
         old.blocked_at, old.blocked_reason = at, f"Replaced ({reason})" if reason else "Replaced"

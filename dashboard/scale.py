@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cards.models import CompanyJoin
 from core.errors import DomainError
 from dashboard.access import manager_required
 from dashboard.forms import DEMO_STEPS, CustomerAskForm, SaveScaleForm, ScaleForm, StepFormSet
@@ -117,9 +118,17 @@ class Preview:
     kept: int  # cards holding a rank whose new threshold is above their spend: they keep it
 
 
+def _live(programme: Programme):
+    """Accounts customers hold today: not those of replaced cards, nor a staff card's own account emptied when
+    the card joined its company (the company's shared account counts, once: levels belong to accounts)."""
+    return Account.objects.filter(programme=programme, replaced_by__isnull=True).exclude(
+        pk__in=CompanyJoin.objects.values("from_account")
+    )
+
+
 def _spends(programme: Programme) -> dict[int, Decimal]:
     """Each live account's spend as its programme counts it (lifetime, or the rolling window), in one query."""
-    accounts = Account.objects.filter(programme=programme, replaced_by__isnull=True)
+    accounts = _live(programme)
     if programme.spend_basis != Programme.SpendBasis.ROLLING:
         return dict(accounts.values_list("pk", "spend"))
     since = timezone.now() - relativedelta(months=programme.spend_window_months)
@@ -156,7 +165,7 @@ def preview(table: Table, programme: Programme, months: int) -> Preview:
         .values_list("level")
         .annotate(n=Count("pk"))
     )
-    held = dict(Account.objects.filter(programme=programme, replaced_by__isnull=True).values_list("pk", "level"))
+    held = dict(_live(programme).values_list("pk", "level"))
     reaching = [0] * len(levels)
     up = kept = 0
     for pk, spend in _spends(programme).items():

@@ -41,20 +41,28 @@ from loyalty.models import (
 from loyalty.selectors import NIGHTLY_LATE, last_nightly_runs
 from loyalty.services import customer_merge, customer_partner_assign, normalise_phone, points_adjust
 
-# The reverse OneToOne from cards.Card.account: a lookup by name, no import of `cards`.
-CARD_NUMBER = "card__number"
+# The reverse ForeignKey from cards.Card.account: a lookup by name, no import of `cards`. Several cards share
+# one account only when it is a business customer's (cards/companies.py). Read with prefetch_related("cards").
+CARD_NUMBER = "cards__number"
 
 
 def card_number_of(account: Account) -> str:
-    card = getattr(account, "card", None)
-    return card.number if card else "-"
+    cards = list(account.cards.all())
+    if not cards:
+        return "-"
+    return cards[0].number if len(cards) == 1 else f"{cards[0].number} +{len(cards) - 1} staff cards"
 
 
 def card_link(account: Account):
-    card = getattr(account, "card", None)
-    if card is None:
+    cards = list(account.cards.all())
+    if not cards:
         return "-"
-    return format_html('<a href="{}">{}</a>', reverse("admin:cards_card_change", args=[card.pk]), card.number)
+    if len(cards) == 1:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:cards_card_change", args=[cards[0].pk]), cards[0].number
+        )
+    url = reverse("admin:cards_card_changelist") + f"?account__id__exact={account.pk}"
+    return format_html('<a href="{}">{} staff cards of the company</a>', url, len(cards))
 
 
 # --- programmes --------------------------------------------------------------------------------
@@ -178,7 +186,7 @@ class AccountInline(ReadOnlyInline):
     verbose_name = "card account"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("card", "programme", "level")
+        return super().get_queryset(request).select_related("programme", "level").prefetch_related("cards")
 
     @admin.display(description="Card")
     def card_number(self, obj):
@@ -285,7 +293,7 @@ class AccountAdmin(PhoneSearchMixin, admin.ModelAdmin):
     phone_lookup = "customer__phone"
     list_display = ["card_number", "customer", "programme", "level", "spend", "points_balance"]
     list_filter = ["programme", "level"]
-    list_select_related = ["card", "customer", "programme", "level"]
+    list_select_related = ["customer", "programme", "level"]
     search_fields = [CARD_NUMBER, "customer__phone", "customer__name"]
     fields = [
         "card_page", "customer_link", "programme", "level", "spend", "points_balance", "last_purchase_at",
@@ -310,7 +318,10 @@ class AccountAdmin(PhoneSearchMixin, admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Card", ordering=CARD_NUMBER)
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("cards")
+
+    @admin.display(description="Card")
     def card_number(self, obj):
         return card_number_of(obj)
 
@@ -336,7 +347,7 @@ class AccountAdmin(PhoneSearchMixin, admin.ModelAdmin):
         # Not wrapped in a transaction: points_adjust is its own durable one.
         if not request.user.has_perm("loyalty.adjust_points"):
             raise PermissionDenied
-        account = get_object_or_404(Account.objects.select_related("card", "customer"), pk=pk)
+        account = get_object_or_404(Account.objects.select_related("customer").prefetch_related("cards"), pk=pk)
         form = AdjustPointsForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -367,7 +378,7 @@ class PointsEntryAdmin(admin.ModelAdmin):
 
     list_display = ["created_at", "card_number", "kind", "points", "receipt_id", "job_run", "created_by", "reason"]
     list_filter = ["kind"]
-    list_select_related = ["account__card", "created_by"]
+    list_select_related = ["account", "created_by"]
     search_fields = [f"account__{CARD_NUMBER}"]
     ordering = ["-created_at", "-id"]
     show_full_result_count = False
@@ -381,7 +392,10 @@ class PointsEntryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Card", ordering=f"account__{CARD_NUMBER}")
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("account__cards")
+
+    @admin.display(description="Card")
     def card_number(self, obj):
         return card_number_of(obj.account)
 

@@ -1,8 +1,8 @@
 """The loyalty core: programmes and their levels, categories, customers, and
 each card's account with its append-only points ledger and spend ledger.
 
-Accounts are per card (a customer may hold several cards); `cards.Card`
-points at its account, so this app never imports `cards` or `pos`.
+Accounts are per card (a customer may hold several cards), except a business customer's: its staff cards share
+the company's one account. `cards.Card` points at its account, so this app never imports `cards` or `pos`.
 """
 
 import secrets
@@ -243,7 +243,7 @@ class Account(models.Model):
         ]
 
     def __str__(self):
-        card = getattr(self, "card", None)
+        card = next(iter(self.cards.all()), None)  # a company's account: its first staff card
         return f"Account of {card or 'no card'} ({self.customer.name})"
 
 
@@ -415,6 +415,10 @@ class Company(models.Model):
     )
     pays_on_account = models.BooleanField(
         default=False, help_text="Its staff's receipts are invoiced: each is booked on account with the terms above."
+    )
+    # The one account its staff cards share (spend, level, points), opened when the first card joins.
+    account = models.OneToOneField(
+        Account, null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="company_of"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -30,5 +30,5 @@ class SentReminderAdmin(ReadOnly):
     list_display = ["sent_at", "kind", "event", "email", "account"]
     list_filter = ["kind"]
     list_select_related = ["account__customer"]
-    search_fields = ["email", "account__card__number"]
+    search_fields = ["email", "account__cards__number"]
     date_hierarchy = "sent_at"

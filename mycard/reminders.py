@@ -75,7 +75,7 @@ def burn_days_due(at: datetime) -> dict[int, list[date]]:
     burning = (
         PointsLot.objects.filter(remaining__gt=0, expires_at__gt=at)
         .filter(expires_at__lte=at + timedelta(days=settings.REMINDER_BURN_DAYS))
-        .filter(account__customer__reminders__enabled=True, account__card__status=Card.Status.ACTIVE)
+        .filter(account__customer__reminders__enabled=True, account__cards__status=Card.Status.ACTIVE)
         .exclude(account__customer__email="")
         .annotate(day=TruncDate("expires_at", tzinfo=zone()))
         .values_list("account_id", "day")
@@ -149,8 +149,8 @@ def level_reminder_send(*, account_id: int, level: str, receipt_id: int, at: dat
 def _recipient(account_id: int) -> tuple[Account | None, ReminderConsent | None]:
     """The card's account and its customer's consent, if they still want reminders at an address."""
     account = (
-        Account.objects.select_related("customer__reminders", "programme", "level", "card")
-        .filter(pk=account_id, card__status=Card.Status.ACTIVE)
+        Account.objects.select_related("customer__reminders", "programme", "level")
+        .filter(pk=account_id, cards__status=Card.Status.ACTIVE)
         .first()
     )
     consent = getattr(account.customer, "reminders", None) if account else None
@@ -180,7 +180,7 @@ def _message(account: Account, consent: ReminderConsent, template: str, context:
     unsubscribe = settings.SITE_URL + reverse("my:unsubscribe", args=[unsubscribe_token(account.customer_id)])
     context = context | {
         "customer": account.customer,
-        "card": account.card,
+        "card": account.cards.filter(status=Card.Status.ACTIVE).order_by("number").first(),
         "currency": selectors.chain_currency(),
         "card_page": settings.SITE_URL + reverse("my:card"),
         "unsubscribe": unsubscribe,

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
 from cards.models import Card
@@ -58,7 +58,7 @@ class PointsWorth:
 def signed_in_card(card_id: int) -> Card | None:
     """The card in the session, if it may still see the page: blocked or replaced since sign-in, it may not."""
     return (
-        Card.objects.select_related("account__customer", "account__programme", "account__level")
+        Card.objects.select_related("account__customer", "account__programme", "account__level", "holder")
         .filter(pk=card_id, status=Card.Status.ACTIVE, account__isnull=False)
         .first()
     )
@@ -127,17 +127,25 @@ def card_accounts(account: Account) -> list[int]:
     return ids
 
 
-def purchase_history(account: Account) -> QuerySet[Receipt]:
+def card_chain(card: Card) -> list[int]:
+    """This card and the cards it replaced, newest first."""
+    ids = [card.pk]
+    previous = Card.objects.filter(replaced_by_id=card.pk).values_list("pk", flat=True).first()
+    while previous is not None and previous not in ids:  # a chain is short: one query per replaced card
+        ids.append(previous)
+        previous = Card.objects.filter(replaced_by_id=previous).values_list("pk", flat=True).first()
+    return ids
+
+
+def purchase_history(card: Card) -> QuerySet[Receipt]:
     """Receipts of this card (and the cards it replaced), newest first: one row each, the receipt's page
-    (`receipt_of`) has the lines and refunds."""
-    return (
-        Receipt.objects.filter(account_id__in=card_accounts(account))
-        .select_related("store", "card")
-        .order_by("-created_at", "-id")
-    )
+    (`receipt_of`) has the lines and refunds. A staff card sees its own receipts only: its account is the
+    company's, and a colleague's purchases are not this holder's to read."""
+    mine = Q(card_id__in=card_chain(card)) if card.shares_account else Q(account_id__in=card_accounts(card.account))
+    return Receipt.objects.filter(mine).select_related("store", "card").order_by("-created_at", "-id")
 
 
-def receipt_of(account: Account, receipt_id: int) -> Receipt | None:
+def receipt_of(card: Card, receipt_id: int) -> Receipt | None:
     """One receipt of this card (or a card it replaced) with its lines, their discounts and its refunds;
     None for anyone else's receipt, so that another customer's receipt is as unknown as a missing one."""
     lines = Prefetch(
@@ -145,11 +153,11 @@ def receipt_of(account: Account, receipt_id: int) -> Receipt | None:
         queryset=ReceiptLine.objects.select_related("discount__campaign").order_by("position"),
     )
     refunds = Prefetch("refunds", queryset=Refund.objects.order_by("created_at", "id"))
-    return purchase_history(account).filter(pk=receipt_id).prefetch_related(lines, refunds).first()
+    return purchase_history(card).filter(pk=receipt_id).prefetch_related(lines, refunds).first()
 
 
-def history_page(account: Account, page: str | int | None) -> Page:
-    return Paginator(purchase_history(account), RECEIPTS_PER_PAGE).get_page(page)
+def history_page(card: Card, page: str | int | None) -> Page:
+    return Paginator(purchase_history(card), RECEIPTS_PER_PAGE).get_page(page)
 
 
 def other_cards(card: Card, at: datetime) -> list[Card]:
@@ -162,7 +170,8 @@ def other_cards(card: Card, at: datetime) -> list[Card]:
     )
     money = DecimalField(max_digits=12, decimal_places=2)
     return list(
-        Card.objects.filter(account__customer_id=card.account.customer_id, status=Card.Status.ACTIVE)
+        Card.objects.filter(status=Card.Status.ACTIVE)
+        .filter(Q(account__customer_id=card.customer.pk, shares_account=False) | Q(holder_id=card.customer.pk))
         .exclude(pk=card.pk)
         .select_related("account__level")
         .annotate(

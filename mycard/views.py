@@ -103,7 +103,7 @@ def card_page(request: HttpRequest) -> HttpResponse:
     card = _signed_in_card(request)
     if card is None:
         return redirect("my:signin")
-    return _card_page(request, card, ProfileForm(instance=card.account.customer))
+    return _card_page(request, card, ProfileForm(instance=card.customer))
 
 
 def _card_page(request: HttpRequest, card: Card, profile_form: ProfileForm) -> HttpResponse:
@@ -114,18 +114,19 @@ def _card_page(request: HttpRequest, card: Card, profile_form: ProfileForm) -> H
     context = {
         "card": card,
         "barcode": card_barcode_svg(card.number, _("Barcode of card %(number)s") % {"number": card.number}),
-        "customer": account.customer,
+        "customer": card.customer,  # a staff card's holder: its account's customer is the company
+        "company": card.account.company if card.shares_account else None,
         "progress": selectors.level_progress(account, at),
         "points": points,
         "worth": selectors.points_worth(account, points),
         "burning": selectors.burning_soon(account, at, zone_name=zone_name),
         "burn_days": selectors.BURN_SOON_DAYS,
-        "receipts": selectors.history_page(account, request.GET.get("page")),
+        "receipts": selectors.history_page(card, request.GET.get("page")),
         "other_cards": selectors.other_cards(card, at),
         "currency": selectors.chain_currency(),
         "profile_form": profile_form,
         "offers": selectors.offers_now(account, at, zone_name),
-        "reminders_on": reminders.reminders_on(account.customer),
+        "reminders_on": reminders.reminders_on(card.customer),
         "reminder_days": settings.REMINDER_BURN_DAYS,
     }
     # Every date and time on the page (purchases, refunds) in the customer's zone; render() renders now.
@@ -140,7 +141,7 @@ def receipt_page(request: HttpRequest, receipt_id: int) -> HttpResponse:
     card = _signed_in_card(request)
     if card is None:
         return redirect("my:signin")
-    receipt = selectors.receipt_of(card.account, receipt_id)
+    receipt = selectors.receipt_of(card, receipt_id)
     if receipt is None:  # another card's receipt answers exactly like a missing one
         return render(request, "mycard/receipt_not_found.html", status=404)
     page = request.GET.get("page", "")
@@ -155,7 +156,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     card = _signed_in_card(request)
     if card is None:
         return redirect("my:signin")
-    form = ProfileForm(request.POST, instance=card.account.customer)
+    form = ProfileForm(request.POST, instance=card.customer)
     if not form.is_valid():
         return _card_page(request, card, form)
     form.save()
@@ -170,7 +171,7 @@ def reminders_toggle(request: HttpRequest) -> HttpResponse:
     card = _signed_in_card(request)
     if card is None:
         return redirect("my:signin")
-    customer = card.account.customer
+    customer = card.customer
     enabled = request.POST.get("enabled") == "on"
     if enabled and not customer.email:
         messages.error(request, _("Please add your e-mail address first: the reminders need somewhere to go."))

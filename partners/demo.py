@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from cards.companies import card_join_company
 from cards.lifecycle import card_activate
 from cards.models import Card
 from cards.services import batch_issue
@@ -71,9 +72,8 @@ def _company(first: date, now: datetime) -> None:
     cards = list(Card.objects.filter(batch=batch).order_by("number"))
     opened = day_start(first) - timedelta(days=1)
     for card, (name, phone) in zip(cards, STAFF, strict=True):
-        card = card_activate(number=card.number, name=name, phone=phone, at=opened)
-        card.account.company = company
-        card.account.save(update_fields=["company"])
+        card_activate(number=card.number, name=name, phone=phone, at=opened)
+        card_join_company(number=card.number, company_id=company.pk, at=opened)  # one account, the company's
     tills = [PosActor(store=t.store, terminal=t) for t in Terminal.objects.select_related("store").order_by("pk")]
     for n, (day, till, lines) in enumerate(BUYS):
         at = day_start(first + timedelta(days=day - 1)) + timedelta(hours=10)

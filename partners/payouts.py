@@ -38,8 +38,10 @@ class Paid:
 
 
 def company_account_id(company: Company) -> int:
-    """Where a company's bonus goes: the account of its oldest staff card still in use (every staff card's
-    account names the company; a replaced card's successor carries on)."""
+    """Where a company's bonus goes: the company's shared account (its staff cards' one balance); before any card
+    joined it, the account of its oldest staff card still in use (a replaced card's successor carries on)."""
+    if company.account_id is not None:
+        return company.account_id
     found = (
         Account.objects.filter(company=company, replaced_by__isnull=True).order_by("pk").values_list("pk", flat=True)
     )

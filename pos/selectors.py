@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
 
 from cards.models import Card
 from cards.selectors import card_with_account
@@ -17,6 +18,7 @@ from core.local_time import day_start
 from core.money import money_text
 from giftcards.selectors import paid_total, receipt_gift_cards
 from loyalty import rules
+from loyalty.models import Customer
 from loyalty.selectors import card_state, programme_rules
 from pos.models import Clawback, CouponShare, Receipt, ReceiptLine, Store, Terminal
 
@@ -47,7 +49,7 @@ def card_body(card: Card, at: datetime) -> dict:
     if upcoming is not None:
         level, needed = upcoming
         next_level = {"name": level.name, "discount_percent": money(level.percent), "spend_needed": money(needed)}
-    return {
+    body = {
         "number": card.number,
         "status": card.status,
         "customer": {"display_name": account.customer.display_name},
@@ -57,6 +59,18 @@ def card_body(card: Card, at: datetime) -> dict:
         "spend_total": money(state.spend),
         "next_level": next_level,
     }
+    if card.shares_account:  # a staff card: its holder by name; level, points and spend are the company's
+        holder, company = staff_card_names(card)
+        body["customer"] = {"display_name": holder}
+        body["company"] = {"name": company}
+    return body
+
+
+def staff_card_names(card: Card) -> tuple[str, str]:
+    """A staff card's holder (shortened as on every till screen) and its company's name: one statement, asked
+    only for staff cards, so an ordinary card's scan reads nothing more."""
+    holder, company = Card.objects.filter(pk=card.pk).values_list("holder__name", "account__company_of__name").get()
+    return Customer(name=holder).display_name, company
 
 
 def customers_to_identify(phone: str, birthday: date | None) -> list[dict]:
@@ -64,15 +78,18 @@ def customers_to_identify(phone: str, birthday: date | None) -> list[dict]:
     under this phone, as the till may see them. A name shortened as on every till screen; the birthday
     is never handed out, only whether the one the customer told (`birthday`) matches; the cards' numbers
     only for a match. One query."""
+    # A staff card is found by its holder's phone: its account's customer is the company.
+    own = Q(account__customer__phone=phone, shares_account=False) | Q(holder__phone=phone)
     cards = (
-        Card.objects.filter(account__customer__phone=phone, status__in=[Card.Status.ACTIVE, Card.Status.BLOCKED])
-        .select_related("account__customer", "account__level")
-        .order_by("account__customer_id", "number")
+        Card.objects.filter(own, status__in=[Card.Status.ACTIVE, Card.Status.BLOCKED])
+        .select_related("account__customer", "account__level", "holder")
+        .annotate(holder_key=Coalesce("holder_id", "account__customer_id"))
+        .order_by("holder_key", "number")
     )
     found = []
-    for _, held in itertools.groupby(cards, key=lambda card: card.account.customer_id):
+    for _, held in itertools.groupby(cards, key=lambda card: card.holder_key):
         held = list(held)
-        customer = held[0].account.customer
+        customer = held[0].customer
         matches = None if birthday is None else customer.birthday == birthday
         shown = [_card_to_replace(card) for card in held] if matches else []
         found.append({"display_name": customer.display_name, "birthday_matches": matches, "cards": shown})

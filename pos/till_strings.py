@@ -11,6 +11,7 @@ TILL_STRINGS = [
     gettext_noop("Card {0} %"),
     gettext_noop("Coupon: {0}"),
     gettext_noop("No level yet"),
+    gettext_noop("Company account: {0}"),
     gettext_noop("Spend {0} more for {1} % ({2})"),
     gettext_noop("Top level reached"),
     gettext_noop("Card discount {0} %"),

@@ -110,7 +110,11 @@ def card_pin_slip(request, number):
     if cashier is None:
         return JsonResponse(error_body("permission_denied", "Only a cashier of a store can do this."), status=403)
     try:
-        card = Card.objects.select_related("account__customer").filter(number=card_number_checked(number)).first()
+        card = (
+            Card.objects.select_related("account__customer", "holder")
+            .filter(number=card_number_checked(number))
+            .first()
+        )
     except DomainError as error:
         return domain_error_response(error)
     if card is None:
@@ -126,7 +130,7 @@ def card_pin_slip(request, number):
         {
             "number": card.number,
             "pin": card_pin(card.number),
-            "holder": card.account.customer.display_name,
+            "holder": card.customer.display_name,
             "printed_at": printed.created_at.isoformat(),
         }
     )

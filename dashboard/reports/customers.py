@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext_lazy as _
 
-from cards.models import Card, CardBatch
+from cards.models import Card, CardBatch, CompanyJoin
 from dashboard.reports.common import (
     TRUNC,
     Chart,
@@ -30,13 +30,25 @@ def per_level() -> Table:
     """Today's cards in use (active or blocked) per programme and level, lowest level first."""
     # Accounts of replaced cards are history (their customer, spend and level moved on); telling them apart
     # by the replacement's link, a handful of rows, spares a join of every account to its card.
+    # A staff card's own account, emptied when the card joined its company, is history as well; the company's
+    # one account stands for all its staff cards in use, so it counts as many cards as share it.
     replaced = Account.objects.filter(replaces__isnull=False).values("replaces_id")
+    joined = CompanyJoin.objects.values("from_account_id")
     rows = list(
         Account.objects.exclude(pk__in=replaced)
+        .exclude(pk__in=joined)
         .values("programme__name", "level__name", "level__threshold")
         .annotate(cards=Count("id"))
         .order_by("programme__name", F("level__threshold").asc(nulls_first=True))
     )
+    shared = (
+        Card.objects.filter(shares_account=True, status__in=[Status.ACTIVE, Status.BLOCKED])
+        .values("account__programme__name", "account__level__name")
+        .annotate(cards=Count("id"), accounts=Count("account", distinct=True))
+    )
+    extra = {(r["account__programme__name"], r["account__level__name"]): r["cards"] - r["accounts"] for r in shared}
+    for row in rows:
+        row["cards"] += extra.get((row["programme__name"], row["level__name"]), 0)
     total = sum(r["cards"] for r in rows)
     for row in rows:
         row["programme"], row["level"] = row["programme__name"], row["level__name"] or BASE
@@ -50,7 +62,7 @@ def per_level() -> Table:
     chart = Chart("doughnut", [r["level"] for r in rows], [Series(_("Cards"), [r["cards"] for r in rows])])
     note = (
         "Now, whatever the period: every card in use (active or blocked) at the level it holds today. Levels belong "
-        "to cards, so a customer with two cards counts twice."
+        "to cards, so a customer with two cards counts twice; a company's staff cards share its level and each counts."
     )
     return Table("levels", _("Customers per level"), columns, rows, chart, note)
 

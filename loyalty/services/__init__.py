@@ -9,11 +9,14 @@ Callers import from here: `from loyalty.services import account_purchase_record`
 
 from loyalty.services.customers import customer_merge
 from loyalty.services.ledger import (
+    Joined,
     Settlement,
+    account_join,
     account_open,
     account_purchase_record,
     account_refund_settle,
     account_replace,
+    company_account_open,
     customer_create,
     normalise_phone,
     points_adjust,
@@ -24,11 +27,14 @@ from loyalty.services.partners import customer_partner_assign, partner_for_code
 __all__ = [
     "partner_for_code",
     "PlannedLevel",
+    "Joined",
     "Settlement",
+    "account_join",
     "account_open",
     "account_purchase_record",
     "account_refund_settle",
     "account_replace",
+    "company_account_open",
     "customer_create",
     "customer_partner_assign",
     "customer_merge",

@@ -33,9 +33,12 @@ def customer_merge(*, keep_id: int, drop_id: int, by) -> Customer:
         # moved in a statement of their own, which also sees an account a card replacement opened meanwhile.
         list(Account.objects.select_for_update().filter(customer_id=drop.pk).values_list("pk"))
         cards = list(
-            Account.objects.filter(customer_id=drop.pk).order_by("card__number").values_list("card__number", flat=True)
+            Account.objects.filter(customer_id=drop.pk)
+            .order_by("cards__number")
+            .values_list("cards__number", flat=True)
         )
         Account.objects.filter(customer_id=drop.pk).update(customer_id=keep.pk)
+        drop.held_cards.update(holder=keep)  # the staff cards they hold (their accounts are their companies')
         filled = [field for field in ("email", "birthday") if not getattr(keep, field) and getattr(drop, field)]
         for field in filled:
             setattr(keep, field, getattr(drop, field))

@@ -5,6 +5,8 @@
 - account_purchase_record: a checkout's points redeemed and earned, spend, level, last purchase;
 - account_refund_settle: a refund's points returned and taken back, spend and level;
 - account_replace: a replaced card's account hands spend, level and live lots to a new one;
+- company_account_open, account_join: a business customer's one account, and a card's own account handing its
+  spend and live lots to it when the card joins the company;
 - points_adjust: a manager's signed correction, audited;
 - account_bonus_credit: a business customer's statement paid out as points (partners), audited.
 
@@ -27,7 +29,17 @@ from core.money import AMOUNT_MAX, CENT, MAX_SALE, ZERO, refuse_above_total
 from core.phones import normalise_phone
 from loyalty import events, rules
 from loyalty.locks import account_lock
-from loyalty.models import Account, Customer, Level, LotConsumption, PointsEntry, PointsLot, Programme, SpendEntry
+from loyalty.models import (
+    Account,
+    Company,
+    Customer,
+    Level,
+    LotConsumption,
+    PointsEntry,
+    PointsLot,
+    Programme,
+    SpendEntry,
+)
 from loyalty.selectors import lots_covering, lots_due, lots_due_known, programme_levels, programme_rules
 
 Kind = PointsEntry.Kind
@@ -159,6 +171,49 @@ def account_replace(*, account: Account, at: datetime, by=None, reason: str) -> 
     _save(account, "points_balance", "spend", "level_id")
     _save(new, "points_balance", "spend", "level_id", "last_purchase_at")
     return new
+
+
+def company_account_open(*, company: Company, programme: Programme) -> Account:
+    """The account a business customer's staff cards share, for the locked `company` that has none yet. Its
+    customer is a record in the company's name (no phone: nobody finds it at the till by phone)."""
+    customer = Customer.objects.create(name=company.name, phone="")
+    account = Account.objects.create(customer=customer, programme=programme, company=company)
+    company.account = account
+    company.save(update_fields=["account"])
+    return account
+
+
+@dataclass(frozen=True)
+class Joined:
+    points_moved: Decimal
+    points_kept: Decimal
+    spend_moved: Decimal
+
+
+def account_join(*, account: Account, into: Account, at: datetime, by=None, reason: str, points: bool) -> Joined:
+    """A card's locked own `account` hands its spend and (with `points`) every live lot, each keeping its burn
+    date, to the locked company account `into`, by ledger rows on both sides as a replacement does. The company
+    keeps its level or reaches a higher one with the spend added; the card's own level stays with the own
+    account's history. Without `points` (a company on contract terms) the points stay where they are."""
+    _burn_overdue(account, at)
+    moved = ZERO
+    cause = {"created_by": by, "reason": reason}
+    for lot in account.lots.filter(remaining__gt=0).order_by("expires_at", "id") if points else ():
+        out = _entry(account, kind=Kind.TRANSFER, points=-lot.remaining, at=at, **cause)
+        _consume(account, out, [(lot.pk, lot.remaining)])
+        account.points_balance -= lot.remaining
+        _credit(into, kind=Kind.TRANSFER, points=lot.remaining, at=at, expires_at=lot.expires_at, **cause)
+        moved += lot.remaining
+    spend = account.spend
+    if spend:
+        reached = rules.level_after_purchase(programme_rules(into.programme), _level_name(into), into.spend + spend)
+        _spend(into, kind=SpendEntry.Kind.TRANSFER, amount=spend, at=at, level=_level_named(into, reached))
+        _spend(account, kind=SpendEntry.Kind.TRANSFER, amount=-spend, at=at, level=None)
+    if account.last_purchase_at and (into.last_purchase_at is None or into.last_purchase_at < account.last_purchase_at):
+        into.last_purchase_at = account.last_purchase_at
+    _save(account, "points_balance", "spend", "level_id")
+    _save(into, "points_balance", "spend", "level_id", "last_purchase_at")
+    return Joined(points_moved=moved, points_kept=account.points_balance, spend_moved=spend)
 
 
 # --- a top-level service: its own transaction ------------------------------------------------------

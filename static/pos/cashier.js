@@ -1082,6 +1082,9 @@
     $("card-info").hidden = !card;
     if (!card) return;
     $("card-name").textContent = card.customer ? card.customer.display_name : "—";
+    // A staff card: level, discount and points are its company's, shared by all its staff cards.
+    $("card-company").hidden = !card.company;
+    $("card-company").textContent = card.company ? t("Company account: {0}", card.company.name) : "";
     $("card-level").textContent = card.level || t("No level yet");
     $("card-level").classList.toggle("badge-none", !card.level);
     $("card-discount").textContent = `${card.discount_percent} %`;

@@ -223,14 +223,14 @@ def replace(levels, by=None):
 
 def test_levels_are_replaced_by_rank_so_customers_keep_their_rank(db):
     shop = build_shop()
-    gold = Account.objects.get(card__number=shop["R1"].card.number).level
+    gold = Account.objects.get(cards__number=shop["R1"].card.number).level
     assert gold.name == "Gold"
     # Names and thresholds move between ranks (Gold's old 700 becomes the lowest threshold).
     replace(plan(("Basic", "700", "1"), ("Plus", "1500", "4"), ("Top", "3000", "6"), ("Elite", "9000", "8")))
     assert default_levels() == [("Basic", D("700.00"), D("1.00")), ("Plus", D("1500.00"), D("4.00")),
                                 ("Top", D("3000.00"), D("6.00")), ("Elite", D("9000.00"), D("8.00"))]  # fmt: skip
     # Card A held the second rank; it still does, with that rank's new terms, and is not recomputed.
-    level = Account.objects.get(card__number=shop["R1"].card.number).level
+    level = Account.objects.get(cards__number=shop["R1"].card.number).level
     assert (level.pk, level.name, level.percent) == (gold.pk, "Plus", D("4.00"))
 
 

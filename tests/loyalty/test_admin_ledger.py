@@ -16,7 +16,7 @@ def shop(db):
 
 
 def test_the_ledger_with_running_balance_receipts_and_burn_dates(manager_client, shop):
-    account = Account.objects.get(card__number=CARD_A)
+    account = Account.objects.get(cards__number=CARD_A)
     html = manager_client.get(reverse("admin:loyalty_account_change", args=[account.pk])).content.decode()
     table = re.findall(r'<fieldset class="module" id="ledger">(.*?)</fieldset>', html, re.S)[0]
     rows = [
@@ -43,7 +43,7 @@ def test_the_ledger_with_running_balance_receipts_and_burn_dates(manager_client,
 
 def test_a_long_ledger_shows_the_newest_with_the_right_balances(manager_client, shop, monkeypatch):
     monkeypatch.setattr("loyalty.admin.LEDGER_ROWS", 3)
-    account = Account.objects.get(card__number=CARD_A)
+    account = Account.objects.get(cards__number=CARD_A)
     response = manager_client.get(reverse("admin:loyalty_account_change", args=[account.pk]))
     assert [str(row.balance) for row in response.context["ledger"]] == ["37.15", "37.95", "34.95"]
     assert "4 older entries" in response.content.decode()

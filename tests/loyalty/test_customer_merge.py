@@ -39,7 +39,7 @@ def twins(till):
 
 def accounts():
     return list(
-        Account.objects.order_by("card__number").values_list("card__number", "customer__name", "spend",
+        Account.objects.order_by("cards__number").values_list("cards__number", "customer__name", "spend",
                                                              "points_balance", "level__name")
     )  # fmt: skip
 

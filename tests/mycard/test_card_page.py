@@ -143,7 +143,7 @@ def test_points_that_cannot_pay_say_so_instead_of_a_worth(anna, change):
 
 
 def test_points_already_past_their_date_are_not_in_the_balance_nor_burning(anna, now):
-    lot = Account.objects.get(card__number=ANNA).lots.get(points=Decimal("0.47"))
+    lot = Account.objects.get(cards__number=ANNA).lots.get(points=Decimal("0.47"))
     lot.expires_at = now - timedelta(minutes=1)  # tonight's job has not burned it yet
     lot.save()
     page = text(signed_in(ANNA).get("/my/"))
@@ -251,7 +251,7 @@ def test_the_customer_changes_e_mail_and_consent_but_not_name_or_phone(anna):
         {"email": "anna.k@example.org", "marketing_consent": "on", "name": "Mallory", "phone": "+1555000"},
     )
     assert (response.status_code, response["Location"]) == (302, "/my/")
-    customer = Customer.objects.get(accounts__card__number=ANNA)
+    customer = Customer.objects.get(accounts__cards__number=ANNA)
     assert (customer.name, customer.phone, customer.email, customer.marketing_consent) == (
         "Anna Kowalska",
         "+48600100200",
@@ -268,14 +268,14 @@ def test_a_wrong_e_mail_is_shown_and_changes_nothing(anna):
     response = client.post("/my/profile/", {"email": "not-an-address", "marketing_consent": "on"})
     assert response.status_code == 200
     assert "Enter a valid email address." in text(response)
-    customer = Customer.objects.get(accounts__card__number=ANNA)
+    customer = Customer.objects.get(accounts__cards__number=ANNA)
     assert (customer.email, customer.marketing_consent) == ("anna@example.com", False)
 
 
 def test_the_profile_cannot_be_changed_without_sign_in(anna):
     response = Client().post("/my/profile/", {"email": "evil@example.com"})
     assert (response.status_code, response["Location"]) == (302, "/my/signin/")
-    assert Customer.objects.get(accounts__card__number=ANNA).email == "anna@example.com"
+    assert Customer.objects.get(accounts__cards__number=ANNA).email == "anna@example.com"
 
 
 def test_the_page_reads_in_a_fixed_number_of_queries_however_long_the_history(anna, now):
@@ -296,7 +296,7 @@ def test_the_page_reads_in_a_fixed_number_of_queries_however_long_the_history(an
 def test_the_year_of_the_fixture_is_the_one_its_docstring_adds_up(anna):
     states = dict(Card.objects.filter(number__in=[ANNA, BRUNO]).values_list("number", "status"))
     assert states == {ANNA: "active", BRUNO: "active"}
-    account = Account.objects.get(card__number=ANNA)
+    account = Account.objects.get(cards__number=ANNA)
     assert (account.spend, account.points_balance, account.level.name) == (
         Decimal("802.00"),
         Decimal("35.09"),

@@ -81,7 +81,7 @@ def anna(demo, now):
     buy(ANNA, ago(now, 340), ("MELON", "1", "10.00"))
     big = buy(ANNA, ago(now, 10), ("CHAIR", "2", "50.00"), redeem="10.00")
     my_support.refund(big, ago(now, 5), ("CHAIR", "1"))
-    return Customer.objects.get(accounts__card__number=ANNA)
+    return Customer.objects.get(accounts__cards__number=ANNA)
 
 
 def consent(customer: Customer, language: str = "en", enabled: bool = True) -> None:
@@ -173,7 +173,7 @@ def test_no_burn_e_mail_without_consent_an_address_an_active_card_or_points(
     if why_not == "card blocked":
         card_block(number=ANNA, reason="Lost")
     if why_not == "points spent":
-        PointsLot.objects.filter(account__card__number=ANNA).update(remaining=Decimal("0.00"))
+        PointsLot.objects.filter(account__cards__number=ANNA).update(remaining=Decimal("0.00"))
     assert daily_run(django_capture_on_commit_callbacks) == 0
     assert (smtp.messages, SentReminder.objects.count()) == ([], 0)
 
@@ -226,7 +226,7 @@ def test_a_purchase_that_reaches_a_level_sends_one_e_mail_after_the_commit(
     demo, smtp, now, django_capture_on_commit_callbacks
 ):
     cards_in_every_state()
-    consent(Customer.objects.get(accounts__card__number=ANNA))
+    consent(Customer.objects.get(accounts__cards__number=ANNA))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         receipt = buy(ANNA, ago(now, 1), ("TV", "1", "400.00"))
     assert smtp.messages == []  # nothing before the commit
@@ -243,7 +243,7 @@ def test_a_purchase_that_reaches_a_level_sends_one_e_mail_after_the_commit(
 
 def test_purchases_that_reach_no_new_level_send_nothing(demo, smtp, now, django_capture_on_commit_callbacks):
     cards_in_every_state()
-    consent(Customer.objects.get(accounts__card__number=ANNA))
+    consent(Customer.objects.get(accounts__cards__number=ANNA))
     with django_capture_on_commit_callbacks(execute=True):
         buy(ANNA, ago(now, 2), ("PEAR", "1", "20.00"))  # no level yet
         buy(ANNA, ago(now, 1), ("TV", "1", "400.00"))  # Silver
@@ -260,7 +260,7 @@ def test_a_level_reached_without_consent_sends_nothing(demo, smtp, now, django_c
 
 def test_the_level_task_run_twice_sends_once(demo, smtp, now):
     cards_in_every_state()
-    consent(Customer.objects.get(accounts__card__number=ANNA))
+    consent(Customer.objects.get(accounts__cards__number=ANNA))
     receipt = buy(ANNA, ago(now, 1), ("TV", "1", "400.00"))
     assert tasks.level_reminder(receipt.account_id, "Silver", receipt.pk) is True
     assert tasks.level_reminder(receipt.account_id, "Silver", receipt.pk) is False
@@ -370,7 +370,7 @@ def test_on_postgresql_two_workers_sending_the_same_reminder_at_once_send_it_onc
 
     build_demo()
     cards_in_every_state()
-    consent(Customer.objects.get(accounts__card__number=ANNA))
+    consent(Customer.objects.get(accounts__cards__number=ANNA))
     receipt = buy(ANNA, ago(now, 1), ("TV", "1", "400.00"))
     smtp.messages.clear()  # the level e-mail of the purchase itself (eager tasks)
     SentReminder.objects.all().delete()

@@ -56,6 +56,23 @@ def test_a_credit_is_points_at_the_point_value_on_the_oldest_staff_account_once(
     assert PointsEntry.objects.filter(reason__startswith="Statement").count() == 1
 
 
+def test_a_credit_goes_to_the_companys_shared_account_once_its_cards_joined_it():
+    """After a card joined the company (cards.companies), its own account is emptied history: the older pk must
+    not win; the bonus lands on the one balance every staff card redeems from."""
+    from cards.companies import card_join_company
+
+    firm = company()
+    first, second = staff_card(firm, "Max Muster"), staff_card(firm, "Eva Muster")
+    statement = approved(firm)
+    card_join_company(number=first.number, company_id=firm.pk)
+    card_join_company(number=second.number, company_id=firm.pk)
+    firm.refresh_from_db()
+    statement_pay_out(statement_id=statement.pk, by=None, at=SETTLED_AT, payout="credit")
+    entry = PointsEntry.objects.get(reason__startswith=f"Statement {statement.pk}:")
+    assert (entry.account_id, entry.points) == (firm.account_id, D("720.00"))
+    assert {c.account_id for c in Card.objects.filter(pk__in=[first.pk, second.pk])} == {firm.account_id}
+
+
 def test_points_round_down_to_the_cent():
     from partners.payouts import points_for
 

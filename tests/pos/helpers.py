@@ -38,4 +38,4 @@ def ledger_sum(account_id) -> str:
 
 
 def account_of(number=CARD) -> Account:
-    return Account.objects.get(card__number=number)
+    return Account.objects.get(cards__number=number)

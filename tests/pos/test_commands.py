@@ -83,9 +83,9 @@ def test_loyalty_demo_brings_a_year_of_receipts_and_a_customer_who_can_sign_in(d
         30,
         1,
     )  # fmt: skip  (a walk-in paid with the demo gift card: tests/giftcards/test_demo.py; the business customer's 4)
-    gold = Account.objects.select_related("level").get(card__number="2000000000503")
+    gold = Account.objects.select_related("level").get(cards__number="2000000000503")
     assert (gold.level.name, gold.spend) == ("Gold", D("1289.80"))
-    idle = Account.objects.select_related("level").get(card__number="2000000000459")
+    idle = Account.objects.select_related("level").get(cards__number="2000000000459")
     assert idle.level.name == "Gold"
     call_command("expire_inactive", stdout=io.StringIO())  # the one who stopped coming steps down
     idle.refresh_from_db()

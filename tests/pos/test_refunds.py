@@ -99,7 +99,7 @@ def test_shortfall_can_be_recorded_instead(till):
     buy(till, [line("X", quantity="1", unit_price="50.00")], redeem="5.00")
     body = refund(till, rid).json()
     assert (body["points_shortfall"], body["amount_refunded"]) == ("2.75", "100.00")
-    assert Account.objects.get(card__number=CARD).points_balance == D("0.00")
+    assert Account.objects.get(cards__number=CARD).points_balance == D("0.00")
 
 
 def test_refund_after_the_card_was_replaced_moves_points_on_the_new_card(till):
