@@ -1797,7 +1797,7 @@
 
   // The gift card panel (static/pos/giftcards.js) works through these.
   window.posTill = { api, state, showError, showInfo, clearMessage, scheduleQuote, flushQuote, uuid, cents, fromCents,
-    normaliseNumber, withCurrency, MONEY_RE };
+    normaliseNumber, withCurrency, MONEY_RE, t };
 
   // --- start ----------------------------------------------------------------------------------
 
