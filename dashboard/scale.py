@@ -94,7 +94,7 @@ def designed_scale(form: ScaleForm, steps: StepFormSet) -> tuple[Table | None, l
         ],
         y_title=_("paid per month"),
     )
-    note = (
+    note = _(
         "Each level against what the customer (or segment) pays now at today's discount ('Today'): the volume at "
         "which its discount still leaves today's margin plus the extra margin wanted; growth is of what they pay. "
         "'Publish from' is what they pay, rounded up to a round number: a level's spend counts what customers pay."
@@ -185,7 +185,7 @@ def preview(table: Table, programme: Programme, months: int) -> Preview:
         Column("new", _("Level saved")),
         Column("reaching", _("Cards whose spend reaches it"), "int"),
     ]
-    note = (
+    note = _(
         "Levels are written by rank: every card keeps its rank with the new name, threshold and percent. A card "
         "whose spend reaches a higher rank moves up at its next purchase; a level is never lowered (except by the "
         "inactivity rule or a refund), so a card below its rank's new threshold keeps it."

@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.api_errors import error_body, status_for
+from config.api_errors import error_body, spoken, status_for
 from dashboard import pages, scale_answer
 from dashboard.access import manager_required
 from dashboard.forms import PER, FilterForm
@@ -268,7 +268,7 @@ def scale_answer_csv(request: HttpRequest) -> HttpResponse:
     try:
         step = scale_answer.answer(values)
     except rules.RuleError as error:
-        return JsonResponse(error_body(error.code, error.message, error.details), status=status_for(error))
+        return JsonResponse(error_body(error.code, spoken(error), error.details), status=status_for(error))
     response = HttpResponse(scale_answer.as_csv(step).encode(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="scale-answer.csv"'
     return response
