@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from core.errors import DomainError
+from core.refusals import spoken
 
 _DRF_CODES = {
     exceptions.ValidationError: ("invalid_input", gettext_noop("The request is not valid.")),
@@ -77,12 +78,6 @@ def status_for(error: DomainError) -> int:
         if code in STATUS_BY_CODE:
             return STATUS_BY_CODE[code]
     return 409
-
-
-def spoken(error: DomainError) -> str:
-    """The error's sentence in the request's language: the English template translated, then its slots filled."""
-    translated = gettext(error.template)
-    return translated.format(**error.params) if error.params else translated
 
 
 def domain_error_response(error: DomainError) -> JsonResponse:

@@ -17,9 +17,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
+from core.refusals import spoken
 from dashboard.access import manager_required
 from dashboard.forms import DEMO_STEPS, CustomerAskForm, SaveScaleForm, ScaleForm, StepFormSet
 from dashboard.reports.common import Chart, Column, Series, Table
@@ -79,7 +81,7 @@ def designed_scale(form: ScaleForm, steps: StepFormSet) -> tuple[Table | None, l
                 form.markup(), start["volume"], data["percent"], data["wanted"], start["current"]
             )
         except rules.RuleError as error:
-            errors.append(f"{data['name']}: {error.message}")
+            errors.append(f"{data['name']}: {spoken(error)}")
             continue
         rows.append(_step_row(data["name"], step))
     if not rows:
@@ -230,7 +232,7 @@ def scale_page(request: HttpRequest) -> HttpResponse:
         try:
             answer = ask.step()
         except rules.RuleError as error:
-            errors.append(error.message)
+            errors.append(spoken(error))
     if mode == "scale" and form.is_valid() and steps.is_valid():
         table, errors = designed_scale(form, steps)
     if table is not None and not errors and save.is_valid():
@@ -270,7 +272,8 @@ def _save(request: HttpRequest, plan: Preview) -> bool:
     try:
         programme_levels_replace(programme_id=plan.programme.pk, levels=plan.levels, by=request.user)
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, spoken(error))
         return False
-    messages.success(request, f"Saved {len(plan.levels)} levels as the levels of {plan.programme.name}.")
+    saved = {"count": len(plan.levels), "programme": plan.programme.name}
+    messages.success(request, gettext("Saved %(count)s levels as the levels of %(programme)s.") % saved)
     return True

@@ -16,7 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from config.api_errors import error_body, spoken, status_for
+from config.api_errors import error_body, status_for
+from core.refusals import spoken
 from dashboard import pages, scale_answer
 from dashboard.access import manager_required
 from dashboard.forms import PER, FilterForm

@@ -12,15 +12,16 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone, translation
 
-from config.api_errors import spoken
 from core.errors import DomainError
+from core.refusals import spoken
 from loyalty.services import points_adjust
 from tests.mycard.test_card_page import _po_entries
 from tests.pos.helpers import CARD, account_of, activate, line
 
 PO = settings.BASE_DIR / "core/locale/de/LC_MESSAGES/django.po"
 
-# Where the till's refusals are written (the manager's batch and import screens are not on its way).
+# Where the till's refusals are written, and the scale designer's (the manager's batch and import screens in the
+# English admin are not translated).
 SOURCES = [
     "core/errors.py",
     "config/api_errors.py",
@@ -37,6 +38,8 @@ SOURCES = [
     "loyalty/locks.py",
     "loyalty/rules/pricing.py",
     "loyalty/rules/lots.py",
+    "loyalty/rules/scale.py",
+    "loyalty/services/levels.py",
     "loyalty/services/ledger.py",
     "loyalty/services/partners.py",
     "promotions/services.py",
@@ -51,6 +54,7 @@ SENTENCE_AT = {
     "InsufficientPoints": 0,
     "RedeemLimitExceeded": 0,
     "UnknownCategory": 0,
+    "DiscountExceedsMargin": 0,
     "invalid_amount": 0,
     "gettext": 0,
     "gettext_noop": 0,
