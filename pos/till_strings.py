@@ -109,6 +109,13 @@ TILL_STRINGS = [
     gettext_noop("Wrong check digit – scan again ({0})."),
     gettext_noop("{0} The card was taken off this sale."),
     gettext_noop("— choose —"),
+    gettext_noop("Unknown barcode {0}."),
+    gettext_noop("The server answered {0}."),
+    gettext_noop("On file: {0} – ask the customer for their name and birthday; go on only if the name fits."),
+    gettext_noop("Wrong check digit in card {0}."),
+    gettext_noop("Goods worth {0}, card {1}"),
+    gettext_noop("Goods worth {0}"),
+    gettext_noop("{0} (card {1})"),
     # static/pos/giftcards.js
     gettext_noop(" · left {0}"),
     gettext_noop(" · valid until {0}"),
