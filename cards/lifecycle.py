@@ -71,7 +71,9 @@ def card_block(*, number: str, reason: str, at: datetime | None = None) -> Card:
     with transaction.atomic(durable=True):
         card = card_lock(card_number_checked(number))
         if card.status in (Status.BLOCKED, Status.REPLACED):
-            raise DomainError(f"This card is already {card.status}.", code=f"card_{card.status}")
+            raise DomainError(
+                "This card is already {status}.", code=f"card_{card.status}", params={"status": card.status}
+            )
         if card.status == Status.ISSUED:
             raise DomainError("An unused card cannot be blocked; it has nothing to protect.", code="card_not_active")
         card.status, card.blocked_at, card.blocked_reason = Status.BLOCKED, at or timezone.now(), reason
@@ -99,7 +101,9 @@ def replace(number: str, new_number: str, *, by, at: datetime, reason: str = "")
         raise DomainError("This card was already replaced by a new one.", code="card_replaced")
     if old.status not in (Status.ACTIVE, Status.BLOCKED):
         raise DomainError(
-            f"Only an active or blocked card can be replaced; this one is {old.status}.", code="card_not_active"
+            "Only an active or blocked card can be replaced; this one is {status}.",
+            code="card_not_active",
+            params={"status": old.status},
         )
     if new.status != Status.ISSUED:
         raise DomainError("The new card must be a fresh, unused card.", code="card_not_issued")

@@ -5,10 +5,15 @@
 Domain errors (`core.errors`) carry a code, a message and details, and no HTTP status: the
 status of each code is decided here, once (`STATUS_BY_CODE`). DRF's own exceptions are mapped
 to stable codes here too.
+
+The `message` speaks the request's language (LocaleMiddleware: the till's English/Deutsch choice, else
+Accept-Language, else English), so an external POS that asks for nothing reads English; `code` and
+`details` never change with it. The German sentences are in core/locale/de.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext, gettext_noop
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
@@ -16,18 +21,22 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from core.errors import DomainError
+from core.refusals import spoken
 
 _DRF_CODES = {
-    exceptions.ValidationError: ("invalid_input", "The request is not valid."),
-    exceptions.ParseError: ("malformed_request", "The request body is not valid JSON."),
-    exceptions.NotAuthenticated: ("not_authenticated", "Credentials were not provided."),
-    exceptions.AuthenticationFailed: ("authentication_failed", "The credentials are not valid."),
-    exceptions.PermissionDenied: ("permission_denied", "You are not allowed to do this."),
-    exceptions.NotFound: ("not_found", "Not found."),
-    exceptions.MethodNotAllowed: ("method_not_allowed", "This method is not allowed here."),
-    exceptions.NotAcceptable: ("not_acceptable", "This response format is not available."),
-    exceptions.UnsupportedMediaType: ("unsupported_media_type", "Send JSON (Content-Type: application/json)."),
-    exceptions.Throttled: ("throttled", "Too many requests; try again later."),
+    exceptions.ValidationError: ("invalid_input", gettext_noop("The request is not valid.")),
+    exceptions.ParseError: ("malformed_request", gettext_noop("The request body is not valid JSON.")),
+    exceptions.NotAuthenticated: ("not_authenticated", gettext_noop("Credentials were not provided.")),
+    exceptions.AuthenticationFailed: ("authentication_failed", gettext_noop("The credentials are not valid.")),
+    exceptions.PermissionDenied: ("permission_denied", gettext_noop("You are not allowed to do this.")),
+    exceptions.NotFound: ("not_found", gettext_noop("Not found.")),
+    exceptions.MethodNotAllowed: ("method_not_allowed", gettext_noop("This method is not allowed here.")),
+    exceptions.NotAcceptable: ("not_acceptable", gettext_noop("This response format is not available.")),
+    exceptions.UnsupportedMediaType: (
+        "unsupported_media_type",
+        gettext_noop("Send JSON (Content-Type: application/json)."),
+    ),
+    exceptions.Throttled: ("throttled", gettext_noop("Too many requests; try again later.")),
 }
 
 
@@ -73,7 +82,7 @@ def status_for(error: DomainError) -> int:
 
 def domain_error_response(error: DomainError) -> JsonResponse:
     """A domain error as the API's answer, for the few JSON views outside DRF (the cashier screen's)."""
-    return JsonResponse(error_body(error.code, error.message, error.details), status=status_for(error))
+    return JsonResponse(error_body(error.code, spoken(error), error.details), status=status_for(error))
 
 
 def error_body(code: str, message: str, details: dict | None = None) -> dict:
@@ -82,7 +91,7 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict:
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.details), status=status_for(exc))
+        return Response(error_body(exc.code, spoken(exc), exc.details), status=status_for(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -91,12 +100,13 @@ def api_exception_handler(exc, context):
     if response is None:
         return None  # a real bug: let Django's 500 handling log it
     code, message = _code_for(exc)
+    message = gettext(message)
     details = {}
     if isinstance(exc, exceptions.ValidationError):
         details = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
     elif isinstance(exc, exceptions.Throttled):
         details = {"retry_after": exc.wait}  # whole seconds, as in the Retry-After header
-        message = f"Too many requests from this terminal; try again in {exc.wait} s."
+        message = gettext("Too many requests from this terminal; try again in {0} s.").format(exc.wait)
     elif not isinstance(exc.detail, (dict, list)):
         message = str(exc.detail)
     response.data = error_body(code, message, details)
@@ -107,17 +117,17 @@ def _code_for(exc) -> tuple[str, str]:
     for cls in type(exc).__mro__:
         if cls in _DRF_CODES:
             return _DRF_CODES[cls]
-    return ("error", "The request could not be processed.")
+    return ("error", gettext_noop("The request could not be processed."))
 
 
 @csrf_exempt  # an unknown POST under /api/ is a 404, not Django's HTML CSRF page
 def api_not_found(request, exception=None, **kwargs):
     """404 for unknown /api/ paths, in the API's error body."""
-    return JsonResponse(error_body("not_found", "Not found."), status=status.HTTP_404_NOT_FOUND)
+    return JsonResponse(error_body("not_found", gettext("Not found.")), status=status.HTTP_404_NOT_FOUND)
 
 
 def api_server_error(request):
-    return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
+    return JsonResponse(error_body("server_error", gettext("Something went wrong on our side.")), status=500)
 
 
 # Django-level errors (a bad Host header, a CSRF failure, an unknown URL, a crash)
@@ -130,13 +140,13 @@ def _is_api(request) -> bool:
 
 def bad_request(request, exception=None):
     if _is_api(request):
-        return JsonResponse(error_body("bad_request", "The request could not be understood."), status=400)
+        return JsonResponse(error_body("bad_request", gettext("The request could not be understood.")), status=400)
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request, exception=None):
     if _is_api(request):
-        return JsonResponse(error_body("permission_denied", "You are not allowed to do this."), status=403)
+        return JsonResponse(error_body("permission_denied", gettext("You are not allowed to do this.")), status=403)
     return defaults.permission_denied(request, exception)
 
 

@@ -172,6 +172,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 # A str, as makemessages compares it with the app locale dir it finds (a Path would be a second catalogue).
 LOCALE_PATHS = [str(BASE_DIR / "mycard" / "locale"), str(BASE_DIR / "dashboard" / "locale")]
+# The API's refusals in German (core is no app, so its catalogue is named here): config/api_errors.py.
+LOCALE_PATHS += [str(BASE_DIR / "core" / "locale")]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -3,6 +3,10 @@
 A domain error is a stable machine code (api.md), a sentence a cashier or a manager can read out, and
 details for a program. It says nothing of HTTP: the one exception handler (`config/api_errors.py`) maps
 codes to statuses, so the same refusal can answer a REST call, a page's form or a command's exit.
+
+The sentence is English with {slots} filled from `params`: the handler translates the sentence as written
+(`template`, the msgid in core/locale) and fills the slots after, so a German till reads German while the
+pure rules, which know no Django, still only write English.
 """
 
 
@@ -11,10 +15,14 @@ class DomainError(Exception):
 
     code = "conflict"
 
-    def __init__(self, message: str = "", *, code: str | None = None, details: dict | None = None):
+    def __init__(
+        self, message: str = "", *, code: str | None = None, details: dict | None = None, params: dict | None = None
+    ):
         if code:
             self.code = code
-        self.message = message or self.code
+        self.template = message or self.code
+        self.params = params or {}
+        self.message = self.template.format(**self.params) if self.params else self.template
         self.details = details or {}
         super().__init__(self.message)
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from dashboard import tasks, whatif, whatif_campaign
@@ -150,8 +151,8 @@ FIGURES = [
 ]
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+def _grouped(n: int) -> dict:
+    return {"n": f"{n:,}"}  # "1,204", as the rest of the notes
 
 
 def comparison_tables(result: dict) -> list[Table]:
@@ -187,12 +188,17 @@ def _cost_table(result: dict) -> Table:
             Series(_("Proposed"), [r["proposed"] for r in rows if r["figure"] != "Points earned"]),
         ],
     )
-    note = (
-        f"{_count(result['receipts'], 'receipt')} of {_count(result['cards'], 'card')} of {result['programme']}, "
-        f"{result['since'][:10]} to {result['until'][:10]}. 'Recorded' is what the till really granted; "
-        "the replay leaves out refunds, inactivity steps and points paid (and counts a rolling spend basis as "
-        "lifetime), so it can differ slightly from it."
-    )
+    note = gettext(
+        "%(receipts)s of %(cards)s of %(programme)s, %(since)s to %(until)s. 'Recorded' is what the till really "
+        "granted; the replay leaves out refunds, inactivity steps and points paid (and counts a rolling spend basis "
+        "as lifetime), so it can differ slightly from it."
+    ) % {
+        "receipts": ngettext("%(n)s receipt", "%(n)s receipts", result["receipts"]) % _grouped(result["receipts"]),
+        "cards": ngettext("%(n)s card", "%(n)s cards", result["cards"]) % _grouped(result["cards"]),
+        "programme": result["programme"],
+        "since": result["since"][:10],
+        "until": result["until"][:10],
+    }
     return Table("cost", _("Cost, side by side"), columns, rows, chart, note)
 
 

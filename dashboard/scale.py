@@ -17,10 +17,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cards.models import CompanyJoin
 from core.errors import DomainError
+from core.refusals import spoken
 from dashboard.access import manager_required
 from dashboard.forms import DEMO_STEPS, CustomerAskForm, SaveScaleForm, ScaleForm, StepFormSet
 from dashboard.reports.common import Chart, Column, Series, Table
@@ -80,7 +82,7 @@ def designed_scale(form: ScaleForm, steps: StepFormSet) -> tuple[Table | None, l
                 form.markup(), start["volume"], data["percent"], data["wanted"], start["current"]
             )
         except rules.RuleError as error:
-            errors.append(f"{data['name']}: {error.message}")
+            errors.append(f"{data['name']}: {spoken(error)}")
             continue
         rows.append(_step_row(data["name"], step))
     if not rows:
@@ -95,7 +97,7 @@ def designed_scale(form: ScaleForm, steps: StepFormSet) -> tuple[Table | None, l
         ],
         y_title=_("paid per month"),
     )
-    note = (
+    note = _(
         "Each level against what the customer (or segment) pays now at today's discount ('Today'): the volume at "
         "which its discount still leaves today's margin plus the extra margin wanted; growth is of what they pay. "
         "'Publish from' is what they pay, rounded up to a round number: a level's spend counts what customers pay."
@@ -194,7 +196,7 @@ def preview(table: Table, programme: Programme, months: int) -> Preview:
         Column("new", _("Level saved")),
         Column("reaching", _("Cards whose spend reaches it"), "int"),
     ]
-    note = (
+    note = _(
         "Levels are written by rank: every card keeps its rank with the new name, threshold and percent. A card "
         "whose spend reaches a higher rank moves up at its next purchase; a level is never lowered (except by the "
         "inactivity rule or a refund), so a card below its rank's new threshold keeps it."
@@ -239,7 +241,7 @@ def scale_page(request: HttpRequest) -> HttpResponse:
         try:
             answer = ask.step()
         except rules.RuleError as error:
-            errors.append(error.message)
+            errors.append(spoken(error))
     if mode == "scale" and form.is_valid() and steps.is_valid():
         table, errors = designed_scale(form, steps)
     if table is not None and not errors and save.is_valid():
@@ -279,7 +281,8 @@ def _save(request: HttpRequest, plan: Preview) -> bool:
     try:
         programme_levels_replace(programme_id=plan.programme.pk, levels=plan.levels, by=request.user)
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, spoken(error))
         return False
-    messages.success(request, f"Saved {len(plan.levels)} levels as the levels of {plan.programme.name}.")
+    saved = {"count": len(plan.levels), "programme": plan.programme.name}
+    messages.success(request, gettext("Saved %(count)s levels as the levels of %(programme)s.") % saved)
     return True

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config.api_errors import error_body, status_for
+from core.refusals import spoken
 from dashboard import pages, scale_answer
 from dashboard.access import manager_required
 from dashboard.forms import PER, FilterForm
@@ -269,7 +270,7 @@ def scale_answer_csv(request: HttpRequest) -> HttpResponse:
     try:
         step = scale_answer.answer(values)
     except rules.RuleError as error:
-        return JsonResponse(error_body(error.code, error.message, error.details), status=status_for(error))
+        return JsonResponse(error_body(error.code, spoken(error), error.details), status=status_for(error))
     response = HttpResponse(scale_answer.as_csv(step).encode(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="scale-answer.csv"'
     return response

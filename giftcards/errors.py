@@ -21,12 +21,13 @@ def not_active() -> DomainError:
 
 def insufficient(number: str, balance) -> DomainError:
     return DomainError(
-        f"Gift card {number} holds {balance}: not enough for this payment.",
+        "Gift card {number} holds {balance}: not enough for this payment.",
         code="insufficient_gift_card_balance",
+        params={"number": number, "balance": balance},
         details={"number": number, "balance": str(balance)},
     )
 
 
-def invalid_amount(message: str) -> InvalidInput:
+def invalid_amount(message: str, **params) -> InvalidInput:
     """The message says it all (the limits, what is due): no field details for the till to repeat."""
-    return InvalidInput(message, code="invalid_amount")
+    return InvalidInput(message, code="invalid_amount", params=params)

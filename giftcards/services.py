@@ -63,9 +63,14 @@ def batch_rules_checked(*, count, min_load, max_balance, validity_years, max_cou
     try:
         count = int(str(count).strip())
     except (TypeError, ValueError):
-        raise InvalidInput(f"The gift card count must be a whole number, not {count!r}.") from None
+        raise InvalidInput(
+            "The gift card count must be a whole number, not {count}.", params={"count": repr(count)}
+        ) from None
     if not 1 <= count <= max_count:
-        raise InvalidInput(f"The gift card count must be between 1 and {max_count:,}, not {count:,}.")
+        raise InvalidInput(
+            "The gift card count must be between 1 and {most:,}, not {count:,}.",
+            params={"most": max_count, "count": count},
+        )
     try:
         min_load, max_balance = Decimal(str(min_load)), Decimal(str(max_balance))
         in_cents = all(x.is_finite() and x == x.quantize(CENT) for x in (min_load, max_balance))
@@ -75,7 +80,9 @@ def batch_rules_checked(*, count, min_load, max_balance, validity_years, max_cou
         raise InvalidInput("Loads need 0 < minimum load ≤ maximum balance, in cents.")
     least = settings.GIFT_CARD_MIN_VALIDITY_YEARS
     if validity_years is not None and not least <= int(validity_years) <= 30:
-        raise InvalidInput(f"Validity is {least} to 30 years from the sale (the law's minimum), or none.")
+        raise InvalidInput(
+            "Validity is {least} to 30 years from the sale (the law's minimum), or none.", params={"least": least}
+        )
     return count, min_load, max_balance, validity_years
 
 
@@ -117,7 +124,7 @@ def _allocate_serials(count: int) -> int:
     series = CardSeries.objects.select_for_update().get(prefix=GIFT_PREFIX)
     first = series.next_serial
     if first + count - 1 > MAX_SERIAL:
-        raise InvalidInput(f"Only {MAX_SERIAL - first + 1:,} gift card numbers are left.")
+        raise InvalidInput("Only {left:,} gift card numbers are left.", params={"left": MAX_SERIAL - first + 1})
     series.next_serial = first + count
     series.save(update_fields=["next_serial"])
     return first
@@ -150,7 +157,10 @@ def gift_card_load(*, number: str, amount: Decimal, where: Where, at: datetime) 
         raise errors.DomainError("This gift card cannot be topped up.", code="gift_card_top_up_not_allowed")
     if amount < batch.min_load or card.balance + amount > batch.max_balance:
         raise errors.invalid_amount(
-            f"Load at least {batch.min_load}; a card holds at most {batch.max_balance} (this one holds {card.balance})."
+            "Load at least {least}; a card holds at most {most} (this one holds {balance}).",
+            least=batch.min_load,
+            most=batch.max_balance,
+            balance=card.balance,
         )
     if card.status == Status.ISSUED:
         card.status, card.sold_at = Status.ACTIVE, at
@@ -196,7 +206,7 @@ def payments_checked(payments: tuple[tuple[str, Decimal], ...], due: Decimal) ->
         number = gift_card_checked(raw)
         merged[number] = merged.get(number, ZERO) + amount
     if sum(merged.values(), ZERO) > due:
-        raise errors.invalid_amount(f"Gift cards pay at most what is due ({due}).")
+        raise errors.invalid_amount("Gift cards pay at most what is due ({due}).", due=due)
     return tuple(Payment(n, merged[n]) for n in sorted(merged))
 
 

@@ -110,10 +110,10 @@ def _plan(lines: list[ReceiptLine], request: RefundRequest) -> list[tuple[Receip
                 want -= take
         if want > 0:
             raise DomainError(
-                f"Cannot refund {quantity_str(quantity)} of {sku}: more than was bought on this receipt "
-                "(minus earlier refunds).",
+                "Cannot refund {quantity} of {sku}: more than was bought on this receipt (minus earlier refunds).",
                 code="refund_exceeds_receipt",
                 details={"sku": sku},
+                params={"quantity": quantity_str(quantity), "sku": sku},
             )
     return plan
 

@@ -167,7 +167,8 @@ def receipt_not_here(receipt_id: int) -> NotFound:
     if other is None:
         return NotFound("There is no such receipt in this store.", code="receipt_not_found")
     return NotFound(
-        f"Receipt {receipt_id} was sold in {other['store__name']} ({other['store__code']}): it is refunded there.",
+        "Receipt {receipt} was sold in {store_name} ({store}): it is refunded there.",
+        params={"receipt": receipt_id, "store_name": other["store__name"], "store": other["store__code"]},
         code="receipt_not_found",
         details={"store": other["store__code"], "store_name": other["store__name"]},
     )

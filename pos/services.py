@@ -77,7 +77,8 @@ def card_replace_at_till(
     idempotency key, with who did it and where. Returns (status, body of the new card, replayed)."""
     if reason not in CardReplacement.Reason.values:
         raise InvalidInput(
-            f"Say why the card is replaced: one of {', '.join(CardReplacement.Reason.values)}.",
+            "Say why the card is replaced: one of {reasons}.",
+            params={"reasons": ", ".join(CardReplacement.Reason.values)},
             details={"reason": ["Not a valid choice."]},
         )
 
@@ -150,7 +151,7 @@ def _price(
     for c in coupons:  # a coupon that cannot apply says why before anything is paid
         if c.code in promoted.refusals:
             closed = promoted.refusals[c.code]
-            raise CouponInvalid(c.code, closed.reason, closed.message)
+            raise CouponInvalid(c.code, closed.reason, closed.template, **closed.params)
     quote = rules.quote_priced(programme, state, base, promoted.lines, local, basket.redeem_points)
     return Priced(quote, promoted.parts, tuple(coupons), promoted.coupon_discounts)
 

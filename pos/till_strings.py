@@ -1,4 +1,4 @@
-"""The cashier screen's own sentences (static/pos/cashier.js), translated on the server.
+"""The cashier screen's own sentences (static/pos/cashier.js and giftcards.js), translated on the server.
 
 The script writes t("Card of {0} added.", name); the page carries {English: German} for these (json_script
 "pos-strings"), so the till speaks the language Django chose for the request. A test holds this list and the
@@ -110,6 +110,39 @@ TILL_STRINGS = [
     gettext_noop("Wrong check digit – scan again ({0})."),
     gettext_noop("{0} The card was taken off this sale."),
     gettext_noop("— choose —"),
+    gettext_noop("Unknown barcode {0}."),
+    gettext_noop("The server answered {0}."),
+    gettext_noop("On file: {0} – ask the customer for their name and birthday; go on only if the name fits."),
+    gettext_noop("Wrong check digit in card {0}."),
+    gettext_noop("Goods worth {0}, card {1}"),
+    gettext_noop("Goods worth {0}"),
+    gettext_noop("{0} (card {1})"),
+    # static/pos/giftcards.js
+    gettext_noop(" · left {0}"),
+    gettext_noop(" · valid until {0}"),
+    gettext_noop("Back onto gift card {0}: {1}"),
+    gettext_noop("Balance"),
+    gettext_noop("Blocked: it can neither be loaded nor pay"),
+    gettext_noop("Cash to hand back:"),
+    gettext_noop("Expired: it can neither be loaded nor pay"),
+    gettext_noop("Gift card"),
+    gettext_noop("Gift card {0} (left {1})"),
+    gettext_noop("Gift card {0} is not known here."),
+    gettext_noop("Gift card {0} pays {1}; rest to pay {2}."),
+    gettext_noop("Gift card {0} sold: take {1} from the customer."),
+    gettext_noop("Gift card {0} topped up: take {1} from the customer."),
+    gettext_noop("Gift card {0}: {1}"),
+    gettext_noop("It now holds {0}, valid until {1}."),
+    gettext_noop("It now holds {0}."),
+    gettext_noop("New card, not sold yet"),
+    gettext_noop("Nothing is left to pay with a gift card."),
+    gettext_noop("Paid otherwise"),
+    gettext_noop("Remove"),
+    gettext_noop("Scan the goods first, then the gift card that pays."),
+    gettext_noop("Sell: customer paid"),
+    gettext_noop("The chain's minimum load and maximum balance apply."),
+    gettext_noop("Top up: customer paid"),
+    gettext_noop("Type the amount the customer pays, like 25.00."),
 ]
 
 

@@ -69,7 +69,13 @@ def cashier_screen(request):
         "pinSlipUrl": reverse("pos:pin-slip", args=["NUMBER"]),
         "refundReasons": [[value, str(label)] for value, label in Refund.Reason.choices],
     }
-    return render(request, "pos/cashier.html", {"store": store, "pos_config": config, "pos_strings": till_catalogue()})
+    context = {
+        "store": store,
+        "pos_config": config,
+        "pos_strings": till_catalogue(),
+        "signin_address": settings.CARD_SIGNIN_ADDRESS,  # the customer page, as the card's back prints it
+    }
+    return render(request, "pos/cashier.html", context)
 
 
 def not_a_cashier(request):

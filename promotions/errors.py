@@ -6,5 +6,6 @@ class CouponInvalid(DomainError):
 
     code = "coupon_invalid"
 
-    def __init__(self, code: str, reason: str, message: str):
-        super().__init__(message, details={"coupon": code, "reason": reason})
+    def __init__(self, code: str, reason: str, message: str, **params):
+        """`message` is the English sentence with {slots} (`params`, {code} is the coupon's): see core.errors."""
+        super().__init__(message, details={"coupon": code, "reason": reason}, params={"code": code, **params})

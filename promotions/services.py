@@ -49,14 +49,19 @@ def coupons_for_sale(
         coupon = found.get(code)
         if coupon is None:
             typo = len(code) == rules.codes.BODY + 1 and not rules.is_well_formed(code)
-            hint = " It looks mistyped: check the code." if typo else ""
-            raise CouponInvalid(code, "not_found", f"Coupon {code} is not known.{hint}")
+            raise CouponInvalid(
+                code,
+                "not_found",
+                "Coupon {code} is not known. It looks mistyped: check the code."
+                if typo
+                else "Coupon {code} is not known.",
+            )
         if code in taken:  # its total limit held when it was taken; the count already includes this use
             _refuse_per_card(coupon, card_id)
         else:
             _refuse_spent(coupon, card_id)
             if lock:  # left with a use, yet not taken: another till took the last one and is still paying
-                raise CouponInvalid(code, "limit_reached", f"Coupon {code} is being used at another till.")
+                raise CouponInvalid(code, "limit_reached", "Coupon {code} is being used at another till.")
         _refuse_someone_elses(coupon, customer_id)
         sale.append(SaleCoupon(code, coupon, rules.CouponOffer(code, campaign_rule(coupon.campaign_id, kept))))
     return sale
@@ -65,8 +70,10 @@ def coupons_for_sale(
 def _refuse_spent(coupon: Coupon, card_id: int | None) -> None:
     if coupon.max_uses is not None and coupon.uses >= coupon.max_uses:
         if coupon.single_use:
-            raise CouponInvalid(coupon.code, "used", f"Coupon {rules.printed(coupon.code)} has already been used.")
-        raise CouponInvalid(coupon.code, "limit_reached", f"Coupon {coupon.code} has been used up.")
+            raise CouponInvalid(
+                coupon.code, "used", "Coupon {printed} has already been used.", printed=rules.printed(coupon.code)
+            )
+        raise CouponInvalid(coupon.code, "limit_reached", "Coupon {code} has been used up.")
     _refuse_per_card(coupon, card_id)
 
 
@@ -74,9 +81,9 @@ def _refuse_per_card(coupon: Coupon, card_id: int | None) -> None:
     """Asked only of a code with a limit per card: the card row is locked first, so its count holds."""
     if coupon.max_uses_per_card is not None:
         if card_id is None:
-            raise CouponInvalid(coupon.code, "not_applicable", f"Coupon {coupon.code} needs a customer card.")
+            raise CouponInvalid(coupon.code, "not_applicable", "Coupon {code} needs a customer card.")
         if uses_by_card(coupon, card_id) >= coupon.max_uses_per_card:
-            raise CouponInvalid(coupon.code, "limit_reached", f"This card has used coupon {coupon.code} already.")
+            raise CouponInvalid(coupon.code, "limit_reached", "This card has used coupon {code} already.")
 
 
 def _refuse_someone_elses(coupon: Coupon, customer_id: int | None) -> None:
@@ -84,10 +91,8 @@ def _refuse_someone_elses(coupon: Coupon, customer_id: int | None) -> None:
     if coupon.customer_id is None or coupon.customer_id == customer_id:
         return
     if customer_id is None:
-        raise CouponInvalid(
-            coupon.code, "not_applicable", f"Coupon {coupon.code} is personal: scan the customer's card."
-        )
-    raise CouponInvalid(coupon.code, "not_applicable", f"Coupon {coupon.code} belongs to another customer.")
+        raise CouponInvalid(coupon.code, "not_applicable", "Coupon {code} is personal: scan the customer's card.")
+    raise CouponInvalid(coupon.code, "not_applicable", "Coupon {code} belongs to another customer.")
 
 
 def coupon_use_rows(
@@ -107,7 +112,7 @@ def coupon_batch_issue(
     """`count` single-use codes for `campaign`, random (never sequential); a clash with an existing code
     (odds about 1 in 7 billion per code) is drawn again."""
     if not 1 <= count <= MAX_BATCH:
-        raise InvalidInput(f"A batch has 1 to {MAX_BATCH:,} coupons.")
+        raise InvalidInput("A batch has 1 to {most:,} coupons.", params={"most": MAX_BATCH})
     with transaction.atomic():
         batch = CouponBatch.objects.create(campaign=campaign, name=name, count=count, created_by=by)
         codes: set[str] = set()

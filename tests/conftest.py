@@ -22,6 +22,16 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    # A German page (LocaleMiddleware) leaves its language active in the thread; the next test would read
+    # lazy labels in German ("Heute" for "Today").
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _nightly_job_in_the_test_transaction(settings):
     # Worker threads have connections of their own, which cannot see a test's uncommitted rows;
     # the tests of the parallel sweep pass `workers` themselves (tests/loyalty/test_expiry_races.py).

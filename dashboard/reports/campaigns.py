@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, ExtractMinute
+from django.utils.translation import gettext_lazy as _
 
 from core.local_time import day_start, zone
 from dashboard.reports.common import ZERO, Chart, Column, ReportFilter, Series, Table, money, share
@@ -29,7 +30,7 @@ from loyalty.models import Category
 from pos.models import ReceiptLine
 from promotions.models import Campaign, Coupon, split_codes
 
-NOTE = (
+NOTE = _(
     "Campaigns that ran in the period, each over its own days (to today while it runs) against the same "
     "number of days just before it. Receipts and cost from the discount register (the campaign's share, or "
     "its coupons'), as granted: a refund does not undo them, as on the discounts page. Covered revenue is "
@@ -251,5 +252,5 @@ def coupons_table(rows: list[dict]) -> Table:
         [Series("Issued", [r["issued"] for r in with_coupons]), Series("Used", [r["used"] for r in with_coupons])],
         horizontal=True,
     )
-    note = "Codes issued, codes used at least once (a shared code counts once), and uses in all."
+    note = _("Codes issued, codes used at least once (a shared code counts once), and uses in all.")
     return Table("coupons", "Coupons issued and used", COUPON_COLUMNS, with_coupons, chart, note)

@@ -60,7 +60,7 @@ def per_level() -> Table:
         Column("share", _("Share of cards"), "percent"),
     ]
     chart = Chart("doughnut", [r["level"] for r in rows], [Series(_("Cards"), [r["cards"] for r in rows])])
-    note = (
+    note = _(
         "Now, whatever the period: every card in use (active or blocked) at the level it holds today. Levels belong "
         "to cards, so a customer with two cards counts twice; a company's staff cards share its level and each counts."
     )
@@ -152,7 +152,7 @@ def activity(f: ReportFilter) -> Table:
         Column("share", _("Share of all cards"), "percent"),
     ]
     chart = Chart("doughnut", [r["cards"] for r in rows], [Series(_("Cards"), [r["count"] for r in rows])])
-    note = (
+    note = _(
         "A card counts as buying if it is on at least one receipt of the period; the rest of today's active cards "
         "are inactive for the period."
     )

@@ -39,7 +39,7 @@ FIGURES = [
     Column("amount", _("Discount granted"), "money"),
     Column("share", _("Share of total"), "percent"),
 ]
-NOTE = (
+NOTE = _(
     "From the discount register: every discounted line with its receipt, card, store, terminal, cashier, "
     "category and the level the purchase was discounted at. Amounts as granted; later refunds do not change them."
 )

@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext_lazy as _
 
 from core.local_time import local_date
 from dashboard.reports.common import (
@@ -76,7 +77,7 @@ def movements(f: ReportFilter, grain: str | None = None) -> Table:
          Series("Expired", [r["expired"] for r in rows], stack="out")],
         y_title="money",
     )  # fmt: skip
-    note = "From the gift card ledger. Selling a gift card is not revenue: it is money the chain owes until spent."
+    note = _("From the gift card ledger. Selling a gift card is not revenue: it is money the chain owes until spent.")
     return Table("movements", f"Gift card money per {grain}", columns, rows, chart, note)
 
 
@@ -116,7 +117,7 @@ def per_store(f: ReportFilter) -> Table:
         "bar", [r["store"] for r in rows],
         [Series("Sold", [r["loaded"] for r in rows]), Series("Spent", [r["spent"] for r in rows])], y_title="money",
     )  # fmt: skip
-    note = "A card sold in one store is often spent in another: the net is what moved between them."
+    note = _("A card sold in one store is often spent in another: the net is what moved between them.")
     return Table("stores", "Per store: sold and spent", columns, rows, chart, note)
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncWeek
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import (
@@ -77,9 +78,11 @@ def movements(f: ReportFilter) -> Table:
         ],
         y_title=_("points"),
     )
-    note = "From the points ledger. Transfers between a replaced card and its successor are left out (they net to 0)."
+    note = gettext(
+        "From the points ledger. Transfers between a replaced card and its successor are left out (they net to 0)."
+    )
     if f.store is not None:
-        note += " With a store chosen: only points earned, redeemed or refunded on that store's receipts."
+        note += " " + gettext("With a store chosen: only points earned, redeemed or refunded on that store's receipts.")
     return Table("movements", f"Points per {grain}", columns, rows, chart, note)
 
 
@@ -155,7 +158,7 @@ def _liability(programmes: dict, held: dict, overdue: dict, weeks: list[dict]) -
             Column(f"burn{days}", f"Burn in {days} days", "points"),
             Column(f"burn{days}_value", f"Burn in {days} days (money)", "money"),
         ]
-    note = (
+    note = _(
         "As of now, whatever the period: points on the cards whose burn date has not come, valued at the programme's "
         "value of a point. The liability is what the chain owes if every point is spent."
     )
@@ -177,5 +180,5 @@ def _calendar(now: datetime, weeks: list[dict]) -> Table:
         y_title=_("points"),
     )
     columns = [Column("week", _("Week")), Column("points", _("Points that burn"), "points")]
-    note = "Customers are told before their points burn: this is what they will hear about."
+    note = _("Customers are told before their points burn: this is what they will hear about.")
     return Table("burning", _("What burns in the next 90 days"), columns, rows, chart, note)

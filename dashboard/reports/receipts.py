@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import Column, ReportFilter, Table
@@ -117,7 +118,8 @@ def receipts_table(f: ReportFilter, n: Narrowing, page: int = 1) -> tuple[Table,
     ]  # fmt: skip
     links = [{"receipt": receipt_url(r["id"])} for r in found]
     first = (page - 1) * PAGE + 1
-    note = f"{first:,}–{first + len(rows) - 1:,} of {total:,}, newest first." if rows else ""
+    shown = {"first": f"{first:,}", "last": f"{first + len(rows) - 1:,}", "total": f"{total:,}"}
+    note = gettext("%(first)s–%(last)s of %(total)s, newest first.") % shown if rows else ""
     return Table("receipts", _("Receipts"), COLUMNS, rows, None, note, links), total
 
 

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import ZERO, Chart, Column, ReportFilter, Series, Table, hashed, money, share
@@ -116,11 +117,17 @@ def league(f: ReportFilter, now: datetime) -> Table:
         [Series(_("Revenue"), [r["revenue"] for r in rows]), Series(_("Cost"), [r["cost"] for r in rows])],
         y_title=_("money"),
     )
-    note = (
-        "Revenue = list price less discounts. Cost = discounts + points earned × the value of a point. Points owed "
-        "now: live points by the store where they were earned, counted at "
-        + timezone.localtime(counted_at).strftime("%H:%M")
-    )
+    at = timezone.localtime(counted_at).strftime("%H:%M")
     unplaced = owed.get(None, ZERO)
-    note += f" ({unplaced:,} more came from welcome bonuses and adjustments)." if unplaced else "."
-    return Table("stores", _("Every store"), COLUMNS, rows, chart, note + " Click a heading to sort.", sortable=True)
+    if unplaced:
+        note = gettext(
+            "Revenue = list price less discounts. Cost = discounts + points earned × the value of a point. Points owed "
+            "now: live points by the store where they were earned, counted at %(at)s (%(unplaced)s more came from "
+            "welcome bonuses and adjustments). Click a heading to sort."
+        ) % {"at": at, "unplaced": f"{unplaced:,}"}
+    else:
+        note = gettext(
+            "Revenue = list price less discounts. Cost = discounts + points earned × the value of a point. Points owed "
+            "now: live points by the store where they were earned, counted at %(at)s. Click a heading to sort."
+        ) % {"at": at}
+    return Table("stores", _("Every store"), COLUMNS, rows, chart, note, sortable=True)

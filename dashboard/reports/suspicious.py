@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Lag, TruncDate
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cards.models import Card
@@ -120,10 +121,10 @@ def two_stores(f: ReportFilter, t: Thresholds) -> Table:
         Column("at", _("At")),
         Column("minutes", _("Minutes apart"), "number"),
     ]
-    note = (
-        f"Two consecutive receipts of one card in different stores at most {t.minutes} minutes apart: a card "
+    note = gettext(
+        "Two consecutive receipts of one card in different stores at most %(minutes)s minutes apart: a card "
         "lent around, or a number typed in by a cashier."
-    )
+    ) % {"minutes": t.minutes}
     return Table("two-stores", _("One card in two stores within minutes"), columns, rows, None, note, links)
 
 
@@ -162,10 +163,10 @@ def often(f: ReportFilter, t: Thresholds) -> Table:
         [Series(_("Receipts that day"), [r["receipts"] for r in rows[:30]])],
         horizontal=True,
     )
-    note = (
-        f"A card on {t.per_day} or more receipts in one day: a shared card, or a cashier scanning their own card "
+    note = gettext(
+        "A card on %(per_day)s or more receipts in one day: a shared card, or a cashier scanning their own card "
         "for other customers."
-    )
+    ) % {"per_day": t.per_day}
     return Table("often", _("One card unusually often in a day"), columns, rows, chart, note, links)
 
 
@@ -272,13 +273,13 @@ def _cashiers_table(f: ReportFilter, rows: list[dict], t: Thresholds) -> Table:
         ],
         y_title=_("%"),
     )
-    note = (
-        f"Flagged: a card share {t.gap} points or more above the store's, or activations per receipt {t.times} times "
-        f"the store's or more (at least 3), for cashiers with at least {t.min_receipts} receipts. Activations count "
-        "for the cashier (or external terminal) the till recorded; a card activated without such a record (in the "
-        "admin, or before the till kept one) counts for whoever rang up a receipt on it within "
-        f"{ACTIVATION_MINUTES} minutes of its activation."
-    )
+    note = gettext(
+        "Flagged: a card share %(gap)s points or more above the store's, or activations per receipt %(times)s "
+        "times the store's or more (at least 3), for cashiers with at least %(min_receipts)s receipts. Activations "
+        "count for the cashier (or external terminal) the till recorded; a card activated without such a record (in "
+        "the admin, or before the till kept one) counts for whoever rang up a receipt on it within %(minutes)s "
+        "minutes of its activation."
+    ) % {"gap": t.gap, "times": t.times, "min_receipts": t.min_receipts, "minutes": ACTIVATION_MINUTES}
     return Table("cashiers", _("Cashiers far above their store"), columns, rows, chart, note, links)
 
 
@@ -345,10 +346,10 @@ def refunds_after_redeem(f: ReportFilter, t: Thresholds) -> Table:
         Column("refunded", _("Cash refunded"), "money"),
         Column("returned", _("Points returned"), "points"),
     ]
-    note = (
-        f"A refund at most {t.hours} hours after the same customer paid with points: points turned into cash, or "
+    note = gettext(
+        "A refund at most %(hours)s hours after the same customer paid with points: points turned into cash, or "
         "a refund rung up to move points between cards."
-    )
+    ) % {"hours": t.hours}
     return Table("refunds", _("Refunds soon after points were redeemed"), columns, rows, None, note, links)
 
 

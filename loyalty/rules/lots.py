@@ -28,7 +28,7 @@ def consume_oldest_first(lots: Sequence[Lot], amount: Decimal) -> list[tuple[int
         raise InvalidInput("cannot consume a negative amount of points")
     live = sorted((lot for lot in lots if lot.remaining > 0), key=_sort_key)
     if sum((lot.remaining for lot in live), Decimal(0)) < amount:
-        raise InsufficientPoints(f"the lots hold less than {amount} points")
+        raise InsufficientPoints("the lots hold less than {amount} points", params={"amount": amount})
     taken: list[tuple[int, Decimal]] = []
     left = amount
     for lot in live:

@@ -76,11 +76,11 @@ def points_multiplier(p: ProgrammeRules, at: datetime) -> Decimal:
 
 def _check_line(line: Line) -> None:
     if not (line.quantity.is_finite() and line.unit_price.is_finite()):
-        raise InvalidInput(f"line {line.sku}: quantity and price must be numbers")
+        raise InvalidInput("line {sku}: quantity and price must be numbers", params={"sku": line.sku})
     if line.quantity <= 0:
-        raise InvalidInput(f"line {line.sku}: quantity must be greater than 0")
+        raise InvalidInput("line {sku}: quantity must be greater than 0", params={"sku": line.sku})
     if line.unit_price < 0:
-        raise InvalidInput(f"line {line.sku}: unit price must not be negative")
+        raise InvalidInput("line {sku}: unit price must not be negative", params={"sku": line.sku})
 
 
 def _quote_line(line: Line, category: CategoryRule, pct: Decimal) -> QuotedLine:
@@ -104,7 +104,7 @@ def _category(categories: Mapping[str, CategoryRule], code: str) -> CategoryRule
     try:
         return categories[code]
     except KeyError:
-        raise UnknownCategory(f"unknown category {code!r}") from None
+        raise UnknownCategory("unknown category {code}", params={"code": repr(code)}) from None
 
 
 def max_redeemable(p: ProgrammeRules, balance: Decimal, amount_after_discount: Decimal) -> Decimal:
@@ -124,9 +124,9 @@ def _check_redeem(redeem: Decimal, balance: Decimal, limit: Decimal) -> None:
     if redeem != redeem.quantize(CENT, rounding=ROUND_DOWN):
         raise InvalidInput("redeem_points must have at most two decimals")
     if redeem > balance:
-        raise InsufficientPoints(f"only {balance} points on the card")
+        raise InsufficientPoints("only {balance} points on the card", params={"balance": balance})
     if redeem > limit:
-        raise RedeemLimitExceeded(f"at most {limit} points can pay this receipt")
+        raise RedeemLimitExceeded("at most {limit} points can pay this receipt", params={"limit": limit})
 
 
 def _points_earned(

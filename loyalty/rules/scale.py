@@ -94,7 +94,10 @@ def required_volume(
     d, d0 = discount_percent / HUNDRED, current_discount_percent / HUNDRED
     unit_margin = 1 - d - c
     if unit_margin <= 0:
-        raise DiscountExceedsMargin(f"a {discount_percent} % discount leaves no margin at markup {markup * 100} %")
+        raise DiscountExceedsMargin(
+            "a {discount} % discount leaves no margin at markup {markup} %",
+            params={"discount": discount_percent, "markup": markup * 100},
+        )
     volume_now = pays_now / (1 - d0)
     margin_now = volume_now * (1 - d0 - c)
     volume = max(Decimal(0), (margin_now + wanted_margin_increase) / unit_margin)

@@ -227,8 +227,8 @@ def points_adjust(*, account_id: int, points: Decimal, reason: str, by, at: date
     if points == 0:
         raise InvalidInput("An adjustment of zero points changes nothing.")
     if abs(points) > MAX_SALE:
-        message = f"Adjust by at most {MAX_SALE:,} points at a time."
-        raise InvalidInput(message, details={"points": [message]})
+        message = "Adjust by at most {most:,} points at a time."
+        raise InvalidInput(message, details={"points": [message.format(most=MAX_SALE)]}, params={"most": MAX_SALE})
     with transaction.atomic(durable=True):
         account = account_lock(account_id, at=at)
         if points > 0:
@@ -278,8 +278,9 @@ def _debit(account: Account, *, kind: str, points: Decimal, at: datetime, **caus
     _check_amount(points)
     if points > account.points_balance:
         raise rules.InsufficientPoints(
-            f"Only {account.points_balance} points are available, not {points.quantize(CENT)}.",
+            "Only {balance} points are available, not {requested}.",
             details={"balance": str(account.points_balance), "requested": str(points)},
+            params={"balance": account.points_balance, "requested": points.quantize(CENT)},
         )
     entry = _entry(account, kind=kind, points=-points, at=at, **cause)
     _consume(account, entry, rules.consume_oldest_first(lots_covering(account, points), points))
@@ -320,7 +321,7 @@ def _check_amount(points: Decimal) -> None:
     if points <= 0 or points != points.quantize(CENT):
         raise InvalidInput("Points must be a positive amount with at most two decimals.")
     if points > AMOUNT_MAX:  # one ledger row's column (core/money.py); the callers' limits are far below
-        raise InvalidInput(f"One entry can move at most {AMOUNT_MAX:,} points.")
+        raise InvalidInput("One entry can move at most {most:,} points.", params={"most": AMOUNT_MAX})
 
 
 def _spend(account: Account, *, kind: str, amount: Decimal, at: datetime, level: Level | None, **cause) -> None:

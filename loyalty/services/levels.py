@@ -48,9 +48,10 @@ def _check(levels: Sequence[PlannedLevel], programme: Programme) -> list[Planned
         raise InvalidInput("A level cannot start below zero spend.")
     if any(lv.percent < 0 or lv.percent > programme.ceiling_percent for lv in ordered):
         raise InvalidInput(
-            f"Every percent must lie between 0 and the programme's ceiling of {programme.ceiling_percent} %: "
+            "Every percent must lie between 0 and the programme's ceiling of {ceiling} %: "
             "raise the ceiling first (above 20 % it needs a written justification).",
             code="level_above_ceiling",
+            params={"ceiling": programme.ceiling_percent},
         )
     return ordered
 
@@ -60,9 +61,10 @@ def _refuse_held(surplus: list[Level]) -> None:
     if held:
         names = ", ".join(f"{name} ({n} cards)" for name, n in sorted(held.items()))
         raise DomainError(
-            f"The new scale has fewer levels, but customers hold the levels it would remove: {names}. "
+            "The new scale has fewer levels, but customers hold the levels it would remove: {names}. "
             "Keep at least as many levels (change their thresholds and percents instead).",
             code="levels_held_by_customers",
+            params={"names": names},
         )
 
 

@@ -76,7 +76,12 @@ class Closed:
     """Why a campaign is not open: one of api.md's coupon reasons."""
 
     reason: str
-    message: str = field(default="")
+    template: str = field(default="")  # English with {slots}, translated at the API's edge (core.errors)
+    params: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        return self.template.format(**self.params)
 
 
 def _minute(at: datetime) -> datetime:
@@ -106,13 +111,13 @@ def closed_at(c: CampaignRule, store: str, local: datetime) -> Closed | None:
     """None when the campaign runs at `store` at the wall-clock moment `local`; else why not."""
     minute = _minute(local)
     if minute < c.starts:
-        return Closed("not_yet_valid", f"{c.name} starts {c.starts:%d.%m.%Y %H:%M}.")
+        return Closed("not_yet_valid", "{name} starts {at}.", {"name": c.name, "at": f"{c.starts:%d.%m.%Y %H:%M}"})
     if minute > c.ends:
-        return Closed("expired", f"{c.name} ended {c.ends:%d.%m.%Y %H:%M}.")
+        return Closed("expired", "{name} ended {at}.", {"name": c.name, "at": f"{c.ends:%d.%m.%Y %H:%M}"})
     if c.stores and store not in c.stores:
-        return Closed("not_applicable", f"{c.name} does not run in this store.")
+        return Closed("not_applicable", "{name} does not run in this store.", {"name": c.name})
     if c.windows and not any(w.is_active(local.replace(tzinfo=None)) for w in c.windows):
-        return Closed("not_applicable", f"{c.name} does not run at this hour.")
+        return Closed("not_applicable", "{name} does not run at this hour.", {"name": c.name})
     return None
 
 

@@ -135,12 +135,14 @@ def _open(
     if closed:
         return closed, []
     if not in_audience(c, who, local.date()):
-        return Closed("not_applicable", f"{c.name} is not for this customer."), []
+        return Closed("not_applicable", "{name} is not for this customer.", {"name": c.name}), []
     if subtotal < c.min_basket:
-        return Closed("minimum_not_met", f"{c.name} needs a basket of at least {c.min_basket}."), []
+        return Closed(
+            "minimum_not_met", "{name} needs a basket of at least {least}.", {"name": c.name, "least": c.min_basket}
+        ), []
     covered = [covers(c, ln.sku, ln.category) and categories[ln.category].policy != Policy.EXCLUDED for ln in lines]
     if not any(covered):
-        return Closed("not_applicable", f"{c.name} covers nothing in this basket."), []
+        return Closed("not_applicable", "{name} covers nothing in this basket.", {"name": c.name}), []
     return None, covered
 
 

@@ -43,7 +43,7 @@
       fetch(box.dataset.url, { headers: { Accept: "application/json" } })
         .then(function (r) { return r.json(); })
         .then(function (s) {
-          if (s.total) { bar.value = Math.floor(100 * s.done / s.total); text.textContent = s.done + " of " + s.total + " receipts"; }
+          if (s.total) { bar.value = Math.floor(100 * s.done / s.total); text.textContent = (box.dataset.of || "{done} of {total} receipts").replace("{done}", s.done).replace("{total}", s.total); }
           if (s.state === "done" || s.state === "failed" || s.state === "unknown") { window.location.reload(); }
           else { window.setTimeout(poll, 1000); }
         })

@@ -336,7 +336,7 @@
       await api("POST", "checkout/quote/", { ...saleBody(), coupons: [...state.coupons, code] });
     } catch (error) {
       if (error.code === "coupon_invalid") return showError(t("Coupon {0}: {1}", code, error.message));
-      return showError(error.status === 404 ? `Unknown barcode ${code}.` : error.message);
+      return showError(error.status === 404 ? t("Unknown barcode {0}.", code) : error.message);
     }
     state.coupons.push(code);
     showInfo(t("Coupon {0} added.", code));
@@ -413,7 +413,7 @@
       try {
         await api("POST", "checkout/quote/", { ...saleBody(), card_number: card.number, redeem_points: "0.00" });
       } catch (error) {
-        if (CARD_CODES.has(error.code)) return `${error.message} (card ${card.number})`;
+        if (CARD_CODES.has(error.code)) return t("{0} (card {1})", error.message, card.number);
       }
     }
     return `${CARD_STATUS_TEXT[card.status] || "This card cannot be used."} (card ${card.number})`;
@@ -438,7 +438,7 @@
     if (method === "POST") init.headers["X-CSRFToken"] = csrfToken();
     const response = await fetch(config.webSigninUrl.replace("NUMBER", encodeURIComponent(number)), init);
     const data = await response.json().catch(() => null);
-    if (!response.ok) throw new Error((data && data.error && data.error.message) || `The server answered ${response.status}.`);
+    if (!response.ok) throw new Error((data && data.error && data.error.message) || t("The server answered {0}.", response.status));
     return data;
   }
 
@@ -486,7 +486,7 @@
         method: "POST", credentials: "same-origin", headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
       });
       const data = await response.json().catch(() => null);
-      if (!response.ok) throw new Error((data && data.error && data.error.message) || `The server answered ${response.status}.`);
+      if (!response.ok) throw new Error((data && data.error && data.error.message) || t("The server answered {0}.", response.status));
       $("pin-slip-number").textContent = data.number;
       $("pin-slip-holder").textContent = data.holder;
       $("pin-slip-pin").textContent = data.pin;
@@ -609,7 +609,7 @@
       }
       const names = data.customers.map((c) => c.display_name).join(", ");
       $("rep-names").textContent =
-        `On file: ${names} – ask the customer for their name and birthday; go on only if the name fits.`;
+        t("On file: {0} – ask the customer for their name and birthday; go on only if the name fits.", names);
       $("rep-found").hidden = false;
       $("rep-birthday").focus();
     } catch (error) {
@@ -1303,7 +1303,7 @@
       searchPage = data.page;
       renderFound(data, page > 1);
     } catch (error) {
-      showError(error.code === "invalid_card_number" ? `Wrong check digit in card ${card}.` : error.message);
+      showError(error.code === "invalid_card_number" ? t("Wrong check digit in card {0}.", card) : error.message);
     }
   }
 
@@ -1461,7 +1461,8 @@
     });
     const yes = await confirmDialog({
       title: all ? t("Refund everything left on receipt no. {0}?", r.receipt_id) : t("Refund from receipt no. {0}?", r.receipt_id),
-      lines: [...summary, `Goods worth ${withCurrency(fromCents(goods))}${r.card ? `, card ${r.card.number}` : ""}`],
+      lines: [...summary, r.card ? t("Goods worth {0}, card {1}", withCurrency(fromCents(goods)), r.card.number)
+        : t("Goods worth {0}", withCurrency(fromCents(goods)))],
       extra: [reasons, note],
       ok: t("Refund"),
       check: () => (chosen() ? "" : t("Choose the reason (1–6).")),
@@ -1832,7 +1833,7 @@
 
   // The gift card panel (static/pos/giftcards.js) works through these.
   window.posTill = { api, state, showError, showInfo, clearMessage, scheduleQuote, flushQuote, uuid, cents, fromCents,
-    normaliseNumber, withCurrency, MONEY_RE };
+    normaliseNumber, withCurrency, MONEY_RE, t };
 
   // --- start ----------------------------------------------------------------------------------
 

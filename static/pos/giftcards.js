@@ -9,12 +9,14 @@
 (() => {
   const $ = (id) => document.getElementById(id);
   const till = () => window.posTill;
-  const STATUS_TEXT = {
-    issued: "New card, not sold yet",
-    active: "Balance",
-    blocked: "Blocked: it can neither be loaded nor pay",
-    expired: "Expired: it can neither be loaded nor pay",
-  };
+  // The till's t(): the sentence in the page's language (pos/till_strings.py lists this script's too).
+  const t = (text, ...args) => till().t(text, ...args);
+  const statusText = (status) => ({
+    issued: t("New card, not sold yet"),
+    active: t("Balance"),
+    blocked: t("Blocked: it can neither be loaded nor pay"),
+    expired: t("Expired: it can neither be loaded nor pay"),
+  })[status] || status;
   const gift = { card: null, payments: [], sellKey: null, sellBody: null, quote: null };
 
   function fieldError(text) {
@@ -35,25 +37,25 @@
       const { data } = await till().api("GET", `gift-cards/${number}/`);
       open(data);
     } catch (error) {
-      if (error.code === "invalid_card_number") return till().showError(`Wrong check digit – scan again (${number}).`);
-      till().showError(error.status === 404 ? `Gift card ${number} is not known here.` : error.message);
+      if (error.code === "invalid_card_number") return till().showError(t("Wrong check digit – scan again ({0}).", number));
+      till().showError(error.status === 404 ? t("Gift card {0} is not known here.", number) : error.message);
     }
   }
 
   function open(card) {
     gift.card = card;
     $("gift-number").textContent = card.number;
-    const expiry = card.expires_on ? ` · valid until ${card.expires_on}` : "";
+    const expiry = card.expires_on ? t(" · valid until {0}", card.expires_on) : "";
     $("gift-state").replaceChildren(
-      document.createTextNode(`${STATUS_TEXT[card.status] || card.status}: `),
+      document.createTextNode(`${statusText(card.status)}: `),
       Object.assign(document.createElement("strong"), { textContent: till().withCurrency(card.balance) }),
       document.createTextNode(expiry),
     );
     const usable = card.status === "issued" || card.status === "active";
     $("gift-sell").disabled = !usable;
-    $("gift-sell").textContent = card.status === "issued" ? "Sell: customer paid" : "Top up: customer paid";
+    $("gift-sell").textContent = card.status === "issued" ? t("Sell: customer paid") : t("Top up: customer paid");
     $("gift-pay").disabled = card.status !== "active" || card.balance === "0.00" || !till().state.lines.length;
-    $("gift-rules").textContent = usable ? "The chain's minimum load and maximum balance apply." : "";
+    $("gift-rules").textContent = usable ? t("The chain's minimum load and maximum balance apply.") : "";
     $("gift-amount").value = "";
     $("gift-amount").disabled = !usable;
     fieldError("");
@@ -71,17 +73,22 @@
   async function sell(event) {
     event.preventDefault();
     const amount = amountTyped();
-    if (!amount) return fieldError("Type the amount the customer pays, like 25.00.");
+    if (!amount) return fieldError(t("Type the amount the customer pays, like 25.00."));
     const body = JSON.stringify({ number: gift.card.number, amount });
     if (gift.sellBody !== body) Object.assign(gift, { sellKey: till().uuid(), sellBody: body });
     try {
       const { data } = await till().api("POST", `gift-cards/${gift.card.number}/load/`, { amount },
         { "Idempotency-Key": gift.sellKey });
-      const verb = gift.card.status === "issued" ? "sold" : "topped up";
+      const sold = gift.card.status === "issued";
       gift.sellBody = null;
       close();
-      till().showInfo(`Gift card ${data.number} ${verb}: take ${till().withCurrency(amount)} from the customer. ` +
-        `It now holds ${till().withCurrency(data.balance)}${data.expires_on ? `, valid until ${data.expires_on}` : ""}.`);
+      const taken = sold
+        ? t("Gift card {0} sold: take {1} from the customer.", data.number, till().withCurrency(amount))
+        : t("Gift card {0} topped up: take {1} from the customer.", data.number, till().withCurrency(amount));
+      const holds = data.expires_on
+        ? t("It now holds {0}, valid until {1}.", till().withCurrency(data.balance), data.expires_on)
+        : t("It now holds {0}.", till().withCurrency(data.balance));
+      till().showInfo(`${taken} ${holds}`);
     } catch (error) {
       fieldError(error.message);
     }
@@ -97,17 +104,17 @@
   async function pay(card, typed) {
     const left = till().cents(due()) - paidCents(card.number);
     const amount = typed || till().fromCents(Math.min(till().cents(card.balance), Math.max(left, 0)));
-    if (till().cents(amount) === 0) return till().showError("Nothing is left to pay with a gift card.");
+    if (till().cents(amount) === 0) return till().showError(t("Nothing is left to pay with a gift card."));
     const payments = [...gift.payments.filter((p) => p.number !== card.number), { number: card.number, amount }];
     try {
       const { data } = await till().api("POST", "checkout/quote/", { ...saleWith(payments) });
       gift.payments = payments;
       close();
-      till().showInfo(`Gift card ${card.number} pays ${till().withCurrency(amount)}; rest to pay ` +
-        `${till().withCurrency(data.due_after_gift_cards)}.`);
+      till().showInfo(t("Gift card {0} pays {1}; rest to pay {2}.", card.number, till().withCurrency(amount),
+        till().withCurrency(data.due_after_gift_cards)));
       till().scheduleQuote();
     } catch (error) {
-      if ($("gift-panel").hidden) till().showError(`Gift card ${card.number}: ${error.message}`);
+      if ($("gift-panel").hidden) till().showError(t("Gift card {0}: {1}", card.number, error.message));
       else fieldError(error.message);
     }
   }
@@ -127,11 +134,11 @@
       const quoted = byNumber[p.number];
       const item = document.createElement("li");
       const label = document.createElement("span");
-      label.append(`Gift card `, Object.assign(document.createElement("span"), { className: "mono", textContent: p.number }));
-      if (quoted) label.append(` · left ${quoted.balance_after}`);
+      label.append(t("Gift card") + " ", Object.assign(document.createElement("span"), { className: "mono", textContent: p.number }));
+      if (quoted) label.append(t(" · left {0}", quoted.balance_after));
       const amount = Object.assign(document.createElement("strong"), { textContent: `−${p.amount}` });
       const remove = Object.assign(document.createElement("button"), {
-        type: "button", className: "btn btn-small", textContent: "Remove",
+        type: "button", className: "btn btn-small", textContent: t("Remove"),
       });
       remove.addEventListener("click", () => {
         gift.payments = gift.payments.filter((x) => x.number !== p.number);
@@ -155,13 +162,13 @@
     const number = $("gift-pay-number").value.trim();
     $("gift-pay-number").value = "";
     if (!number) return;
-    if (!till().state.lines.length) return till().showError("Scan the goods first, then the gift card that pays.");
+    if (!till().state.lines.length) return till().showError(t("Scan the goods first, then the gift card that pays."));
     try {
       const { data } = await till().api("GET", `gift-cards/${number}/`);
       if (data.status !== "active") return open(data); // says why it cannot pay
       await pay(data, null);
     } catch (error) {
-      till().showError(error.status === 404 ? `Gift card ${number} is not known here.` : error.message);
+      till().showError(error.status === 404 ? t("Gift card {0} is not known here.", number) : error.message);
     }
     $("scan").focus();
   });
@@ -183,14 +190,14 @@
     },
     receiptRows(r, row) {
       return (r.gift_card_payments || [])
-        .flatMap((p) => row(`Gift card ${p.number} (left ${p.balance_after})`, `−${p.amount}`))
-        .concat(r.gift_card_payments ? row("Paid otherwise", till().withCurrency(r.due_after_gift_cards), "grand") : []);
+        .flatMap((p) => row(t("Gift card {0} (left {1})", p.number, p.balance_after), `−${p.amount}`))
+        .concat(r.gift_card_payments ? row(t("Paid otherwise"), till().withCurrency(r.due_after_gift_cards), "grand") : []);
     },
     refundLines(d, el) {
       if (!d.gift_card_refunds) return [];
       return [
-        ...d.gift_card_refunds.map((g) => el("p", { class: "gift-refund", text: `Back onto gift card ${g.number}: ${g.amount}` })),
-        el("p", { class: "gift-refund" }, "Cash to hand back: ", el("strong", { id: "refund-cash", text: till().withCurrency(d.cash_refunded) })),
+        ...d.gift_card_refunds.map((g) => el("p", { class: "gift-refund", text: t("Back onto gift card {0}: {1}", g.number, g.amount) })),
+        el("p", { class: "gift-refund" }, t("Cash to hand back:") + " ", el("strong", { id: "refund-cash", text: till().withCurrency(d.cash_refunded) })),
       ];
     },
     reset() {

@@ -163,3 +163,19 @@ def test_a_manager_of_twenty_shops(page):
     expect(page.locator("h1")).to_have_text("Was das Programm kostet und einbringt")
     charts_drawn(page, 2)
     shot(page, "23-chain-summary-de")
+
+
+def test_the_german_topbar_lays_its_thirteen_pages_out_in_rows_of_whole_labels(page):
+    """German labels are longer: the pages get a row of their own under the brand, one line of whole labels."""
+    log_in(page)
+    page.get_by_role("button", name="Deutsch").click()
+    expect(page.locator("h1")).to_have_text("Was das Programm kostet und einbringt")
+    links = page.locator(".topbar nav a")
+    expect(links).to_have_count(13)
+    boxes = [links.nth(i).bounding_box() for i in range(13)]
+    rows = sorted({round(box["y"]) for box in boxes})
+    heights = {round(box["height"]) for box in boxes}
+    shot(page, "24-summary-de-topbar")
+    brand = page.locator(".topbar .brand").bounding_box()
+    assert (len(rows), len(heights)) == (1, 1), (rows, heights)  # one row, no label broken over two lines
+    assert rows[0] > brand["y"] + brand["height"] - 1  # under the brand, not squeezed beside it

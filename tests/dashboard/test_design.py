@@ -73,6 +73,10 @@ def test_a_discount_that_eats_the_whole_margin_is_explained_not_computed(manager
     html = manager_client.get(f"/manager/scale/?{query}").content.decode()
     assert "leaves no margin" in html and 'id="answer"' not in html
 
+    german = manager_client.get(f"/manager/scale/?{query}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    refusal = "ein Rabatt von 10 % lässt bei 10.0 % Aufschlag keine Marge"
+    assert f'<p class="msg msg-error" role="alert">{refusal}</p>' in german
+
 
 # --- drawing a whole scale ----------------------------------------------------------------------
 

@@ -66,11 +66,20 @@ def test_the_summary_in_german(client, manager, shop):
     assert "Nur 4 Bons mit Karte und 3 ohne" in html
 
 
+def test_the_notes_under_the_tables_in_german(client, manager, shop):
+    client.force_login(manager)
+    html = client.get(f"/manager/points/?{PERIOD}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Kunden werden benachrichtigt, bevor ihre Punkte verfallen: darüber werden sie hören." in html
+    html = client.get(f"/manager/receipts/?{PERIOD}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "1–7 von 7, neueste zuerst." in html
+
+
 def test_the_topbar_switches_to_german_and_back(client, manager, shop):
     client.force_login(manager)
     response = client.post("/manager/i18n/setlang/", {"language": "de", "next": f"/manager/stores/?{PERIOD}"})
     assert response.status_code == 302 and response["Location"] == f"/manager/stores/?{PERIOD}"
     html = client.get(response["Location"]).content.decode()
     assert "<h1>Filialen im Vergleich</h1>" in html and "587,00" in html
+    assert "Umsatz = Listenpreis abzüglich Rabatte." in html and "Zum Sortieren auf eine Überschrift klicken." in html
     client.post("/manager/i18n/setlang/", {"language": "en", "next": "/manager/"})
     assert "<h1>Stores side by side</h1>" in client.get(f"/manager/stores/?{PERIOD}").content.decode()

@@ -105,3 +105,24 @@ def test_a_refund_says_what_goes_back_onto_the_gift_card_and_what_in_cash(page, 
     expect(page.locator("#refund-cash")).to_have_text("10.00 EUR")
     shot(page, "giftcard-refund")
     assert GiftCard.objects.get(number=card).balance == Decimal("20.00")
+
+
+def test_the_german_till_sells_a_gift_card_in_german(page, gift_numbers):  # noqa: F811
+    """The panel, the script's sentences and the server's refusal, all in German on a German till."""
+    card = gift_numbers[0]
+    log_in(page)
+    page.locator("#language").click()  # the till's English / Deutsch button
+    expect(page.locator("body[data-ready=true]")).to_have_count(1)
+    page.locator("#scan").focus()
+    scan(page, card)
+    expect(page.locator("#gift-panel h2")).to_contain_text("Geschenkkarte")
+    expect(page.locator("#gift-state")).to_contain_text("Neue Karte, noch nicht verkauft")
+    expect(page.locator("#gift-sell")).to_have_text("Verkaufen: Kunde hat bezahlt")
+    page.fill("#gift-amount", "1.00")
+    page.locator("#gift-sell").click()
+    expect(page.locator("#gift-error")).to_contain_text("Mindestens 5.00 aufladen")  # the server's refusal
+    shot(page, "gift-card-de")
+    page.fill("#gift-amount", "5.00")
+    page.locator("#gift-sell").click()
+    expect(page.locator("#message")).to_contain_text(f"Geschenkkarte {card} verkauft: 5.00 EUR vom Kunden kassieren.")
+    assert GiftCard.objects.get(number=card).balance == D("5.00")

@@ -241,6 +241,20 @@ def test_a_purchase_that_reaches_a_level_sends_one_e_mail_after_the_commit(
     assert list(SentReminder.objects.values_list("kind", "event")) == [("level", str(receipt.pk))]
 
 
+def test_the_new_level_e_mail_in_german(demo, smtp, now, django_capture_on_commit_callbacks):
+    cards_in_every_state()
+    consent(Customer.objects.get(accounts__card__number=ANNA), language="de")
+    with django_capture_on_commit_callbacks(execute=True):
+        buy(ANNA, ago(now, 1), ("TV", "1", "400.00"))
+    [(_, message)] = smtp.messages
+    plain, html = parts(message)
+    assert message["Subject"] == "Sie haben Silver erreicht: ab jetzt 2 % Rabatt"
+    assert f"Ihre Karte {ANNA} hat Silver erreicht: Ab jetzt beträgt Ihr Rabatt 2 %." in plain
+    assert "Noch 300,00 EUR einkaufen für 5 % (Gold)." in plain
+    assert "Erinnerungs-E-Mails abbestellen:" in plain
+    assert '<html lang="de">' in html and "Noch 300,00 EUR einkaufen für 5 % (Gold)." in html
+
+
 def test_purchases_that_reach_no_new_level_send_nothing(demo, smtp, now, django_capture_on_commit_callbacks):
     cards_in_every_state()
     consent(Customer.objects.get(accounts__cards__number=ANNA))

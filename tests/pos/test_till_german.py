@@ -15,9 +15,15 @@ from tests.mycard.test_card_page import _po_entries
 PO = settings.BASE_DIR / "pos/locale/de/LC_MESSAGES/django.po"
 
 
+SCRIPTS = ("static/pos/cashier.js", "static/pos/giftcards.js")  # giftcards.js borrows the till's t()
+
+
 def script_sentences() -> set[str]:
-    script = (settings.BASE_DIR / "static/pos/cashier.js").read_text(encoding="utf-8")
-    return {json.loads(f'"{text}"') for text in re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', script)}
+    found = set()
+    for name in SCRIPTS:
+        script = (settings.BASE_DIR / name).read_text(encoding="utf-8")
+        found |= {json.loads(f'"{text}"') for text in re.findall(r'\bt\("((?:[^"\\]|\\.)*)"', script)}
+    return found
 
 
 def test_the_scripts_sentences_are_exactly_the_translated_list():
@@ -46,6 +52,9 @@ def test_the_till_speaks_german_to_a_german_browser(demo):
     assert "Karte oder Artikel scannen" in html
     strings = json.loads(html.split('id="pos-strings" type="application/json">')[1].split("</script>")[0])
     assert strings["Void this sale?"] == "Diesen Verkauf stornieren?"
+    assert 'id="gift-pay">Diesen Verkauf damit bezahlen</button>' in html  # the gift card panel (templates/giftcards)
+    assert "Geschenkkarte zahlt <kbd>Ctrl+G</kbd>" in html
+    assert strings["Gift card {0} pays {1}; rest to pay {2}."] == "Geschenkkarte {0} zahlt {1}; noch zu zahlen {2}."
     config = json.loads(html.split('id="pos-config" type="application/json">')[1].split("</script>")[0])
     assert ["damaged", "Beschädigt oder defekt"] in config["refundReasons"]
 

@@ -71,6 +71,14 @@ def test_no_pin_slip_for_a_card_without_a_holder_or_a_wrong_number(anna, number,
     assert PinSlipReprint.objects.count() == 0
 
 
+def test_the_pin_slip_prints_the_customer_pages_address(anna, settings):
+    """The slip says where to use the PIN, as the card's back does (CARD_SIGNIN_ADDRESS)."""
+    settings.CARD_SIGNIN_ADDRESS = "shop.example/my/"
+    html = logged_in("cashier1").get("/pos/").content.decode()
+    slip = html.split('id="pin-slip"')[1].split("</article>")[0]
+    assert '<p class="pin-slip-address mono" id="pin-slip-address"><strong>shop.example/my/</strong></p>' in slip
+
+
 def test_only_a_cashier_may_print_a_pin_slip_and_only_by_post(anna, manager_client):
     assert manager_client.post(f"/pos/cards/{ANNA}/pin-slip/").status_code == 403
     assert logged_in("cashier1").get(f"/pos/cards/{ANNA}/pin-slip/").status_code == 405
