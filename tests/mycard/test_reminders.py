@@ -243,7 +243,7 @@ def test_a_purchase_that_reaches_a_level_sends_one_e_mail_after_the_commit(
 
 def test_the_new_level_e_mail_in_german(demo, smtp, now, django_capture_on_commit_callbacks):
     cards_in_every_state()
-    consent(Customer.objects.get(accounts__card__number=ANNA), language="de")
+    consent(Customer.objects.get(accounts__cards__number=ANNA), language="de")
     with django_capture_on_commit_callbacks(execute=True):
         buy(ANNA, ago(now, 1), ("TV", "1", "400.00"))
     [(_, message)] = smtp.messages
