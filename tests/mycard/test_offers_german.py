@@ -21,6 +21,6 @@ def test_the_offers_on_my_in_german(offers):  # noqa: F811
     assert "<strong>Summer week</strong>: 10 % Rabatt auf Fruit &amp; vegetables" in section  # names are the shop's
     assert '<h3 id="coupons-title">Ihre Gutscheine</h3>' in section
     assert "Zeigen Sie den Code an der Kasse mit Ihrer Karte vor: Jeder Gutschein gilt nur für Sie." in section
-    assert "5,00 EUR Rabatt auf Ihren Einkauf ab einem Einkauf von 20,00 EUR" in section
+    assert "5,00 EUR Rabatt auf Ihren Einkauf wenn Sie für mindestens 20,00 EUR einkaufen" in section
     assert '<strong>Autumn coffee</strong>: 15 % Rabatt <span class="small muted">· ab ' in section
     assert " bis " in section and " off" not in section.replace("5 € off your next visit", "")
