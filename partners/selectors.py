@@ -49,6 +49,24 @@ PARTNER_RECEIPTS = """
     LEFT JOIN partners_keyaccount k ON k.partner_id = ag.partner_id AND k.customer_id = pa.customer_id"""
 PARTNER_FILTER = "(k.id IS NULL OR k.percent IS NOT NULL)"
 
+# Channel protection: a direct receipt below the agreement's regional order limit, of a customer no partner had
+# registered by then and no partner names as a key account, whose postcode is in the partner's region, is the
+# partner's sale (the bypassed dealer is compensated). Of nested prefixes the longest decides; a prefix has one
+# partner (unique). `r.total_due` is the order's size as rung up, before any later refund.
+BYPASSED_RECEIPTS = """
+    JOIN partners_agreement ag ON ag.id = s.agreement_id AND ag.partner_id IS NOT NULL
+        AND ag.region_order_limit IS NOT NULL
+    JOIN partners_regioncover rc ON rc.partner_id = ag.partner_id
+    JOIN partners_customerregion cr ON cr.postcode LIKE rc.prefix || '%%'
+    JOIN loyalty_account a ON a.customer_id = cr.customer_id
+    JOIN pos_receipt r ON r.account_id = a.id AND r.created_at >= {start} AND r.created_at < {end}
+        AND r.total_due < ag.region_order_limit"""
+BYPASSED_FILTER = """NOT EXISTS (SELECT 1 FROM partners_regioncover longer
+        WHERE cr.postcode LIKE longer.prefix || '%%' AND LENGTH(longer.prefix) > LENGTH(rc.prefix))
+    AND NOT EXISTS (SELECT 1 FROM loyalty_partnerassignment pa
+        WHERE pa.customer_id = cr.customer_id AND pa.assigned_at <= r.created_at)
+    AND NOT EXISTS (SELECT 1 FROM partners_keyaccount k WHERE k.customer_id = cr.customer_id)"""
+
 
 def _params(**values) -> dict:
     adapt = connection.ops.adapt_datetimefield_value
@@ -65,11 +83,16 @@ def insert_receipts(*, at: datetime, period_start: date, since: datetime, until:
     """Every receipt counted by this run's statements ending at `until`, net of the refunds made by then."""
     params = _params(at=at, period_start=period_start, since=since, until=until)
     window = {"start": "s.counted_from", "end": "s.counted_until"}
-    for source, extra in ((COMPANY_RECEIPTS, "TRUE"), (PARTNER_RECEIPTS, PARTNER_FILTER)):
+    sources = (
+        (COMPANY_RECEIPTS, "TRUE", "FALSE"),
+        (PARTNER_RECEIPTS, PARTNER_FILTER, "FALSE"),
+        (BYPASSED_RECEIPTS, BYPASSED_FILTER, "TRUE"),
+    )
+    for source, extra, bypassed in sources:
         _run(
             f"""
-            INSERT INTO {ITEM} (statement_id, receipt_id, refund_id, created_at, amount, bonus)
-            SELECT s.id, r.id, NULL, r.created_at, r.total_due - {REFUNDED}, 0
+            INSERT INTO {ITEM} (statement_id, receipt_id, refund_id, created_at, amount, bonus, bypassed)
+            SELECT s.id, r.id, NULL, r.created_at, r.total_due - {REFUNDED}, 0, {bypassed}
             FROM {ST} s {source.format(**window)}
             WHERE {THIS_RUN} AND {extra}""",
             params,
@@ -111,6 +134,18 @@ def volumes(*, at: datetime, period_start: date, until: datetime) -> dict[int, t
         _params(at=at, period_start=period_start, until=until),
     )
     return {sid: (_money(volume), count) for sid, volume, count in rows}
+
+
+def bypassed_figures(*, at: datetime, period_start: date, until: datetime) -> dict[int, tuple[int, Decimal]]:
+    """Per partner statement: the bypassed sales in its region it counted (receipts, volume net of refunds)."""
+    rows = _run(
+        f"""
+        SELECT s.id, COUNT(i.id), SUM(i.amount)
+        FROM {ST} s JOIN {ITEM} i ON i.statement_id = s.id AND i.refund_id IS NULL AND i.bypassed
+        WHERE {THIS_RUN} GROUP BY s.id""",
+        _params(at=at, period_start=period_start, until=until),
+    )
+    return {sid: (count, _money(volume)) for sid, count, volume in rows}
 
 
 def key_account_volumes(*, at: datetime, period_start: date, until: datetime) -> dict[int, list]:
