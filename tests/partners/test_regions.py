@@ -5,8 +5,18 @@ nobody's region."""
 from decimal import Decimal as D
 
 import pytest
+from django.utils import translation
 
-from partners.models import Agreement, CustomerRegion, KeyAccount, RegionCover, Statement, StatementItem, Tier
+from partners.models import (
+    Agreement,
+    CustomerRegion,
+    KeyAccount,
+    RegionCover,
+    Statement,
+    StatementItem,
+    StatementLine,
+    Tier,
+)
 from partners.services import settle_period
 from tests.factories import active_card
 from tests.partners.shop import NOV, SETTLED_AT, assign, partner, receipt, refund
@@ -127,3 +137,13 @@ def test_a_prefix_another_dealer_covers_is_refused_in_the_admin(admin_client):
     wider = admin_client.post(url, {"partner": other.pk, "prefix": "8", "note": ""})  # nested: the longest wins
     assert wider.status_code == 302
     assert list(RegionCover.objects.values_list("prefix", "partner__code")) == [("8", "SUED"), ("80", "NORD")]
+
+
+def test_the_bypassed_line_in_german():
+    ln = StatementLine(kind="bypassed", label="Bypassed sales in your region", figure="", figure_code="bypassed",
+                       args={"receipts": 2, "volume": "1100.00", "earned": "5.00"})  # fmt: skip
+    with translation.override("de"):
+        assert (ln.label_text, ln.figure_text) == (
+            "Direktverkäufe in Ihrem Gebiet",
+            "2 Kassenbons, 1.100,00, im Umsatz oben enthalten: 5,00 der Provision",
+        )
