@@ -124,6 +124,9 @@ def test_the_partner_reads_the_bypassed_line_on_its_statement(client, django_use
     page = client.get(f"/partner/statements/{statement.pk}/").content.decode()
     assert "Bypassed sales in your region" in page
     assert "1 receipts, 40.00, in the volume above: 2.00 of the commission" in page
+    assert "Direct sale in your region" in page and "Kunde" not in page  # not its customer: no name
+    csv = client.get(f"/partner/statements/{statement.pk}.csv").content.decode()
+    assert "Kunde" not in csv and ",40.00," in csv
 
 
 def test_a_prefix_another_dealer_covers_is_refused_in_the_admin(admin_client):
