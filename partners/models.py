@@ -76,6 +76,10 @@ class Agreement(models.Model):
     def clean(self):
         if (self.company_id is None) == (self.partner_id is None):
             raise ValidationError("An agreement is with one company or one partner.")
+        if self.company_id is not None and self.region_order_limit is not None:
+            raise ValidationError(
+                {"region_order_limit": "A regional order limit is a dealer's: set it on a partner's agreement."}
+            )
 
     @property
     def party(self) -> Company | Partner:

@@ -5,6 +5,7 @@ nobody's region."""
 from decimal import Decimal as D
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from partners.models import (
@@ -19,7 +20,7 @@ from partners.models import (
 )
 from partners.services import settle_period
 from tests.factories import active_card
-from tests.partners.shop import NOV, SETTLED_AT, assign, partner, receipt, refund
+from tests.partners.shop import NOV, SETTLED_AT, assign, company, partner, receipt, refund
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +151,13 @@ def test_the_bypassed_line_in_german():
             "Direktverkäufe in Ihrem Gebiet",
             "2 Kassenbons, 1.100,00, im Umsatz oben enthalten: 5,00 der Provision",
         )
+
+
+def test_a_regional_order_limit_on_a_company_agreement_is_refused():
+    firm = company()
+    agreement = Agreement(name="Firm", company=firm, valid_from=NOV.date(), region_order_limit=D("100.00"))
+    with pytest.raises(ValidationError) as refused:
+        agreement.full_clean()
+    assert refused.value.message_dict == {
+        "region_order_limit": ["A regional order limit is a dealer's: set it on a partner's agreement."]
+    }
