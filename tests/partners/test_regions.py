@@ -148,8 +148,8 @@ def test_the_bypassed_line_in_german():
                        args={"receipts": 2, "volume": "1100.00", "earned": "5.00"})  # fmt: skip
     with translation.override("de"):
         assert (ln.label_text, ln.figure_text) == (
-            "Direktverkäufe in Ihrem Gebiet",
-            "2 Kassenbons, 1.100,00, im Umsatz oben enthalten: 5,00 der Provision",
+            "Direktkäufe im Gebiet",
+            "2 Bons, 1.100,00, im Umsatz oben: 5,00 der Provision",
         )
 
 
