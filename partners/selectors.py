@@ -53,14 +53,18 @@ PARTNER_FILTER = "(k.id IS NULL OR k.percent IS NOT NULL)"
 # registered by then and no partner names as a key account, whose postcode is in the partner's region, is the
 # partner's sale (the bypassed dealer is compensated). Of nested prefixes the longest decides; a prefix has one
 # partner (unique). `r.total_due` is the order's size as rung up, before any later refund.
-BYPASSED_RECEIPTS = """
-    JOIN partners_agreement ag ON ag.id = s.agreement_id AND ag.partner_id IS NOT NULL
-        AND ag.region_order_limit IS NOT NULL
-    JOIN partners_regioncover rc ON rc.partner_id = ag.partner_id
+IN_REGION = """
     JOIN partners_customerregion cr ON cr.postcode LIKE rc.prefix || '%%'
     JOIN loyalty_account a ON a.customer_id = cr.customer_id
     JOIN pos_receipt r ON r.account_id = a.id AND r.created_at >= {start} AND r.created_at < {end}
-        AND r.total_due < ag.region_order_limit"""
+        AND r.total_due < {limit}"""
+BYPASSED_RECEIPTS = (
+    """
+    JOIN partners_agreement ag ON ag.id = s.agreement_id AND ag.partner_id IS NOT NULL
+        AND ag.region_order_limit IS NOT NULL
+    JOIN partners_regioncover rc ON rc.partner_id = ag.partner_id"""
+    + IN_REGION
+)
 BYPASSED_FILTER = """NOT EXISTS (SELECT 1 FROM partners_regioncover longer
         WHERE cr.postcode LIKE longer.prefix || '%%' AND LENGTH(longer.prefix) > LENGTH(rc.prefix))
     AND NOT EXISTS (SELECT 1 FROM loyalty_partnerassignment pa
@@ -82,7 +86,7 @@ def _run(sql: str, params: dict) -> list[tuple]:
 def insert_receipts(*, at: datetime, period_start: date, since: datetime, until: datetime) -> None:
     """Every receipt counted by this run's statements ending at `until`, net of the refunds made by then."""
     params = _params(at=at, period_start=period_start, since=since, until=until)
-    window = {"start": "s.counted_from", "end": "s.counted_until"}
+    window = {"start": "s.counted_from", "end": "s.counted_until", "limit": "ag.region_order_limit"}
     sources = (
         (COMPANY_RECEIPTS, "TRUE", "FALSE"),
         (PARTNER_RECEIPTS, PARTNER_FILTER, "FALSE"),
@@ -245,9 +249,13 @@ def _quantity(value) -> Decimal:
     return Decimal(str(value)).quantize(MILLI)
 
 
-def partner_volume_so_far(*, partner_id: int, since: datetime, until: datetime) -> Decimal:
+def partner_volume_so_far(
+    *, partner_id: int, since: datetime, until: datetime, region_order_limit: Decimal | None = None
+) -> Decimal:
     """What a partner's customers bought in the window so far, net of its refunds, as the settlement counts it
-    (from each customer's assignment on, excluded key accounts left out)."""
+    (from each customer's assignment on, excluded key accounts left out), and with a regional order limit the
+    bypassed sales in its region too."""
+    params = _params(partner=partner_id, since=since, until=until, limit=region_order_limit)
     rows = _run(
         f"""
         SELECT COALESCE(SUM(r.total_due - {REFUNDED}), 0)
@@ -257,9 +265,20 @@ def partner_volume_so_far(*, partner_id: int, since: datetime, until: datetime) 
             AND r.created_at >= pa.assigned_at
         LEFT JOIN partners_keyaccount k ON k.partner_id = pa.partner_id AND k.customer_id = pa.customer_id
         WHERE pa.partner_id = %(partner)s AND k.id IS NULL""",
-        _params(partner=partner_id, since=since, until=until),
+        params,
     )
-    return _money(rows[0][0])
+    volume = _money(rows[0][0])
+    if region_order_limit is None:
+        return volume
+    in_region = IN_REGION.format(start="%(since)s", end="%(until)s", limit="%(limit)s")
+    bypassed = _run(
+        f"""
+        SELECT COALESCE(SUM(r.total_due - {REFUNDED}), 0)
+        FROM partners_regioncover rc {in_region}
+        WHERE rc.partner_id = %(partner)s AND {BYPASSED_FILTER}""",
+        params,
+    )
+    return volume + _money(bypassed[0][0])
 
 
 def programme_costs(*, since: date, until: date) -> list[dict]:

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from partners import selectors
 from partners.models import (
     Agreement,
     CustomerRegion,
@@ -161,3 +162,19 @@ def test_a_regional_order_limit_on_a_company_agreement_is_refused():
     assert refused.value.message_dict == {
         "region_order_limit": ["A regional order limit is a dealer's: set it on a partner's agreement."]
     }
+
+
+def test_the_progress_so_far_counts_the_bypassed_sales_as_the_settlement_will():
+    agreement = dealer("NORD", "80")
+    mine = customer("12345", "Eigen")
+    assign(agreement.partner, mine)
+    receipt(mine, "1000.00", NOV)
+    receipt(customer("80331", "Direkt"), "40.00", NOV)
+    receipt(customer("80332", "Groß"), "150.00", NOV)  # above the limit
+    since, until = NOV.replace(day=1, hour=0), NOV.replace(month=12, day=1, hour=0)
+    so_far = selectors.partner_volume_so_far(
+        partner_id=agreement.partner_id, since=since, until=until, region_order_limit=D("100.00")
+    )
+    assert so_far == D("1040.00")
+    without = selectors.partner_volume_so_far(partner_id=agreement.partner_id, since=since, until=until)
+    assert without == D("1000.00")
