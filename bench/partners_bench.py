@@ -6,7 +6,8 @@
 
 The data is built with set-based SQL: 10,000 companies with 2 staff accounts each and a monthly retro-bonus
 agreement (plan, paid on time, chosen line dairy; every tenth also with marginal tiers, a per-unit rate and a
-growth condition), 100 partners with 100 customers each and a tiered commission (a key account each),
+growth condition), 100 partners with 100 customers each and a tiered commission (a key account each) and a
+postcode area with a regional order limit of 50.00 (the staff of every tenth company live in one),
 1,000,000 receipts in October 2026 (90 % on company cards, 10 % of partners' customers), one line each, 1 %
 refunded in the month, half of the company receipts on account with their payments (a few late; booked by
 the build: the nightly booking job is not part of the timing).
@@ -110,6 +111,24 @@ CROSS JOIN (VALUES ('plan', 3, 4000), ('on_time', 3, 0), ('product_line', 2, 0))
 WHERE a.company_id IS NOT NULL
 UNION ALL
 SELECT a.id, 'growth', 1, 0, 0, 5 FROM partners_agreement a WHERE a.company_id %% 10 = 0
+""",
+    # Channel protection: each partner covers a postcode area ('1' + its number; the first also the wider '1',
+    # so the longest prefix decides), the staff of every tenth company live in one, and receipts below 50.00
+    # there count for that partner as bypassed sales.
+    """
+INSERT INTO partners_regioncover (partner_id, prefix, note)
+SELECT p.id, '1' || lpad((p.id - (SELECT min(id) FROM loyalty_partner) + 1)::text, 3, '0'), ''
+FROM loyalty_partner p
+UNION ALL
+SELECT min(id), '1', '' FROM loyalty_partner
+""",
+    """
+INSERT INTO partners_customerregion (customer_id, postcode)
+SELECT b.customer_id, '1' || lpad((1 + b.idx %% %(partners)s)::text, 3, '0') || (b.idx %% 10)::text
+FROM b_acct b WHERE b.idx <= 2 * %(companies)s AND ((b.idx - 1) / 2 + 1) %% 10 = 0
+""",
+    """
+UPDATE partners_agreement SET region_order_limit = 50 WHERE partner_id IS NOT NULL
 """,
     """
 INSERT INTO partners_chosenline (agreement_id, category_id, sku)

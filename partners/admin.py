@@ -20,9 +20,11 @@ from partners.models import (
     Agreement,
     ChosenLine,
     Condition,
+    CustomerRegion,
     KeyAccount,
     Payment,
     ReceiptOnAccount,
+    RegionCover,
     Statement,
     StatementEvent,
     StatementLine,
@@ -63,10 +65,27 @@ class AgreementAdmin(admin.ModelAdmin):
         "valid_to",
         "tier_mode",
         "cap",
+        "region_order_limit",
     ]
     list_filter = ["period", "tier_mode"]
     search_fields = ["name", "company__name", "company__vat_id", "partner__code", "partner__name"]
     inlines = [ConditionInline, TierInline, UnitRateInline, ChosenLineInline]
+
+
+@admin.register(RegionCover)
+class RegionCoverAdmin(admin.ModelAdmin):
+    """The postcode areas a dealer covers (channel protection): a prefix taken by another dealer is refused."""
+
+    list_display = ["prefix", "partner", "note"]
+    list_filter = ["partner"]
+    search_fields = ["prefix", "partner__code", "partner__name"]
+
+
+@admin.register(CustomerRegion)
+class CustomerRegionAdmin(admin.ModelAdmin):
+    list_display = ["customer", "postcode"]
+    search_fields = ["postcode", "customer__name"]
+    raw_id_fields = ["customer"]
 
 
 @admin.register(KeyAccount)

@@ -18,7 +18,8 @@ def statement_csv(statement: Statement, items) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for item in items:
-        customer = item.receipt.account.customer.display_name if item.receipt.account else ""
+        # A bypassed sale's customer is not the partner's: the receipt counts, the name is not shown.
+        customer = item.receipt.account.customer.display_name if item.receipt.account and not item.bypassed else ""
         writer.writerow([item.receipt_id, f"{item.created_at:%Y-%m-%d %H:%M}", customer, item.amount,
                          item.refund_id or "", item.bonus])  # fmt: skip
     return out.getvalue()

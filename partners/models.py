@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +48,13 @@ class Agreement(models.Model):
     cap = models.DecimalField(
         **MONEY, null=True, blank=True, validators=[MinValueValidator(0)], help_text="Most one period can earn."
     )
+    # Channel protection: a small order of a customer nobody registered, in the partner's region, is the
+    # dealer's sale even when bought directly (partners/selectors.py, BYPASSED_RECEIPTS).
+    region_order_limit = models.DecimalField(
+        "regional order limit", **MONEY, null=True, blank=True, validators=[MinValueValidator(0)],
+        help_text="Partner agreements: receipts below this of unregistered customers in the partner's regions "
+        "count for it as bypassed sales. Empty: none.",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -69,6 +76,10 @@ class Agreement(models.Model):
     def clean(self):
         if (self.company_id is None) == (self.partner_id is None):
             raise ValidationError("An agreement is with one company or one partner.")
+        if self.company_id is not None and self.region_order_limit is not None:
+            raise ValidationError(
+                {"region_order_limit": "A regional order limit is a dealer's: set it on a partner's agreement."}
+            )
 
     @property
     def party(self) -> Company | Partner:
@@ -156,6 +167,57 @@ class KeyAccount(models.Model):
 
     def __str__(self):
         return f"Key account {self.customer.name}"
+
+
+def normal_postcode(value: str) -> str:
+    """'80 331' and '80331' are one postcode: spaces out, letters in capitals (UK, NL postcodes have them)."""
+    return "".join(value.split()).upper()
+
+
+POSTCODE = RegexValidator(r"^[0-9A-Za-z ]{1,12}$", "Letters and digits only.")
+
+
+class RegionCover(models.Model):
+    """A postcode area a dealer covers: every postcode starting with `prefix`. A prefix belongs to one dealer
+    (the admin refuses a second); of nested prefixes ("80" and "803") the longest wins."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="regions")
+    prefix = models.CharField("postcode prefix", max_length=12, unique=True, validators=[POSTCODE])
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["prefix"]
+        constraints = [models.CheckConstraint(condition=~Q(prefix=""), name="region_prefix_not_empty")]
+
+    def __str__(self):
+        return f"{self.prefix}… → {self.partner.code}"
+
+    def save(self, *args, **kwargs):
+        self.prefix = normal_postcode(self.prefix)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.prefix = normal_postcode(self.prefix)
+
+
+class CustomerRegion(models.Model):
+    """Where a customer is: its postcode, which names the dealer of its region."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="region")
+    postcode = models.CharField(max_length=12, validators=[POSTCODE])
+
+    class Meta:
+        ordering = ["postcode"]
+
+    def __str__(self):
+        return f"{self.customer.name}: {self.postcode}"
+
+    def save(self, *args, **kwargs):
+        self.postcode = normal_postcode(self.postcode)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.postcode = normal_postcode(self.postcode)
 
 
 class Statement(models.Model):
@@ -275,6 +337,9 @@ class StatementItem(models.Model):
     created_at = models.DateTimeField(help_text="When the receipt or the refund was made.")
     amount = models.DecimalField(**MONEY, help_text="Counted volume; negative for a later refund.")
     bonus = models.DecimalField(**MONEY, default=Decimal("0.00"), help_text="For a later refund: bonus taken back.")
+    bypassed = models.BooleanField(
+        default=False, db_default=False, help_text="A direct sale in the partner's region, counted as its own."
+    )
 
     class Meta:
         ordering = ["statement", "created_at", "id"]

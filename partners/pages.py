@@ -29,7 +29,10 @@ def progress(partner: Partner, at: datetime) -> list[Progress]:
         if agreement.valid_to and agreement.valid_to < today:
             continue
         period = containing(agreement.period, today, agreement.year_starts_in)
-        volume = selectors.partner_volume_so_far(partner_id=partner.pk, since=period.since(), until=period.until())
+        volume = selectors.partner_volume_so_far(
+            partner_id=partner.pk, since=period.since(), until=period.until(),
+            region_order_limit=agreement.region_order_limit,
+        )  # fmt: skip
         tiers = tuple(rules.Tier(t.threshold, t.percent) for t in agreement.tiers.all())
         ahead = rules.next_tier(tiers, volume)
         found.append(Progress(agreement, period, volume, rules.tier_reached(tiers, volume), *(ahead or (None, None))))

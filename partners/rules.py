@@ -91,6 +91,7 @@ FIGURES = {
     "capped": "%(bonus)s capped at %(cap)s",
     "own_rate": "%(volume)s at its own rate",
     "late_refund": "receipt %(receipt)s: %(goods)s refunded after its period closed",
+    "bypassed": "%(receipts)s receipts, %(volume)s, in the volume above: %(earned)s of the commission",
 }
 PENDING = "%(figure)s; %(pending)s not due yet"
 
@@ -227,6 +228,17 @@ def unit_lines(terms: Terms, figures: Figures) -> list[Line]:
         args = {"quantity": quantity, "rate": rate.amount, "sku": rate.sku}
         lines.append(line("unit", f"{rate.sku} per unit", "units", args, quantity > 0, ZERO, amount))
     return lines
+
+
+BYPASSED = "bypassed"  # direct sales in the partner's region, counted as its own (channel protection)
+
+
+def bypassed_line(receipts: int, volume: Decimal, *, bonus: Decimal, total_volume: Decimal) -> Line:
+    """What the bypassed sales in the partner's region brought: they are in the volume the commission is paid
+    on, so the line shows its share of that commission (adds nothing again; the amounts above hold it)."""
+    earned = round_money(bonus * volume / total_volume) if total_volume > ZERO else ZERO
+    args = {"receipts": receipts, "volume": volume, "earned": earned}
+    return line(BYPASSED, "Bypassed sales in your region", BYPASSED, args, True, ZERO, ZERO)
 
 
 def settle(terms: Terms, figures: Figures) -> Result:

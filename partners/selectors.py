@@ -49,6 +49,28 @@ PARTNER_RECEIPTS = """
     LEFT JOIN partners_keyaccount k ON k.partner_id = ag.partner_id AND k.customer_id = pa.customer_id"""
 PARTNER_FILTER = "(k.id IS NULL OR k.percent IS NOT NULL)"
 
+# Channel protection: a direct receipt below the agreement's regional order limit, of a customer no partner had
+# registered by then and no partner names as a key account, whose postcode is in the partner's region, is the
+# partner's sale (the bypassed dealer is compensated). Of nested prefixes the longest decides; a prefix has one
+# partner (unique). `r.total_due` is the order's size as rung up, before any later refund.
+IN_REGION = """
+    JOIN partners_customerregion cr ON cr.postcode LIKE rc.prefix || '%%'
+    JOIN loyalty_account a ON a.customer_id = cr.customer_id
+    JOIN pos_receipt r ON r.account_id = a.id AND r.created_at >= {start} AND r.created_at < {end}
+        AND r.total_due < {limit}"""
+BYPASSED_RECEIPTS = (
+    """
+    JOIN partners_agreement ag ON ag.id = s.agreement_id AND ag.partner_id IS NOT NULL
+        AND ag.region_order_limit IS NOT NULL
+    JOIN partners_regioncover rc ON rc.partner_id = ag.partner_id"""
+    + IN_REGION
+)
+BYPASSED_FILTER = """NOT EXISTS (SELECT 1 FROM partners_regioncover longer
+        WHERE cr.postcode LIKE longer.prefix || '%%' AND LENGTH(longer.prefix) > LENGTH(rc.prefix))
+    AND NOT EXISTS (SELECT 1 FROM loyalty_partnerassignment pa
+        WHERE pa.customer_id = cr.customer_id AND pa.assigned_at <= r.created_at)
+    AND NOT EXISTS (SELECT 1 FROM partners_keyaccount k WHERE k.customer_id = cr.customer_id)"""
+
 
 def _params(**values) -> dict:
     adapt = connection.ops.adapt_datetimefield_value
@@ -64,12 +86,17 @@ def _run(sql: str, params: dict) -> list[tuple]:
 def insert_receipts(*, at: datetime, period_start: date, since: datetime, until: datetime) -> None:
     """Every receipt counted by this run's statements ending at `until`, net of the refunds made by then."""
     params = _params(at=at, period_start=period_start, since=since, until=until)
-    window = {"start": "s.counted_from", "end": "s.counted_until"}
-    for source, extra in ((COMPANY_RECEIPTS, "TRUE"), (PARTNER_RECEIPTS, PARTNER_FILTER)):
+    window = {"start": "s.counted_from", "end": "s.counted_until", "limit": "ag.region_order_limit"}
+    sources = (
+        (COMPANY_RECEIPTS, "TRUE", "FALSE"),
+        (PARTNER_RECEIPTS, PARTNER_FILTER, "FALSE"),
+        (BYPASSED_RECEIPTS, BYPASSED_FILTER, "TRUE"),
+    )
+    for source, extra, bypassed in sources:
         _run(
             f"""
-            INSERT INTO {ITEM} (statement_id, receipt_id, refund_id, created_at, amount, bonus)
-            SELECT s.id, r.id, NULL, r.created_at, r.total_due - {REFUNDED}, 0
+            INSERT INTO {ITEM} (statement_id, receipt_id, refund_id, created_at, amount, bonus, bypassed)
+            SELECT s.id, r.id, NULL, r.created_at, r.total_due - {REFUNDED}, 0, {bypassed}
             FROM {ST} s {source.format(**window)}
             WHERE {THIS_RUN} AND {extra}""",
             params,
@@ -111,6 +138,18 @@ def volumes(*, at: datetime, period_start: date, until: datetime) -> dict[int, t
         _params(at=at, period_start=period_start, until=until),
     )
     return {sid: (_money(volume), count) for sid, volume, count in rows}
+
+
+def bypassed_figures(*, at: datetime, period_start: date, until: datetime) -> dict[int, tuple[int, Decimal]]:
+    """Per partner statement: the bypassed sales in its region it counted (receipts, volume net of refunds)."""
+    rows = _run(
+        f"""
+        SELECT s.id, COUNT(i.id), SUM(i.amount)
+        FROM {ST} s JOIN {ITEM} i ON i.statement_id = s.id AND i.refund_id IS NULL AND i.bypassed
+        WHERE {THIS_RUN} GROUP BY s.id""",
+        _params(at=at, period_start=period_start, until=until),
+    )
+    return {sid: (count, _money(volume)) for sid, count, volume in rows}
 
 
 def key_account_volumes(*, at: datetime, period_start: date, until: datetime) -> dict[int, list]:
@@ -210,9 +249,13 @@ def _quantity(value) -> Decimal:
     return Decimal(str(value)).quantize(MILLI)
 
 
-def partner_volume_so_far(*, partner_id: int, since: datetime, until: datetime) -> Decimal:
+def partner_volume_so_far(
+    *, partner_id: int, since: datetime, until: datetime, region_order_limit: Decimal | None = None
+) -> Decimal:
     """What a partner's customers bought in the window so far, net of its refunds, as the settlement counts it
-    (from each customer's assignment on, excluded key accounts left out)."""
+    (from each customer's assignment on, excluded key accounts left out), and with a regional order limit the
+    bypassed sales in its region too."""
+    params = _params(partner=partner_id, since=since, until=until, limit=region_order_limit)
     rows = _run(
         f"""
         SELECT COALESCE(SUM(r.total_due - {REFUNDED}), 0)
@@ -222,9 +265,20 @@ def partner_volume_so_far(*, partner_id: int, since: datetime, until: datetime) 
             AND r.created_at >= pa.assigned_at
         LEFT JOIN partners_keyaccount k ON k.partner_id = pa.partner_id AND k.customer_id = pa.customer_id
         WHERE pa.partner_id = %(partner)s AND k.id IS NULL""",
-        _params(partner=partner_id, since=since, until=until),
+        params,
     )
-    return _money(rows[0][0])
+    volume = _money(rows[0][0])
+    if region_order_limit is None:
+        return volume
+    in_region = IN_REGION.format(start="%(since)s", end="%(until)s", limit="%(limit)s")
+    bypassed = _run(
+        f"""
+        SELECT COALESCE(SUM(r.total_due - {REFUNDED}), 0)
+        FROM partners_regioncover rc {in_region}
+        WHERE rc.partner_id = %(partner)s AND {BYPASSED_FILTER}""",
+        params,
+    )
+    return volume + _money(bypassed[0][0])
 
 
 def programme_costs(*, since: date, until: date) -> list[dict]:

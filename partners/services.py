@@ -109,6 +109,7 @@ def _fill(group: list[Statement], *, period_start, until: datetime, at: datetime
     adjustments = _take_back_late_refunds(**window)
     volumes = selectors.volumes(**window)
     keys = selectors.key_account_volumes(**window)
+    bypassed = selectors.bypassed_figures(**window)
     line_volumes, units = selectors.line_figures(since=since, **window)
     payments = selectors.payment_figures(today=local_date(at), **window)
     last_year = _last_year(group)
@@ -128,7 +129,10 @@ def _fill(group: list[Statement], *, period_start, until: datetime, at: datetime
         statement.last_year_volume = figures.last_year_volume
         statement.bonus = result.bonus + sum((k.amount for k in key_lines), ZERO)
         statement.adjustment = sum((a.amount for a in adjustments.get(statement.pk, [])), ZERO)
-        judged = [*result.lines, *key_lines, *adjustments.get(statement.pk, [])]
+        region = [
+            rules.bypassed_line(*bypassed[statement.pk], bonus=result.bonus, total_volume=figures.volume)
+        ] if statement.pk in bypassed else []  # fmt: skip
+        judged = [*result.lines, *key_lines, *region, *adjustments.get(statement.pk, [])]
         if pending:
             judged = [_note_pending(ln, pending) for ln in judged]
         lines += [_line(statement, i, ln) for i, ln in enumerate(judged, start=1)]

@@ -23,6 +23,7 @@ FIGURES = {
     "capped": gettext_lazy("%(bonus)s capped at %(cap)s"),
     "own_rate": gettext_lazy("%(volume)s at its own rate"),
     "late_refund": gettext_lazy("receipt %(receipt)s: %(goods)s refunded after its period closed"),
+    "bypassed": gettext_lazy("%(receipts)s receipts, %(volume)s, in the volume above: %(earned)s of the commission"),
 }
 PENDING = gettext_lazy("%(figure)s; %(pending)s not due yet")
 
@@ -34,6 +35,7 @@ LABELS = {
     "growth": gettext_lazy("Growth"),
     "cap": gettext_lazy("Cap"),
     "late_refund": gettext_lazy("Refund after close"),
+    "bypassed": gettext_lazy("Bypassed sales in your region"),
 }
 LABELS_WITH_VALUES = {
     "tier": (gettext_lazy("Volume tier (%(mode)s)"), "mode"),

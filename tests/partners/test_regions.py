@@ -1,0 +1,180 @@
+"""Channel protection: a small direct order of an unregistered customer in a dealer's region is the dealer's
+sale (the bypassed dealer is compensated); a registered customer belongs to its own dealer, a key account to
+nobody's region."""
+
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import translation
+
+from partners import selectors
+from partners.models import (
+    Agreement,
+    CustomerRegion,
+    KeyAccount,
+    RegionCover,
+    Statement,
+    StatementItem,
+    StatementLine,
+    Tier,
+)
+from partners.services import settle_period
+from tests.factories import active_card
+from tests.partners.shop import NOV, SETTLED_AT, assign, company, partner, receipt, refund
+
+pytestmark = pytest.mark.django_db
+
+
+def dealer(code: str, *prefixes: str, limit="100.00", percent="5") -> Agreement:
+    p = partner(code=code, name=f"Händler {code}")
+    for prefix in prefixes:
+        RegionCover.objects.create(partner=p, prefix=prefix)
+    agreement = Agreement.objects.create(
+        name=f"Dealer {code}", partner=p, valid_from=NOV.date().replace(month=1, day=1),
+        region_order_limit=D(limit) if limit else None,
+    )  # fmt: skip
+    Tier.objects.create(agreement=agreement, threshold=D("0"), percent=D(percent))
+    return agreement
+
+
+def customer(postcode: str | None, name="Kunde"):
+    card = active_card(name=name)
+    if postcode is not None:
+        CustomerRegion.objects.create(customer=card.account.customer, postcode=postcode)
+    return card
+
+
+def counted() -> dict[str, list[tuple[str, bool]]]:
+    """Per dealer code: the receipts its statement counted (amount, bypassed)."""
+    found = {}
+    for s in Statement.objects.select_related("agreement__partner"):
+        items = s.items.order_by("amount")
+        found[s.agreement.partner.code] = [(str(i.amount), i.bypassed) for i in items]
+    return found
+
+
+@pytest.mark.parametrize(
+    "postcode, amount, setup, expected",
+    [
+        ("80331", "99.99", None, {"NORD": [], "CITY": [("99.99", True)], "OWN": []}),
+        ("80331", "100.00", None, {"NORD": [], "CITY": [], "OWN": []}),  # exactly the limit: not below it
+        ("80 331", "0.01", None, {"NORD": [], "CITY": [("0.01", True)], "OWN": []}),  # spaces are no part of it
+        ("80111", "50.00", None, {"NORD": [("50.00", True)], "CITY": [], "OWN": []}),  # only the short prefix
+        ("10115", "50.00", None, {"NORD": [], "CITY": [], "OWN": []}),  # nobody's region
+        (None, "50.00", None, {"NORD": [], "CITY": [], "OWN": []}),  # no postcode known
+        ("80331", "50.00", "assigned", {"NORD": [], "CITY": [], "OWN": [("50.00", False)]}),  # its own dealer
+        ("80331", "50.00", "key_account", {"NORD": [], "CITY": [], "OWN": []}),  # named explicitly: nobody's
+        ("80331", "50.00", "assigned_later", {"NORD": [], "CITY": [("50.00", True)], "OWN": []}),
+    ],
+)  # fmt: skip
+def test_who_a_direct_receipt_counts_for(postcode, amount, setup, expected):
+    dealer("NORD", "80")  # the wider region …
+    dealer("CITY", "803")  # … and a dealer of a part of it: the longest prefix wins
+    own = dealer("OWN", "99", limit=None)
+    card = customer(postcode)
+    if setup == "assigned":
+        assign(own.partner, card)
+    if setup == "key_account":
+        KeyAccount.objects.create(partner=own.partner, customer=card.account.customer, percent=None)
+    if setup == "assigned_later":  # registered after the receipt: that receipt was still a bypassed sale
+        assign(own.partner, card, at=NOV.replace(day=20))
+    receipt(card, amount, NOV)
+    settle_period(month="2026-11", at=SETTLED_AT)
+    assert counted() == expected
+
+
+def test_a_dealer_without_a_limit_gets_no_bypassed_sales():
+    dealer("NORD", "80", limit=None)
+    receipt(customer("80331"), "10.00", NOV)
+    settle_period(month="2026-11", at=SETTLED_AT)
+    assert counted() == {"NORD": []}
+
+
+def test_the_bypassed_sales_earn_the_commission_and_have_their_own_line_once():
+    agreement = dealer("NORD", "80")
+    mine = customer("12345", "Eigen")
+    assign(agreement.partner, mine)
+    receipt(mine, "1000.00", NOV)
+    first = receipt(customer("80331", "Direkt A"), "40.00", NOV)
+    receipt(customer("80999", "Direkt B"), "70.00", NOV)
+    refund(first, "10.00", NOV.replace(day=12))  # net 30.00: counted as the partner's own receipts are
+    receipt(customer("80111", "Groß"), "150.00", NOV)  # above the limit: the shop's own sale
+
+    assert settle_period(month="2026-11", at=SETTLED_AT).total == D("55.00")
+    statement = Statement.objects.get(agreement=agreement)
+    assert (statement.volume, statement.bonus, statement.receipts) == (D("1100.00"), D("55.00"), 3)
+    assert [(ln.kind, ln.label_text, ln.figure_text, ln.amount) for ln in statement.lines.all()] == [
+        ("tier", "Volume tier (retroactive)", "1,100.00 reaches 5.00 %", D("55.00")),
+        ("bypassed", "Bypassed sales in your region", "2 receipts, 100.00, in the volume above: 5.00 of the commission",
+         D("0.00")),
+    ]  # fmt: skip
+    assert StatementItem.objects.filter(bypassed=True).count() == 2
+
+    again = settle_period(month="2026-11", at=SETTLED_AT)  # a rerun makes nothing and counts nothing twice
+    assert (again.statements, StatementItem.objects.count()) == (0, 3)
+
+
+def test_the_partner_reads_the_bypassed_line_on_its_statement(client, django_user_model):
+    agreement = dealer("NORD", "80")
+    agreement.partner.user = django_user_model.objects.create_user("nord", password="pw-nord-1")
+    agreement.partner.save(update_fields=["user"])
+    receipt(customer("80331"), "40.00", NOV)
+    settle_period(month="2026-11", at=SETTLED_AT)
+    statement = Statement.objects.get()
+    assert client.post("/partner/login/", {"username": "nord", "password": "pw-nord-1"}).status_code == 302
+    page = client.get(f"/partner/statements/{statement.pk}/").content.decode()
+    assert "Bypassed sales in your region" in page
+    assert "1 receipts, 40.00, in the volume above: 2.00 of the commission" in page
+    assert "Direct sale in your region" in page and "Kunde" not in page  # not its customer: no name
+    csv = client.get(f"/partner/statements/{statement.pk}.csv").content.decode()
+    assert "Kunde" not in csv and ",40.00," in csv
+
+
+def test_a_prefix_another_dealer_covers_is_refused_in_the_admin(admin_client):
+    dealer("NORD", "80")
+    other = partner(code="SUED", name="Süd")
+    url = "/admin/partners/regioncover/add/"
+    taken = admin_client.post(url, {"partner": other.pk, "prefix": " 80 ", "note": ""})
+    assert taken.status_code == 200  # the form again, with the refusal
+    assert "Region cover with this Postcode prefix already exists." in taken.content.decode()
+    assert list(RegionCover.objects.values_list("prefix", "partner__code")) == [("80", "NORD")]
+    wider = admin_client.post(url, {"partner": other.pk, "prefix": "8", "note": ""})  # nested: the longest wins
+    assert wider.status_code == 302
+    assert list(RegionCover.objects.values_list("prefix", "partner__code")) == [("8", "SUED"), ("80", "NORD")]
+
+
+def test_the_bypassed_line_in_german():
+    ln = StatementLine(kind="bypassed", label="Bypassed sales in your region", figure="", figure_code="bypassed",
+                       args={"receipts": 2, "volume": "1100.00", "earned": "5.00"})  # fmt: skip
+    with translation.override("de"):
+        assert (ln.label_text, ln.figure_text) == (
+            "Direktkäufe im Gebiet",
+            "2 Bons, 1.100,00, im Umsatz oben: 5,00 der Provision",
+        )
+
+
+def test_a_regional_order_limit_on_a_company_agreement_is_refused():
+    firm = company()
+    agreement = Agreement(name="Firm", company=firm, valid_from=NOV.date(), region_order_limit=D("100.00"))
+    with pytest.raises(ValidationError) as refused:
+        agreement.full_clean()
+    assert refused.value.message_dict == {
+        "region_order_limit": ["A regional order limit is a dealer's: set it on a partner's agreement."]
+    }
+
+
+def test_the_progress_so_far_counts_the_bypassed_sales_as_the_settlement_will():
+    agreement = dealer("NORD", "80")
+    mine = customer("12345", "Eigen")
+    assign(agreement.partner, mine)
+    receipt(mine, "1000.00", NOV)
+    receipt(customer("80331", "Direkt"), "40.00", NOV)
+    receipt(customer("80332", "Groß"), "150.00", NOV)  # above the limit
+    since, until = NOV.replace(day=1, hour=0), NOV.replace(month=12, day=1, hour=0)
+    so_far = selectors.partner_volume_so_far(
+        partner_id=agreement.partner_id, since=since, until=until, region_order_limit=D("100.00")
+    )
+    assert so_far == D("1040.00")
+    without = selectors.partner_volume_so_far(partner_id=agreement.partner_id, since=since, until=until)
+    assert without == D("1000.00")
