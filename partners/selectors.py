@@ -52,10 +52,11 @@ PARTNER_FILTER = "(k.id IS NULL OR k.percent IS NOT NULL)"
 # Channel protection: a direct receipt below the agreement's regional order limit, of a customer no partner had
 # registered by then and no partner names as a key account, whose postcode is in the partner's region, is the
 # partner's sale (the bypassed dealer is compensated). Of nested prefixes the longest decides; a prefix has one
-# partner (unique). `r.total_due` is the order's size as rung up, before any later refund.
+# partner (unique). `r.total_due` is the order's size as rung up, before any later refund. A business customer's
+# account (a company's) is the chain's own direct customer with its own agreement, never a dealer's bypassed sale.
 IN_REGION = """
     JOIN partners_customerregion cr ON cr.postcode LIKE rc.prefix || '%%'
-    JOIN loyalty_account a ON a.customer_id = cr.customer_id
+    JOIN loyalty_account a ON a.customer_id = cr.customer_id AND a.company_id IS NULL
     JOIN pos_receipt r ON r.account_id = a.id AND r.created_at >= {start} AND r.created_at < {end}
         AND r.total_due < {limit}"""
 BYPASSED_RECEIPTS = (

@@ -66,6 +66,7 @@ def counted() -> dict[str, list[tuple[str, bool]]]:
         ("80331", "50.00", "assigned", {"NORD": [], "CITY": [], "OWN": [("50.00", False)]}),  # its own dealer
         ("80331", "50.00", "key_account", {"NORD": [], "CITY": [], "OWN": []}),  # named explicitly: nobody's
         ("80331", "50.00", "assigned_later", {"NORD": [], "CITY": [("50.00", True)], "OWN": []}),
+        ("80331", "50.00", "business", {"NORD": [], "CITY": [], "OWN": []}),  # the chain's own business customer
     ],
 )  # fmt: skip
 def test_who_a_direct_receipt_counts_for(postcode, amount, setup, expected):
@@ -79,6 +80,9 @@ def test_who_a_direct_receipt_counts_for(postcode, amount, setup, expected):
         KeyAccount.objects.create(partner=own.partner, customer=card.account.customer, percent=None)
     if setup == "assigned_later":  # registered after the receipt: that receipt was still a bypassed sale
         assign(own.partner, card, at=NOV.replace(day=20))
+    if setup == "business":  # a company's staff card: the chain's own direct customer, with its own agreement
+        card.account.company = company()
+        card.account.save(update_fields=["company"])
     receipt(card, amount, NOV)
     settle_period(month="2026-11", at=SETTLED_AT)
     assert counted() == expected
