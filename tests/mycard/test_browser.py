@@ -149,7 +149,12 @@ def test_on_a_phone_the_card_opens_offline_once_seen_and_is_forgotten_at_sign_ou
     sign_in(page, ANNA, pin(ANNA))
     expect(page).to_have_url(re.compile(r"/my/$"))
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # Wait in page.evaluate (CDP, outside the page's CSP): wait_for_function re-checks a string predicate with
+    # eval once its first check fails, which the page's CSP refuses (script-src 'self') on a slow machine.
+    page.evaluate(
+        """() => navigator.serviceWorker.controller !== null || new Promise((resolve) =>
+            navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true }))"""
+    )
     expect(page.locator("#offline-note")).to_be_hidden()
 
     page.context.set_offline(True)
