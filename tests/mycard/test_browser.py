@@ -149,12 +149,13 @@ def test_on_a_phone_the_card_opens_offline_once_seen_and_is_forgotten_at_sign_ou
     sign_in(page, ANNA, pin(ANNA))
     expect(page).to_have_url(re.compile(r"/my/$"))
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    # Wait in page.evaluate (CDP, outside the page's CSP): wait_for_function re-checks a string predicate with
-    # eval once its first check fails, which the page's CSP refuses (script-src 'self') on a slow machine.
-    page.evaluate(
-        """() => navigator.serviceWorker.controller !== null || new Promise((resolve) =>
-            navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), { once: true }))"""
-    )
+    # Poll with page.evaluate (CDP, outside the page's CSP), at most 20 s: wait_for_function re-checks a string
+    # predicate with eval once its first check fails, which the page's CSP refuses (script-src 'self').
+    for _ in range(200):
+        if page.evaluate("navigator.serviceWorker.controller !== null"):
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("navigator.serviceWorker.controller !== null"), "the service worker never took the page"
     expect(page.locator("#offline-note")).to_be_hidden()
 
     page.context.set_offline(True)
