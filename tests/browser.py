@@ -23,6 +23,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+# Made here, not by the first browser test: tests without a browser save pictures too, and CI may have no chromium.
+ARTIFACTS.mkdir(exist_ok=True)
 
 # A test module's `pytestmark`: a real server (live_server) needs committed rows, hence transaction=True.
 BROWSER_TEST = [
