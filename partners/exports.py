@@ -44,6 +44,8 @@ def statement_pdf(statement: Statement, items) -> bytes:
     writer.row(_("Volume"), "", f"{statement.volume}")
     writer.row(_("Bonus"), "", f"{statement.bonus}")
     writer.row(_("Refunds after close"), "", f"{statement.adjustment}")
+    if statement.kept:
+        writer.row(_("Already spent: taken back by the next statement"), "", f"{statement.kept}")
     writer.row(_("Payable"), "", f"{statement.net_bonus}", bold=True)
     writer.gap()
     writer.text(_("Receipts counted"), size=12)

@@ -232,6 +232,8 @@ class Statement(models.Model):
         DRAFT = "draft", _("Waiting for approval")
         APPROVED = "approved", _("Approved")
         PAID = "paid", _("Paid out")
+        # A reversal of a statement never paid out: there is nothing to pay or to take back.
+        CLOSED = "closed", _("Nothing to pay")
 
     class Payout(models.TextChoices):
         CREDIT = "credit", "Credit on the company's account"
@@ -251,7 +253,9 @@ class Statement(models.Model):
         **TOTAL, default=Decimal("0.00"), help_text="The same window a year before: what the volume is compared with."
     )
     adjustment = models.DecimalField(
-        **TOTAL, default=Decimal("0.00"), help_text="Refunds after an earlier period closed, taken back here."
+        **TOTAL,
+        default=Decimal("0.00"),
+        help_text="Taken back here: refunds after an earlier period closed, reversed payouts already spent.",
     )
     bonus = models.DecimalField(**TOTAL)
     receipts = models.PositiveIntegerField(default=0)
@@ -271,6 +275,15 @@ class Statement(models.Model):
         "promotions.Coupon", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     reversed_flag = models.BooleanField(default=False, editable=False, help_text="A reversal cancelled this one.")
+    # A reversal of a statement paid out as points or a coupon takes them back at once; what the company had
+    # already spent is `kept`, and the agreement's next statement takes it back (`kept_taken_by`).
+    kept = models.DecimalField(
+        **TOTAL, default=Decimal("0.00"), db_default=Decimal("0.00"),
+        help_text="Of the reversed payout, already spent: the next statement takes it back.",
+    )  # fmt: skip
+    kept_taken_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="takes_back"
+    )
 
     class Meta:
         ordering = ["-period_start", "agreement", "id"]
@@ -294,7 +307,9 @@ class Statement(models.Model):
 
     @property
     def net_bonus(self) -> Decimal:
-        return self.bonus + self.adjustment
+        """What the statement pays (a reversal: takes back), after the adjustments; a reversal counts back in what
+        the company had spent already, which the next statement takes back instead."""
+        return self.bonus + self.adjustment + self.kept
 
 
 class StatementLine(models.Model):

@@ -5,6 +5,8 @@
 - discount: a personal coupon of the company's account holder, the bonus off one receipt of at least that
   much, valid PARTNERS_DISCOUNT_DAYS days.
 
+A reversal takes a credit or a coupon back the same way (take_back); what was spent already is `kept`.
+
 A statement is paid out once: the caller holds its row lock and refuses one already paid, so neither runs
 twice for it."""
 
@@ -16,11 +18,11 @@ from django.conf import settings
 
 from core.errors import DomainError
 from core.local_time import local_date
-from core.money import CENT, ZERO
+from core.money import CENT, ZERO, round_money
 from loyalty.locks import account_lock_current
 from loyalty.models import Account, Company
-from loyalty.services.ledger import account_bonus_credit
-from promotions.models import Campaign, Coupon
+from loyalty.services.ledger import account_bonus_credit, account_bonus_take_back
+from promotions.models import Campaign, Coupon, CouponUse
 from promotions.rules import new_code
 
 
@@ -96,3 +98,48 @@ def _company_owed(statement) -> Company:
     if statement.net_bonus <= ZERO:
         raise StatementRefused(f"Statement {statement.pk} owes nothing ({statement.net_bonus}): export it instead.")
     return company
+
+
+@dataclass(frozen=True)
+class TakenBack:
+    note: str
+    kept: Decimal = ZERO
+    points: Decimal | None = None
+    entry_id: int | None = None
+
+
+def take_back(original, reversal, *, by, at: datetime) -> TakenBack:
+    """The payout of a reversed statement taken back, inside the reversal's transaction (the original's row
+    locked): the points still on the company's account, or the coupon if it is still unused. `kept` is the
+    money of what was already spent, in proportion of the bonus."""
+    if original.payout == original.Payout.CREDIT:
+        return _points_back(original, reversal, by=by, at=at)
+    return _coupon_back(original)
+
+
+def _points_back(original, reversal, *, by, at: datetime) -> TakenBack:
+    company = original.agreement.company
+    account = account_lock_current(company_account_id(company), at=at)
+    paid = original.payout_points
+    reason = f"Statement {reversal.pk} reverses statement {original.pk}: bonus taken back"
+    entry = account_bonus_take_back(account=account, points=paid, reason=reason, by=by, at=at)
+    taken = -entry.points if entry is not None else ZERO
+    spent = paid - taken
+    kept = round_money(original.net_bonus * spent / paid) if spent > ZERO else ZERO
+    note = f"credit: {taken} of {paid} points taken back"
+    if kept > ZERO:
+        note += f"; {spent} already spent, {kept} for the next statement to take back"
+    return TakenBack(note=note, kept=kept, points=-taken, entry_id=entry.pk if entry is not None else None)
+
+
+def _coupon_back(original) -> TakenBack:
+    coupon = original.payout_coupon
+    # One conditional UPDATE: a till paying with the coupon holds its row, so this waits for that sale and
+    # then sees it used; a sale that comes after finds no use left.
+    if Coupon.objects.filter(pk=coupon.pk, uses=0).update(max_uses=0):
+        return TakenBack(note=f"discount: coupon {coupon} cancelled unused")
+    given = sum(CouponUse.objects.filter(coupon=coupon).values_list("discount", flat=True), ZERO)
+    kept = min(given, original.net_bonus)
+    return TakenBack(
+        note=f"discount: coupon {coupon} already used; {kept} for the next statement to take back", kept=kept
+    )

@@ -90,6 +90,7 @@ FIGURES = {
     "units": "%(quantity)s × %(rate)s",
     "capped": "%(bonus)s capped at %(cap)s",
     "own_rate": "%(volume)s at its own rate",
+    "reversal_kept": "statement %(statement)s reversed: %(kept)s of its payout already spent",
     "late_refund": "receipt %(receipt)s: %(goods)s refunded after its period closed",
     "bypassed": "%(receipts)s receipts, %(volume)s, in the volume above: %(earned)s of the commission",
 }

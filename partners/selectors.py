@@ -293,7 +293,7 @@ def programme_costs(*, since: date, until: date) -> list[dict]:
             statements=Count("id", filter=Q(kind="settlement", reversed_flag=False)),
             volume=Sum("volume"),
             last_year=Sum("last_year_volume"),
-            cost=Sum("bonus") + Sum("adjustment"),
+            cost=Sum("bonus") + Sum("adjustment") + Sum("kept"),
         )  # fmt: skip
         .order_by("-cost", "agreement__name")
     )

@@ -107,6 +107,8 @@ def _fill(group: list[Statement], *, period_start, until: datetime, at: datetime
     window = {"at": at, "period_start": period_start, "until": until}
     selectors.insert_receipts(since=since, **window)
     adjustments = _take_back_late_refunds(**window)
+    for statement_id, kept in _take_back_kept(group).items():
+        adjustments[statement_id].extend(kept)
     volumes = selectors.volumes(**window)
     keys = selectors.key_account_volumes(**window)
     bypassed = selectors.bypassed_figures(**window)
@@ -202,6 +204,30 @@ def _take_back_late_refunds(*, at, period_start, until) -> dict[int, list[rules.
     return found
 
 
+def _take_back_kept(group: list[Statement]) -> dict[int, list[rules.Line]]:
+    """What a reversed payout left with the company (points or a coupon already spent) is taken back by the
+    agreement's next statement, once: the reversal names it. The agreements are locked, as a reversal locks
+    its agreement, so no reversal slips in between."""
+    statements = {s.agreement_id: s for s in group}
+    kept = [
+        r
+        for r in Statement.objects.filter(kind=Statement.Kind.REVERSAL, kept__gt=ZERO, kept_taken_by__isnull=True)
+        if r.agreement_id in statements
+    ]
+    found = defaultdict(list)
+    for reversal in kept:
+        statement = statements[reversal.agreement_id]
+        args = {"statement": reversal.reverses_id, "kept": reversal.kept}
+        found[statement.pk].append(
+            rules.line(
+                "reversal_kept", "Reversed payout already spent", "reversal_kept", args, True, ZERO, -reversal.kept
+            )
+        )
+        reversal.kept_taken_by = statement
+    Statement.objects.bulk_update(kept, ["kept_taken_by"])
+    return found
+
+
 def _line(statement: Statement, position: int, line: rules.Line) -> StatementLine:
     return StatementLine(
         statement=statement, position=position, kind=line.kind, label=line.label, figure=line.figure,
@@ -213,10 +239,16 @@ def _locked(statement_id: int) -> Statement:
     return Statement.objects.select_for_update().get(pk=statement_id)
 
 
+def _refuse_reversed(statement: Statement) -> None:
+    if statement.reversed_flag:
+        raise StatementRefused(f"Statement {statement.pk} has been reversed: settle the period again instead.")
+
+
 def statement_approve(*, statement_id: int, by, at: datetime) -> Statement:
     """A manager approves a statement before anything is paid out."""
     with transaction.atomic(durable=True):
         statement = _locked(statement_id)
+        _refuse_reversed(statement)
         if statement.status != Statement.Status.DRAFT:
             raise StatementRefused(f"Statement {statement.pk} is already {statement.get_status_display().lower()}.")
         statement.status, statement.approved_by, statement.approved_at = Statement.Status.APPROVED, by, at
@@ -235,6 +267,7 @@ def statement_pay_out(*, statement_id: int, by, at: datetime, payout: str) -> St
         raise StatementRefused(f"Unknown payout {payout!r}.")
     with transaction.atomic(durable=True):
         statement = _locked(statement_id)
+        _refuse_reversed(statement)
         if statement.status != Statement.Status.APPROVED:
             raise StatementRefused(f"Statement {statement.pk} must be approved, and not paid yet, to be paid out.")
         paid = PAYING[payout](statement, by=by, at=at) if payout in PAYING else payouts.Paid()
@@ -260,10 +293,15 @@ def _paid_note(payout: str, paid: payouts.Paid) -> str:
 
 
 def statement_reverse(*, statement_id: int, by, at: datetime, reason: str) -> Statement:
-    """A correction: a new statement with every amount negated; the period may then be settled again."""
+    """A correction: a new statement with every amount negated; the period may then be settled again. A payout
+    made as points or a coupon is taken back in the same transaction (payouts.take_back); what the company has
+    already spent of it is kept on the reversal, for the agreement's next statement to take back. A reversal
+    of a payout exported to accounting waits for approval and its own export; one of a statement never paid
+    has nothing to pay."""
     if not reason.strip():
         raise StatementRefused("Say why the statement is reversed.")
     with transaction.atomic(durable=True):
+        # The agreement first, as a settlement locks it: the next statement and this reversal's `kept` never cross.
         Agreement.objects.select_for_update().filter(statements=statement_id).first()
         original = _locked(statement_id)
         if original.kind != Statement.Kind.SETTLEMENT or original.reversed_flag:
@@ -287,4 +325,25 @@ def statement_reverse(*, statement_id: int, by, at: datetime, reason: str) -> St
         original.save(update_fields=["reversed_flag"])
         StatementEvent.objects.create(statement=original, action="reversed", at=at, by=by, note=reason[:200])
         StatementEvent.objects.create(statement=reversal, action="made", at=at, by=by, note=reason[:200])
+        _settle_reversal(original, reversal, by=by, at=at)
         return reversal
+
+
+def _settle_reversal(original: Statement, reversal: Statement, *, by, at: datetime) -> None:
+    if original.status != Statement.Status.PAID:
+        reversal.status = Statement.Status.CLOSED
+        reversal.save(update_fields=["status"])
+        StatementEvent.objects.create(statement=reversal, action="closed", at=at, by=by, note="nothing was paid out")
+        return
+    if original.payout not in (Statement.Payout.CREDIT, Statement.Payout.DISCOUNT):
+        return  # exported: accounting pays it back; the reversal is approved and exported like any statement
+    back = payouts.take_back(original, reversal, by=by, at=at)
+    reversal.status, reversal.payout, reversal.paid_at = Statement.Status.PAID, original.payout, at
+    reversal.approved_by, reversal.approved_at = by, at
+    reversal.payout_points, reversal.payout_entry_id, reversal.kept = back.points, back.entry_id, back.kept
+    reversal.save(
+        update_fields=[
+            "status", "payout", "paid_at", "approved_by", "approved_at", "payout_points", "payout_entry_id", "kept"
+        ]
+    )  # fmt: skip
+    StatementEvent.objects.create(statement=reversal, action="taken back", at=at, by=by, note=back.note)

@@ -22,6 +22,7 @@ FIGURES = {
     "units": gettext_lazy("%(quantity)s × %(rate)s"),
     "capped": gettext_lazy("%(bonus)s capped at %(cap)s"),
     "own_rate": gettext_lazy("%(volume)s at its own rate"),
+    "reversal_kept": gettext_lazy("statement %(statement)s reversed: %(kept)s of its payout already spent"),
     "late_refund": gettext_lazy("receipt %(receipt)s: %(goods)s refunded after its period closed"),
     "bypassed": gettext_lazy("%(receipts)s receipts, %(volume)s, in the volume above: %(earned)s of the commission"),
 }
@@ -34,6 +35,7 @@ LABELS = {
     "product_line": gettext_lazy("Chosen line bought"),
     "growth": gettext_lazy("Growth"),
     "cap": gettext_lazy("Cap"),
+    "reversal_kept": gettext_lazy("Reversed payout already spent"),
     "late_refund": gettext_lazy("Refund after close"),
     "bypassed": gettext_lazy("Bypassed sales in your region"),
 }

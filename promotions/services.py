@@ -69,6 +69,8 @@ def coupons_for_sale(
 
 def _refuse_spent(coupon: Coupon, card_id: int | None) -> None:
     if coupon.max_uses is not None and coupon.uses >= coupon.max_uses:
+        if coupon.max_uses == 0:  # a bonus coupon whose statement was reversed (partners.payouts.take_back)
+            raise CouponInvalid(coupon.code, "limit_reached", "Coupon {code} has been withdrawn.")
         if coupon.single_use:
             raise CouponInvalid(
                 coupon.code, "used", "Coupon {printed} has already been used.", printed=rules.printed(coupon.code)

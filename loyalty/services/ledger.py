@@ -251,6 +251,22 @@ def account_bonus_credit(*, account: Account, points: Decimal, reason: str, by, 
     return entry
 
 
+def account_bonus_take_back(*, account: Account, points: Decimal, reason: str, by, at: datetime) -> PointsEntry | None:
+    """Points credited outside a sale taken back (the statement that paid them was reversed), on an account the
+    caller has locked, inside its transaction: as many as are left after the overdue ones burn, never an
+    overdraft. None when nothing is left; the entry's points say how many came back."""
+    if not reason.strip():
+        raise InvalidInput("A take-back needs a reason.")
+    _burn_overdue(account, at)
+    taken = min(points, account.points_balance)
+    if taken <= 0:
+        _save(account, "points_balance")
+        return None
+    entry = _debit(account, kind=Kind.ADJUST, points=taken, at=at, created_by=by, reason=reason[:200])
+    _save(account, "points_balance")
+    return entry
+
+
 # --- the ledger's rows; balance, spend and level move in memory, the caller saves the account once -----
 
 

@@ -87,3 +87,48 @@ def test_two_credits_of_one_statement_at_once_credit_the_points_once():
     assert list(PointsEntry.objects.filter(kind="adjust").values_list("points", flat=True)) == [D("720.00")]
     assert Account.objects.get(pk=card.account_id).points_balance == D("720.00")
     assert statement.events.filter(action="approved").count() == 1
+
+
+def test_a_bonus_coupon_used_at_the_till_while_its_statement_is_reversed_is_either_used_or_withdrawn():
+    """The reversal's one conditional UPDATE waits for a till holding the coupon's row: either the sale used
+    it and the reversal keeps its discount for the next statement, or the coupon is withdrawn and the sale is
+    refused; never both, never neither."""
+    from django.utils import timezone
+
+    from cards.models import Card
+    from loyalty.models import Account
+    from partners.services import statement_approve, statement_pay_out, statement_reverse
+    from pos.demo import build_demo
+    from promotions.models import CouponUse
+    from tests.pos.helpers import CARD, activate, line
+    from tests.tills import CENTRAL, terminal_client
+
+    build_demo()
+    activate(terminal_client(CENTRAL))
+    firm = company()
+    Account.objects.filter(pk=Card.objects.get(number=CARD).account_id).update(company=firm)
+    retro_bonus(firm)
+    receipt(Card.objects.get(number=CARD), "1000.00", NOV)  # paid on time 3 % of 1,000.00 = 30.00
+    settle_period(month="2026-11", at=SETTLED_AT)
+    statement = Statement.objects.get()
+    statement_approve(statement_id=statement.pk, by=None, at=SETTLED_AT)
+    coupon = statement_pay_out(statement_id=statement.pk, by=None, at=SETTLED_AT, payout="discount").payout_coupon
+    campaign = coupon.campaign
+    campaign.starts_on = campaign.ends_on = timezone.localdate()
+    campaign.save()
+
+    def use_or_reverse(i):
+        if i == 1:
+            return statement_reverse(statement_id=statement.pk, by=None, at=timezone.now(), reason="wrong terms")
+        body = {"card_number": CARD, "redeem_points": "0.00", "coupons": [coupon.code],
+                "lines": [line("BREAD", "bakery", "1", "100.00", "Bread")]}  # fmt: skip
+        response = terminal_client(CENTRAL).post("/api/v1/checkout/", body, format="json", HTTP_IDEMPOTENCY_KEY="b1")
+        return response.status_code
+
+    status, reversal = in_parallel(2, use_or_reverse)
+    coupon.refresh_from_db()
+    given = sum(CouponUse.objects.filter(coupon=coupon).values_list("discount", flat=True), D("0.00"))
+    if status == 201:
+        assert (coupon.uses, coupon.max_uses, given, reversal.kept) == (1, 1, D("30.00"), D("30.00"))
+    else:
+        assert (status, coupon.uses, coupon.max_uses, given, reversal.kept) == (409, 0, 0, D("0.00"), D("0.00"))
