@@ -195,7 +195,9 @@ class StatementAdmin(admin.ModelAdmin):
             except DomainError as error:
                 form.add_error(None, error.message)
             else:
-                self.message_user(request, f"Statement {pk} is reversed by statement {reversal.pk}.", messages.SUCCESS)
+                done = reversal.events.exclude(action="made").values_list("note", flat=True).first()
+                said = f"Statement {pk} is reversed by statement {reversal.pk}" + (f" ({done})." if done else ".")
+                self.message_user(request, said, messages.SUCCESS)
                 return redirect("admin:partners_statement_change", reversal.pk)
         context = {
             **self.admin_site.each_context(request), "opts": self.opts, "original": statement, "form": form,

@@ -56,7 +56,11 @@ def test_reverse_needs_a_reason_and_makes_a_negated_statement(manager_client, st
     reversal = Statement.objects.get(kind="reversal")
     assert response["Location"] == f"/admin/partners/statement/{reversal.pk}/change/"
     assert (reversal.bonus, reversal.reverses) == (D("-720.00"), statement)
+    page = manager_client.get(response["Location"]).content.decode()
     assert manager_client.get(f"/admin/partners/statement/{statement.pk}/change/").status_code == 200
+    # a draft: nothing was paid, so nothing is taken back, and the manager is told so
+    assert f"Statement {statement.pk} is reversed by statement {reversal.pk} (nothing was paid out)." in page
+    assert (reversal.status, reversal.get_status_display()) == ("closed", "Nothing to pay")
 
 
 def test_payments_imported_from_csv_all_or_nothing_and_once(manager_client):
