@@ -94,10 +94,17 @@ FIGURES = {
     "late_refund": "receipt %(receipt)s: %(goods)s refunded after its period closed",
     "bypassed": "%(receipts)s receipts, %(volume)s, in the volume above: %(earned)s of the commission",
 }
+# Figures that count something say one in the singular (FIGURES has the plural): code -> (the counted
+# argument, the English for one). partners/texts.py says them with ngettext, by the stored count.
+FIGURES_ONE = {
+    "bypassed": ("receipts", "%(receipts)s receipt, %(volume)s, in the volume above: %(earned)s of the commission"),
+}
 PENDING = "%(figure)s; %(pending)s not due yet"
 
 
 def figure_text(code: str, args: dict) -> str:
+    if code in FIGURES_ONE and args.get(FIGURES_ONE[code][0]) == 1:
+        return FIGURES_ONE[code][1] % args
     return FIGURES[code] % args
 
 

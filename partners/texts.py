@@ -2,13 +2,14 @@
 values formatted as the page formats numbers. Lines made before codes were stored keep their English.
 
 The msgids are the English of partners/rules.py (FIGURES, LABELS); tests/partners/test_texts.py keeps
-the two alike."""
+the two alike. A figure that counts (rules.FIGURES_ONE) is an ngettext by its counted argument, so a line
+stored with "receipts": 1 reads "1 receipt" whenever it was made."""
 
 import re
 from decimal import Decimal
 
 from django.utils.formats import number_format
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 FIGURES = {
     "plan": gettext_lazy("%(volume)s of %(plan)s"),
@@ -24,7 +25,11 @@ FIGURES = {
     "own_rate": gettext_lazy("%(volume)s at its own rate"),
     "reversal_kept": gettext_lazy("statement %(statement)s reversed: %(kept)s of its payout already spent"),
     "late_refund": gettext_lazy("receipt %(receipt)s: %(goods)s refunded after its period closed"),
-    "bypassed": gettext_lazy("%(receipts)s receipts, %(volume)s, in the volume above: %(earned)s of the commission"),
+    "bypassed": ngettext_lazy(
+        "%(receipts)s receipt, %(volume)s, in the volume above: %(earned)s of the commission",
+        "%(receipts)s receipts, %(volume)s, in the volume above: %(earned)s of the commission",
+        "receipts",
+    ),
 }
 PENDING = gettext_lazy("%(figure)s; %(pending)s not due yet")
 
@@ -63,7 +68,7 @@ def figure(code: str, english: str, args: dict) -> str:
     if code not in FIGURES:
         return english  # a line from before codes were stored
     values = {k: _number(v) for k, v in args.items()}
-    said = str(FIGURES[code]) % values
+    said = FIGURES[code] % values  # not str() first: a counted figure picks its form from the values
     return str(PENDING) % {"figure": said, "pending": values["pending"]} if "pending" in args else said
 
 

@@ -117,6 +117,11 @@ TILL_STRINGS = [
     gettext_noop("Goods worth {0}, card {1}"),
     gettext_noop("Goods worth {0}"),
     gettext_noop("{0} (card {1})"),
+    # the refund slip's take-back of a later receipt's level discount (pos/clawbacks.py)
+    gettext_noop("base"),
+    gettext_noop("Receipt #{0} was priced at {1}, earned {2}: discount {3} kept from the cash"),
+    gettext_noop("Receipt #{0} was priced at {1}, earned {2}: discount {3} kept from the cash, {4} recorded as owed"),
+    gettext_noop("Receipt #{0} was priced at {1}, earned {2}: discount {3} paid back, {4} no longer owed"),
     # static/pos/giftcards.js
     gettext_noop(" · left {0}"),
     gettext_noop(" · valid until {0}"),

@@ -22,6 +22,8 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, ExtractMinute
+from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.local_time import day_start, zone
@@ -134,12 +136,10 @@ def in_hours(campaign: Campaign) -> Q | None:
     return Q(local_weekday__in=iso, local_minute__gte=start) | Q(local_weekday__in=after_midnight, local_minute__lt=end)
 
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
 def hours_text(campaign: Campaign) -> str:
-    """' · Fri 22:00–02:00' for a campaign that runs on some days or hours only; '' for all day, every day."""
-    days = " ".join(WEEKDAYS[int(d)] for d in sorted(set(campaign.weekdays))) if campaign.weekdays else ""
+    """' · Fri 22:00–02:00' for a campaign that runs on some days or hours only; '' for all day, every day. The
+    days in the page's language (Django's own abbreviations: 0 is Monday, as in Campaign.weekdays)."""
+    days = " ".join(str(WEEKDAYS_ABBR[int(d)]) for d in sorted(set(campaign.weekdays))) if campaign.weekdays else ""
     if campaign.window_start is not None and campaign.window_end is not None:
         days = f"{days} {campaign.window_start:%H:%M}–{campaign.window_end:%H:%M}".strip()
     return f" · {days}" if days else ""
@@ -190,21 +190,21 @@ def coupon_figures(ids: list[int]) -> dict[int, dict]:
 
 
 COLUMNS = [
-    Column("campaign", "Campaign"),
-    Column("days", "Days"),
-    Column("receipts", "Receipts", "int"),
-    Column("cost", "Discount cost", "money"),
-    Column("during", "Covered revenue, during", "money"),
-    Column("before", "Covered revenue, same days before", "money"),
-    Column("change", "Change, %", "percent"),
-    Column("cost_share", "Cost, % of covered revenue", "percent"),
+    Column("campaign", _("Campaign")),
+    Column("days", _("Days")),
+    Column("receipts", _("Receipts"), "int"),
+    Column("cost", _("Discount cost"), "money"),
+    Column("during", _("Covered revenue, during"), "money"),
+    Column("before", _("Covered revenue, same days before"), "money"),
+    Column("change", _("Change, %"), "percent"),
+    Column("cost_share", _("Cost, % of covered revenue"), "percent"),
 ]
 COUPON_COLUMNS = [
-    Column("campaign", "Campaign"),
-    Column("issued", "Coupons issued", "int"),
-    Column("used", "Coupons used", "int"),
-    Column("used_share", "Used, % of issued", "percent"),
-    Column("uses", "Uses in all", "int"),
+    Column("campaign", _("Campaign")),
+    Column("issued", _("Coupons issued"), "int"),
+    Column("used", _("Coupons used"), "int"),
+    Column("used_share", _("Used, % of issued"), "percent"),
+    Column("uses", _("Uses in all"), "int"),
 ]
 
 
@@ -214,7 +214,7 @@ def per_campaign(f: ReportFilter, today: date) -> Table:
     register = register_figures(list(windows), windows, f)
     revenue = covered_revenue(campaigns, windows, f)
     coupons = coupon_figures([c.pk for c in campaigns])
-    rows = []
+    rows, not_started = [], gettext("(not started)")
     for c in campaigns:
         w = windows.get(c.pk)
         receipts, cost = register.get(c.pk, (0, ZERO))
@@ -222,7 +222,7 @@ def per_campaign(f: ReportFilter, today: date) -> Table:
         issued = coupons.get(c.pk, {"issued": 0, "used": 0, "uses": 0})
         rows.append({
             "campaign": c.name,
-            "days": f"{c.starts_on:%d.%m.%Y}–{c.ends_on:%d.%m.%Y}" + hours_text(c) + ("" if w else " (not started)"),
+            "days": f"{c.starts_on:%d.%m.%Y}–{c.ends_on:%d.%m.%Y}" + hours_text(c) + ("" if w else f" {not_started}"),
             "receipts": receipts, "cost": cost, "during": during, "before": before,
             "change": share(during - before, before) if w else None,
             "cost_share": share(cost, during) if w else None,
@@ -232,13 +232,14 @@ def per_campaign(f: ReportFilter, today: date) -> Table:
         "bar",
         [r["campaign"] for r in rows],
         [
-            Series("Covered revenue, same days before", [r["before"] for r in rows]),
-            Series("Covered revenue, during", [r["during"] for r in rows]),
-            Series("Discount cost", [r["cost"] for r in rows]),
+            Series(_("Covered revenue, same days before"), [r["before"] for r in rows]),
+            Series(_("Covered revenue, during"), [r["during"] for r in rows]),
+            Series(_("Discount cost"), [r["cost"] for r in rows]),
         ],
-        y_title="money",
+        y_title=_("money"),
     )
-    return Table("campaigns", "Campaigns: cost and covered revenue against the days before", COLUMNS, rows, chart, NOTE)
+    title = gettext("Campaigns: cost and covered revenue against the days before")
+    return Table("campaigns", title, COLUMNS, rows, chart, NOTE)
 
 
 def coupons_table(rows: list[dict]) -> Table:
@@ -249,8 +250,11 @@ def coupons_table(rows: list[dict]) -> Table:
     chart = Chart(
         "bar",
         [r["campaign"] for r in with_coupons],
-        [Series("Issued", [r["issued"] for r in with_coupons]), Series("Used", [r["used"] for r in with_coupons])],
+        [
+            Series(_("Issued"), [r["issued"] for r in with_coupons]),
+            Series(_("Used"), [r["used"] for r in with_coupons]),
+        ],
         horizontal=True,
     )
     note = _("Codes issued, codes used at least once (a shared code counts once), and uses in all.")
-    return Table("coupons", "Coupons issued and used", COUPON_COLUMNS, with_coupons, chart, note)
+    return Table("coupons", gettext("Coupons issued and used"), COUPON_COLUMNS, with_coupons, chart, note)

@@ -27,6 +27,8 @@ ZERO = Decimal("0.00")
 TENTH = Decimal("0.1")
 HUNDRED = Decimal(100)
 TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+# The heading of a report's period column, in the page's language.
+GRAIN_TITLES = {"day": _("Day"), "week": _("Week"), "month": _("Month")}
 
 
 # --- the session -------------------------------------------------------------------------------
@@ -192,7 +194,7 @@ def bucket_label(day: date, grain: str) -> str:
     if grain == "month":
         return day.strftime("%Y-%m")
     if grain == "week":
-        return f"week of {day.isoformat()}"
+        return gettext("week of %(day)s") % {"day": day.isoformat()}
     return day.isoformat()
 
 

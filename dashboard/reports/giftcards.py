@@ -8,10 +8,12 @@ from datetime import date
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.local_time import local_date
 from dashboard.reports.common import (
+    GRAIN_TITLES,
     TRUNC,
     ZERO,
     Chart,
@@ -30,12 +32,17 @@ from pos.models import Store
 Kind = GiftCardEntry.Kind
 # Ledger kinds as the manager reads them: money out of the chain's liability is shown positive.
 MOVEMENTS = [
-    ("loaded", "Loaded (sold, topped up)", Kind.LOAD, False),
-    ("spent", "Spent at the till", Kind.PAY, True),
-    ("refunded", "Refunded onto cards", Kind.REFUND, False),
-    ("expired", "Expired unspent (breakage)", Kind.EXPIRE, True),
-    ("adjusted", "Adjustments (net)", Kind.ADJUST, False),
+    ("loaded", _("Loaded (sold, topped up)"), Kind.LOAD, False),
+    ("spent", _("Spent at the till"), Kind.PAY, True),
+    ("refunded", _("Refunded onto cards"), Kind.REFUND, False),
+    ("expired", _("Expired unspent (breakage)"), Kind.EXPIRE, True),
+    ("adjusted", _("Adjustments (net)"), Kind.ADJUST, False),
 ]
+TITLES = {
+    "day": _("Gift card money per day"),
+    "week": _("Gift card money per week"),
+    "month": _("Gift card money per month"),
+}
 HORIZON_MONTHS = 12
 
 
@@ -69,16 +76,16 @@ def movements(f: ReportFilter, grain: str | None = None) -> Table:
             {"period": bucket_label(day, grain)}
             | {key: abs(money(row.get(kind))) if out else money(row.get(kind)) for key, _, kind, out in MOVEMENTS}
         )
-    columns = [Column("period", grain.title())] + [Column(key, title, "money") for key, title, _, _ in MOVEMENTS]
+    columns = [Column("period", GRAIN_TITLES[grain])] + [Column(key, title, "money") for key, title, _, _ in MOVEMENTS]
     chart = Chart(
         "bar", [r["period"] for r in rows],
-        [Series("Loaded", [r["loaded"] for r in rows], stack="in"),
-         Series("Spent", [r["spent"] for r in rows], stack="out"),
-         Series("Expired", [r["expired"] for r in rows], stack="out")],
-        y_title="money",
+        [Series(_("Loaded"), [r["loaded"] for r in rows], stack="in"),
+         Series(_("Spent"), [r["spent"] for r in rows], stack="out"),
+         Series(_("Expired"), [r["expired"] for r in rows], stack="out")],
+        y_title=_("money"),
     )  # fmt: skip
     note = _("From the gift card ledger. Selling a gift card is not revenue: it is money the chain owes until spent.")
-    return Table("movements", f"Gift card money per {grain}", columns, rows, chart, note)
+    return Table("movements", TITLES[grain], columns, rows, chart, note)
 
 
 def breakage(f: ReportFilter) -> Table:
@@ -86,11 +93,11 @@ def breakage(f: ReportFilter) -> Table:
     month = movements(f, "month")
     rows = [{"month": r["period"], "expired": r["expired"]} for r in month.rows]
     chart = Chart(
-        "bar", [r["month"] for r in rows], [Series("Breakage", [r["expired"] for r in rows])], y_title="money"
+        "bar", [r["month"] for r in rows], [Series(_("Breakage"), [r["expired"] for r in rows])], y_title=_("money")
     )
-    columns = [Column("month", "Month"), Column("expired", "Expired unspent", "money")]
-    return Table("breakage", "Breakage: expired unspent, per month", columns, rows, chart,
-                 "One ledger row per card the nightly job expired, dated when it ran.")  # fmt: skip
+    columns = [Column("month", _("Month")), Column("expired", _("Expired unspent"), "money")]
+    return Table("breakage", gettext("Breakage: expired unspent, per month"), columns, rows, chart,
+                 gettext("One ledger row per card the nightly job expired, dated when it ran."))  # fmt: skip
 
 
 def per_store(f: ReportFilter) -> Table:
@@ -110,15 +117,17 @@ def per_store(f: ReportFilter) -> Table:
     for r in rows:
         r["net"] = r["loaded"] - r["spent"]
     columns = [
-        Column("store", "Store"), Column("cards_sold", "Cards loaded", "int"), Column("loaded", "Sold", "money"),
-        Column("spent", "Spent (net of refunds)", "money"), Column("net", "Sold − spent", "money"),
+        Column("store", _("Store")), Column("cards_sold", _("Cards loaded"), "int"),
+        Column("loaded", _("Sold"), "money"), Column("spent", _("Spent (net of refunds)"), "money"),
+        Column("net", _("Sold − spent"), "money"),
     ]  # fmt: skip
     chart = Chart(
         "bar", [r["store"] for r in rows],
-        [Series("Sold", [r["loaded"] for r in rows]), Series("Spent", [r["spent"] for r in rows])], y_title="money",
+        [Series(_("Sold"), [r["loaded"] for r in rows]), Series(_("Spent"), [r["spent"] for r in rows])],
+        y_title=_("money"),
     )  # fmt: skip
     note = _("A card sold in one store is often spent in another: the net is what moved between them.")
-    return Table("stores", "Per store: sold and spent", columns, rows, chart, note)
+    return Table("stores", gettext("Per store: sold and spent"), columns, rows, chart, note)
 
 
 def expiring(today: date) -> Table:
@@ -138,10 +147,14 @@ def expiring(today: date) -> Table:
         hits = [r for day, r in found.items() if (day <= month if i == 0 else day == month)]
         rows.append({"month": bucket_label(month, "month"), "cards": sum(r["cards"] for r in hits),
                      "amount": sum((money(r["amount"]) for r in hits), ZERO)})  # fmt: skip
-    columns = [Column("month", "Expires in"), Column("cards", "Cards", "int"), Column("amount", "Balance", "money")]
-    chart = Chart("bar", [r["month"] for r in rows], [Series("Expiring", [r["amount"] for r in rows])], y_title="money")
-    return Table("expiring", "Expiring soon: balances by month of expiry", columns, rows, chart,
-                 "Active cards only; the first month includes cards already past their date.")  # fmt: skip
+    columns = [
+        Column("month", _("Expires in")), Column("cards", _("Cards"), "int"), Column("amount", _("Balance"), "money"),
+    ]  # fmt: skip
+    chart = Chart(
+        "bar", [r["month"] for r in rows], [Series(_("Expiring"), [r["amount"] for r in rows])], y_title=_("money")
+    )
+    return Table("expiring", gettext("Expiring soon: balances by month of expiry"), columns, rows, chart,
+                 gettext("Active cards only; the first month includes cards already past their date."))  # fmt: skip
 
 
 def _months_after(day: date, months: int) -> date:

@@ -1518,11 +1518,15 @@
     if (window.posGiftCards) more.push(...window.posGiftCards.refundLines(d, el)); // back onto gift cards, rest cash
     // Later purchases priced at a level this refund's spend had reached: their extra discount, kept or owed.
     for (const c of d.clawbacks || []) {
-      const how = c.kept.startsWith("-") || c.recorded.startsWith("-")
-        ? `${c.kept.replace("-", "")} paid back, ${c.recorded.replace("-", "")} no longer owed`
-        : `${c.kept} kept from the cash${c.recorded !== "0.00" ? `, ${c.recorded} recorded as owed` : ""}`;
-      more.push(el("p", { class: "clawback",
-        text: `Receipt #${c.receipt_id} was priced at ${c.level_given || "base"}, earned ${c.level_earned || "base"}: discount ${how}` }));
+      const at = [c.receipt_id, c.level_given || t("base"), c.level_earned || t("base")];
+      const text = c.kept.startsWith("-") || c.recorded.startsWith("-")
+        ? t("Receipt #{0} was priced at {1}, earned {2}: discount {3} paid back, {4} no longer owed",
+          ...at, c.kept.replace("-", ""), c.recorded.replace("-", ""))
+        : c.recorded !== "0.00"
+          ? t("Receipt #{0} was priced at {1}, earned {2}: discount {3} kept from the cash, {4} recorded as owed",
+            ...at, c.kept, c.recorded)
+          : t("Receipt #{0} was priced at {1}, earned {2}: discount {3} kept from the cash", ...at, c.kept);
+      more.push(el("p", { class: "clawback", text }));
     }
     if (d.card) {
       more.push(el("p", {

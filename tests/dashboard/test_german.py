@@ -2,12 +2,18 @@
 the pages speak it when the manager's browser or the topbar's switch asks for it."""
 
 import ast
+import json
+import re
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
+from promotions.models import Campaign
+from promotions.services import coupon_batch_issue
 from tests.dashboard.shop import build_shop
 
 CATALOGUE = Path(settings.BASE_DIR) / "dashboard/locale/de/LC_MESSAGES/django.po"
@@ -83,3 +89,77 @@ def test_the_topbar_switches_to_german_and_back(client, manager, shop):
     assert "Umsatz = Listenpreis abzüglich Rabatte." in html and "Zum Sortieren auf eine Überschrift klicken." in html
     client.post("/manager/i18n/setlang/", {"language": "en", "next": "/manager/"})
     assert "<h1>Stores side by side</h1>" in client.get(f"/manager/stores/?{PERIOD}").content.decode()
+
+
+def headings(html: str, slug: str) -> list[str]:
+    """The column headings of one table of a page, as the manager reads them (the unit left out)."""
+    section = html.split(f'<section class="report" id="{slug}">', 1)[1].split("</section>", 1)[0]
+    return re.findall(r'<th[^>]*scope="col">([^<]*?)(?: <small class="unit">|</th>)', section)
+
+
+def chart(html: str, slug: str) -> dict:
+    found = re.search(rf'<script id="chart-{slug}" type="application/json">(.*?)</script>', html, re.S)
+    return json.loads(found[1])
+
+
+def test_the_gift_cards_page_in_german(client, manager, shop):
+    client.force_login(manager)
+    query = "from=2026-11-02&to=2026-11-15&per=week"
+    html = client.get(f"/manager/gift-cards/?{query}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<h2>Geschenkkartengeld pro Woche</h2>" in html
+    assert headings(html, "movements") == [
+        "Woche", "Aufgeladen (verkauft, nachgeladen)", "An der Kasse ausgegeben", "Auf Karten erstattet",
+        "Unverbraucht verfallen", "Korrekturen (netto)",
+    ]  # fmt: skip
+    movements = chart(html, "movements")
+    assert movements["labels"] == ["Woche ab 2026-11-02", "Woche ab 2026-11-09"]
+    assert [s["name"] for s in movements["series"]] == ["Aufgeladen", "Ausgegeben", "Abgelaufen"]
+    assert movements["yTitle"] == "Geld"
+    assert "<h2>Pro Filiale: verkauft und ausgegeben</h2>" in html
+    assert headings(html, "stores") == [
+        "Filiale", "Aufgeladene Karten", "Verkauft", "Ausgegeben (abzüglich Erstattungen)", "Verkauft − ausgegeben",
+    ]  # fmt: skip
+    assert [s["name"] for s in chart(html, "stores")["series"]] == ["Verkauft", "Ausgegeben"]
+    assert "<h2>Bald verfallend: Guthaben nach Verfallsmonat</h2>" in html
+    assert headings(html, "expiring") == ["Verfällt im", "Karten", "Guthaben"]
+    assert [s["name"] for s in chart(html, "expiring")["series"]] == ["Verfallend"]
+    assert "Nur aktive Karten; der erste Monat enthält auch Karten, deren Datum schon vorbei ist." in html
+    assert "<h2>Verfallen: unverbrauchtes Guthaben pro Monat</h2>" in html
+    assert headings(html, "breakage") == ["Monat", "Unverbraucht verfallen"]
+    assert [s["name"] for s in chart(html, "breakage")["series"]] == ["Verfallen"]
+    assert "Eine Buchung je Karte, die der nächtliche Lauf verfallen ließ, mit dem Datum des Laufs." in html
+    day = client.get("/manager/gift-cards/?from=2026-11-02&to=2026-11-03&per=day", HTTP_ACCEPT_LANGUAGE="de")
+    assert "<h2>Geschenkkartengeld pro Tag</h2>" in day.content.decode()
+    assert headings(day.content.decode(), "movements")[0] == "Tag"
+
+
+def test_the_campaigns_page_in_german(client, manager, shop):
+    today = timezone.localdate()
+    weekend = Campaign.objects.create(
+        name="Weekend five", starts_on=today - timedelta(days=3), ends_on=today + timedelta(days=3),
+        benefit="amount_receipt", value=Decimal("5"), needs_coupon=True, weekdays="45",
+    )  # fmt: skip
+    coupon_batch_issue(campaign=weekend, count=2)
+    later = Campaign.objects.create(
+        name="Later", starts_on=today + timedelta(days=5), ends_on=today + timedelta(days=9), value=Decimal("5")
+    )
+    client.force_login(manager)
+    query = f"from={today - timedelta(days=10)}&to={today + timedelta(days=10)}"
+    html = client.get(f"/manager/campaigns/?{query}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<h2>Aktionen: Kosten und erfasster Umsatz gegenüber den Tagen davor</h2>" in html
+    assert headings(html, "campaigns") == [
+        "Aktion", "Tage", "Bons", "Rabattkosten", "Erfasster Umsatz, während",
+        "Erfasster Umsatz, gleich viele Tage davor", "Veränderung, %", "Kosten, % des erfassten Umsatzes",
+    ]  # fmt: skip
+    assert [s["name"] for s in chart(html, "campaigns")["series"]] == [
+        "Erfasster Umsatz, gleich viele Tage davor", "Erfasster Umsatz, während", "Rabattkosten",
+    ]  # fmt: skip
+    assert chart(html, "campaigns")["yTitle"] == "Geld"
+    assert f"<td>{weekend.starts_on:%d.%m.%Y}–{weekend.ends_on:%d.%m.%Y} · Fr Sa</td>" in html
+    assert f"<td>{later.starts_on:%d.%m.%Y}–{later.ends_on:%d.%m.%Y} (noch nicht begonnen)</td>" in html
+    assert "<h2>Gutscheine ausgegeben und eingelöst</h2>" in html
+    assert headings(html, "coupons") == [
+        "Aktion", "Ausgegebene Gutscheine", "Eingelöste Gutscheine", "Eingelöst, % der ausgegebenen",
+        "Einlösungen insgesamt",
+    ]  # fmt: skip
+    assert [s["name"] for s in chart(html, "coupons")["series"]] == ["Ausgegeben", "Eingelöst"]

@@ -50,9 +50,9 @@ def test_a_partner_signs_in_and_reads_its_progress_and_statement(
     "device, locale, label, figure, anonymous",
     [
         (DESKTOP, "en-US", "Bypassed sales in your region",
-         "1 receipts, 40.00, in the volume above: 2.00 of the commission", "Direct sale in your region"),
+         "1 receipt, 40.00, in the volume above: 2.00 of the commission", "Direct sale in your region"),
         (PHONE, "de-DE", "Direktkäufe im Gebiet",
-         "1 Bons, 40,00, im Umsatz oben: 2,00 der Provision", "Direktkauf im Gebiet"),
+         "1 Bon, 40,00, im Umsatz oben: 2,00 der Provision", "Direktkauf im Gebiet"),
     ],
 )  # fmt: skip
 def test_a_dealer_reads_the_bypassed_sales_in_its_region(

@@ -129,7 +129,12 @@ def test_the_partner_reads_the_bypassed_line_on_its_statement(client, django_use
     assert client.post("/partner/login/", {"username": "nord", "password": "pw-nord-1"}).status_code == 302
     page = client.get(f"/partner/statements/{statement.pk}/").content.decode()
     assert "Bypassed sales in your region" in page
-    assert "1 receipts, 40.00, in the volume above: 2.00 of the commission" in page
+    assert "1 receipt, 40.00, in the volume above: 2.00 of the commission" in page and "1 receipts" not in page
+    german = client.get(f"/partner/statements/{statement.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "1 Bon, 40,00, im Umsatz oben: 2,00 der Provision" in german
+    assert (
+        statement.lines.get(kind="bypassed").figure == "1 receipt, 40.00, in the volume above: 2.00 of the commission"
+    )
     assert "Direct sale in your region" in page and "Kunde" not in page  # not its customer: no name
     csv = client.get(f"/partner/statements/{statement.pk}.csv").content.decode()
     assert "Kunde" not in csv and ",40.00," in csv

@@ -4,7 +4,7 @@ Screenshots of the key moments go to test-artifacts/ (gitignored) for a person t
 """
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -357,6 +357,47 @@ def test_receipt_dates_are_on_the_stores_clock_not_the_tills(browser, live_serve
         page.keyboard.type(str(body["receipt_id"]))
         page.keyboard.press("Enter")
         expect(page.locator("#refund-date")).to_have_text("12/5/2026, 8:30:00 AM")
+    finally:
+        context.close()
+
+
+def test_the_refund_slip_in_german_says_what_was_taken_back_of_a_later_receipts_level_discount(browser, live_server):
+    """Buy 1,500.00 (Platinum), then 300.00 at 7 % (21.00 off); refunding the 1,500.00 keeps the 21.00 the
+    300.00 purchase never earned, and the German slip says so in German."""
+    build_demo()
+    card_activate(number=GOLD_CARD, name="Greta Goldberg", phone="+48600700700")
+    actor = PosActor(store=Store.objects.get(code="central"), cashier=User.objects.get(username="cashier1"))
+    now = timezone.now()
+    ids = []
+    for key, price, minutes in (("big", "1500.00", 2), ("small", "300.00", 1)):
+        line = rules.Line(sku=key, name=key, category="produce", quantity=Decimal(1), unit_price=Decimal(price))
+        _, body, _ = checkout(
+            actor=actor, key=key, basket=Basket(lines=(line,), card_number=GOLD_CARD), payload={key: 1},
+            at=now - timedelta(minutes=minutes),
+        )  # fmt: skip
+        ids.append(body["receipt_id"])
+    big, small = ids
+    assert Receipt.objects.get(pk=small).discount_total == Decimal("21.00")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url, locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        log_in(page)
+        page.keyboard.press("F8")
+        expect(page.locator("#refund-receipt")).to_be_focused()
+        page.keyboard.type(str(big))
+        page.keyboard.press("Enter")
+        page.locator("#refund-all").click()
+        expect(page.locator("#confirm-dialog")).to_be_visible()
+        page.keyboard.press("1")  # the first reason
+        page.keyboard.press("Enter")
+        expect(page.locator("#refund-amount")).to_have_text("1479.00")
+        expect(page.locator("#slip-totals")).to_contain_text("Punkte zurückgenommen75.00")
+        expect(page.locator("#slip-more .clawback")).to_have_text(
+            f"Bon-Nr. {small} wurde mit Platinum berechnet, verdient war Basis: "
+            "Rabatt 21.00 von der Auszahlung einbehalten"
+        )
+        shot(page, "06b-refund-slip-german")
     finally:
         context.close()
 

@@ -55,6 +55,14 @@ def test_the_till_speaks_german_to_a_german_browser(demo):
     assert 'id="gift-pay">Diesen Verkauf damit bezahlen</button>' in html  # the gift card panel (templates/giftcards)
     assert "Geschenkkarte zahlt <kbd>Ctrl+G</kbd>" in html
     assert strings["Gift card {0} pays {1}; rest to pay {2}."] == "Geschenkkarte {0} zahlt {1}; noch zu zahlen {2}."
+    # the refund slip's line for a later receipt's level discount taken back (the browser test prints it)
+    assert strings["Receipt #{0} was priced at {1}, earned {2}: discount {3} kept from the cash"] == (
+        "Bon-Nr. {0} wurde mit {1} berechnet, verdient war {2}: Rabatt {3} von der Auszahlung einbehalten"
+    )
+    assert strings["Receipt #{0} was priced at {1}, earned {2}: discount {3} paid back, {4} no longer owed"] == (
+        "Bon-Nr. {0} wurde mit {1} berechnet, verdient war {2}: Rabatt {3} zurückgezahlt, {4} nicht mehr geschuldet"
+    )
+    assert strings["base"] == "Basis"
     config = json.loads(html.split('id="pos-config" type="application/json">')[1].split("</script>")[0])
     assert ["damaged", "Beschädigt oder defekt"] in config["refundReasons"]
 
