@@ -34,14 +34,15 @@ LINE_REFUNDED = """COALESCE((SELECT SUM(rl.{column}) FROM pos_refundline rl JOIN
     WHERE rl.line_id = l.id AND f.created_at < %(until)s), 0)"""
 
 # Whose receipts an agreement counts: a company's staff cards, or a partner's customers from the moment they
-# became its customers, less the key accounts it excludes.
+# became its customers, less the key accounts it excludes. `{agreement}` is the agreement's id in the query
+# around (a statement's `s.agreement_id`, or an agreement's own id for last year's figures).
 COMPANY_RECEIPTS = """
-    JOIN partners_agreement ag ON ag.id = s.agreement_id AND ag.company_id IS NOT NULL
+    JOIN partners_agreement ag ON ag.id = {agreement} AND ag.company_id IS NOT NULL
     JOIN loyalty_account a ON a.company_id = ag.company_id
     JOIN pos_receipt r ON r.account_id = a.id AND r.created_at >= {start} AND r.created_at < {end}"""
 
 PARTNER_RECEIPTS = """
-    JOIN partners_agreement ag ON ag.id = s.agreement_id AND ag.partner_id IS NOT NULL
+    JOIN partners_agreement ag ON ag.id = {agreement} AND ag.partner_id IS NOT NULL
     JOIN loyalty_partnerassignment pa ON pa.partner_id = ag.partner_id
     JOIN loyalty_account a ON a.customer_id = pa.customer_id
     JOIN pos_receipt r ON r.account_id = a.id AND r.created_at >= {start} AND r.created_at < {end}
@@ -61,7 +62,7 @@ IN_REGION = """
         AND r.total_due < {limit}"""
 BYPASSED_RECEIPTS = (
     """
-    JOIN partners_agreement ag ON ag.id = s.agreement_id AND ag.partner_id IS NOT NULL
+    JOIN partners_agreement ag ON ag.id = {agreement} AND ag.partner_id IS NOT NULL
         AND ag.region_order_limit IS NOT NULL
     JOIN partners_regioncover rc ON rc.partner_id = ag.partner_id"""
     + IN_REGION
@@ -71,6 +72,14 @@ BYPASSED_FILTER = """NOT EXISTS (SELECT 1 FROM partners_regioncover longer
     AND NOT EXISTS (SELECT 1 FROM loyalty_partnerassignment pa
         WHERE pa.customer_id = cr.customer_id AND pa.assigned_at <= r.created_at)
     AND NOT EXISTS (SELECT 1 FROM partners_keyaccount k WHERE k.customer_id = cr.customer_id)"""
+
+# Every receipt an agreement counts: (source, its condition, counted as a bypassed sale). The settlement and
+# last year's figures read the same ones, so growth compares like with like.
+SOURCES = (
+    (COMPANY_RECEIPTS, "TRUE", "FALSE"),
+    (PARTNER_RECEIPTS, PARTNER_FILTER, "FALSE"),
+    (BYPASSED_RECEIPTS, BYPASSED_FILTER, "TRUE"),
+)
 
 
 def _params(**values) -> dict:
@@ -87,13 +96,11 @@ def _run(sql: str, params: dict) -> list[tuple]:
 def insert_receipts(*, at: datetime, period_start: date, since: datetime, until: datetime) -> None:
     """Every receipt counted by this run's statements ending at `until`, net of the refunds made by then."""
     params = _params(at=at, period_start=period_start, since=since, until=until)
-    window = {"start": "s.counted_from", "end": "s.counted_until", "limit": "ag.region_order_limit"}
-    sources = (
-        (COMPANY_RECEIPTS, "TRUE", "FALSE"),
-        (PARTNER_RECEIPTS, PARTNER_FILTER, "FALSE"),
-        (BYPASSED_RECEIPTS, BYPASSED_FILTER, "TRUE"),
-    )
-    for source, extra, bypassed in sources:
+    window = {
+        "agreement": "s.agreement_id", "start": "s.counted_from", "end": "s.counted_until",
+        "limit": "ag.region_order_limit",
+    }  # fmt: skip
+    for source, extra, bypassed in SOURCES:
         _run(
             f"""
             INSERT INTO {ITEM} (statement_id, receipt_id, refund_id, created_at, amount, bonus, bypassed)
@@ -223,21 +230,24 @@ def payment_figures(*, at: datetime, period_start: date, until: datetime, today:
 
 def last_year_volumes(*, agreement_ids: list[int], since: datetime, until: datetime) -> dict[int, Decimal]:
     """Per agreement: what its company or partner bought in the same window a year before (net of the
-    refunds made in it). Read from the receipts, not last year's statement: there may have been none."""
+    refunds made in it), counted as the settlement counts this year's: with a regional order limit, the
+    bypassed sales in the partner's region too. Read from the receipts, not last year's statement: there may
+    have been none."""
     if not agreement_ids:
         return {}
-    window = {"start": "%(since)s", "end": "%(until)s"}
+    window = {"agreement": "s.id", "start": "%(since)s", "end": "%(until)s", "limit": "ag.region_order_limit"}
     found: dict[int, Decimal] = {}
     ids = ", ".join(str(int(i)) for i in agreement_ids)
-    for source, extra in ((COMPANY_RECEIPTS, "TRUE"), (PARTNER_RECEIPTS, PARTNER_FILTER)):
+    for source, extra, _bypassed in SOURCES:
         rows = _run(
             f"""
             SELECT ag.id, SUM(r.total_due - {REFUNDED})
-            FROM partners_agreement s {source.replace("ag.id = s.agreement_id", "ag.id = s.id").format(**window)}
+            FROM partners_agreement s {source.format(**window)}
             WHERE s.id IN ({ids}) AND {extra} GROUP BY ag.id""",
             _params(since=since, until=until),
         )
-        found.update({aid: _money(v) for aid, v in rows})
+        for aid, volume in rows:
+            found[aid] = found.get(aid, ZERO) + _money(volume)
     return found
 
 

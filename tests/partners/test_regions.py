@@ -2,6 +2,7 @@
 sale (the bypassed dealer is compensated); a registered customer belongs to its own dealer, a key account to
 nobody's region."""
 
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import translation
 from partners import selectors
 from partners.models import (
     Agreement,
+    Condition,
     CustomerRegion,
     KeyAccount,
     RegionCover,
@@ -187,3 +189,71 @@ def test_the_progress_so_far_counts_the_bypassed_sales_as_the_settlement_will():
     assert so_far == D("1040.00")
     without = selectors.partner_volume_so_far(partner_id=agreement.partner_id, since=since, until=until)
     assert without == D("1000.00")
+
+
+def test_growth_compares_with_last_year_counted_the_same_way_bypassed_sales_and_all():
+    """This year's volume holds the bypassed sales in the region: last year's figure holds them too, by the
+    same rules (below the limit, nobody's customer then, net of the refunds made in the window)."""
+    regional = dealer("NORD", "80")
+    plain = dealer("OWN", "99", limit=None)
+    for agreement in (regional, plain):
+        Condition.objects.create(agreement=agreement, kind="growth", percent=D("2"), growth_percent=D("5"))
+    a_year_ago = NOV.replace(year=2025)
+    eigen, treu, later = customer("12345", "Eigen"), customer("12346", "Treu"), customer("80444", "Später")
+    assign(regional.partner, eigen, at=datetime(2025, 1, 5, tzinfo=UTC))
+    assign(plain.partner, treu, at=datetime(2025, 1, 5, tzinfo=UTC))
+    assign(regional.partner, later)  # January 2026: last November still a direct sale in the region
+    direct = customer("80331", "Direkt A")
+    # November 2025
+    receipt(eigen, "1000.00", a_year_ago)
+    refund(receipt(direct, "60.00", a_year_ago), "10.00", a_year_ago.replace(day=12))  # 50.00 net
+    receipt(later, "30.00", a_year_ago)  # bypassed then
+    receipt(customer("80111", "Groß"), "150.00", a_year_ago)  # above the limit: the shop's own sale
+    receipt(direct, "20.00", a_year_ago.replace(month=10))  # October: outside the window
+    receipt(treu, "1000.00", a_year_ago)
+    receipt(customer("99001", "Direkt C"), "40.00", a_year_ago)  # no limit: never the partner's
+    # November 2026
+    receipt(eigen, "1000.00", NOV)
+    receipt(later, "30.00", NOV)  # its own customer now
+    receipt(customer("80999", "Direkt B"), "80.00", NOV)
+    receipt(treu, "1100.00", NOV)
+    receipt(customer("99002", "Direkt D"), "40.00", NOV)
+
+    settle_period(month="2026-11", at=SETTLED_AT)
+
+    # 1,110.00 against 1,080.00 (1,000.00 own + 50.00 + 30.00 bypassed): 2.77 %, not the 11.00 % against
+    # the 1,000.00 of its registered customers alone.
+    statement = Statement.objects.get(agreement=regional)
+    assert (statement.volume, statement.last_year_volume, statement.bonus) == (D("1110.00"), D("1080.00"), D("55.50"))
+    assert [(ln.kind, ln.figure_text, ln.met, ln.amount) for ln in statement.lines.all()] == [
+        ("growth", "2.77 % against 1,080.00", False, D("0.00")),
+        ("tier", "1,110.00 reaches 5.00 %", True, D("55.50")),
+        ("bypassed", "1 receipts, 80.00, in the volume above: 4.00 of the commission", True, D("0.00")),
+    ]
+    assert statement.lines.get(kind="growth").figure == "2.77 % against 1080.00"
+
+    # Without a regional order limit nothing changes: its registered customers only, both years.
+    statement = Statement.objects.get(agreement=plain)
+    assert (statement.volume, statement.last_year_volume, statement.bonus) == (D("1100.00"), D("1000.00"), D("77.00"))
+    assert [(ln.kind, ln.figure_text, ln.met, ln.amount) for ln in statement.lines.all()] == [
+        ("growth", "10.00 % against 1,000.00", True, D("22.00")),
+        ("tier", "1,100.00 reaches 5.00 %", True, D("55.00")),
+    ]
+
+    # The manager's costs page reads the same last year's figures.
+    costs = {
+        row["agreement_id"]: row for row in selectors.programme_costs(since=date(2026, 11, 1), until=date(2026, 11, 1))
+    }
+    assert (costs[regional.pk]["volume"], costs[regional.pk]["last_year"]) == (D("1110.00"), D("1080.00"))
+    assert (costs[plain.pk]["volume"], costs[plain.pk]["last_year"]) == (D("1100.00"), D("1000.00"))
+
+
+def test_last_year_volumes_counts_the_bypassed_sales_only_with_a_regional_order_limit():
+    regional = dealer("NORD", "80")
+    plain = dealer("OWN", "99", limit=None)
+    a_year_ago = NOV.replace(year=2025)
+    receipt(customer("80331", "Direkt A"), "40.00", a_year_ago)
+    receipt(customer("99001", "Direkt B"), "40.00", a_year_ago)
+    since, until = a_year_ago.replace(day=1, hour=0), a_year_ago.replace(month=12, day=1, hour=0)
+    found = selectors.last_year_volumes(agreement_ids=[regional.pk, plain.pk], since=since, until=until)
+    assert found == {regional.pk: D("40.00")}
