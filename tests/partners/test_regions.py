@@ -228,7 +228,7 @@ def test_growth_compares_with_last_year_counted_the_same_way_bypassed_sales_and_
     assert [(ln.kind, ln.figure_text, ln.met, ln.amount) for ln in statement.lines.all()] == [
         ("growth", "2.77 % against 1,080.00", False, D("0.00")),
         ("tier", "1,110.00 reaches 5.00 %", True, D("55.50")),
-        ("bypassed", "1 receipts, 80.00, in the volume above: 4.00 of the commission", True, D("0.00")),
+        ("bypassed", "1 receipt, 80.00, in the volume above: 4.00 of the commission", True, D("0.00")),
     ]
     assert statement.lines.get(kind="growth").figure == "2.77 % against 1080.00"
 
