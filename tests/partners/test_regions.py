@@ -257,3 +257,30 @@ def test_last_year_volumes_counts_the_bypassed_sales_only_with_a_regional_order_
     since, until = a_year_ago.replace(day=1, hour=0), a_year_ago.replace(month=12, day=1, hour=0)
     found = selectors.last_year_volumes(agreement_ids=[regional.pk, plain.pk], since=since, until=until)
     assert found == {regional.pk: D("40.00")}
+
+
+def test_growth_leaves_a_key_account_at_its_own_rate_out_of_both_years():
+    """A key account paid by its own percent is taken out of this year's volume before growth is judged: out
+    of last year's too, or growth would be understated."""
+    agreement = dealer("OWN", "99", limit=None)
+    Condition.objects.create(agreement=agreement, kind="growth", percent=D("2"), growth_percent=D("5"))
+    regular, key = customer("12345", "Treu"), customer("12346", "Groß")
+    for card in (regular, key):
+        assign(agreement.partner, card, at=datetime(2025, 1, 5, tzinfo=UTC))
+    KeyAccount.objects.create(partner=agreement.partner, customer=key.account.customer, percent=D("1"))
+    a_year_ago = NOV.replace(year=2025)
+    receipt(regular, "1000.00", a_year_ago)
+    receipt(key, "500.00", a_year_ago)
+    receipt(regular, "1100.00", NOV)
+    receipt(key, "500.00", NOV)
+
+    settle_period(month="2026-11", at=SETTLED_AT)
+
+    statement = Statement.objects.get(agreement=agreement)
+    # 1,100.00 against 1,000.00: 10 %, met (against 1,500.00 it read -26.67 %, not met)
+    assert (statement.volume, statement.last_year_volume, statement.bonus) == (D("1600.00"), D("1000.00"), D("82.00"))
+    assert [(ln.kind, ln.figure_text, ln.met, ln.amount) for ln in statement.lines.all()] == [
+        ("growth", "10.00 % against 1,000.00", True, D("22.00")),
+        ("tier", "1,100.00 reaches 5.00 %", True, D("55.00")),
+        ("key_account", "500.00 at its own rate", True, D("5.00")),
+    ]
