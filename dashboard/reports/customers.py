@@ -30,10 +30,11 @@ def per_level() -> Table:
     """Today's cards in use (active or blocked) per programme and level, lowest level first."""
     # Accounts of replaced cards are history (their customer, spend and level moved on); telling them apart
     # by the replacement's link, a handful of rows, spares a join of every account to its card.
-    # A staff card's own account, emptied when the card joined its company, is history as well; the company's
+    # A staff card's own account, emptied when the card joined its company, is history as well (until the card
+    # leaves the company and uses it again); the company's
     # one account stands for all its staff cards in use, so it counts as many cards as share it.
     replaced = Account.objects.filter(replaces__isnull=False).values("replaces_id")
-    joined = CompanyJoin.objects.values("from_account_id")
+    joined = CompanyJoin.objects.filter(left_at__isnull=True).values("from_account_id")
     rows = list(
         Account.objects.exclude(pk__in=replaced)
         .exclude(pk__in=joined)
