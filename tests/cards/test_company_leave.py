@@ -164,6 +164,8 @@ def test_customers_per_level_counts_a_card_that_left_on_its_own_account(staff, c
     assert {r["level"]: r["cards"] for r in per_level().rows} == {"Gold": 2}
     card_leave_company(number=ANNA, reason="Left the firm")
     assert {r["level"]: r["cards"] for r in per_level().rows} == {"base (no level)": 1, "Gold": 1}
+    card_leave_company(number=BOB, reason="Left the firm")  # the company's account holds no card now
+    assert {r["level"]: r["cards"] for r in per_level().rows} == {"base (no level)": 2}
 
 
 def test_the_company_page_lets_a_card_leave_with_a_reason_and_shows_who_when_and_why(manager_client, staff, company):
@@ -172,6 +174,8 @@ def test_the_company_page_lets_a_card_leave_with_a_reason_and_shows_who_when_and
     url = f"/admin/loyalty/company/{company.pk}/cards/{card.pk}/leave/"
     page = manager_client.get(f"/admin/loyalty/company/{company.pk}/change/").content.decode()
     assert f'<a href="{url}">Leave the company</a>' in page
+    card_page = manager_client.get(f"/admin/cards/card/{card.pk}/change/").content.decode()
+    assert f'<a href="{url}">Leave the company</a>' in card_page
     form = manager_client.get(url).content.decode()
     assert "Card <strong>2000000000015</strong> of <strong>Anna Kowalska</strong>" in form
     assert "(spend 0.00, level base, 0.00 points)" in form
