@@ -343,14 +343,19 @@ class CompanyWithCardsAdmin(CompanyAdmin):
         cards = staff_cards(obj)
         if not cards:
             return "-"
-        return format_html_join(
-            ", ", '<a href="{}">{}</a> ({}, {}) <a href="{}">Leave the company</a>',
-            (
-                (reverse("admin:cards_card_change", args=[c.pk]), c.number, c.holder.name, c.status,
-                 reverse("admin:loyalty_company_card_leave", args=[obj.pk, c.pk]))
-                for c in cards
-            ),
+        return format_html_join(", ", "{}", ((self._staff_card(obj, c),) for c in cards))
+
+    @staticmethod
+    def _staff_card(company, card):
+        """A staff card, and for an active one the way out (a blocked or replaced card cannot leave)."""
+        shown = format_html(
+            '<a href="{}">{}</a> ({}, {})',
+            reverse("admin:cards_card_change", args=[card.pk]), card.number, card.holder.name, card.status,
         )  # fmt: skip
+        if card.status != Card.Status.ACTIVE:
+            return shown
+        leave = reverse("admin:loyalty_company_card_leave", args=[company.pk, card.pk])
+        return format_html('{} <a href="{}">Leave the company</a>', shown, leave)
 
     @admin.display(description="Cards that left")
     def cards_that_left(self, obj):

@@ -174,6 +174,13 @@ def test_the_company_page_lets_a_card_leave_with_a_reason_and_shows_who_when_and
     url = f"/admin/loyalty/company/{company.pk}/cards/{card.pk}/leave/"
     page = manager_client.get(f"/admin/loyalty/company/{company.pk}/change/").content.decode()
     assert f'<a href="{url}">Leave the company</a>' in page
+    assert (
+        f'{BOB}</a> (Bob Nowak, active) <a href="/admin/loyalty/company/{company.pk}/cards/{staff[BOB].pk}/leave/"'
+        in page
+    )
+    card_block(number=BOB, reason="lost")
+    page = manager_client.get(f"/admin/loyalty/company/{company.pk}/change/").content.decode()
+    assert f"{BOB}</a> (Bob Nowak, blocked)</" in page  # a blocked card is replaced, not taken off the account
     card_page = manager_client.get(f"/admin/cards/card/{card.pk}/change/").content.decode()
     assert f'<a href="{url}">Leave the company</a>' in card_page
     form = manager_client.get(url).content.decode()
