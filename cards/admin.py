@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.timesince import timeuntil
 
 from cards import signin_guard  # the customer page's PIN lockout, lifted here (see web_signin_unlock_view)
@@ -20,9 +21,9 @@ from loyalty.admin import CompanyAdmin
 from loyalty.models import Company
 
 from . import exports
-from .companies import card_join_company, staff_cards
+from .companies import card_join_company, card_leave_company, open_join, staff_cards
 from .lifecycle import card_block, card_replace
-from .models import Card, CardBatch
+from .models import Card, CardBatch, CompanyJoin
 from .numbers import DEFAULT_PREFIX
 from .services import batch_issue, validate_batch_request
 
@@ -292,6 +293,10 @@ class CardAdmin(PhoneSearchMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/cards/card/action_form.html", context)
 
 
+def _minute(at) -> str:
+    return f"{timezone.localtime(at):%Y-%m-%d %H:%M}"
+
+
 def _card_link(card: Card | None):
     if card is None:
         return "-"
@@ -301,6 +306,12 @@ def _card_link(card: Card | None):
 class CompanyCardForm(forms.Form):
     number = forms.CharField(
         label="Card number", max_length=20, help_text="An active card of a member of staff: scan it or type its digits."
+    )
+
+
+class CompanyCardLeaveForm(forms.Form):
+    reason = forms.CharField(
+        max_length=200, help_text="Why the card leaves: left the firm and keeps the card, taken off the account… kept."
     )
 
 
@@ -314,7 +325,7 @@ class CompanyWithCardsAdmin(CompanyAdmin):
     change_form_template = "admin/loyalty/company/change_form.html"
 
     def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "company_account", "staff_cards"]
+        return [*super().get_readonly_fields(request, obj), "company_account", "staff_cards", "cards_that_left"]
 
     @admin.display(description="Company account")
     def company_account(self, obj):
@@ -332,14 +343,71 @@ class CompanyWithCardsAdmin(CompanyAdmin):
         cards = staff_cards(obj)
         if not cards:
             return "-"
-        return format_html_join(
-            ", ", '<a href="{}">{}</a> ({}, {})',
-            ((reverse("admin:cards_card_change", args=[c.pk]), c.number, c.holder.name, c.status) for c in cards),
+        return format_html_join(", ", "{}", ((self._staff_card(obj, c),) for c in cards))
+
+    @staticmethod
+    def _staff_card(company, card):
+        """A staff card, and for an active one the way out (a blocked or replaced card cannot leave)."""
+        shown = format_html(
+            '<a href="{}">{}</a> ({}, {})',
+            reverse("admin:cards_card_change", args=[card.pk]), card.number, card.holder.name, card.status,
         )  # fmt: skip
+        if card.status != Card.Status.ACTIVE:
+            return shown
+        leave = reverse("admin:loyalty_company_card_leave", args=[company.pk, card.pk])
+        return format_html('{} <a href="{}">Leave the company</a>', shown, leave)
+
+    @admin.display(description="Cards that left")
+    def cards_that_left(self, obj):
+        left = CompanyJoin.objects.filter(company=obj, left_at__isnull=False).select_related("card", "left_by")
+        rows = [
+            (reverse("admin:cards_card_change", args=[j.card_id]), j.card.number, _minute(j.created_at),
+             _minute(j.left_at), j.left_by or "-", j.left_reason)
+            for j in left.order_by("-left_at", "-id")
+        ]  # fmt: skip
+        if not rows:
+            return "-"
+        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>: joined {}, left {} ({}): {}', rows)
 
     def get_urls(self):
         attach = self.admin_site.admin_view(self.attach_card_view)
-        return [path("<int:pk>/attach-card/", attach, name="loyalty_company_attach_card")] + super().get_urls()
+        leave = self.admin_site.admin_view(self.card_leave_view)
+        return [
+            path("<int:pk>/attach-card/", attach, name="loyalty_company_attach_card"),
+            path("<int:pk>/cards/<int:card_pk>/leave/", leave, name="loyalty_company_card_leave"),
+        ] + super().get_urls()
+
+    # card_leave_company is a durable transaction of its own: not wrapped in the admin's atomic block.
+    def card_leave_view(self, request, pk, card_pk):
+        company = get_object_or_404(Company.objects.select_related("account__level"), pk=pk)
+        if not self.has_change_permission(request, company):
+            raise PermissionDenied
+        card = get_object_or_404(Card.objects.select_related("holder", "account"), pk=card_pk)
+        form = CompanyCardLeaveForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                left = card_leave_company(
+                    number=card.number, company_id=company.pk, reason=form.cleaned_data["reason"], by=request.user
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(
+                    request,
+                    f"Card {card.number} left {company.name}: it uses its holder's own account again; what it "
+                    "earned on the company's account stays with the company.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:loyalty_company_change", left.company_id)
+        own = open_join(card) if card.shares_account else None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts, "original": company, "account": company.account, "card": card, "form": form,
+            "own": own.from_account if own else None,
+            "title": f"Card {card.number} leaves {company.name}", "button": "Leave the company",
+            "media": self.media + form.media,
+        }  # fmt: skip
+        return TemplateResponse(request, "admin/loyalty/company/leave_card.html", context)
 
     # card_join_company is a durable transaction of its own: not wrapped in the admin's atomic block.
     def attach_card_view(self, request, pk):

@@ -116,11 +116,13 @@ class Card(models.Model):
 
 class CompanyJoin(models.Model):
     """A card that joined a business customer: its own account's live points and spend moved by ledger rows into
-    the company's account, which the card uses from then on. The own account stays, emptied, as history."""
+    the company's account, which the card uses from then on. The own account stays, emptied, as history, until
+    the card leaves the company (`left_at`, who and why): then it is the card's account again, and nothing moves
+    back. A card that left may join again: a new row, from the same own account."""
 
     card = models.ForeignKey(Card, on_delete=models.PROTECT, related_name="company_joins")
     company = models.ForeignKey("loyalty.Company", on_delete=models.PROTECT, related_name="card_joins")
-    from_account = models.OneToOneField("loyalty.Account", on_delete=models.PROTECT, related_name="+")
+    from_account = models.ForeignKey("loyalty.Account", on_delete=models.PROTECT, related_name="+")
     into_account = models.ForeignKey("loyalty.Account", on_delete=models.PROTECT, related_name="+")
     points_moved = models.DecimalField(max_digits=16, decimal_places=2)
     points_kept = models.DecimalField(
@@ -131,9 +133,25 @@ class CompanyJoin(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The card (this one, or the card that replaced it) left the company: set once, by card_leave_company.
+    left_at = models.DateTimeField(null=True, blank=True)
+    left_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    left_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # An own account is in one company at a time: joined again only after it left.
+            models.UniqueConstraint(
+                fields=["from_account"], condition=Q(left_at__isnull=True), name="company_join_one_open_per_account"
+            ),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True, left_reason="") | Q(left_at__isnull=False) & ~Q(left_reason=""),
+                name="company_join_left_with_reason",
+            ),
+        ]
 
     def __str__(self):
         return f"Card {self.card_id} joined company {self.company_id}"

@@ -122,9 +122,10 @@ class Preview:
 
 def _live(programme: Programme):
     """Accounts customers hold today: not those of replaced cards, nor a staff card's own account emptied when
-    the card joined its company (the company's shared account counts, once: levels belong to accounts)."""
+    the card joined its company, while the card is in it (the company's shared account counts, once: levels
+    belong to accounts)."""
     return Account.objects.filter(programme=programme, replaced_by__isnull=True).exclude(
-        pk__in=CompanyJoin.objects.values("from_account")
+        pk__in=CompanyJoin.objects.filter(left_at__isnull=True).values("from_account")
     )
 
 

@@ -140,8 +140,11 @@ def card_chain(card: Card) -> list[int]:
 def purchase_history(card: Card) -> QuerySet[Receipt]:
     """Receipts of this card (and the cards it replaced), newest first: one row each, the receipt's page
     (`receipt_of`) has the lines and refunds. A staff card sees its own receipts only: its account is the
-    company's, and a colleague's purchases are not this holder's to read."""
-    mine = Q(card_id__in=card_chain(card)) if card.shares_account else Q(account_id__in=card_accounts(card.account))
+    company's, and a colleague's purchases are not this holder's to read. A card that left its company keeps
+    the receipts it made as a staff card (on the company's account) beside those of its own account."""
+    mine = Q(card_id__in=card_chain(card))
+    if not card.shares_account:
+        mine |= Q(account_id__in=card_accounts(card.account))
     return Receipt.objects.filter(mine).select_related("store", "card").order_by("-created_at", "-id")
 
 

@@ -3,7 +3,7 @@ activated per batch."""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from cards.models import Card, CardBatch, CompanyJoin
@@ -19,30 +19,36 @@ from dashboard.reports.common import (
     buckets,
     share,
 )
-from loyalty.models import Account, Level, SpendEntry
+from loyalty.models import Account, Company, Level, SpendEntry
 from pos.models import Receipt
 
 BASE = "base (no level)"
 Status = Card.Status
+IN_USE = [Status.ACTIVE, Status.BLOCKED]
 
 
 def per_level() -> Table:
     """Today's cards in use (active or blocked) per programme and level, lowest level first."""
     # Accounts of replaced cards are history (their customer, spend and level moved on); telling them apart
     # by the replacement's link, a handful of rows, spares a join of every account to its card.
-    # A staff card's own account, emptied when the card joined its company, is history as well; the company's
+    # A staff card's own account, emptied when the card joined its company, is history as well (until the card
+    # leaves the company and uses it again); the company's
     # one account stands for all its staff cards in use, so it counts as many cards as share it.
     replaced = Account.objects.filter(replaces__isnull=False).values("replaces_id")
-    joined = CompanyJoin.objects.values("from_account_id")
+    joined = CompanyJoin.objects.filter(left_at__isnull=True).values("from_account_id")
+    # A company's account whose staff cards all left holds no card in use: it counts none.
+    in_use = Card.objects.filter(account_id=OuterRef("account_id"), shares_account=True, status__in=IN_USE)
+    idle = Company.objects.filter(account__isnull=False).exclude(Exists(in_use)).values("account_id")
     rows = list(
         Account.objects.exclude(pk__in=replaced)
         .exclude(pk__in=joined)
+        .exclude(pk__in=idle)
         .values("programme__name", "level__name", "level__threshold")
         .annotate(cards=Count("id"))
         .order_by("programme__name", F("level__threshold").asc(nulls_first=True))
     )
     shared = (
-        Card.objects.filter(shares_account=True, status__in=[Status.ACTIVE, Status.BLOCKED])
+        Card.objects.filter(shares_account=True, status__in=IN_USE)
         .values("account__programme__name", "account__level__name")
         .annotate(cards=Count("id"), accounts=Count("account", distinct=True))
     )

@@ -3,7 +3,6 @@
 from decimal import Decimal as D
 
 import pytest
-from django.db.models import Sum
 
 from cards.companies import card_join_company
 from cards.lifecycle import card_block, card_replace
@@ -11,35 +10,10 @@ from cards.models import Card, CompanyJoin
 from core.errors import DomainError
 from loyalty.models import Account, Company, PointsEntry, SpendEntry
 from pos.models import Receipt
+from tests.cards.companies import ANNA, BOB, CAROL, FRESH, ledger, state
 from tests.pos.helpers import activate, buy, line, refund
 
 pytestmark = pytest.mark.django_db
-
-ANNA, BOB, CAROL, FRESH = "2000000000015", "2000000000022", "2000000000039", "2000000000046"
-
-
-def ledger(account_id) -> D:
-    return PointsEntry.objects.filter(account_id=account_id).aggregate(s=Sum("points"))["s"] or D("0.00")
-
-
-def state(account_id) -> tuple:
-    a = Account.objects.select_related("level").get(pk=account_id)
-    return a.spend, a.level.name if a.level_id else None, a.points_balance
-
-
-@pytest.fixture
-def company(db):
-    return Company.objects.create(name="Müller Bau GmbH", vat_id="DE123456789")
-
-
-@pytest.fixture
-def staff(till):
-    """Anna bought 400.00 (Silver, 20.00 points), Bob 350.00 (Silver, 17.50 points), each on their own card."""
-    activate(till, number=ANNA, name="Anna Kowalska", phone="+48600100200")
-    activate(till, number=BOB, name="Bob Nowak", phone="+48600100201")
-    assert buy(till, [line("TV", "produce", "1", "400.00", "TV")], card=ANNA).status_code == 201
-    assert buy(till, [line("TV", "produce", "1", "350.00", "TV")], card=BOB).status_code == 201
-    return {n: Card.objects.get(number=n) for n in (ANNA, BOB)}
 
 
 def test_joining_moves_spend_and_points_by_ledger_rows_into_one_company_account(staff, company):

@@ -1,15 +1,17 @@
 """Staff cards of one company on one account, for real, on PostgreSQL: threads, each with its own connection."""
 
+import time
 from decimal import Decimal as D
 
 import pytest
 from django.db.models import Sum
 
-from cards.companies import card_join_company
+from cards.companies import card_join_company, card_leave_company
 from cards.models import Card
-from loyalty.models import Account, Company, PointsEntry
+from loyalty.models import Account, Company, PointsEntry, SpendEntry
 from loyalty.services import points_adjust
 from pos.demo import build_demo
+from pos.models import Receipt
 from tests.pos.helpers import activate, buy, line
 from tests.pos.test_api_races import in_parallel
 from tests.tills import CENTRAL, RIVERSIDE, terminal_client
@@ -67,3 +69,48 @@ def test_two_staff_tills_redeeming_the_company_points_at_once_never_overspend(tw
     assert account.points_balance >= 0
     assert account.points_balance == ledger(shared) == D("100.00") - redeemed + earned
     assert {body["card"]["company"]["name"] for body in ok} == {"Müller Bau GmbH"}
+
+
+def test_a_checkout_on_a_staff_card_leaving_at_that_moment_lands_on_exactly_one_account(two_staff_cards):
+    """The checkout and the leaving both lock the card first: the sale goes to the company's account (the
+    checkout came first) or to the card's own one (the leaving did), never half and half. Round after round,
+    the card joins again first (what its own account got moves in by ledger rows)."""
+    company = two_staff_cards
+    anna_own = Card.objects.get(number=ANNA).account_id
+    card_join_company(number=BOB, company_id=company.pk)  # a colleague keeps the company account in use
+    shared = Company.objects.get(pk=company.pk).account_id
+    landed = set()
+    for round_ in range(8):
+        card_join_company(number=ANNA, company_id=company.pk)
+        before = {pk: Account.objects.get(pk=pk) for pk in (anna_own, shared)}
+
+        def act(i, round_=round_):
+            if i == 0:
+                response = buy(terminal_client(CENTRAL), [line("TV", "produce", "1", "100.00", "TV")], card=ANNA)
+                return response.status_code, response.json()
+            time.sleep(round_ * 0.01)  # a sweep over interleavings: which one wins is not asserted, both are fine
+            return card_leave_company(number=ANNA, reason=f"Left, round {round_}")
+
+        (status, body), left = in_parallel(2, act)
+        assert status == 201, body
+        receipt = Receipt.objects.get(pk=body["receipt_id"])
+        into, other = receipt.account_id, ({anna_own, shared} - {receipt.account_id}).pop()
+        landed.add(into)
+        total, earned = D(body["total_due"]), D(body["points_earned"])
+        assert (into == shared) == ("company" in body["card"])  # the till showed the account it booked on
+        assert set(PointsEntry.objects.filter(receipt_id=receipt.pk).values_list("account_id", "points")) == {
+            (into, earned)
+        }
+        assert set(SpendEntry.objects.filter(receipt_id=receipt.pk).values_list("account_id", "amount")) == {
+            (into, total)
+        }
+        after = {pk: Account.objects.get(pk=pk) for pk in (anna_own, shared)}
+        assert (after[into].spend, after[into].points_balance) == (
+            before[into].spend + total, before[into].points_balance + earned
+        )  # fmt: skip
+        assert (after[other].spend, after[other].points_balance) == (before[other].spend, before[other].points_balance)
+        for pk in (anna_own, shared):
+            assert after[pk].points_balance == (ledger(pk) or D("0.00"))
+        card = Card.objects.get(number=ANNA)
+        assert (card.account_id, card.shares_account, left.left_reason) == (anna_own, False, f"Left, round {round_}")
+    assert landed <= {anna_own, shared}
