@@ -163,3 +163,34 @@ def test_the_campaigns_page_in_german(client, manager, shop):
         "Einlösungen insgesamt",
     ]  # fmt: skip
     assert [s["name"] for s in chart(html, "coupons")["series"]] == ["Ausgegeben", "Eingelöst"]
+
+
+def test_the_points_page_in_german(client, manager, shop):
+    client.force_login(manager)
+    html = client.get(f"/manager/points/?{PERIOD}&per=week", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<h2>Punkte pro Woche</h2>" in html
+    assert headings(html, "movements") == [
+        "Woche", "Verdient", "Willkommensbonus", "Eingelöst", "Verfallen", "Erstattungen (netto)",
+        "Korrekturen (netto)",
+    ]  # fmt: skip
+    assert headings(html, "liability") == [
+        "Programm", "Offene Punkte", "Verbindlichkeit (Geld)", "Verfällt in 30 Tagen", "Verfällt in 30 Tagen (Geld)",
+        "Verfällt in 90 Tagen", "Verfällt in 90 Tagen (Geld)",
+    ]  # fmt: skip
+    day = client.get(f"/manager/points/?{PERIOD}&per=day", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<h2>Punkte pro Tag</h2>" in day and headings(day, "movements")[0] == "Tag"
+    month = client.get(f"/manager/points/?{PERIOD}&per=month", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<h2>Punkte pro Monat</h2>" in month and headings(month, "movements")[0] == "Monat"
+
+
+def test_burning_within_one_day_is_singular():
+    from dashboard.reports.points import burn_in
+
+    with translation.override("de"):
+        assert [burn_in(1), burn_in(30), burn_in(1, in_money=True)] == [
+            "Verfällt in 1 Tag", "Verfällt in 30 Tagen", "Verfällt in 1 Tag (Geld)",
+        ]  # fmt: skip
+    with translation.override("en"):
+        assert [burn_in(1), burn_in(90), burn_in(90, in_money=True)] == [
+            "Burn in 1 day", "Burn in 90 days", "Burn in 90 days (money)",
+        ]  # fmt: skip
