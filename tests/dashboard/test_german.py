@@ -194,3 +194,40 @@ def test_burning_within_one_day_is_singular():
         assert [burn_in(1), burn_in(90), burn_in(90, in_money=True)] == [
             "Burn in 1 day", "Burn in 90 days", "Burn in 90 days (money)",
         ]  # fmt: skip
+
+
+def test_the_discounts_page_in_german(client, manager, shop):
+    client.force_login(manager)
+    html = client.get(f"/manager/discounts/?{PERIOD}&per=week", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<h2>Gewährte Rabatte pro Woche</h2>" in html
+    assert headings(html, "period") == ["Woche", "Rabattierte Positionen", "Gewährter Rabatt", "Anteil am Gesamten"]
+    assert chart(html, "period")["labels"] == ["Woche ab 2026-10-26", "Woche ab 2026-11-02", "Woche ab 2026-11-09"]
+    for tab in ("Nach Zeitraum", "Nach Filiale", "Nach Kassierer", "Nach Warengruppe", "Nach Stufe"):
+        assert f">{tab}</a>" in html
+    day = client.get(f"/manager/discounts/?{PERIOD}&per=day", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<h2>Gewährte Rabatte pro Tag</h2>" in day and headings(day, "period")[0] == "Tag"
+    month = client.get(f"/manager/discounts/?{PERIOD}&per=month", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<h2>Gewährte Rabatte pro Monat</h2>" in month and headings(month, "period")[0] == "Monat"
+    by = [("store", "Filiale"), ("cashier", "Kassierer"), ("category", "Warengruppe"), ("level", "Stufe")]
+    for slug, title in by:
+        page = client.get(f"/manager/discounts/{slug}/?{PERIOD}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+        assert f"<h2>Gewährte Rabatte pro {title}</h2>" in page
+
+
+def test_the_levels_and_cards_pages_in_german(client, manager, shop):
+    client.force_login(manager)
+    html = client.get(f"/manager/levels/?{PERIOD}&per=week", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert headings(html, "flow") == ["Woche", "Von", "Nach", "Richtung", "Wegen", "Karten"]
+    row = "<td>Woche ab 2026-11-02</td><td>Basis (keine Stufe)</td><td>Silver</td><td>hinauf</td><td>Einkauf</td>"
+    assert row in html
+    assert (
+        "Karten, die die Stufe wechselten: hinauf durch Einkäufe, hinab durch eine Erstattung oder die "
+        "Inaktivitätsregel." in html
+    )
+    month = client.get(f"/manager/levels/?{PERIOD}&per=month", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert headings(month, "flow")[0] == "Monat"
+    cards = client.get(f"/manager/cards/?{PERIOD}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert chart(cards, "activity")["labels"] == [
+        "Im Zeitraum gekauft", "Aktiv, kein Einkauf im Zeitraum", "Ausgegeben, nie benutzt", "Gesperrt", "Ersetzt",
+    ]  # fmt: skip
+    assert "Die letzten 50 Chargen, unabhängig vom Zeitraum." in cards
