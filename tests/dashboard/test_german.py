@@ -231,3 +231,31 @@ def test_the_levels_and_cards_pages_in_german(client, manager, shop):
         "Im Zeitraum gekauft", "Aktiv, kein Einkauf im Zeitraum", "Ausgegeben, nie benutzt", "Gesperrt", "Ersetzt",
     ]  # fmt: skip
     assert "Die letzten 50 Chargen, unabhängig vom Zeitraum." in cards
+
+
+def test_the_receipt_page_in_german_says_what_a_refund_took_back(client, manager, shop):
+    from pos.models import Clawback
+
+    refund = shop["R5"].refunds.get()
+    later = shop["R2"]
+    Clawback.objects.create(
+        refund=refund, receipt=later, created_at=refund.created_at, level_given="Gold", level_earned="",
+        unearned=Decimal("2.50"), kept=Decimal("2.50"), recorded=Decimal("0.00"),
+    )  # fmt: skip
+    client.force_login(manager)
+    html = client.get(f"/manager/receipts/{shop['R5'].pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert (
+        f'↳ auf Bon <a href="/manager/receipts/{later.pk}/">#{later.pk}</a>, berechnet mit Gold, verdient Basis: '
+        "2,50 unverdient</td>"
+    ) in html
+    assert "Eingelöste Punkte 3,00 (Wert 3,00), vergebene Punkte 0,80, erstattet 16,00." in html
+    assert "<th>Artikelnr.</th>" in html
+    english = client.get(f"/manager/receipts/{shop['R5'].pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        f'↳ on receipt <a href="/manager/receipts/{later.pk}/">#{later.pk}</a>, priced at Gold, earned base: '
+        "2.50 unearned</td>"
+    ) in english
+    taken = client.get(f"/manager/receipts/{later.pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<td>Gold</td><td>Basis</td>" in taken
+    without = client.get(f"/manager/receipts/{shop['R6'].pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<dd>keine Karte</dd>" in without and "<dd>Basis → Basis</dd>" in without
