@@ -122,6 +122,8 @@ TILL_STRINGS = [
     gettext_noop("Receipt #{0} was priced at {1}, earned {2}: discount {3} kept from the cash"),
     gettext_noop("Receipt #{0} was priced at {1}, earned {2}: discount {3} kept from the cash, {4} recorded as owed"),
     gettext_noop("Receipt #{0} was priced at {1}, earned {2}: discount {3} paid back, {4} no longer owed"),
+    # a refund the server did not answer (the same Idempotency-Key is sent again)
+    gettext_noop("Try again: the refund will not be paid twice."),
     # static/pos/giftcards.js
     gettext_noop(" · left {0}"),
     gettext_noop(" · valid until {0}"),

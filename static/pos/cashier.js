@@ -1490,7 +1490,7 @@
       $("print-refund").focus();
     } catch (error) {
       const retry = error.status === 0 || error.status >= 500;
-      showError(retry ? `${error.message} Try again: the refund will not be paid twice.` : error.message);
+      showError(retry ? `${error.message} ${t("Try again: the refund will not be paid twice.")}` : error.message);
     } finally {
       state.busy = false;
     }
