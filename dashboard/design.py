@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -152,7 +153,7 @@ FIGURES = [
 
 
 def _grouped(n: int) -> dict:
-    return {"n": f"{n:,}"}  # "1,204", as the rest of the notes
+    return {"n": number_format(n, force_grouping=True)}  # "1,204", as the rest of the notes
 
 
 def comparison_tables(result: dict) -> list[Table]:

@@ -259,3 +259,47 @@ def test_the_receipt_page_in_german_says_what_a_refund_took_back(client, manager
     assert "<td>Gold</td><td>Basis</td>" in taken
     without = client.get(f"/manager/receipts/{shop['R6'].pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "<dd>keine Karte</dd>" in without and "<dd>Basis → Basis</dd>" in without
+
+
+def test_the_suspicious_pages_in_german(client, manager, shop):
+    client.force_login(manager)
+    html = client.get(f"/manager/suspicious/cashiers/?{PERIOD}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    for tab in ("Zwei Filialen binnen Minuten", "Oft an einem Tag", "Kassierer weit über der Filiale",
+                "Erstattungen nach Einlösung"):  # fmt: skip
+        assert f">{tab}</a>" in html
+    assert '<label>Abstand im Kartenanteil (Prozentpunkte) <input name="gap"' in html
+    assert '<label>Aktivierungsrate × Filiale <input name="times"' in html
+    assert '<label>Mindestzahl Bons für ein Urteil <input name="min_receipts"' in html
+    assert "<td>zu wenige</td>" in html
+    flagged = client.get(f"/manager/suspicious/cashiers/?{PERIOD}&min_receipts=1", HTTP_ACCEPT_LANGUAGE="de")
+    assert "<td>Kartenanteil</td>" in flagged.content.decode()
+    often = client.get(f"/manager/suspicious/often/?{PERIOD}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<label>Bons pro Tag <input name="per_day"' in often
+    two = client.get(f"/manager/suspicious/two-stores/?{PERIOD}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<label>Minuten zwischen Filialen <input name="minutes"' in two
+    refunds = client.get(f"/manager/suspicious/refunds/?{PERIOD}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<label>Stunden von Einlösung bis Erstattung <input name="hours"' in refunds
+
+
+def test_the_card_holders_page_and_the_summary_in_german(client, manager, shop):
+    client.force_login(manager)
+    html = client.get(f"/manager/holders/?{PERIOD}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<tr><td>Mit Karte</td>" in html and "<tr><td>Ohne Karte</td>" in html
+    assert "Umsatz = Listenpreis − Rabatte (wofür die Waren verkauft wurden, in Geld oder in Punkten)." in html
+    assert "<td>Mehrmarge (Aufschlag 25 %, Margenanteil 0,2000)</td>" in html
+    assert "So wird gerechnet. Mehrmarge = (Durchschnittsbon der Karteninhaber zum Listenpreis − " in html
+    summary = client.get(f"/manager/?{PERIOD}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Rabatte aus den Bons der Karteninhaber; Punkte bewertet, wenn sie vergeben werden." in summary
+
+
+def test_figures_titles_and_notes_elsewhere_in_german(client, manager, shop):
+    client.force_login(manager)
+    points = client.get(f"/manager/points/?{PERIOD}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "<dt>Vergebene Punkte</dt><dd>37,95</dd>" in points  # a German decimal comma, not 37.95
+    receipt = client.get(f"/manager/receipts/{shop['R5'].pk}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert f"<h1>Bon-Nr. {shop['R5'].pk}</h1>" in receipt
+    levels = client.get(f"/manager/levels/?{PERIOD}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "die Mitarbeiterkarten einer Firma teilen deren Stufe und zählen jede einzeln." in levels
+    narrowed = client.get(f"/manager/receipts/?{PERIOD}&card=1&discounted=1", HTTP_ACCEPT_LANGUAGE="de")
+    html = narrowed.content.decode()
+    assert '<label>Karte <input name="card"' in html and '<label>Nur rabattierte <input name="discounted"' in html
