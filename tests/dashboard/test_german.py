@@ -303,3 +303,45 @@ def test_figures_titles_and_notes_elsewhere_in_german(client, manager, shop):
     narrowed = client.get(f"/manager/receipts/?{PERIOD}&card=1&discounted=1", HTTP_ACCEPT_LANGUAGE="de")
     html = narrowed.content.decode()
     assert '<label>Karte <input name="card"' in html and '<label>Nur rabattierte <input name="discounted"' in html
+
+
+def test_the_what_if_form_and_result_in_german(client, manager, shop):
+    from loyalty.models import Programme
+    from tests.dashboard.test_whatif import FORM
+
+    client.force_login(manager)
+    form = client.get("/manager/whatif/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    for label in ("Monate", "Art", "Stufen", "Aktion %", "Auf Warengruppen", "Zielgruppe", "Bis (einschließlich)"):
+        assert f"{label} <" in form or f"<legend>{label}</legend>" in form, label
+    assert '<option value="cumulative" selected>Kumulativ (wächst mit dem Umsatz)</option>' in form
+    assert '<option value="everyone">Alle (gezählt werden die Bons der Karteninhaber)</option>' in form
+    assert "<legend>Vorgeschlagene Aktion (optional)</legend>" in form
+    assert "Z. B. eine Sommerwoche: 10 % auf Garten für Karteninhaber, am 1.–7. Juli des Vorjahres." in form
+    assert "Leer: keine Aktion." in form and "Nichts angekreuzt: alles nicht Ausgeschlossene." in form
+    assert 'data-busy="Wird nachgerechnet …"' in form
+    programme = Programme.objects.get(code="default").pk
+    refused = client.post(
+        "/manager/whatif/", FORM | {"programme": programme, "levels": "Silver; x; 3", "campaign-percent": "10"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    ).content.decode()  # fmt: skip
+    assert "Zeile 1: Name; ab Umsatz; Prozent schreiben." in refused
+    assert "Eine Aktion braucht ihren ersten und letzten Tag." in refused
+    data = FORM | {
+        "programme": programme, "campaign-name": "Milchtag", "campaign-percent": "10", "campaign-starts": "2026-11-03",
+        "campaign-ends": "2026-11-03", "campaign-categories": ["dairy"], "campaign-audience": "card_holders",
+    }  # fmt: skip
+    response = client.post("/manager/whatif/", data, HTTP_ACCEPT_LANGUAGE="de")
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Aktion Milchtag: 10 % vom 2026-11-03 bis 2026-11-03 auf dairy, für Karteninhaber." in page
+    assert '<th scope="row">Art</th><td>Kumulativ (wächst mit dem Umsatz)</td>' in page
+    assert "<td><b>Silver ab 300,00 mit 3,00 %; Gold ab 700,00 mit 6,00 %; Platinum ab 1500,00 mit 9,00 %</b>" in page
+    assert "<h2>Die vorgeschlagene Aktion</h2>" in page
+    assert headings(page, "campaign") == [
+        "Aktion", "Von ihr rabattierte Bons", "Ihr Rabatt", "Kosten des Programms daneben",
+        "Vorgeschlagene Gesamtkosten",
+    ]  # fmt: skip
+    assert list(re.findall(r"<tr><td>([^<]*)</td>", page.split('id="cost"')[1].split("</section>")[0])) == [
+        "Rabatte", "Vergebene Punkte", "Punkte (Geld)", "Gesamtkosten",
+    ]  # fmt: skip
+    assert chart(page, "levels")["labels"][0] == "Rang 0"
+    assert "Rang 0 ist keine Stufe." in page and "Gesamtkosten = Rabatte + Punkte (Geld)." in page
