@@ -345,3 +345,15 @@ def test_the_what_if_form_and_result_in_german(client, manager, shop):
     ]  # fmt: skip
     assert chart(page, "levels")["labels"][0] == "Rang 0"
     assert "Rang 0 ist keine Stufe." in page and "Gesamtkosten = Rabatte + Punkte (Geld)." in page
+
+
+def test_the_scale_designer_in_german(client, manager, shop):
+    from tests.dashboard.test_design import SCALE
+
+    client.force_login(manager)
+    html = client.get("/manager/scale/", SCALE | {"months": "12"}, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    scale = html.split('<section class="report" id="scale">')[1].split("</section>")[0]
+    assert "<tr><td>Heute</td>" in scale
+    assert "Cumulative discount card zählt den Umsatz seit Beginn: jeder Monatswert × 12, die Monate" in html
+    preview = html.split('<section class="report" id="preview">')[1].split("</section>")[0]
+    assert "<td>Silver ab 300,00 mit 2,00 %</td>" in preview and "<td>Bronze ab 4000 mit 2 %</td>" in preview
