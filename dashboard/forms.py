@@ -33,8 +33,10 @@ MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
 
 
 def on_calendar(day: date) -> None:
-    if problem := off_calendar(day):
-        raise forms.ValidationError(problem)
+    if off_calendar(day):  # core.calendar's refusal, in the page's language
+        raise forms.ValidationError(
+            _("Choose a day from %(first)s to %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY}
+        )
 
 
 class FilterForm(forms.Form):

@@ -357,3 +357,15 @@ def test_the_scale_designer_in_german(client, manager, shop):
     assert "Cumulative discount card zählt den Umsatz seit Beginn: jeder Monatswert × 12, die Monate" in html
     preview = html.split('<section class="report" id="preview">')[1].split("</section>")[0]
     assert "<td>Silver ab 300,00 mit 2,00 %</td>" in preview and "<td>Bronze ab 4000 mit 2 %</td>" in preview
+
+
+def test_a_cashier_is_refused_in_german_and_a_day_off_the_calendar_too(client, manager, shop):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.get(username="cashier1"))
+    refused = client.get("/manager/", HTTP_ACCEPT_LANGUAGE="de")
+    assert refused.status_code == 403
+    assert "Sie sind als cashier1 angemeldet, das nicht zur Leitung gehört" in refused.content.decode()
+    client.force_login(manager)
+    html = client.get("/manager/?from=1999-12-31&to=2026-11-10", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Einen Tag von 2000-01-01 bis 2099-12-31 wählen." in html
