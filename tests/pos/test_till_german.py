@@ -67,6 +67,13 @@ def test_the_till_speaks_german_to_a_german_browser(demo):
     assert strings["Try again: the refund will not be paid twice."] == (
         "Erneut versuchen: die Erstattung wird nicht doppelt ausgezahlt."
     )
+    # a card the till cannot use, the manual line's checks, the refund search's count
+    assert strings["This card is blocked. Ask the customer for another card."] == (
+        "Diese Karte ist gesperrt. Den Kunden nach einer anderen Karte fragen."
+    )
+    assert strings["Unit price: an amount like 2.49."] == "Stückpreis: ein Betrag wie 2.49."
+    assert [strings["1 receipt found"], strings["{0} receipts found"]] == ["1 Bon gefunden", "{0} Bons gefunden"]
+    assert strings["Remove coupon {0}"] == "Gutschein {0} entfernen"
     config = json.loads(html.split('id="pos-config" type="application/json">')[1].split("</script>")[0])
     assert ["damaged", "Beschädigt oder defekt"] in config["refundReasons"]
 
