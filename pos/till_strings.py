@@ -141,6 +141,9 @@ TILL_STRINGS = [
     gettext_noop("{0} receipts found"),
     gettext_noop("No receipt of this store matches."),
     gettext_noop("Refund quantity of {0}"),
+    gettext_noop("{0} · no card discount"),
+    gettext_noop("{0} · max {1} %"),
+    gettext_noop("Press F9 to try again: the sale will not be charged twice."),
     # static/pos/giftcards.js
     gettext_noop(" · left {0}"),
     gettext_noop(" · valid until {0}"),

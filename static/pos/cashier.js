@@ -746,9 +746,9 @@
   function categoryLabel(code) {
     const category = state.categories[code];
     if (!category) return code;
-    if (category.discount_policy === "excluded") return `${category.name} · no card discount`;
+    if (category.discount_policy === "excluded") return t("{0} · no card discount", category.name);
     if (category.discount_policy === "capped") {
-      return `${category.name} · max ${percentShort(category.max_discount_percent || "0")} %`;
+      return t("{0} · max {1} %", category.name, percentShort(category.max_discount_percent || "0"));
     }
     return category.name;
   }
@@ -1138,7 +1138,7 @@
       showReceipt(data);
     } catch (error) {
       const retry = error.status === 0 || error.status >= 500;
-      showError(retry ? `${error.message} Press F9 to try again: the sale will not be charged twice.` : error.message);
+      showError(retry ? `${error.message} ${t("Press F9 to try again: the sale will not be charged twice.")}` : error.message);
       if (REDEEM_CODES.has(error.code)) {
         state.pointsError = error.message;
         renderPoints();

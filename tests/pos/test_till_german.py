@@ -74,6 +74,10 @@ def test_the_till_speaks_german_to_a_german_browser(demo):
     assert strings["Unit price: an amount like 2.49."] == "Stückpreis: ein Betrag wie 2.49."
     assert [strings["1 receipt found"], strings["{0} receipts found"]] == ["1 Bon gefunden", "{0} Bons gefunden"]
     assert strings["Remove coupon {0}"] == "Gutschein {0} entfernen"
+    assert strings["{0} · no card discount"] == "{0} · kein Kartenrabatt"
+    assert strings["Press F9 to try again: the sale will not be charged twice."] == (
+        "F9 drücken, um es erneut zu versuchen: der Verkauf wird nicht doppelt berechnet."
+    )
     config = json.loads(html.split('id="pos-config" type="application/json">')[1].split("</script>")[0])
     assert ["damaged", "Beschädigt oder defekt"] in config["refundReasons"]
 
