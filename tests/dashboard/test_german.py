@@ -264,7 +264,7 @@ def test_the_receipt_page_in_german_says_what_a_refund_took_back(client, manager
 def test_the_suspicious_pages_in_german(client, manager, shop):
     client.force_login(manager)
     html = client.get(f"/manager/suspicious/cashiers/?{PERIOD}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
-    for tab in ("Zwei Filialen binnen Minuten", "Oft an einem Tag", "Kassierer weit über der Filiale",
+    for tab in ("Zwei Filialen binnen Minuten", "Oft an einem Tag", "Kassierer weit über ihrer Filiale",
                 "Erstattungen nach Einlösung"):  # fmt: skip
         assert f">{tab}</a>" in html
     assert '<label>Abstand im Kartenanteil (Prozentpunkte) <input name="gap"' in html
