@@ -9,12 +9,14 @@ from decimal import Decimal
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext, ngettext
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from dashboard import tasks, whatif, whatif_campaign
 from dashboard.access import manager_required
 from dashboard.forms import (
+    KINDS,
     WhatIfForm,
     whatif_initial,
     whatif_initial_from,
@@ -124,18 +126,25 @@ def proposal_terms(proposal: dict) -> list[tuple[str, str, str, bool]]:
 
     def levels(p: whatif.Proposal) -> str:
         levels = sorted(p.rules.levels, key=lambda lv: lv.threshold)
-        return "; ".join(f"{lv.name} from {lv.threshold:.2f} at {lv.percent:.2f} %" for lv in levels) or "none"
+        return "; ".join(
+            gettext("%(name)s from %(spend)s at %(percent)s %%")
+            % {"name": lv.name, "spend": number_format(lv.threshold, 2), "percent": number_format(lv.percent, 2)}
+            for lv in levels
+        ) or gettext("none")
 
     def terms(p: whatif.Proposal) -> list[tuple[str, str]]:
         r = p.rules
         return [
-            ("Kind", Programme.Kind(r.kind).label),
-            ("Base %", f"{Decimal(r.base_percent):.2f}"),
-            ("Levels", levels(p)),
-            ("Ceiling %", f"{Decimal(r.ceiling_percent):.2f}"),
-            ("Excluded categories", ", ".join(names.get(code, code) for code in sorted(p.excluded)) or "none"),
-            ("Points earned %", f"{Decimal(r.earn_percent):.2f}"),
-            ("Value of a point", f"{Decimal(r.point_value):.2f}"),
+            (gettext("Kind"), str(dict(KINDS).get(r.kind, r.kind))),
+            (gettext("Base %"), number_format(Decimal(r.base_percent), 2)),
+            (gettext("Levels"), levels(p)),
+            (gettext("Ceiling %"), number_format(Decimal(r.ceiling_percent), 2)),
+            (
+                gettext("Excluded categories"),
+                ", ".join(names.get(code, code) for code in sorted(p.excluded)) or gettext("none"),
+            ),
+            (gettext("Points earned %"), number_format(Decimal(r.earn_percent), 2)),
+            (gettext("Value of a point"), number_format(Decimal(r.point_value), 2)),
         ]
 
     return [(name, a, b, a != b) for (name, a), (_, b) in zip(terms(now), terms(replayed), strict=True)]
@@ -144,15 +153,15 @@ def proposal_terms(proposal: dict) -> list[tuple[str, str, str, bool]]:
 # --- the result, side by side -------------------------------------------------------------------
 
 FIGURES = [
-    ("discount", "Discounts"),
-    ("points", "Points earned"),
-    ("points_cost", "Points (money)"),
-    ("cost", "Total cost"),
+    ("discount", _("Discounts")),
+    ("points", pgettext_lazy("manager", "Points earned")),
+    ("points_cost", _("Points (money)")),
+    ("cost", _("Total cost")),
 ]
 
 
 def _grouped(n: int) -> dict:
-    return {"n": f"{n:,}"}  # "1,204", as the rest of the notes
+    return {"n": number_format(n, force_grouping=True)}  # "1,204", as the rest of the notes
 
 
 def comparison_tables(result: dict) -> list[Table]:
@@ -166,7 +175,8 @@ def _cost_table(result: dict) -> Table:
         current, proposed = Decimal(result["current"][key]), Decimal(result["proposed"][key])
         rows.append(
             {
-                "figure": label,
+                "key": key,
+                "figure": str(label),
                 "recorded": Decimal(result["recorded"][key]),
                 "current": current,
                 "proposed": proposed,
@@ -182,10 +192,10 @@ def _cost_table(result: dict) -> Table:
     ]
     chart = Chart(
         "bar",
-        [r["figure"] for r in rows if r["figure"] != "Points earned"],
+        [r["figure"] for r in rows if r["key"] != "points"],
         [
-            Series(_("Current"), [r["current"] for r in rows if r["figure"] != "Points earned"]),
-            Series(_("Proposed"), [r["proposed"] for r in rows if r["figure"] != "Points earned"]),
+            Series(_("Current"), [r["current"] for r in rows if r["key"] != "points"]),
+            Series(_("Proposed"), [r["proposed"] for r in rows if r["key"] != "points"]),
         ],
     )
     note = gettext(
@@ -226,7 +236,7 @@ def _levels_table(result: dict) -> Table:
     ]
     chart = Chart(
         "bar",
-        [f"rank {r['rank']}" for r in rows],
+        [gettext("rank %(rank)s") % {"rank": r["rank"]} for r in rows],
         [
             Series(_("Current"), [r["current_cards"] for r in rows]),
             Series(_("Proposed"), [r["proposed_cards"] for r in rows]),
@@ -239,7 +249,7 @@ def _levels_table(result: dict) -> Table:
         columns,
         rows,
         chart,
-        "Cards that bought in the window, by the level they would hold at its end; rank 0 is no level.",
+        gettext("Cards that bought in the window, by the level they would hold at its end; rank 0 is no level."),
     )
 
 
@@ -276,4 +286,5 @@ def _stores_table(result: dict) -> Table:
         ],
         y_title=_("cost"),
     )
-    return Table("stores", _("Cost per store"), columns, rows, chart, "Total cost = discounts + points (money).")
+    note = gettext("Total cost = discounts + points (money).")
+    return Table("stores", _("Cost per store"), columns, rows, chart, note)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from core import money
@@ -17,6 +18,12 @@ from loyalty.models import Category, Programme
 from pos.models import Store
 
 PER = [("", _("as fits the period")), ("day", _("day")), ("week", _("week")), ("month", _("month"))]
+# Programme.Kind in the page's language (the model's labels are the admin's English).
+KINDS = [
+    (Programme.Kind.FIXED, _("Fixed discount")),
+    (Programme.Kind.CUMULATIVE, _("Cumulative (grows with spend)")),
+    (Programme.Kind.MIXED, _("Mixed (fixed base raised by levels)")),
+]
 MAX_DAYS = 2 * 366  # two years: beyond that a report is an export job, not a page
 # The calendar a report may ask about (core/calendar.py): the reports step past its ends (the day after the
 # period, the period before it), which at year 9999 overflowed.
@@ -26,8 +33,10 @@ MONEY = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal(0)}
 
 
 def on_calendar(day: date) -> None:
-    if problem := off_calendar(day):
-        raise forms.ValidationError(problem)
+    if off_calendar(day):  # core.calendar's refusal, in the page's language
+        raise forms.ValidationError(
+            _("Choose a day from %(first)s to %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY}
+        )
 
 
 class FilterForm(forms.Form):
@@ -51,9 +60,9 @@ class FilterForm(forms.Form):
         start, end = default_period(self.today)
         data["from"], data["to"] = data.get("from") or start, data.get("to") or end
         if data["from"] > data["to"]:
-            raise forms.ValidationError("The period must start before it ends.")
+            raise forms.ValidationError(_("The period must start before it ends."))
         if (data["to"] - data["from"]).days >= MAX_DAYS:
-            raise forms.ValidationError("Choose a period of at most two years.")
+            raise forms.ValidationError(_("Choose a period of at most two years."))
         return data
 
     def report_filter(self) -> ReportFilter:
@@ -78,7 +87,7 @@ class MarginInput(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("basis") == "margin" and data.get("rate") is not None and data["rate"] >= 100:
-            raise forms.ValidationError("A margin on price must be below 100 %.")
+            raise forms.ValidationError(_("A margin on price must be below 100 %."))
         return data
 
     def markup(self) -> Decimal:
@@ -150,10 +159,11 @@ class WhatIfForm(forms.Form):
     """A proposed programme: the current one's settings are the starting point."""
 
     programme = forms.ModelChoiceField(Programme.objects.all(), empty_label=None, label=_("Compare with programme"))
-    months = forms.IntegerField(initial=12, validators=[MinValueValidator(1), MaxValueValidator(24)])
-    kind = forms.ChoiceField(choices=Programme.Kind.choices)
+    months = forms.IntegerField(label=_("Months"), initial=12, validators=[MinValueValidator(1), MaxValueValidator(24)])
+    kind = forms.ChoiceField(label=_("Kind"), choices=KINDS)
     base_percent = forms.DecimalField(label=_("Base %"), **PERCENT)
     levels = forms.CharField(
+        label=_("Levels"),
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
         help_text=_("One level a line: name; from spend; percent — e.g. Gold; 700; 5"),
@@ -179,17 +189,24 @@ class WhatIfForm(forms.Form):
                 name, threshold, percent = parts
                 levels.append(rules.LevelRule(name, Decimal(threshold), Decimal(percent)))
             except (ValueError, ArithmeticError):
-                raise forms.ValidationError(f"Line {number}: write name; from spend; percent.") from None
+                problem = _("Line %(number)s: write name; from spend; percent.") % {"number": number}
+                raise forms.ValidationError(problem) from None
             level = levels[-1]
             # The limits of a saved level (loyalty.models.Level): what the replay could not price is said here.
             if not (level.name and len(level.name) <= 40 and level.name.isprintable()):
-                raise forms.ValidationError(f"Line {number}: a level's name is 1 to 40 printable characters.")
+                raise forms.ValidationError(
+                    _("Line %(number)s: a level's name is 1 to 40 printable characters.") % {"number": number}
+                )
             if not (level.threshold.is_finite() and 0 <= level.threshold <= money.TOTAL_MAX):
-                raise forms.ValidationError(f"Line {number}: the spend must be from 0 to {money.TOTAL_MAX:,}.")
+                raise forms.ValidationError(
+                    _("Line %(number)s: the spend must be from 0 to %(most)s.")
+                    % {"number": number, "most": number_format(money.TOTAL_MAX, force_grouping=True)}
+                )
             if not (level.percent.is_finite() and 0 <= level.percent <= 100):
-                raise forms.ValidationError(f"Line {number}: the percent must be from 0 to 100.")
+                problem = _("Line %(number)s: the percent must be from 0 to 100.") % {"number": number}
+                raise forms.ValidationError(problem)
         if len({lv.threshold for lv in levels}) != len(levels):
-            raise forms.ValidationError("Two levels start at the same spend.")
+            raise forms.ValidationError(_("Two levels start at the same spend."))
         return levels
 
 

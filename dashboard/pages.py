@@ -38,6 +38,11 @@ from dashboard.reports.common import (
 MIN_SAMPLE = 30
 
 
+def figure(value: Decimal | int) -> str:
+    """A count or a sum of points as the page's language writes it: 1,204.50, German 1.204,50."""
+    return number_format(value, force_grouping=True)
+
+
 def amount(value: Decimal | None) -> str:
     """Money as a manager reads it: thousands separated, two decimals, the chain's currency."""
     return f"{number_format(value, 2, force_grouping=True)} {settings.CURRENCY}" if value is not None else "—"
@@ -93,7 +98,7 @@ def sample_warning(with_card: int, without: int) -> str:
     return gettext(
         "Only %(with_card)s receipts with a card and %(without)s without: below %(least)s in each group the "
         "difference of their average receipts is mostly chance."
-    ) % {"with_card": f"{with_card:,}", "without": f"{without:,}", "least": MIN_SAMPLE}
+    ) % {"with_card": figure(with_card), "without": figure(without), "least": MIN_SAMPLE}
 
 
 def summary(query: QueryDict, f: ReportFilter) -> Content:
@@ -169,7 +174,7 @@ def _cost_per_month(rows: list[dict]) -> Table:
         columns,
         table_rows,
         chart,
-        "Discounts from the receipts of card holders; points valued when earned.",
+        gettext("Discounts from the receipts of card holders; points valued when earned."),
     )
 
 
@@ -191,7 +196,9 @@ def discounts_page(by: str) -> Callable[[QueryDict, ReportFilter], Content]:
         table = discounts.SELECTORS[by](f)
         total = sum((r["amount"] for r in table.rows), ZERO)
         lines = sum(r["lines"] for r in table.rows)
-        return Content([table], [Tile(_("Discount granted"), amount(total)), Tile(_("Discounted lines"), f"{lines:,}")])
+        return Content(
+            [table], [Tile(_("Discount granted"), amount(total)), Tile(_("Discounted lines"), figure(lines))]
+        )
 
     return build
 
@@ -201,9 +208,9 @@ def points_page(query: QueryDict, f: ReportFilter) -> Content:
     sums = {key: sum((r[key] for r in movements.rows), ZERO) for key in ("earned", "redeemed", "burned")}
     owed = sum((r["points_value"] for r in liability.rows), ZERO)
     headline = [
-        Tile(pgettext_lazy("manager", "Points earned"), f"{sums['earned']:,}"),
-        Tile(_("Points redeemed"), f"{sums['redeemed']:,}"),
-        Tile(_("Points burned"), f"{sums['burned']:,}"),
+        Tile(pgettext_lazy("manager", "Points earned"), figure(sums["earned"])),
+        Tile(_("Points redeemed"), figure(sums["redeemed"])),
+        Tile(_("Points burned"), figure(sums["burned"])),
         Tile(_("Outstanding now (money)"), amount(owed)),
     ]
     return Content([movements, liability, calendar], headline)
@@ -223,10 +230,10 @@ def campaigns_page(query: QueryDict, f: ReportFilter) -> Content:
     cost = sum((r["cost"] for r in rows), ZERO)
     issued, used = sum(r["issued"] for r in rows), sum(r["used"] for r in rows)
     headline = [
-        Tile(_("Campaigns in the period"), f"{len(rows):,}"),
-        Tile(_("Receipts, summed over campaigns"), f"{sum(r['receipts'] for r in rows):,}"),
+        Tile(_("Campaigns in the period"), figure(len(rows))),
+        Tile(_("Receipts, summed over campaigns"), figure(sum(r["receipts"] for r in rows))),
         Tile(_("Discount cost"), amount(cost)),
-        Tile(_("Coupons used / issued"), f"{used:,} / {issued:,}"),
+        Tile(_("Coupons used / issued"), f"{figure(used)} / {figure(issued)}"),
     ]
     onwards = [(_("What a proposed campaign would have cost: what-if"), "manager:whatif")]
     return Content([table, campaigns.coupons_table(rows)], headline, [], onwards)
@@ -234,12 +241,12 @@ def campaigns_page(query: QueryDict, f: ReportFilter) -> Content:
 
 # (parameter, label, lowest, highest, the pattern it tunes)
 THRESHOLDS = [
-    ("minutes", "Minutes between stores", Decimal(1), Decimal(24 * 60), "two-stores"),
-    ("per_day", "Receipts a day", Decimal(2), Decimal(1000), "often"),
-    ("gap", "Card share gap (points)", Decimal(1), Decimal(100), "cashiers"),
-    ("times", "Activation rate × store", Decimal("1.1"), Decimal(100), "cashiers"),
-    ("min_receipts", "Least receipts to judge", Decimal(1), Decimal(100000), "cashiers"),
-    ("hours", "Hours from redeem to refund", Decimal(1), Decimal(24 * 30), "refunds"),
+    ("minutes", _("Minutes between stores"), Decimal(1), Decimal(24 * 60), "two-stores"),
+    ("per_day", _("Receipts a day"), Decimal(2), Decimal(1000), "often"),
+    ("gap", _("Card share gap (points)"), Decimal(1), Decimal(100), "cashiers"),
+    ("times", _("Activation rate × store"), Decimal("1.1"), Decimal(100), "cashiers"),
+    ("min_receipts", _("Least receipts to judge"), Decimal(1), Decimal(100000), "cashiers"),
+    ("hours", _("Hours from redeem to refund"), Decimal(1), Decimal(24 * 30), "refunds"),
 ]
 
 
@@ -269,7 +276,7 @@ def gift_cards_page(query: QueryDict, f: ReportFilter) -> Content:
     sums = {key: sum((r[key] for r in movements.rows), ZERO) for key in ("loaded", "spent", "expired")}
     headline = [
         Tile(_("Owed now: loaded, not spent"), amount(owed["owed"])),
-        Tile(_("Cards holding money"), f"{owed['cards']:,}"),
+        Tile(_("Cards holding money"), figure(owed["cards"])),
         Tile(_("Past their date, expiring tonight"), amount(owed["past"])),
         Tile(_("Loaded in the period"), amount(sums["loaded"])),
         Tile(_("Spent in the period"), amount(sums["spent"])),

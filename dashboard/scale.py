@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -60,7 +61,7 @@ def _step_row(name: str, step: rules.ScaleStep) -> dict:
 
 def _today_row(now: rules.Volume) -> dict:
     return {
-        "name": "Today",
+        "name": gettext("Today"),
         "percent": now.discount_percent,
         "wanted": None,
         "volume": now.list_volume,
@@ -145,17 +146,26 @@ def _spends(programme: Programme) -> dict[int, Decimal]:
     return spends
 
 
+def _level_text(name: str, threshold: Decimal, percent: Decimal) -> str:
+    """'Gold from 700.00 at 5.00 %', in the page's language."""
+    return gettext("%(name)s from %(spend)s at %(percent)s %%") % {
+        "name": name,
+        "spend": number_format(threshold),
+        "percent": number_format(percent),
+    }
+
+
 def preview(table: Table, programme: Programme, months: int) -> Preview:
     if programme.spend_basis == Programme.SpendBasis.ROLLING:
         months = programme.spend_window_months
-        basis = (
-            f"{programme.name} counts what a customer paid in the last {months} months: each monthly figure × {months}."
-        )
+        basis = gettext(
+            "%(programme)s counts what a customer paid in the last %(months)s months: each monthly figure × %(months)s."
+        ) % {"programme": programme.name, "months": months}
     else:
-        basis = (
-            f"{programme.name} counts lifetime spend: each monthly figure × {months}, the months a customer buying "
+        basis = gettext(
+            "%(programme)s counts lifetime spend: each monthly figure × %(months)s, the months a customer buying "
             "that much should take to reach the level."
-        )
+        ) % {"programme": programme.name, "months": months}
     designed = [r for r in table.rows if r["published"] is not None]
     levels = [
         PlannedLevel(r["name"], rules.round_up_to_round_number(r["revenue"] * months), r["percent"]) for r in designed
@@ -184,9 +194,9 @@ def preview(table: Table, programme: Programme, months: int) -> Preview:
         rows.append(
             {
                 "rank": i + 1,
-                "today": f"{old.name} from {old.threshold} at {old.percent} %" if old else "—",
+                "today": _level_text(old.name, old.threshold, old.percent) if old else "—",
                 "holding": holding.get(old.pk, 0) if old else 0,
-                "new": f"{plan.name} from {plan.threshold} at {plan.percent} %",
+                "new": _level_text(plan.name, plan.threshold, plan.percent),
                 "reaching": reaching[i],
             }
         )

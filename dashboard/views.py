@@ -235,9 +235,11 @@ def _cashier_name(user_id: str) -> str:
 def receipts_list(request: HttpRequest) -> HttpResponse:
     def build(query: QueryDict, f: ReportFilter) -> pages.Content:
         n = narrowing(query)
-        params = [(k, k, v) for k, v in (("card", n.card), ("cashier", n.cashier)) if v]
+        params = [
+            (k, label, v) for k, label, v in (("card", _("Card"), n.card), ("cashier", _("Cashier"), n.cashier)) if v
+        ]
         if n.discounted:
-            params.append(("discounted", "discounted", "1"))
+            params.append(("discounted", _("Discounted only"), "1"))
         page = _page_number(query.get("page", ""))
         table, total = receipts.receipts_table(f, n, page)
         content = pages.Content([table], [], params, title=_receipts_title(n), search=n.search)
@@ -253,7 +255,11 @@ def receipt_detail(request: HttpRequest, receipt_id: int) -> HttpResponse:
     if receipt is None:
         raise Http404("No such receipt.")
     lines = [(line, receipts.discount_sources(line)) for line in receipt.lines.all()]
-    context = chrome(request, "receipts") | {"title": f"Receipt #{receipt.pk}", "receipt": receipt, "lines": lines}
+    context = chrome(request, "receipts") | {
+        "title": gettext("Receipt #%(number)s") % {"number": receipt.pk},
+        "receipt": receipt,
+        "lines": lines,
+    }
     with timezone.override(receipt.store.time_zone):  # its times as the store's clock showed them
         return render(request, "dashboard/receipt.html", context)
 

@@ -16,6 +16,8 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import Chart, Column, Series, Table
 from loyalty import rules
@@ -101,35 +103,38 @@ class CampaignReplay:
 class ProposedCampaignForm(forms.Form):
     """The what-if page's optional campaign (prefix "campaign"); no percent, no campaign."""
 
-    name = forms.CharField(max_length=100, required=False, initial="Summer week")
+    name = forms.CharField(label=_("Name"), max_length=100, required=False, initial="Summer week")
     percent = forms.DecimalField(
-        label="Campaign %", required=False, max_digits=5, decimal_places=2,
+        label=_("Campaign %"), required=False, max_digits=5, decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal(100))],
-        help_text="Empty: no campaign.",
+        help_text=_("Empty: no campaign."),
     )  # fmt: skip
-    starts = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    ends = forms.DateField(label="To (inclusive)", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    starts = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ends = forms.DateField(label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     categories = forms.ModelMultipleChoiceField(
         Category.objects.exclude(discount_policy=Category.Policy.EXCLUDED), to_field_name="code", required=False,
-        widget=forms.CheckboxSelectMultiple, label="On categories", help_text="None ticked: everything not excluded.",
+        widget=forms.CheckboxSelectMultiple, label=_("On categories"),
+        help_text=_("None ticked: everything not excluded."),
     )  # fmt: skip
     audience = forms.ChoiceField(
-        choices=[(CARD_HOLDERS, "Card holders"), (EVERYONE, "Everyone (card holders' receipts counted)"),
-                 (LEVELS, "Card holders at some levels")],
-        initial=CARD_HOLDERS, required=False,
+        choices=[(CARD_HOLDERS, _("Card holders")), (EVERYONE, _("Everyone (card holders' receipts counted)")),
+                 (LEVELS, _("Card holders at some levels"))],
+        initial=CARD_HOLDERS, required=False, label=_("Audience"),
     )  # fmt: skip
-    levels = forms.CharField(required=False, help_text="Level names, comma-separated, for 'some levels'.")
+    levels = forms.CharField(
+        label=_("Levels"), required=False, help_text=_("Level names, comma-separated, for 'some levels'.")
+    )
 
     def clean(self):
         data = super().clean()
         if data.get("percent") is None:
             return data
         if not data.get("starts") or not data.get("ends"):
-            raise forms.ValidationError("A campaign needs its first and last day.")
+            raise forms.ValidationError(_("A campaign needs its first and last day."))
         if data["ends"] < data["starts"]:
-            raise forms.ValidationError("The campaign's last day is before its first.")
+            raise forms.ValidationError(_("The campaign's last day is before its first."))
         if data.get("audience") == LEVELS and not _names(data.get("levels", "")):
-            raise forms.ValidationError("Name the levels the campaign is for.")
+            raise forms.ValidationError(_("Name the levels the campaign is for."))
         return data
 
     def proposed(self) -> ProposedCampaign | None:
@@ -137,7 +142,7 @@ class ProposedCampaignForm(forms.Form):
         if d.get("percent") is None:
             return None
         return ProposedCampaign(
-            d["name"] or "Proposed campaign", d["percent"], d["starts"], d["ends"],
+            d["name"] or gettext("Proposed campaign"), d["percent"], d["starts"], d["ends"],
             frozenset(c.code for c in d["categories"]), d["audience"] or CARD_HOLDERS, _names(d.get("levels", "")),
         )  # fmt: skip
 
@@ -159,19 +164,19 @@ def campaign_table(result: dict) -> Table | None:
     rows = [{"campaign": campaign["name"], "receipts": campaign["receipts"], "discount": cost,
              "rest": total - cost, "total": total}]  # fmt: skip
     columns = [
-        Column("campaign", "Campaign"),
-        Column("receipts", "Receipts it discounts", "int"),
-        Column("discount", "Its discount", "money"),
-        Column("rest", "The programme's cost besides", "money"),
-        Column("total", "Proposed total cost", "money"),
+        Column("campaign", _("Campaign")),
+        Column("receipts", _("Receipts it discounts"), "int"),
+        Column("discount", _("Its discount"), "money"),
+        Column("rest", _("The programme's cost besides"), "money"),
+        Column("total", _("Proposed total cost"), "money"),
     ]
     chart = Chart(
         "bar", [campaign["name"]],
-        [Series("Programme", [total - cost], stack="c"), Series("Campaign", [cost], stack="c")], stacked=True,
+        [Series(_("Programme"), [total - cost], stack="c"), Series(_("Campaign"), [cost], stack="c")], stacked=True,
         horizontal=True,
     )  # fmt: skip
-    note = (
+    note = gettext(
         "Stacked on the proposed card discount, within its ceiling; card holders' receipts only. Its discount is "
         "included in the proposed side's discounts and cost above."
     )
-    return Table("campaign", "The proposed campaign", columns, rows, chart, note)
+    return Table("campaign", gettext("The proposed campaign"), columns, rows, chart, note)

@@ -122,6 +122,28 @@ TILL_STRINGS = [
     gettext_noop("Receipt #{0} was priced at {1}, earned {2}: discount {3} kept from the cash"),
     gettext_noop("Receipt #{0} was priced at {1}, earned {2}: discount {3} kept from the cash, {4} recorded as owed"),
     gettext_noop("Receipt #{0} was priced at {1}, earned {2}: discount {3} paid back, {4} no longer owed"),
+    # a refund the server did not answer (the same Idempotency-Key is sent again)
+    gettext_noop("Try again: the refund will not be paid twice."),
+    # cards the till cannot use, manual lines, the refund search, labels read out by a screen reader
+    gettext_noop("This card is blocked. Ask the customer for another card."),
+    gettext_noop("This card was replaced by a new one. Ask for the new card."),
+    gettext_noop("This card cannot be used."),
+    gettext_noop("Remove coupon {0}"),
+    gettext_noop(
+        "The birthday does not match. Without a match the card cannot be moved here: a manager can do it in the admin."
+    ),
+    gettext_noop("Quantity of {0}"),
+    gettext_noop("Type what it is (the name on the receipt)."),
+    gettext_noop("Choose a category."),
+    gettext_noop("Quantity: a number above 0 with at most 3 decimals."),
+    gettext_noop("Unit price: an amount like 2.49."),
+    gettext_noop("1 receipt found"),
+    gettext_noop("{0} receipts found"),
+    gettext_noop("No receipt of this store matches."),
+    gettext_noop("Refund quantity of {0}"),
+    gettext_noop("{0} · no card discount"),
+    gettext_noop("{0} · max {1} %"),
+    gettext_noop("Press F9 to try again: the sale will not be charged twice."),
     # static/pos/giftcards.js
     gettext_noop(" · left {0}"),
     gettext_noop(" · valid until {0}"),

@@ -4,10 +4,12 @@ activated per batch."""
 from __future__ import annotations
 
 from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cards.models import Card, CardBatch, CompanyJoin
 from dashboard.reports.common import (
+    GRAIN_TITLES,
     TRUNC,
     Chart,
     Column,
@@ -22,9 +24,16 @@ from dashboard.reports.common import (
 from loyalty.models import Account, Company, Level, SpendEntry
 from pos.models import Receipt
 
-BASE = "base (no level)"
+BASE = _("base (no level)")
 Status = Card.Status
 IN_USE = [Status.ACTIVE, Status.BLOCKED]
+# What moved a card between levels (SpendEntry.kind), as the flow table shows it.
+BECAUSE = {
+    "purchase": pgettext_lazy("level change", "purchase"),
+    "refund": pgettext_lazy("level change", "refund"),
+    "inactivity": pgettext_lazy("level change", "inactivity"),
+    "clawback": pgettext_lazy("level change", "clawback"),
+}
 
 
 def per_level() -> Table:
@@ -57,7 +66,7 @@ def per_level() -> Table:
         row["cards"] += extra.get((row["programme__name"], row["level__name"]), 0)
     total = sum(r["cards"] for r in rows)
     for row in rows:
-        row["programme"], row["level"] = row["programme__name"], row["level__name"] or BASE
+        row["programme"], row["level"] = row["programme__name"], row["level__name"] or str(BASE)
         row["share"] = share(row["cards"], total)
     columns = [
         Column("programme", _("Programme")),
@@ -101,12 +110,14 @@ def flow(f: ReportFilter) -> Table:
     for row in rows:
         row["period"] = bucket_label(as_local_date(row["bucket"]), grain)
         up = ranks.get(row["level_after"], -1) > ranks.get(row["level_before"], -1)
-        row["direction"] = "up" if up else "down"
-        row["from"], row["to"] = row["level_before"] or BASE, row["level_after"] or BASE
+        row["up"] = up
+        row["direction"] = pgettext("level change", "up") if up else pgettext("level change", "down")
+        row["kind"] = str(BECAUSE.get(row["kind"], row["kind"]))
+        row["from"], row["to"] = row["level_before"] or str(BASE), row["level_after"] or str(BASE)
     columns = [
-        Column("period", grain.title()),
+        Column("period", GRAIN_TITLES[grain]),
         Column("from", _("From")),
-        Column("to", _("To")),
+        Column("to", pgettext_lazy("level change", "To")),
         Column("direction", _("Direction")),
         Column("kind", _("Because of")),
         Column("cards", _("Cards"), "int"),
@@ -117,7 +128,7 @@ def flow(f: ReportFilter) -> Table:
         columns,
         rows,
         _flow_chart(f, grain, rows),
-        "Cards that changed level: up by buying, down by a refund or the inactivity rule.",
+        gettext("Cards that changed level: up by buying, down by a refund or the inactivity rule."),
     )
 
 
@@ -125,7 +136,7 @@ def _flow_chart(f: ReportFilter, grain: str, rows: list[dict]) -> Chart:
     labels = [bucket_label(day, grain) for day in buckets(f, grain)]
     ups, downs = dict.fromkeys(labels, 0), dict.fromkeys(labels, 0)
     for row in rows:
-        target = ups if row["direction"] == "up" else downs
+        target = ups if row["up"] else downs
         target[row["period"]] += row["cards"]
     return Chart(
         "bar",
@@ -144,11 +155,11 @@ def activity(f: ReportFilter) -> Table:
     )
     idle = max(0, counts[Status.ACTIVE] - buying)
     rows = [
-        {"cards": "Bought in the period", "count": buying},
-        {"cards": "Active, no purchase in the period", "count": idle},
-        {"cards": "Issued, never used", "count": counts[Status.ISSUED]},
-        {"cards": "Blocked", "count": counts[Status.BLOCKED]},
-        {"cards": "Replaced", "count": counts[Status.REPLACED]},
+        {"cards": gettext("Bought in the period"), "count": buying},
+        {"cards": gettext("Active, no purchase in the period"), "count": idle},
+        {"cards": gettext("Issued, never used"), "count": counts[Status.ISSUED]},
+        {"cards": gettext("Blocked"), "count": counts[Status.BLOCKED]},
+        {"cards": gettext("Replaced"), "count": counts[Status.REPLACED]},
     ]
     for row in rows:
         row["share"] = share(row["count"], counts["all"])
@@ -196,5 +207,5 @@ def batches(limit: int = 50) -> Table:
         columns,
         rows,
         chart,
-        f"The latest {limit} batches, whatever the period.",
+        gettext("The latest %(limit)s batches, whatever the period.") % {"limit": limit},
     )

@@ -8,9 +8,11 @@ from urllib.parse import urlencode
 
 from django.db.models import Count, QuerySet, Sum
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import (
+    GRAIN_TITLES,
     TRUNC,
     ZERO,
     Chart,
@@ -28,11 +30,21 @@ from dashboard.reports.common import (
 from pos.models import DiscountEntry
 
 BREAKDOWNS = {
-    "period": "Per period",
-    "store": "Per store",
-    "cashier": "Per cashier",
-    "category": "Per category",
-    "level": "Per level",
+    "period": _("Per period"),
+    "store": _("Per store"),
+    "cashier": _("Per cashier"),
+    "category": _("Per category"),
+    "level": _("Per level"),
+}
+# A table's title, by the period's grain or the breakdown.
+TITLES = {
+    "day": _("Discounts granted per day"),
+    "week": _("Discounts granted per week"),
+    "month": _("Discounts granted per month"),
+    "store": _("Discounts granted per store"),
+    "cashier": _("Discounts granted per cashier"),
+    "category": _("Discounts granted per category"),
+    "level": _("Discounts granted per level"),
 }
 FIGURES = [
     Column("lines", _("Discounted lines"), "int"),
@@ -81,9 +93,8 @@ def by_period(f: ReportFilter) -> Table:
         [Series(_("Discount granted"), [r["amount"] for r in rows])],
         y_title=_("discount"),
     )
-    return Table(
-        "period", f"Discounts granted per {grain}", [Column("period", grain.title()), *FIGURES], rows, chart, NOTE
-    )
+    columns = [Column("period", GRAIN_TITLES[grain]), *FIGURES]
+    return Table("period", str(TITLES[grain]), columns, rows, chart, NOTE)
 
 
 def _grouped(f: ReportFilter, slug: str, keys: list[str], label: Callable[[dict], str], first: Column) -> Table:
@@ -99,7 +110,7 @@ def _grouped(f: ReportFilter, slug: str, keys: list[str], label: Callable[[dict]
         [Series(_("Discount granted"), [r["amount"] for r in rows])],
         horizontal=True,
     )
-    return Table(slug, f"Discounts granted {BREAKDOWNS[slug].lower()}", [first, *FIGURES], rows, chart, NOTE)
+    return Table(slug, str(TITLES[slug]), [first, *FIGURES], rows, chart, NOTE)
 
 
 def by_store(f: ReportFilter) -> Table:
@@ -107,7 +118,7 @@ def by_store(f: ReportFilter) -> Table:
 
 
 def _cashier_label(row: dict) -> str:
-    who = row["cashier__username"] or "no cashier (external POS)"
+    who = row["cashier__username"] or gettext("no cashier (external POS)")
     return f"{who} @ {row['store__code']}"
 
 
@@ -140,7 +151,8 @@ def by_category(f: ReportFilter) -> Table:
 
 
 def by_level(f: ReportFilter) -> Table:
-    return _grouped(f, "level", ["level"], lambda r: r["level"] or "base (no level)", Column("level", _("Level")))
+    first = Column("level", _("Level"))
+    return _grouped(f, "level", ["level"], lambda r: r["level"] or gettext("base (no level)"), first)
 
 
 SELECTORS: dict[str, Callable[[ReportFilter], Table]] = {

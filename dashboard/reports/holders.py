@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django.db.models import BooleanField, Case, Count, DecimalField, ExpressionWrapper, F, Sum, Value, When
 from django.db.models.functions import TruncMonth
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import (
@@ -32,7 +34,7 @@ from pos.models import Receipt
 
 DEFAULT_MARKUP = Decimal("25")
 AVERAGE_MONTH = Decimal("30.4375")  # days: 365.25 / 12
-METHOD = (
+METHOD = _(
     "How this is worked out. Extra margin = (average receipt of card holders at list price − average receipt "
     "without a card at list price) × receipts of card holders × gross margin share m / (1 + m), with m the "
     "markup entered above. "
@@ -144,8 +146,9 @@ def comparison(f: ReportFilter, rows: list[dict], cards: int) -> Table:
     revenue = holders.revenue + others.revenue
     months = Decimal(f.days) / AVERAGE_MONTH
     table_rows = [
-        _side_row("With a card", holders, revenue) | {"visits": ratio(Decimal(holders.receipts), cards * months)},
-        _side_row("Without a card", others, revenue) | {"visits": None},
+        _side_row(gettext("With a card"), holders, revenue)
+        | {"visits": ratio(Decimal(holders.receipts), cards * months)},
+        _side_row(gettext("Without a card"), others, revenue) | {"visits": None},
     ]
     columns = [
         Column("who", _("Customers")),
@@ -165,7 +168,7 @@ def comparison(f: ReportFilter, rows: list[dict], cards: int) -> Table:
         columns,
         table_rows,
         chart,
-        "Revenue = list price − discounts (what the goods sold for, in money or in points).",
+        gettext("Revenue = list price − discounts (what the goods sold for, in money or in points)."),
     )
 
 
@@ -240,7 +243,8 @@ def return_table(result: Return) -> Table:
     rows = [
         {"figure": _("Extra sales of card holders at list price"), "amount": result.extra_list_sales},
         {
-            "figure": f"Extra margin (markup {result.markup} %, margin share {result.margin_share})",
+            "figure": gettext("Extra margin (markup %(markup)s %%, margin share %(share)s)")
+            % {"markup": number_format(result.markup), "share": number_format(result.margin_share)},
             "amount": result.extra_margin,
         },
         {"figure": _("Discounts granted"), "amount": result.discount},

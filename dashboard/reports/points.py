@@ -8,10 +8,11 @@ from decimal import Decimal
 
 from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import TruncWeek
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from dashboard.reports.common import (
+    GRAIN_TITLES,
     TRUNC,
     ZERO,
     Chart,
@@ -32,13 +33,14 @@ Kind = PointsEntry.Kind
 # Ledger kinds as the manager reads them: redeemed and burned (always debits) are shown as positive
 # amounts; refunds and adjustments go both ways and are shown net, signed.
 MOVEMENTS = [
-    ("earned", "Earned", Kind.EARN, False),
-    ("bonus", "Welcome bonus", Kind.WELCOME, False),
-    ("redeemed", "Redeemed", Kind.REDEEM, True),
-    ("burned", "Burned", Kind.EXPIRE, True),
-    ("refunds", "Refunds (net)", Kind.REFUND, False),
-    ("adjusted", "Adjustments (net)", Kind.ADJUST, False),
+    ("earned", _("Earned"), Kind.EARN, False),
+    ("bonus", _("Welcome bonus"), Kind.WELCOME, False),
+    ("redeemed", _("Redeemed"), Kind.REDEEM, True),
+    ("burned", _("Burned"), Kind.EXPIRE, True),
+    ("refunds", _("Refunds (net)"), Kind.REFUND, False),
+    ("adjusted", _("Adjustments (net)"), Kind.ADJUST, False),
 ]
+TITLES = {"day": _("Points per day"), "week": _("Points per week"), "month": _("Points per month")}
 HORIZONS = (30, 90)
 
 
@@ -67,7 +69,7 @@ def movements(f: ReportFilter) -> Table:
             {"period": bucket_label(day, grain)}
             | {key: abs(money(row.get(kind))) if debit else money(row.get(kind)) for key, _, kind, debit in MOVEMENTS}
         )
-    columns = [Column("period", grain.title())] + [Column(key, title, "points") for key, title, _, _ in MOVEMENTS]
+    columns = [Column("period", GRAIN_TITLES[grain])] + [Column(key, title, "points") for key, title, _, _ in MOVEMENTS]
     chart = Chart(
         "bar",
         [r["period"] for r in rows],
@@ -83,7 +85,7 @@ def movements(f: ReportFilter) -> Table:
     )
     if f.store is not None:
         note += " " + gettext("With a store chosen: only points earned, redeemed or refunded on that store's receipts.")
-    return Table("movements", f"Points per {grain}", columns, rows, chart, note)
+    return Table("movements", TITLES[grain], columns, rows, chart, note)
 
 
 def _with_programme(qs: QuerySet, programmes: dict[int, dict], path: str) -> QuerySet:
@@ -138,6 +140,13 @@ def outlook(now: datetime) -> tuple[Table, Table]:
     return _liability(programmes, held, overdue, weeks), _calendar(now, weeks)
 
 
+def burn_in(days: int, in_money: bool = False) -> str:
+    """'Burn in 30 days', the heading of what burns within a horizon, in the page's language."""
+    if in_money:
+        return ngettext("Burn in %(days)s day (money)", "Burn in %(days)s days (money)", days) % {"days": days}
+    return ngettext("Burn in %(days)s day", "Burn in %(days)s days", days) % {"days": days}
+
+
 def _liability(programmes: dict, held: dict, overdue: dict, weeks: list[dict]) -> Table:
     rows = []
     for pk, programme in sorted(programmes.items(), key=lambda item: item[1]["name"]):
@@ -155,8 +164,8 @@ def _liability(programmes: dict, held: dict, overdue: dict, weeks: list[dict]) -
     ]
     for days in HORIZONS:
         columns += [
-            Column(f"burn{days}", f"Burn in {days} days", "points"),
-            Column(f"burn{days}_value", f"Burn in {days} days (money)", "money"),
+            Column(f"burn{days}", burn_in(days), "points"),
+            Column(f"burn{days}_value", burn_in(days, in_money=True), "money"),
         ]
     note = _(
         "As of now, whatever the period: points on the cards whose burn date has not come, valued at the programme's "

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -118,7 +119,11 @@ def receipts_table(f: ReportFilter, n: Narrowing, page: int = 1) -> tuple[Table,
     ]  # fmt: skip
     links = [{"receipt": receipt_url(r["id"])} for r in found]
     first = (page - 1) * PAGE + 1
-    shown = {"first": f"{first:,}", "last": f"{first + len(rows) - 1:,}", "total": f"{total:,}"}
+    shown = {
+        "first": number_format(first, force_grouping=True),
+        "last": number_format(first + len(rows) - 1, force_grouping=True),
+        "total": number_format(total, force_grouping=True),
+    }
     note = gettext("%(first)s–%(last)s of %(total)s, newest first.") % shown if rows else ""
     return Table("receipts", _("Receipts"), COLUMNS, rows, None, note, links), total
 

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -124,7 +125,7 @@ def league(f: ReportFilter, now: datetime) -> Table:
             "Revenue = list price less discounts. Cost = discounts + points earned × the value of a point. Points owed "
             "now: live points by the store where they were earned, counted at %(at)s (%(unplaced)s more came from "
             "welcome bonuses and adjustments). Click a heading to sort."
-        ) % {"at": at, "unplaced": f"{unplaced:,}"}
+        ) % {"at": at, "unplaced": number_format(unplaced, force_grouping=True)}
     else:
         note = gettext(
             "Revenue = list price less discounts. Cost = discounts + points earned × the value of a point. Points owed "

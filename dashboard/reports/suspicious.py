@@ -223,6 +223,10 @@ def cashiers(f: ReportFilter, t: Thresholds) -> Table:
     return _cashiers_table(f, rows, t)
 
 
+# What the cashiers table says of a cashier: why flagged, or that there are too few receipts to judge.
+FLAGS = {"card share": _("card share"), "activations": _("activations"), "too few": _("too few")}
+
+
 def _cashier_row(f: ReportFilter, r: dict, store: dict, t: Thresholds) -> dict:
     card_share, store_share = share(r["card_receipts"], r["receipts"]), share(store["card_receipts"], store["receipts"])
     rate = share(r["activations"], r["receipts"])
@@ -230,12 +234,12 @@ def _cashier_row(f: ReportFilter, r: dict, store: dict, t: Thresholds) -> dict:
     judged = r["receipts"] >= t.min_receipts
     flags = []
     if judged and card_share is not None and store_share is not None and card_share - store_share >= t.gap:
-        flags.append("card share")
+        flags.append(FLAGS["card share"])
     if judged and store_rate and r["activations"] >= 3 and rate >= store_rate * t.times:
-        flags.append("activations")
+        flags.append(FLAGS["activations"])
     return {
         "store": r["store__name"],
-        "cashier": r["cashier__username"] or "no cashier (external POS)",
+        "cashier": r["cashier__username"] or gettext("no cashier (external POS)"),
         "cashier_id": r["cashier_id"],
         "receipts": r["receipts"],
         "card_receipts": r["card_receipts"],
@@ -244,12 +248,13 @@ def _cashier_row(f: ReportFilter, r: dict, store: dict, t: Thresholds) -> dict:
         "activations": r["activations"],
         "rate": rate,
         "store_rate": store_rate,
-        "flag": ", ".join(flags) if flags else ("" if judged else "too few"),
+        "flag": ", ".join(map(str, flags)) if flags else ("" if judged else str(FLAGS["too few"])),
+        "flagged": bool(flags),
     }
 
 
 def _cashiers_table(f: ReportFilter, rows: list[dict], t: Thresholds) -> Table:
-    rows.sort(key=lambda r: (r["flag"] in ("", "too few"), r["store"], r["cashier"]))
+    rows.sort(key=lambda r: (not r["flagged"], r["store"], r["cashier"]))
     links = [{"receipts": receipts_url(**f.query() | {"cashier": r["cashier_id"] or "none"})} for r in rows]
     columns = [
         Column("store", _("Store")),
@@ -354,14 +359,14 @@ def refunds_after_redeem(f: ReportFilter, t: Thresholds) -> Table:
 
 
 PATTERNS = {
-    "two-stores": ("Two stores within minutes", two_stores),
-    "often": ("Often in a day", often),
-    "cashiers": ("Cashiers far above the store", cashiers),
-    "refunds": ("Refunds after redeeming", refunds_after_redeem),
+    "two-stores": (_("Two stores within minutes"), two_stores),
+    "often": (_("Often in a day"), often),
+    "cashiers": (_("Cashiers far above the store"), cashiers),
+    "refunds": (_("Refunds after redeeming"), refunds_after_redeem),
 }
 
 
 def count_findings(table: Table) -> int:
     if table.slug == "cashiers":
-        return sum(1 for r in table.rows if r["flag"] not in ("", "too few"))
+        return sum(1 for r in table.rows if r["flagged"])
     return len(table.rows)

@@ -19,10 +19,11 @@
   const MONEY_RE = /^\d{1,10}(\.\d{1,2})?$/;
   const REDEEM_CODES = new Set(["redeem_limit_exceeded", "insufficient_points"]);
   const CARD_CODES = new Set(["card_blocked", "card_replaced", "card_not_found", "card_not_active"]);
-  const CARD_STATUS_TEXT = {
-    blocked: "This card is blocked. Ask the customer for another card.",
-    replaced: "This card was replaced by a new one. Ask for the new card.",
-  };
+  // What the till says of a card it cannot use, by its status (in the page's language when it is asked).
+  const cardStatusText = (status) => ({
+    blocked: t("This card is blocked. Ask the customer for another card."),
+    replaced: t("This card was replaced by a new one. Ask for the new card."),
+  })[status] || t("This card cannot be used.");
 
   const state = {
     view: "sale", // sale | receipt | refund
@@ -151,7 +152,7 @@
       throw new ApiError(401, "not_authenticated", t("Your session has ended: reload the page and log in again."));
     }
     const error = data && data.error;
-    if (!error) throw new ApiError(response.status, `http_${response.status}`, `The server answered ${response.status}.`);
+    if (!error) throw new ApiError(response.status, `http_${response.status}`, t("The server answered {0}.", response.status));
     let message = sentence(error.message);
     if (response.status === 400 && error.code !== "invalid_card_number") {
       const extra = describeDetails(error.details);
@@ -364,7 +365,7 @@
           el("span", { text: t("Coupon {0}", code) }),
           el("span", { class: "num good", text: given.has(code.replace(/[\s-]/g, "").toUpperCase()) ? `−${given.get(code.replace(/[\s-]/g, "").toUpperCase())}` : "…" }),
           el("button", {
-            type: "button", class: "btn btn-small", text: "✕", "aria-label": `Remove coupon ${code}`,
+            type: "button", class: "btn btn-small", text: "✕", "aria-label": t("Remove coupon {0}", code),
             onclick: () => { state.coupons = state.coupons.filter((c) => c !== code); renderCoupons(); scheduleQuote(); },
           }),
         ),
@@ -416,7 +417,7 @@
         if (CARD_CODES.has(error.code)) return t("{0} (card {1})", error.message, card.number);
       }
     }
-    return `${CARD_STATUS_TEXT[card.status] || "This card cannot be used."} (card ${card.number})`;
+    return t("{0} (card {1})", cardStatusText(card.status), card.number);
   }
 
   function attachCard(card, note) {
@@ -637,7 +638,7 @@
       if (!cards.length) {
         $("rep-cards").hidden = true;
         setFieldError("replace-error",
-          "The birthday does not match. Without a match the card cannot be moved here: a manager can do it in the admin.");
+          t("The birthday does not match. Without a match the card cannot be moved here: a manager can do it in the admin."));
         return $("rep-birthday").focus();
       }
       cards.forEach((card, i) => {
@@ -745,9 +746,9 @@
   function categoryLabel(code) {
     const category = state.categories[code];
     if (!category) return code;
-    if (category.discount_policy === "excluded") return `${category.name} · no card discount`;
+    if (category.discount_policy === "excluded") return t("{0} · no card discount", category.name);
     if (category.discount_policy === "capped") {
-      return `${category.name} · max ${percentShort(category.max_discount_percent || "0")} %`;
+      return t("{0} · max {1} %", category.name, percentShort(category.max_discount_percent || "0"));
     }
     return category.name;
   }
@@ -761,7 +762,7 @@
       const qty = el("input", {
         class: "qty",
         inputmode: "decimal",
-        "aria-label": `Quantity of ${line.name || line.sku}`,
+        "aria-label": t("Quantity of {0}", line.name || line.sku),
         "data-index": i,
       });
       qty.value = line.quantity;
@@ -890,11 +891,11 @@
     // No SKU for goods without a barcode: the name is what the receipt shows.
     if (!line.sku) line.sku = "MANUAL";
     let problem = "";
-    if (!line.name && line.sku === "MANUAL") problem = "Type what it is (the name on the receipt).";
-    else if (!line.category) problem = "Choose a category.";
+    if (!line.name && line.sku === "MANUAL") problem = t("Type what it is (the name on the receipt).");
+    else if (!line.category) problem = t("Choose a category.");
     else if (!QTY_RE.test(line.quantity) || thousandths(line.quantity) === 0) {
-      problem = "Quantity: a number above 0 with at most 3 decimals.";
-    } else if (!MONEY_RE.test(line.unit_price)) problem = "Unit price: an amount like 2.49.";
+      problem = t("Quantity: a number above 0 with at most 3 decimals.");
+    } else if (!MONEY_RE.test(line.unit_price)) problem = t("Unit price: an amount like 2.49.");
     if (problem) return setFieldError("manual-error", problem);
     line.unit_price = fromCents(cents(line.unit_price));
     lastManualCategory = line.category;
@@ -1137,7 +1138,7 @@
       showReceipt(data);
     } catch (error) {
       const retry = error.status === 0 || error.status >= 500;
-      showError(retry ? `${error.message} Press F9 to try again: the sale will not be charged twice.` : error.message);
+      showError(retry ? `${error.message} ${t("Press F9 to try again: the sale will not be charged twice.")}` : error.message);
       if (REDEEM_CODES.has(error.code)) {
         state.pointsError = error.message;
         renderPoints();
@@ -1326,8 +1327,8 @@
     $("refund-found").hidden = false;
     $("refund-found-more").hidden = data.page >= data.pages;
     $("refund-found-count").textContent = data.count
-      ? `${data.count} receipt${data.count === 1 ? "" : "s"} found`
-      : "No receipt of this store matches.";
+      ? (data.count === 1 ? t("1 receipt found") : t("{0} receipts found", data.count))
+      : t("No receipt of this store matches.");
     const first = body.querySelector("button");
     if (first && !append) first.focus();
   }
@@ -1363,7 +1364,7 @@
       const qty = el("input", {
         class: "qty",
         inputmode: "decimal",
-        "aria-label": `Refund quantity of ${ln.name || ln.sku}`,
+        "aria-label": t("Refund quantity of {0}", ln.name || ln.sku),
         "data-index": i,
         "data-max": left,
       });
@@ -1490,7 +1491,7 @@
       $("print-refund").focus();
     } catch (error) {
       const retry = error.status === 0 || error.status >= 500;
-      showError(retry ? `${error.message} Try again: the refund will not be paid twice.` : error.message);
+      showError(retry ? `${error.message} ${t("Try again: the refund will not be paid twice.")}` : error.message);
     } finally {
       state.busy = false;
     }

@@ -63,6 +63,21 @@ def test_the_till_speaks_german_to_a_german_browser(demo):
         "Bon-Nr. {0} wurde mit {1} berechnet, verdient war {2}: Rabatt {3} zurückgezahlt, {4} nicht mehr geschuldet"
     )
     assert strings["base"] == "Basis"
+    # a refund the server did not answer: the cashier may press again (the same key, so it is paid once)
+    assert strings["Try again: the refund will not be paid twice."] == (
+        "Erneut versuchen: die Erstattung wird nicht doppelt ausgezahlt."
+    )
+    # a card the till cannot use, the manual line's checks, the refund search's count
+    assert strings["This card is blocked. Ask the customer for another card."] == (
+        "Diese Karte ist gesperrt. Den Kunden nach einer anderen Karte fragen."
+    )
+    assert strings["Unit price: an amount like 2.49."] == "Stückpreis: ein Betrag wie 2.49."
+    assert [strings["1 receipt found"], strings["{0} receipts found"]] == ["1 Bon gefunden", "{0} Bons gefunden"]
+    assert strings["Remove coupon {0}"] == "Gutschein {0} entfernen"
+    assert strings["{0} · no card discount"] == "{0} · kein Kartenrabatt"
+    assert strings["Press F9 to try again: the sale will not be charged twice."] == (
+        "F9 drücken, um es erneut zu versuchen: der Verkauf wird nicht doppelt berechnet."
+    )
     config = json.loads(html.split('id="pos-config" type="application/json">')[1].split("</script>")[0])
     assert ["damaged", "Beschädigt oder defekt"] in config["refundReasons"]
 
