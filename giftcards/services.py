@@ -155,7 +155,7 @@ def gift_card_load(*, number: str, amount: Decimal, where: Where, at: datetime) 
     refuse_unusable(card, today)
     if card.status == Status.ACTIVE and not batch.top_ups_allowed:
         raise errors.DomainError("This gift card cannot be topped up.", code="gift_card_top_up_not_allowed")
-    if amount < batch.min_load or card.balance + amount > batch.max_balance:
+    if amount <= 0 or amount < batch.min_load or card.balance + amount > batch.max_balance:
         raise errors.invalid_amount(
             "Load at least {least}; a card holds at most {most} (this one holds {balance}).",
             least=batch.min_load,

@@ -1,5 +1,6 @@
 """Which agreements a month's settlement settles, and the instants a statement counts."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -31,10 +32,15 @@ def month_end(year: int, month: int) -> date:
     return first_next - timedelta(days=1)
 
 
+_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+
+
 def parse_month(text: str) -> tuple[int, int]:
-    """'2026-11' -> (2026, 11); anything else is one readable refusal."""
+    """'2026-11' -> (2026, 11); anything else ('2026-1', '2026-011', ' 2026-11') is one readable refusal."""
     try:
-        year, month = (int(part) for part in text.split("-"))
+        if not _MONTH.fullmatch(text):
+            raise ValueError(text)
+        year, month = int(text[:4]), int(text[5:])
         date(year, month, 1)
     except ValueError:
         raise InvalidInput(f"--period must be a month as YYYY-MM, not {text!r}.") from None

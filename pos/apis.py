@@ -84,6 +84,12 @@ def money_field(**kwargs):
     return UnsignedZeroDecimalField(max_digits=12, decimal_places=2, min_value=rules.ZERO, **kwargs)
 
 
+def amount_field(**kwargs):
+    """A gift card amount: any well-formed money string. Below zero or beyond the limits is the service's
+    400 `invalid_amount` (api.md "Gift cards"), not a field error."""
+    return UnsignedZeroDecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
 def quantity_field():
     return UnsignedZeroDecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0.001"), max_value=MAX_QUANTITY)
 
@@ -161,7 +167,7 @@ class LineIn(serializers.Serializer):
 
 class GiftCardPaymentIn(serializers.Serializer):
     number = serializers.CharField(max_length=40, help_text="The gift card's number (29…), scanned or typed.")
-    amount = money_field(max_value=MAX_BASKET, help_text="Above 0.00; together at most total_due.")
+    amount = amount_field(help_text="Above 0.00; together at most total_due (else 400 invalid_amount).")
 
 
 class BasketIn(serializers.Serializer):

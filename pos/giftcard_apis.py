@@ -10,7 +10,7 @@ from giftcards import errors
 from giftcards.models import GiftCard
 from giftcards.selectors import gift_card_body
 from giftcards.services import gift_card_checked, gift_card_load
-from pos.apis import IDEMPOTENCY_HEADER, MAX_BASKET, PosView, idempotency_key, money_field, replay_aware, valid
+from pos.apis import IDEMPOTENCY_HEADER, PosView, amount_field, idempotency_key, replay_aware, valid
 from pos.idempotency import run_once
 from pos.services import where
 
@@ -24,7 +24,7 @@ class GiftCardOut(serializers.Serializer):
 
 
 class GiftCardLoadIn(serializers.Serializer):
-    amount = money_field(max_value=MAX_BASKET, help_text="Within the batch's minimum load and maximum balance.")
+    amount = amount_field(help_text="Within the batch's minimum load and maximum balance (else 400 invalid_amount).")
 
 
 class GiftCardDetailApi(PosView):

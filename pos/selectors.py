@@ -21,6 +21,7 @@ from loyalty import rules
 from loyalty.models import Customer
 from loyalty.selectors import card_state, programme_rules
 from pos.models import Clawback, CouponShare, Receipt, ReceiptLine, Store, Terminal
+from promotions.models import CouponUse
 
 M2 = rules.CENT
 
@@ -238,6 +239,9 @@ def receipt_body(receipt: Receipt, at: datetime) -> dict:
             for c in receipt.clawbacks.select_related("refund").order_by("id")
         ],
     }
+    coupons = receipt_coupons(receipt.pk)
+    if coupons:  # the checkout answered `coupons`: the stored body repeats them (api.md: "as stored")
+        body["coupons"] = coupons
     if gift_paid:  # paid (in part) by gift cards: what each paid, and what each refund gave back to them
         body["gift_card_payments"] = gift_paid
         body["due_after_gift_cards"] = money(receipt.total_due - paid_total(gift_paid))
@@ -246,6 +250,13 @@ def receipt_body(receipt: Receipt, at: datetime) -> dict:
             refund["gift_card_refunds"] = back
             refund["cash_refunded"] = money(Decimal(refund["amount_refunded"]) - paid_total(back))
     return body
+
+
+def receipt_coupons(receipt_id: int) -> list[dict]:
+    """The receipt's coupons as its checkout answered them: each code with what it gave, in the order the
+    checkout wrote their uses (its own order)."""
+    uses = CouponUse.objects.filter(receipt_id=receipt_id).order_by("id").values_list("coupon__code", "discount")
+    return [{"code": code, "discount": money_text(discount)} for code, discount in uses]
 
 
 def stored_discounts(line: ReceiptLine) -> list[dict]:

@@ -83,6 +83,16 @@ def test_loads_outside_the_rules_and_on_a_blocked_card(till, gift):
     assert GiftCardEntry.objects.count() == 0
 
 
+@pytest.mark.parametrize("amount", ["-5.00", "0.00", "1000000000.00"])
+def test_a_load_below_zero_or_far_above_the_limits_is_invalid_amount(till, gift, amount):
+    """api.md: a load outside the chain's limits is 400 invalid_amount, however far outside."""
+    response = load(till, gift[0], amount)
+    assert (response.status_code, response.json()["error"]["code"]) == (400, "invalid_amount")
+    assert response.json()["error"]["details"] == {}
+    assert till.get(f"/api/v1/gift-cards/{gift[0]}/").json()["status"] == "issued"
+    assert GiftCardEntry.objects.count() == 0
+
+
 def test_quote_and_checkout_pay_part_with_a_gift_card(till, gift):
     load(till, gift[0], "20.00")
     quote = pay(till, [(gift[0], "12.50")], path="/api/v1/checkout/quote/")
@@ -105,7 +115,8 @@ def test_quote_and_checkout_pay_part_with_a_gift_card(till, gift):
     ("payments", "status", "code"),
     [([("X", "20.01")], 409, "insufficient_gift_card_balance"),
      ([("X", "20.00"), ("Y", "10.01")], 400, "invalid_amount"), ([("Y", "1.00")], 409, "gift_card_not_active"),
-     ([("X", "0.00")], 400, "invalid_amount"),
+     ([("X", "0.00")], 400, "invalid_amount"), ([("X", "-5.00")], 400, "invalid_amount"),
+     ([("X", "1000000000.00")], 400, "invalid_amount"),
      ([("2900000999992", "1.00")], 404, "gift_card_not_found")],
 )  # fmt: skip
 def test_payments_the_cards_cannot_make_are_refused_and_change_nothing(till, gift, payments, status, code):

@@ -1,9 +1,13 @@
 """settle_period: the worked example, once per period, refunds after close, partners and key accounts."""
 
+import os
+import subprocess
+import sys
 from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -126,6 +130,28 @@ def test_an_unfinished_month_or_a_bad_period_is_one_readable_line_and_nothing_wr
     with pytest.raises(CommandError, match="has not ended yet"):
         call_command("settle_period", "--period", "2999-01")
     assert Statement.objects.count() == 0
+
+
+@pytest.mark.parametrize("period", ["2026-1", "2026-011", " 2026-11", "2026-+1", "+2026-11", "２０２６-１１"])
+def test_a_period_not_written_yyyy_mm_is_refused_and_nothing_written(period):
+    """api.md: `settle_period --period YYYY-MM`; '2026-1' is not that month written another way."""
+    the_worked_example()
+    with pytest.raises(CommandError) as refused:
+        call_command("settle_period", "--period", period)
+    assert str(refused.value) == f"--period must be a month as YYYY-MM, not {period!r}."
+    assert Statement.objects.count() == 0
+
+
+def test_a_bad_period_exits_1_with_one_line_on_stderr():
+    shown = subprocess.run(
+        [sys.executable, "manage.py", "settle_period", "--period", "2026-1"], capture_output=True, text=True,
+        cwd=settings.BASE_DIR, env={**os.environ, "DJANGO_DEBUG": "true"},
+    )  # fmt: skip
+    assert (shown.returncode, shown.stdout, shown.stderr) == (
+        1,
+        "",
+        "CommandError: --period must be a month as YYYY-MM, not '2026-1'.\n",
+    )
 
 
 def test_growth_units_tiers_and_cap_from_the_receipts():

@@ -264,6 +264,23 @@ def test_a_personal_coupon_is_for_its_customers_card_only(till):
     assert Coupon.objects.get().uses == 1
 
 
+def test_the_stored_receipt_repeats_the_checkouts_coupons(till):
+    """api.md: GET /receipts/{id}/ is "the checkout body as stored": its `coupons` [{code, discount}] too."""
+    activate(till)
+    gold()  # 5 % card
+    coupon_for(running_campaign(name="Spring ten", needs_coupon=True))  # 10 % off each line
+    euro = running_campaign(name="Euro off", needs_coupon=True, benefit="amount_receipt", value=D("0.50"))
+    coupon_for(euro, code="SHARED", max_uses=None)
+    bread = line("BREAD", "bakery", "1", "4.00", "Bread")
+    sold = checkout(till, [bread, CIGS], ["SHARED", "ABCDE-23456"]).json()
+    assert [c["code"] for c in sold["coupons"]] == ["SHARED", "ABCDE23456"]  # as asked
+    stored = till.get(f"/api/v1/receipts/{sold['receipt_id']}/").json()
+    assert stored["coupons"] == sold["coupons"]
+    plain = checkout(till, [bread], key="k-2").json()
+    assert "coupons" not in plain
+    assert "coupons" not in till.get(f"/api/v1/receipts/{plain['receipt_id']}/").json()
+
+
 def test_two_coupons_on_one_line_are_stored_as_two_shares_and_the_receipt_repeats_them(till, admin_client):
     activate(till)
     gold()  # 5 % card
